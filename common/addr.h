@@ -32,13 +32,15 @@ size_t addr_bytes(int family);
 unsigned addr_maxlen(int family);
 
 /* Parses a dotted-quad IPv4 or an RFC 4291 IPv6 text address. ::ffff:a.b.c.d (and ::ffff:hex:hex) become IPv4.
- * Returns RBL_EINVAL for anything else (leading/trailing junk, empty string, octet > 255). */
+ * Returns RBL_EINVAL for anything else (leading/trailing junk, empty string, octet > 255). An octet with a leading
+ * zero ("01", "00") is refused, as inet_pton does, since inet_aton would read it as octal; no zone ids ("%eth0"). */
 int addr_parse(const char *text, addr_t *out);
 
 /* Parses "ADDR" (a host prefix, /32 or /128) or "ADDR/LEN".
- * RBL_EINVAL: malformed address or length; RBL_ERANGE: LEN above 32 (IPv4) or 128 (IPv6);
- * RBL_EHOSTBITS: bits set past LEN. An IPv4-mapped IPv6 prefix of length >= 96 becomes the IPv4 prefix of length
- * LEN - 96; a shorter one stays IPv6. */
+ * RBL_EINVAL: malformed address or length (LEN is plain decimal: no sign, no spaces, no leading zero as in "/08");
+ * RBL_ERANGE: LEN above 32 (IPv4) or 128 (IPv6); RBL_EHOSTBITS: bits set past LEN. Checked in that order.
+ * An IPv4-mapped IPv6 prefix of length >= 96 becomes the IPv4 prefix of length LEN - 96; a shorter one stays IPv6,
+ * and so always fails with RBL_EHOSTBITS (its ffff group lies past LEN). */
 int cidr_parse(const char *text, cidr_t *out);
 
 /* Writes the canonical text form (dotted quad; RFC 5952 for IPv6) into buf of ADDR_STRLEN bytes. */

@@ -13,7 +13,10 @@
 #include <stdint.h>
 
 /* What a sequence of labels can mean, for each family separately. A name such as "1.2" is a valid partial name for
- * both IPv4 (2.1.0.0/16) and IPv6 (21::/8), so both interpretations are returned. */
+ * both IPv4 (2.1.0.0/16) and IPv6 (2100::/8: the nibbles 2, 1 from the top), so both interpretations are returned.
+ * For an IPv4-mapped name v6_valid stays true and v6 holds ::ffff:a.b.c.d/128 as named, but the store never holds
+ * that form, so callers look up v4 whenever v6_mapped is set. Nothing is valid for len 0, for more than 32 labels,
+ * or for a malformed sequence (a zero length byte, or a label running past len). */
 typedef struct revname {
 	bool v4_valid;   /* the labels are 1..4 decimal octets (0..255, no leading zeros, no sign) */
 	cidr_t v4;       /* 4 labels: the /32; 1..3 labels: the /8, /16, /24 they name */
@@ -26,7 +29,8 @@ typedef struct revname {
  * without a terminating root label; len 0 means no labels (the apex). Never reads past labels + len. */
 void revname_parse(const uint8_t *labels, size_t len, revname_t *out);
 
-/* Text of the reversed name of a, without a zone: "2.0.0.127" or 32 dot-separated nibbles. buf must hold 74 bytes. */
+/* Text of the reversed name of a, without a zone: "2.0.0.127" or 32 dot-separated lowercase nibbles. buf must hold
+ * 74 bytes. */
 #define REVNAME_STRLEN 74
 void revname_format(const addr_t *a, char buf[REVNAME_STRLEN]);
 

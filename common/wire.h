@@ -59,10 +59,20 @@ typedef struct wire_query {
  * and EDNS fields when WIRE_ANSWER or WIRE_BADVERS. FORMERR cases: QDCOUNT != 1, ANCOUNT or NSCOUNT != 0, a
  * compression pointer or label type other than a plain label in the question, a label over 63 bytes, a name over
  * 255 bytes, a truncated question, a second OPT record, an OPT not owned by the root, trailing records past ARCOUNT
- * that do not fit. Bytes after the last counted record are ignored. */
+ * that do not fit. Bytes after the last counted record are ignored.
+ * Clarifications: "records that do not fit" means a record counted in ARCOUNT that the packet ends inside of. The OPT
+ * owner must be the single byte 0x00 (a compression pointer to the root is refused). Owners of other additional
+ * records may be plain names or compression pointers; a pointer is taken as 2 bytes that end the name and is never
+ * followed, so no loop is possible; an extended label type or a name over 255 bytes there is FORMERR too. OPT
+ * options are not examined (rdata is only skipped). edns_payload is max(OPT class, 512). On WIRE_DROP q is not
+ * touched; on WIRE_NOTIMP and WIRE_FORMERR the question and EDNS fields are cleared (qname NULL, lengths 0, edns
+ * false), so a FORMERR answer goes out without an OPT. */
 enum wire_verdict wire_parse_query(const uint8_t *pkt, size_t len, wire_query_t *q);
 
-/* A response under construction. */
+/* A response under construction. Records must be appended in section order (answers, then authority, then the
+ * OPT). Once a record has not fit (overflow), later wire_writer_rr and wire_writer_txt calls write nothing either, so
+ * a response never has a hole; only wire_writer_opt may still append. If cap is below what wire_writer_begin needs,
+ * it writes what fits of header-then-question (never past cap) and sets overflow. */
 typedef struct wire_writer {
 	uint8_t *buf;
 	size_t cap;      /* the most the response may take (transport limit); bytes past it are never touched */
@@ -87,8 +97,11 @@ enum wire_section { WIRE_ANSWER_SECTION = 1, WIRE_AUTHORITY_SECTION = 2 };
 void wire_writer_rr(wire_writer_t *w, enum wire_section section, uint16_t owner_off, uint16_t type, uint32_t ttl,
 		    const uint8_t *rdata, uint16_t rdlen);
 
-/* Appends the TXT record whose text is tmpl with every '$' replaced by subst; a text longer than 255 bytes is
- * split into several character-strings of one record. */
+/* Appends the TXT record whose text is tmpl with every '$' replaced by subst (NUL-terminated; NULL counts as "");
+ * a text longer than 255 bytes is split into several character-strings of one record, each 255 bytes but the last.
+ * The expanded text is cut at WIRE_TXT_MAX bytes (a TXT that long is a broken template, and it stays far below a
+ * 64 KiB TCP message); an empty text is one empty character-string. */
+#define WIRE_TXT_MAX 4000
 void wire_writer_txt(wire_writer_t *w, uint16_t owner_off, uint32_t ttl, const char *tmpl, size_t tmpl_len,
 		     const char *subst);
 
@@ -96,14 +109,16 @@ void wire_writer_txt(wire_writer_t *w, uint16_t owner_off, uint32_t ttl, const c
  * caller keeps 11 bytes in reserve (wire_writer_reserve). */
 void wire_writer_opt(wire_writer_t *w, unsigned rcode, bool do_bit);
 
-/* Keeps n bytes back from cap for a later record (the OPT) that must fit whatever happens. */
+/* Keeps n bytes back from cap for a later record (the OPT) that must fit whatever happens. n must not exceed cap
+ * (asserted; begin's minimum cap leaves room for 11); unreserve the same n before wire_writer_opt. */
 void wire_writer_reserve(wire_writer_t *w, size_t n);
 void wire_writer_unreserve(wire_writer_t *w, size_t n);
 
-/* Drops every record after the question and sets TC=1. */
+/* Drops every record after the question (after the header when there is none), zeroes the section counts and sets
+ * TC=1. overflow stays set, so only the OPT may follow. */
 void wire_writer_truncate(wire_writer_t *w);
 
-/* Writes the section counts into the header; returns the response length. */
+/* Writes the section counts into the header; returns the response length (0 if cap could not hold a header). */
 size_t wire_writer_finish(wire_writer_t *w);
 
 #endif

@@ -1,0 +1,36 @@
+/* answer.h — turns one DNS query packet into its response: DESIGN.md's answers table in code.
+ *
+ * Shared by dnsbld (every packet) and rbltool query (to print exactly what dnsbld would answer). Per batch of
+ * packets the caller brackets answer_packet with answer_batch_begin/end, which renew and release one read
+ * snapshot and reload the zone table when the store changed. answer_packet allocates nothing and logs nothing.
+ */
+#ifndef RBL_ANSWER_H
+#define RBL_ANSWER_H
+
+#include "store_reader.h"
+#include "zonetab.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct answer_ctx {
+	store_reader_t reader;
+	zonetab_t zones;
+	int64_t now;
+	bool in_batch; /* a snapshot is held: answers come from it; without one every query gets SERVFAIL */
+} answer_ctx_t;
+
+int answer_ctx_init(answer_ctx_t *ctx, store_t *st);
+void answer_ctx_free(answer_ctx_t *ctx);
+
+/* Takes a fresh snapshot (sees every commit so far) and refreshes the zone table. */
+int answer_batch_begin(answer_ctx_t *ctx);
+void answer_batch_end(answer_ctx_t *ctx);
+
+/* Writes the response to the query pkt[0..len) into out (cap bytes, at least 512) and returns its length, or 0 when
+ * the packet must not be answered. Over UDP (tcp false) the response is kept within the requester's limit (512
+ * without EDNS0, its payload size capped at 1232 with it) and truncated with TC=1 when the answer does not fit. */
+size_t answer_packet(answer_ctx_t *ctx, const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, bool tcp);
+
+#endif

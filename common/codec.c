@@ -1,0 +1,78 @@
+/* codec.c — bounded field reading and writing for stored values. */
+#include "codec.h"
+
+#include <string.h>
+
+void codec_put_u8(codec_writer_t *w, uint8_t v)
+{
+	w->p[w->len++] = v;
+}
+
+void codec_put_u32(codec_writer_t *w, uint32_t v)
+{
+	for (int shift = 24; shift >= 0; shift -= 8)
+		w->p[w->len++] = (uint8_t)(v >> shift);
+}
+
+void codec_put_u64(codec_writer_t *w, uint64_t v)
+{
+	codec_put_u32(w, (uint32_t)(v >> 32));
+	codec_put_u32(w, (uint32_t)v);
+}
+
+void codec_put_str(codec_writer_t *w, const char *s)
+{
+	size_t n = strlen(s);
+	w->p[w->len++] = (uint8_t)(n >> 8);
+	w->p[w->len++] = (uint8_t)n;
+	memcpy(w->p + w->len, s, n);
+	w->len += n;
+}
+
+static const uint8_t *take(codec_reader_t *r, size_t n)
+{
+	if (r->failed || r->left < n) {
+		r->failed = true;
+		return NULL;
+	}
+	const uint8_t *at = r->p;
+	r->p += n;
+	r->left -= n;
+	return at;
+}
+
+uint8_t codec_get_u8(codec_reader_t *r)
+{
+	const uint8_t *p = take(r, 1);
+	return p ? p[0] : 0;
+}
+
+uint32_t codec_get_u32(codec_reader_t *r)
+{
+	const uint8_t *p = take(r, 4);
+	return p ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3] : 0;
+}
+
+uint64_t codec_get_u64(codec_reader_t *r)
+{
+	uint64_t hi = codec_get_u32(r);
+	return hi << 32 | codec_get_u32(r);
+}
+
+void codec_get_str(codec_reader_t *r, char *buf, size_t cap)
+{
+	buf[0] = '\0';
+	const uint8_t *lenp = take(r, 2);
+	if (!lenp)
+		return;
+	size_t n = (size_t)lenp[0] << 8 | lenp[1];
+	if (n >= cap) {
+		r->failed = true;
+		return;
+	}
+	const uint8_t *s = take(r, n);
+	if (!s)
+		return;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+}

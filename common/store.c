@@ -1,0 +1,429 @@
+/* store.c — opening the LMDB environment, meta and format version, transactions, serial bumps, the journal. */
+#include "store_internal.h"
+
+#include "err.h"
+#include "log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+int store_mdb_error(int rc, const char *doing)
+{
+	if (rc == MDB_NOTFOUND)
+		return RBL_ENOENT;
+	log_err("store: %s: %s", doing, mdb_strerror(rc));
+	return RBL_ESTORE;
+}
+
+void store_put_u32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+uint32_t store_get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+void store_put_u64(uint8_t *p, uint64_t v)
+{
+	store_put_u32(p, (uint32_t)(v >> 32));
+	store_put_u32(p + 4, (uint32_t)v);
+}
+
+uint64_t store_get_u64(const uint8_t *p)
+{
+	return (uint64_t)store_get_u32(p) << 32 | store_get_u32(p + 4);
+}
+
+int store_meta_get_u64(MDB_txn *txn, MDB_dbi meta, const char *key, uint64_t *value)
+{
+	MDB_val k = {strlen(key), (void *)key}, v;
+	int rc = mdb_get(txn, meta, &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		*value = 0;
+		return RBL_OK;
+	}
+	if (rc)
+		return store_mdb_error(rc, "reading meta");
+	if (v.mv_size != 8) {
+		log_err("store: meta key %s has %zu bytes, expected 8", key, v.mv_size);
+		return RBL_ESTORE;
+	}
+	*value = store_get_u64(v.mv_data);
+	return RBL_OK;
+}
+
+int store_meta_put_u64(MDB_txn *txn, MDB_dbi meta, const char *key, uint64_t value)
+{
+	uint8_t buf[8];
+	store_put_u64(buf, value);
+	MDB_val k = {strlen(key), (void *)key}, v = {8, buf};
+	int rc = mdb_put(txn, meta, &k, &v, 0);
+	return rc ? store_mdb_error(rc, "writing meta") : RBL_OK;
+}
+
+void store_default_dir(char *buf, size_t cap)
+{
+	const char *env = getenv("DNSBL_DB");
+	if (env && *env) {
+		snprintf(buf, cap, "%s", env);
+		return;
+	}
+	env = getenv("XDG_DATA_HOME");
+	if (env && *env) {
+		snprintf(buf, cap, "%s/dnsbld", env);
+		return;
+	}
+	env = getenv("HOME");
+	if (env && *env) {
+		snprintf(buf, cap, "%s/.local/share/dnsbld", env);
+		return;
+	}
+	snprintf(buf, cap, "./dnsbld-db");
+}
+
+/* mkdir -p, for the default directory under $HOME/.local/share. */
+static int make_dirs(const char *dir)
+{
+	char path[4096];
+	if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
+		return RBL_ERANGE;
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST)
+			return RBL_EIO;
+		*p = '/';
+	}
+	if (mkdir(path, 0755) != 0 && errno != EEXIST)
+		return RBL_EIO;
+	return RBL_OK;
+}
+
+static int open_dbis(store_t *st, MDB_txn *txn, unsigned dbflags)
+{
+	int rc;
+	if ((rc = mdb_dbi_open(txn, "meta", dbflags, &st->meta)) ||
+	    (rc = mdb_dbi_open(txn, "zones", dbflags, &st->zones)) ||
+	    (rc = mdb_dbi_open(txn, "entries", dbflags, &st->entries)) ||
+	    (rc = mdb_dbi_open(txn, "index", dbflags, &st->index)) ||
+	    (rc = mdb_dbi_open(txn, "journal", dbflags, &st->journal)))
+		return rc;
+	return 0;
+}
+
+/* Creates the databases and meta on first open; checks the format version on every open. */
+static int init_meta(store_t *st, const char *dir)
+{
+	MDB_txn *txn;
+	unsigned txnflags = st->readonly ? MDB_RDONLY : 0;
+	int rc = mdb_txn_begin(st->env, NULL, txnflags, &txn);
+	if (rc)
+		return store_mdb_error(rc, "beginning the opening transaction");
+	rc = open_dbis(st, txn, st->readonly ? 0 : MDB_CREATE);
+	if (rc == MDB_NOTFOUND) {
+		mdb_txn_abort(txn);
+		log_err("store %s has not been initialised (run rbltool zone create first)", dir);
+		return RBL_ENOENT;
+	}
+	if (rc) {
+		mdb_txn_abort(txn);
+		return store_mdb_error(rc, "opening databases");
+	}
+	uint64_t version = 0;
+	int err = store_meta_get_u64(txn, st->meta, META_VERSION, &version);
+	if (!err && version == 0 && !st->readonly) {
+		version = STORE_FORMAT_VERSION;
+		err = store_meta_put_u64(txn, st->meta, META_VERSION, version);
+		if (!err)
+			err = store_meta_put_u64(txn, st->meta, META_CREATED, (uint64_t)time(NULL));
+		if (!err)
+			err = store_meta_put_u64(txn, st->meta, META_NEXT_ZONE, 1);
+	}
+	if (!err && version > STORE_FORMAT_VERSION) {
+		log_err("store %s has format version %llu; this program reads version %d or older: upgrade dnsbld",
+			dir, (unsigned long long)version, STORE_FORMAT_VERSION);
+		err = RBL_EVERSION;
+	}
+	if (err) {
+		mdb_txn_abort(txn);
+		return err;
+	}
+	rc = mdb_txn_commit(txn);
+	return rc ? store_mdb_error(rc, "committing the opening transaction") : RBL_OK;
+}
+
+int store_open(const char *dir, unsigned flags, store_t **out)
+{
+	*out = NULL;
+	store_t *st = calloc(1, sizeof *st);
+	if (!st)
+		return RBL_ENOMEM;
+	st->readonly = flags & STORE_READONLY;
+	int err = RBL_OK;
+	if (flags & STORE_CREATE) {
+		err = make_dirs(dir);
+		if (err) {
+			log_err("cannot create store directory %s: %s", dir, strerror(errno));
+			goto fail;
+		}
+	}
+	int rc = mdb_env_create(&st->env);
+	if (!rc)
+		rc = mdb_env_set_maxdbs(st->env, 8);
+	if (!rc)
+		rc = mdb_env_set_mapsize(st->env, STORE_MAP_SIZE);
+	if (!rc)
+		rc = mdb_env_set_maxreaders(st->env, 510);
+	if (rc) {
+		err = store_mdb_error(rc, "creating the environment");
+		goto fail;
+	}
+	/* MDB_NOTLS: a read transaction belongs to its worker, not to a thread slot, so it can be reset and renewed. */
+	unsigned envflags = MDB_NOTLS | (st->readonly ? MDB_RDONLY : 0);
+	rc = mdb_env_open(st->env, dir, envflags, 0644);
+	if (rc) {
+		if (rc == ENOENT)
+			log_err("store %s does not exist (create it with: rbltool --db %s zone create ZONE)", dir, dir);
+		else
+			log_err("cannot open store %s: %s", dir, mdb_strerror(rc));
+		err = rc == ENOENT ? RBL_ENOENT : RBL_ESTORE;
+		goto fail;
+	}
+	int dead = 0;
+	mdb_reader_check(st->env, &dead);
+	if (dead)
+		log_info("store %s: cleared %d stale reader slot(s)", dir, dead);
+	err = init_meta(st, dir);
+	if (err)
+		goto fail;
+	*out = st;
+	return RBL_OK;
+fail:
+	if (st->env)
+		mdb_env_close(st->env);
+	free(st);
+	return err;
+}
+
+void store_close(store_t *st)
+{
+	if (!st)
+		return;
+	mdb_env_close(st->env);
+	free(st);
+}
+
+int store_write_begin(store_t *st, store_wtxn_t **out)
+{
+	*out = NULL;
+	if (st->readonly)
+		return RBL_EINVAL;
+	store_wtxn_t *w = calloc(1, sizeof *w);
+	if (!w)
+		return RBL_ENOMEM;
+	int rc = mdb_txn_begin(st->env, NULL, 0, &w->txn);
+	if (rc) {
+		free(w);
+		return store_mdb_error(rc, "beginning a write transaction");
+	}
+	w->st = st;
+	w->now = time(NULL);
+	*out = w;
+	return RBL_OK;
+}
+
+void store_touch(store_wtxn_t *w, uint32_t zone_id)
+{
+	for (unsigned i = 0; i < w->touched_count; i++)
+		if (w->touched[i] == zone_id)
+			return;
+	if (w->touched_count == STORE_MAX_TOUCHED) {
+		w->touched_overflow = true;
+		return;
+	}
+	w->touched[w->touched_count++] = zone_id;
+}
+
+static bool touched(const store_wtxn_t *w, uint32_t zone_id)
+{
+	if (w->touched_overflow)
+		return true;
+	for (unsigned i = 0; i < w->touched_count; i++)
+		if (w->touched[i] == zone_id)
+			return true;
+	return false;
+}
+
+/* RFC 1982: the serial grows by one modulo 2^32; 0 is skipped because some secondaries treat it as "unset". */
+static uint32_t serial_next(uint32_t serial)
+{
+	serial++;
+	return serial ? serial : 1;
+}
+
+static int bump_serials(store_wtxn_t *w)
+{
+	if (!w->touched_count && !w->touched_overflow)
+		return RBL_OK;
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(w->txn, w->st->zones, &cur);
+	if (rc)
+		return store_mdb_error(rc, "opening a zone cursor");
+	int err = RBL_OK;
+	MDB_val k, v;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		zone_def_t def;
+		err = zone_decode(v.mv_data, v.mv_size, &def);
+		if (err)
+			break;
+		if (!touched(w, def.id))
+			continue;
+		def.serial = serial_next(def.serial);
+		uint8_t buf[ZONE_ENCODED_MAX];
+		MDB_val nv = {zone_encode(&def, buf), buf};
+		rc = mdb_cursor_put(cur, &k, &nv, MDB_CURRENT);
+		if (rc) {
+			err = store_mdb_error(rc, "bumping a serial");
+			break;
+		}
+	}
+	if (!err && rc && rc != MDB_NOTFOUND)
+		err = store_mdb_error(rc, "walking zones");
+	mdb_cursor_close(cur);
+	return err;
+}
+
+int store_write_commit(store_wtxn_t *w)
+{
+	uint64_t gen = 0;
+	int err = bump_serials(w);
+	if (!err)
+		err = store_meta_get_u64(w->txn, w->st->meta, META_GENERATION, &gen);
+	if (!err)
+		err = store_meta_put_u64(w->txn, w->st->meta, META_GENERATION, gen + 1);
+	if (err) {
+		store_write_abort(w);
+		return err;
+	}
+	int rc = mdb_txn_commit(w->txn);
+	free(w);
+	return rc ? store_mdb_error(rc, "committing") : RBL_OK;
+}
+
+void store_write_abort(store_wtxn_t *w)
+{
+	if (!w)
+		return;
+	mdb_txn_abort(w->txn);
+	free(w);
+}
+
+int store_read_begin(store_t *st, store_rtxn_t **out)
+{
+	*out = NULL;
+	store_rtxn_t *r = calloc(1, sizeof *r);
+	if (!r)
+		return RBL_ENOMEM;
+	int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &r->txn);
+	if (rc) {
+		free(r);
+		return store_mdb_error(rc, "beginning a read transaction");
+	}
+	r->st = st;
+	*out = r;
+	return RBL_OK;
+}
+
+void store_read_end(store_rtxn_t *r)
+{
+	if (!r)
+		return;
+	mdb_txn_abort(r->txn);
+	free(r);
+}
+
+/* Journal value: serial-to-be is not known until commit, so the record keeps the change and its time; the
+ * sequence number orders records. Layout: op (1) | time (8) | entry key | entry value. */
+int store_journal_append(store_wtxn_t *w, uint32_t zone_id, char op, const entry_t *e)
+{
+	uint64_t seq = 0;
+	int err = store_meta_get_u64(w->txn, w->st->meta, META_NEXT_JOURNAL, &seq);
+	if (err)
+		return err;
+	uint8_t key[12];
+	store_put_u32(key, zone_id);
+	store_put_u64(key + 4, seq);
+	uint8_t val[1 + 8 + 1 + ENTRY_KEY_MAX + ENTRY_ENCODED_MAX];
+	size_t n = 0;
+	val[n++] = (uint8_t)op;
+	store_put_u64(val + n, (uint64_t)w->now);
+	n += 8;
+	uint8_t ekey[ENTRY_KEY_MAX];
+	size_t klen = entry_key(zone_id, &e->net, ekey);
+	val[n++] = (uint8_t)klen;
+	memcpy(val + n, ekey, klen);
+	n += klen;
+	if (op == 'A')
+		n += entry_encode(e, val + n);
+	MDB_val k = {sizeof key, key}, v = {n, val};
+	int rc = mdb_put(w->txn, w->st->journal, &k, &v, 0);
+	if (rc)
+		return store_mdb_error(rc, "appending to the journal");
+	return store_meta_put_u64(w->txn, w->st->meta, META_NEXT_JOURNAL, seq + 1);
+}
+
+int store_journal_count(store_rtxn_t *r, uint32_t zone_id, uint64_t *count)
+{
+	*count = 0;
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(r->txn, r->st->journal, &cur);
+	if (rc)
+		return store_mdb_error(rc, "opening a journal cursor");
+	uint8_t prefix[4];
+	store_put_u32(prefix, zone_id);
+	MDB_val k = {4, prefix}, v;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < 4 || memcmp(k.mv_data, prefix, 4) != 0)
+			break;
+		(*count)++;
+	}
+	mdb_cursor_close(cur);
+	return RBL_OK;
+}
+
+int store_delete_zone_keys(MDB_txn *txn, MDB_dbi db, uint32_t zone_id)
+{
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(txn, db, &cur);
+	if (rc)
+		return store_mdb_error(rc, "opening a cursor");
+	uint8_t prefix[4];
+	store_put_u32(prefix, zone_id);
+	MDB_val k = {4, prefix}, v;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	while (!rc) {
+		if (k.mv_size < 4 || memcmp(k.mv_data, prefix, 4) != 0)
+			break;
+		rc = mdb_cursor_del(cur, 0);
+		if (rc)
+			break;
+		/* Seek again rather than rely on where a delete leaves the cursor. */
+		k.mv_size = 4;
+		k.mv_data = prefix;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	}
+	mdb_cursor_close(cur);
+	if (rc && rc != MDB_NOTFOUND)
+		return store_mdb_error(rc, "deleting a zone's records");
+	return RBL_OK;
+}

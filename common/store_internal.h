@@ -1,0 +1,74 @@
+/* store_internal.h — what the store_*.c files share and nothing outside common/store*.c may use. */
+#ifndef RBL_STORE_INTERNAL_H
+#define RBL_STORE_INTERNAL_H
+
+#include "store.h"
+
+#include <lmdb.h>
+
+#define STORE_MAX_TOUCHED 64
+
+struct store {
+	MDB_env *env;
+	MDB_dbi meta, zones, entries, index, journal;
+	bool readonly;
+};
+
+struct store_wtxn {
+	store_t *st;
+	MDB_txn *txn;
+	int64_t now;
+	unsigned touched_count;
+	uint32_t touched[STORE_MAX_TOUCHED]; /* zone ids whose serial commit bumps */
+	bool touched_overflow;               /* more than STORE_MAX_TOUCHED: bump every zone */
+};
+
+struct store_rtxn {
+	store_t *st;
+	MDB_txn *txn;
+};
+
+/* Meta keys. */
+#define META_VERSION "version"
+#define META_CREATED "created"
+#define META_NEXT_ZONE "next_zone_id"
+#define META_NEXT_JOURNAL "next_journal"
+#define META_GENERATION "generation"
+
+/* Translates an LMDB return code, logging the failure with what was being done. */
+int store_mdb_error(int rc, const char *doing);
+
+/* Big-endian helpers for keys and values. */
+void store_put_u32(uint8_t *p, uint32_t v);
+uint32_t store_get_u32(const uint8_t *p);
+void store_put_u64(uint8_t *p, uint64_t v);
+uint64_t store_get_u64(const uint8_t *p);
+
+/* Meta counters stored as 8-byte big-endian values; a missing key reads as 0. */
+int store_meta_get_u64(MDB_txn *txn, MDB_dbi meta, const char *key, uint64_t *value);
+int store_meta_put_u64(MDB_txn *txn, MDB_dbi meta, const char *key, uint64_t value);
+
+/* Records that a zone changed in this transaction (its serial is bumped once at commit). */
+void store_touch(store_wtxn_t *w, uint32_t zone_id);
+/* Appends a journal record for a change to zone_id: op is 'A' (put) or 'D' (delete). */
+int store_journal_append(store_wtxn_t *w, uint32_t zone_id, char op, const entry_t *e);
+
+/* The zone definition with id zone_id (a cursor walk: zones are few). */
+int store_zone_by_id(MDB_txn *txn, const store_t *st, uint32_t zone_id, zone_def_t *def);
+
+/* The deepest entry covering a in the zone (ignoring expired ones when now != 0), using only exact gets. */
+int store_covering_entry(MDB_txn *txn, const store_t *st, uint32_t zone_id, const addr_t *a, unsigned max_len,
+			 int64_t now, entry_t *e);
+
+/* Rebuilds the intervals of the range of net from the entries (store_index.c). */
+int store_index_rebuild(MDB_txn *txn, const store_t *st, uint32_t zone_id, const cidr_t *net);
+/* Removes every interval, entry and journal record whose key starts with the 4-byte zone id, in db. */
+int store_delete_zone_keys(MDB_txn *txn, MDB_dbi db, uint32_t zone_id);
+
+/* Interval value layout: first address (4/16) | entry prefix length | flags | expires (8) | ncodes | 3 bytes a
+ * code (the low 24 bits: every code is inside 127/8). */
+#define INTERVAL_KEY_MAX 21
+#define INTERVAL_VALUE_MAX (16 + 3 + 8 + 3 * ENTRY_MAX_CODES)
+size_t store_interval_key(uint32_t zone_id, const addr_t *last, uint8_t key[INTERVAL_KEY_MAX]);
+
+#endif

@@ -1,0 +1,201 @@
+/* store_reader.c — lookups for the query path: one MDB_SET_RANGE seek in the interval index per question. */
+#include "store_reader.h"
+
+#include "codec.h"
+#include "err.h"
+#include "store_internal.h"
+
+#include <string.h>
+
+int store_reader_init(store_t *st, store_reader_t *r)
+{
+	memset(r, 0, sizeof *r);
+	r->st = st;
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+	if (rc)
+		return store_mdb_error(rc, "beginning a reader");
+	MDB_cursor *cur;
+	rc = mdb_cursor_open(txn, st->index, &cur);
+	if (rc) {
+		mdb_txn_abort(txn);
+		return store_mdb_error(rc, "opening a reader cursor");
+	}
+	mdb_txn_reset(txn);
+	r->txn = txn;
+	r->cursor = cur;
+	return RBL_OK;
+}
+
+void store_reader_free(store_reader_t *r)
+{
+	if (!r->txn)
+		return;
+	mdb_cursor_close(r->cursor);
+	mdb_txn_abort(r->txn);
+	r->txn = NULL;
+}
+
+int store_reader_begin(store_reader_t *r)
+{
+	int rc = mdb_txn_renew(r->txn);
+	if (!rc)
+		rc = mdb_cursor_renew(r->txn, r->cursor);
+	if (rc)
+		return store_mdb_error(rc, "renewing a reader");
+	r->active = true;
+	return RBL_OK;
+}
+
+void store_reader_end(store_reader_t *r)
+{
+	if (r->active)
+		mdb_txn_reset(r->txn);
+	r->active = false;
+}
+
+int store_reader_generation(store_reader_t *r, uint64_t *gen)
+{
+	return store_meta_get_u64(r->txn, r->st->meta, META_GENERATION, gen);
+}
+
+int store_reader_zones(store_reader_t *r, int (*fn)(const zone_def_t *def, void *ctx), void *ctx)
+{
+	store_rtxn_t view = {r->st, r->txn};
+	return store_zone_foreach(&view, fn, ctx);
+}
+
+/* Seeks the first interval ending at or after a; on success *first and the value payload describe it. */
+static int seek_interval(store_reader_t *r, uint32_t zone_id, const addr_t *a, addr_t *first, const uint8_t **payload,
+			 size_t *payload_len)
+{
+	uint8_t key[INTERVAL_KEY_MAX];
+	size_t key_len = store_interval_key(zone_id, a, key);
+	size_t n = addr_bytes(a->family);
+	MDB_val k = {key_len, key}, v;
+	int rc = mdb_cursor_get(r->cursor, &k, &v, MDB_SET_RANGE);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return store_mdb_error(rc, "seeking an interval");
+	if (k.mv_size != key_len || memcmp(k.mv_data, key, 5) != 0 || v.mv_size < n + 11)
+		return 0;
+	first->family = a->family;
+	memcpy(first->b, v.mv_data, n);
+	*payload = (const uint8_t *)v.mv_data + n;
+	*payload_len = v.mv_size - n;
+	return 1;
+}
+
+/* Moves the cursor to the interval after the one seek_interval found, within the same zone and family. */
+static int next_interval(store_reader_t *r, uint32_t zone_id, const addr_t *like, addr_t *first,
+			 const uint8_t **payload, size_t *payload_len)
+{
+	uint8_t key[INTERVAL_KEY_MAX];
+	size_t key_len = store_interval_key(zone_id, like, key);
+	size_t n = addr_bytes(like->family);
+	MDB_val k, v;
+	int rc = mdb_cursor_get(r->cursor, &k, &v, MDB_NEXT);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return store_mdb_error(rc, "stepping to the next interval");
+	if (k.mv_size != key_len || memcmp(k.mv_data, key, 5) != 0 || v.mv_size < n + 11)
+		return 0;
+	first->family = like->family;
+	memcpy(first->b, v.mv_data, n);
+	*payload = (const uint8_t *)v.mv_data + n;
+	*payload_len = v.mv_size - n;
+	return 1;
+}
+
+static int decode_hit(const uint8_t *p, size_t len, store_hit_t *hit)
+{
+	codec_reader_t c = {p, len, false};
+	hit->entry_len = codec_get_u8(&c);
+	hit->flags = codec_get_u8(&c);
+	hit->expires = (int64_t)codec_get_u64(&c);
+	hit->ncodes = codec_get_u8(&c);
+	if (hit->ncodes > ENTRY_MAX_CODES)
+		return RBL_ESTORE;
+	for (unsigned i = 0; i < hit->ncodes; i++) {
+		uint32_t low = (uint32_t)codec_get_u8(&c) << 16;
+		low |= (uint32_t)codec_get_u8(&c) << 8;
+		low |= codec_get_u8(&c);
+		hit->codes[i] = 0x7f000000u | low;
+	}
+	return c.failed ? RBL_ESTORE : RBL_OK;
+}
+
+/* The rare path: the owning entry has expired but is not purged yet. The covering entries decide, skipping
+ * expired ones; an exclusion still makes a hole. */
+static int lookup_past_expired(store_reader_t *r, uint32_t zone_id, const addr_t *a, int64_t now, store_hit_t *hit)
+{
+	entry_t *e = &(entry_t){0};
+	int err = store_covering_entry(r->txn, r->st, zone_id, a, hit->entry_len, now, e);
+	if (err == RBL_ENOENT)
+		return 0;
+	if (err)
+		return err;
+	if (e->flags & ENTRY_EXCLUDE)
+		return 0;
+	hit->entry_len = e->net.len;
+	hit->flags = e->flags;
+	hit->expires = e->expires;
+	hit->ncodes = e->ncodes;
+	memcpy(hit->codes, e->codes, sizeof hit->codes);
+	return 1;
+}
+
+int store_reader_lookup(store_reader_t *r, uint32_t zone_id, const addr_t *a, int64_t now, store_hit_t *hit)
+{
+	addr_t first;
+	const uint8_t *payload;
+	size_t payload_len;
+	int found = seek_interval(r, zone_id, a, &first, &payload, &payload_len);
+	if (found <= 0)
+		return found;
+	if (addr_cmp(&first, a) > 0)
+		return 0;
+	int err = decode_hit(payload, payload_len, hit);
+	if (err)
+		return err;
+	if (hit->expires != 0 && hit->expires <= now)
+		return lookup_past_expired(r, zone_id, a, now, hit);
+	return hit->flags & ENTRY_EXCLUDE ? 0 : 1;
+}
+
+bool store_reader_range_listed(store_reader_t *r, uint32_t zone_id, const cidr_t *range)
+{
+	addr_t lo, hi, first;
+	cidr_first(range, &lo);
+	cidr_last(range, &hi);
+	const uint8_t *payload;
+	size_t payload_len;
+	int found = seek_interval(r, zone_id, &lo, &first, &payload, &payload_len);
+	/* Intervals of expiring exclusions are holes too: step over them. */
+	for (unsigned steps = 0; found > 0 && addr_cmp(&first, &hi) <= 0; steps++) {
+		store_hit_t hit;
+		if (decode_hit(payload, payload_len, &hit) || !(hit.flags & ENTRY_EXCLUDE) || steps == 1000)
+			return true;
+		found = next_interval(r, zone_id, &lo, &first, &payload, &payload_len);
+	}
+	return false;
+}
+
+int store_reader_text(store_reader_t *r, uint32_t zone_id, const addr_t *a, const store_hit_t *hit,
+		      const char **text, size_t *len)
+{
+	*text = NULL;
+	*len = 0;
+	cidr_t net = {*a, hit->entry_len};
+	addr_mask(&net.addr, hit->entry_len);
+	uint8_t key[ENTRY_KEY_MAX];
+	MDB_val k = {entry_key(zone_id, &net, key), key}, v;
+	int rc = mdb_get(r->txn, r->st->entries, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return RBL_OK;
+	if (rc)
+		return store_mdb_error(rc, "reading an entry text");
+	return entry_reason_view(v.mv_data, v.mv_size, text, len) ? RBL_ESTORE : RBL_OK;
+}

@@ -1,0 +1,57 @@
+/* zone.h — a zone's definition (SOA fields, NS set, TTL, default answer, TXT template) and its stored encoding.
+ *
+ * The definition is what `rbltool zone create` writes and what the query path turns into SOA/NS records. The
+ * encoding is versioned and length-checked: zone_decode never reads past the value LMDB gives it.
+ */
+#ifndef RBL_ZONE_H
+#define RBL_ZONE_H
+
+#include "dname.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ZONE_MAX_NS 8
+#define ZONE_TXT_MAX 1024  /* template bytes, NUL included */
+
+#define ZONE_DEFAULT_TTL 900
+#define ZONE_DEFAULT_REFRESH 3600
+#define ZONE_DEFAULT_RETRY 600
+#define ZONE_DEFAULT_EXPIRE 604800
+#define ZONE_DEFAULT_MINIMUM 300
+#define ZONE_DEFAULT_CODE 0x7f000002u /* 127.0.0.2 */
+#define ZONE_DEFAULT_TXT "Listed: see the operator of this list about $"
+
+enum zone_kind { ZONE_LISTING = 0, ZONE_AGGREGATE = 1 };
+
+typedef struct zone_def {
+	uint32_t id;                  /* assigned by the store, never reused */
+	uint8_t kind;                 /* enum zone_kind */
+	char name[DNAME_TEXTMAX];     /* lowercase, no trailing dot */
+	char mname[DNAME_TEXTMAX];
+	char rname[DNAME_TEXTMAX];
+	uint32_t serial, refresh, retry, expire, minimum;
+	uint32_t ttl;                 /* of A, TXT, NS and SOA answers; negative answers use minimum */
+	uint32_t default_code;        /* host order, inside 127.0.0.0/8 */
+	unsigned ns_count;
+	char ns[ZONE_MAX_NS][DNAME_TEXTMAX];
+	char txt[ZONE_TXT_MAX];       /* '$' = the queried address */
+	int64_t created;
+} zone_def_t;
+
+/* Fills def with the defaults for a new zone called name (already normalised): contact hostmaster.<name>,
+ * mname = the first NS or "localhost", serial = now. */
+void zone_def_init(zone_def_t *def, const char *name, int64_t now);
+
+/* Upper bound of an encoded definition. */
+#define ZONE_ENCODED_MAX (64 + (3 + ZONE_MAX_NS) * DNAME_TEXTMAX + ZONE_TXT_MAX)
+
+/* Encodes def into buf (ZONE_ENCODED_MAX bytes); returns the length. */
+size_t zone_encode(const zone_def_t *def, uint8_t *buf);
+/* RBL_EINVAL if the value is truncated or malformed, RBL_EVERSION if written by a newer encoding. */
+int zone_decode(const uint8_t *buf, size_t len, zone_def_t *def);
+
+/* True if code (host order) lies in 127.0.0.0/8, as every answer code must. */
+int zone_code_parse(const char *text, uint32_t *code);
+
+#endif

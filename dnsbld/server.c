@@ -1,0 +1,153 @@
+/* server.c — starting and stopping the worker threads. */
+#include "server.h"
+
+#include "err.h"
+#include "log.h"
+#include "tcp.h"
+#include "udp.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct server {
+	const server_config_t *config;
+	store_t *store;
+	worker_t *workers;
+};
+
+/* Closes every handle of the worker; its loop then ends by itself. Runs on the worker's own thread. */
+static void close_handles(worker_t *w)
+{
+	udp_close_all(w);
+	tcp_close_all(w);
+	uv_close((uv_handle_t *)&w->stop, NULL);
+}
+
+static void on_stop(uv_async_t *async)
+{
+	close_handles(async->data);
+}
+
+static void worker_main(void *arg)
+{
+	worker_t *w = arg;
+	uv_run(&w->loop, UV_RUN_DEFAULT);
+}
+
+static int bind_sockets(worker_t *w)
+{
+	const server_config_t *cfg = w->config;
+	w->udp_fds = malloc(cfg->listen_count * sizeof *w->udp_fds);
+	w->tcp_fds = malloc(cfg->listen_count * sizeof *w->tcp_fds);
+	if (!w->udp_fds || !w->tcp_fds)
+		return RBL_ENOMEM;
+	for (unsigned i = 0; i < cfg->listen_count; i++)
+		w->udp_fds[i] = w->tcp_fds[i] = -1;
+	for (unsigned i = 0; i < cfg->listen_count; i++) {
+		const listen_addr_t *la = &cfg->listen[i];
+		w->udp_fds[i] = listen_bind(la, SOCK_DGRAM);
+		if (w->udp_fds[i] < 0) {
+			log_err("cannot listen on %s/udp: %s", la->text, strerror(errno));
+			return RBL_EIO;
+		}
+		w->tcp_fds[i] = listen_bind(la, SOCK_STREAM);
+		if (w->tcp_fds[i] < 0) {
+			log_err("cannot listen on %s/tcp: %s", la->text, strerror(errno));
+			return RBL_EIO;
+		}
+	}
+	return RBL_OK;
+}
+
+/* Sets up a worker's loop and handles in the main thread, before its thread runs the loop. */
+static int worker_init(server_t *s, worker_t *w, unsigned index)
+{
+	w->index = index;
+	w->config = s->config;
+	int err = answer_ctx_init(&w->answer, s->store);
+	if (err)
+		return err;
+	if (uv_loop_init(&w->loop))
+		return RBL_ENOMEM;
+	w->loop_ready = true;
+	w->stop.data = w;
+	uv_async_init(&w->loop, &w->stop, on_stop);
+	if ((err = bind_sockets(w)) || (err = udp_start(w)) || (err = tcp_start(w)))
+		return err;
+	return RBL_OK;
+}
+
+static void worker_free(worker_t *w)
+{
+	if (w->loop_ready) {
+		if (!w->thread_started)
+			close_handles(w);
+		uv_run(&w->loop, UV_RUN_DEFAULT); /* lets close callbacks run */
+		uv_loop_close(&w->loop);
+	}
+	for (unsigned i = 0; w->udp_fds && i < w->config->listen_count; i++) {
+		if (w->udp_fds[i] >= 0)
+			close(w->udp_fds[i]);
+		if (w->tcp_fds[i] >= 0)
+			close(w->tcp_fds[i]);
+	}
+	free(w->udp_fds);
+	free(w->tcp_fds);
+	udp_free(w);
+	tcp_free(w);
+	answer_ctx_free(&w->answer);
+}
+
+int server_start(const server_config_t *config, server_t **out)
+{
+	*out = NULL;
+	server_t *s = calloc(1, sizeof *s);
+	if (!s)
+		return RBL_ENOMEM;
+	s->config = config;
+	int err = store_open(config->db_dir, STORE_READONLY, &s->store);
+	if (err)
+		goto fail;
+	s->workers = calloc(config->workers, sizeof *s->workers);
+	if (!s->workers) {
+		err = RBL_ENOMEM;
+		goto fail;
+	}
+	for (unsigned i = 0; i < config->workers; i++) {
+		err = worker_init(s, &s->workers[i], i);
+		if (err)
+			goto fail;
+	}
+	for (unsigned i = 0; i < config->workers; i++) {
+		if (uv_thread_create(&s->workers[i].thread, worker_main, &s->workers[i])) {
+			log_err("cannot start worker thread %u", i);
+			err = RBL_ENOMEM;
+			goto fail;
+		}
+		s->workers[i].thread_started = true;
+	}
+	*out = s;
+	return RBL_OK;
+fail:
+	server_stop(s);
+	return err;
+}
+
+void server_stop(server_t *s)
+{
+	if (!s)
+		return;
+	for (unsigned i = 0; s->workers && i < s->config->workers; i++)
+		if (s->workers[i].thread_started)
+			uv_async_send(&s->workers[i].stop);
+	for (unsigned i = 0; s->workers && i < s->config->workers; i++)
+		if (s->workers[i].thread_started)
+			uv_thread_join(&s->workers[i].thread);
+	for (unsigned i = 0; s->workers && i < s->config->workers; i++)
+		worker_free(&s->workers[i]);
+	free(s->workers);
+	store_close(s->store);
+	free(s);
+}

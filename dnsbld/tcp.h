@@ -1,0 +1,15 @@
+/* tcp.h — dnsbld's TCP path (RFC 7766): 2-byte length framing, pipelined queries answered in order, an idle
+ * timeout, and a per-worker connection cap (connections past it are accepted and closed at once, so they do not
+ * wait in the backlog). */
+#ifndef DNSBLD_TCP_H
+#define DNSBLD_TCP_H
+
+#include "server.h"
+
+int tcp_start(worker_t *w);
+/* Closes the listeners and every open connection of the worker. */
+void tcp_close_all(worker_t *w);
+/* Frees what tcp_start allocated, after the loop has closed the handles. */
+void tcp_free(worker_t *w);
+
+#endif

@@ -1,0 +1,153 @@
+/* udp.c — batched UDP receive, answer and send. */
+#include "udp.h"
+
+#include "err.h"
+#include "log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* libuv hands recvmmsg 64 KiB slices of the receive buffer, at most 20 per call (UV__MMSG_MAXWIDTH). */
+#define UDP_SLICE (64 * 1024)
+#define UDP_BATCH 20
+
+struct udp_reply {
+	struct sockaddr_storage peer;
+	socklen_t peer_len;
+	size_t len;
+	uint8_t data[WIRE_EDNS_PAYLOAD];
+};
+
+struct udp_endpoint {
+	uv_udp_t handle;
+	worker_t *worker;
+	uint8_t *recv_buf;               /* UDP_BATCH slices */
+	struct udp_reply replies[UDP_BATCH];
+	unsigned pending;                /* replies waiting for the batch's sendmmsg */
+	bool in_batch;
+};
+
+static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
+{
+	(void)suggested;
+	struct udp_endpoint *ep = handle->data;
+	*buf = uv_buf_init((char *)ep->recv_buf, UDP_SLICE * UDP_BATCH);
+}
+
+static void flush_replies(struct udp_endpoint *ep)
+{
+	if (!ep->pending)
+		return;
+	struct mmsghdr msgs[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	for (unsigned i = 0; i < ep->pending; i++) {
+		struct udp_reply *r = &ep->replies[i];
+		iov[i] = (struct iovec){r->data, r->len};
+		msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_name = &r->peer, .msg_namelen = r->peer_len,
+							.msg_iov = &iov[i], .msg_iovlen = 1}};
+	}
+	int fd;
+	uv_fileno((uv_handle_t *)&ep->handle, &fd);
+	unsigned sent = 0;
+	while (sent < ep->pending) {
+		int n = sendmmsg(fd, msgs + sent, ep->pending - sent, MSG_DONTWAIT);
+		if (n > 0) {
+			sent += (unsigned)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		/* A full socket buffer or an unreachable peer: the datagram is lost, as UDP allows; the client retries. */
+		sent++;
+	}
+	ep->pending = 0;
+}
+
+static void batch_end(struct udp_endpoint *ep)
+{
+	flush_replies(ep);
+	if (ep->in_batch)
+		answer_batch_end(&ep->worker->answer);
+	ep->in_batch = false;
+}
+
+static void answer_one(struct udp_endpoint *ep, const uint8_t *pkt, size_t len, const struct sockaddr *peer)
+{
+	answer_ctx_t *ctx = &ep->worker->answer;
+	if (!ep->in_batch) {
+		/* On a store error the context answers SERVFAIL until a later batch succeeds. */
+		answer_batch_begin(ctx);
+		ep->in_batch = true;
+	}
+	if (ep->pending == UDP_BATCH)
+		flush_replies(ep);
+	struct udp_reply *r = &ep->replies[ep->pending];
+	r->len = answer_packet(ctx, pkt, len, r->data, sizeof r->data, false);
+	if (!r->len)
+		return;
+	r->peer_len = peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	memcpy(&r->peer, peer, r->peer_len);
+	ep->pending++;
+}
+
+static void on_recv(uv_udp_t *handle, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *peer,
+		    unsigned flags)
+{
+	(void)buf;
+	struct udp_endpoint *ep = handle->data;
+	if (nread > 0 && peer && !(flags & UV_UDP_PARTIAL))
+		answer_one(ep, (const uint8_t *)buf->base, (size_t)nread, peer);
+	/* A batch ends with libuv's "free the buffer" call, or, without recvmmsg, after every datagram. */
+	if ((flags & UV_UDP_MMSG_FREE) || !(flags & UV_UDP_MMSG_CHUNK))
+		batch_end(ep);
+}
+
+int udp_start(worker_t *w)
+{
+	const server_config_t *cfg = w->config;
+	w->udp = calloc(cfg->listen_count, sizeof *w->udp);
+	if (!w->udp)
+		return RBL_ENOMEM;
+	for (unsigned i = 0; i < cfg->listen_count; i++) {
+		struct udp_endpoint *ep = &w->udp[i];
+		ep->worker = w;
+		ep->recv_buf = malloc(UDP_SLICE * UDP_BATCH);
+		if (!ep->recv_buf)
+			return RBL_ENOMEM;
+		int rc = uv_udp_init_ex(&w->loop, &ep->handle, AF_UNSPEC | UV_UDP_RECVMMSG);
+		if (rc) {
+			log_err("udp: %s", uv_strerror(rc));
+			return RBL_EIO;
+		}
+		ep->handle.data = ep;
+		rc = uv_udp_open(&ep->handle, w->udp_fds[i]);
+		if (!rc) {
+			w->udp_fds[i] = -1; /* libuv closes it with the handle */
+			rc = uv_udp_recv_start(&ep->handle, on_alloc, on_recv);
+		}
+		if (rc) {
+			log_err("udp %s: %s", cfg->listen[i].text, uv_strerror(rc));
+			return RBL_EIO;
+		}
+	}
+	return RBL_OK;
+}
+
+void udp_close_all(worker_t *w)
+{
+	for (unsigned i = 0; w->udp && i < w->config->listen_count; i++) {
+		uv_handle_t *h = (uv_handle_t *)&w->udp[i].handle;
+		if (h->loop && !uv_is_closing(h))
+			uv_close(h, NULL);
+	}
+}
+
+void udp_free(worker_t *w)
+{
+	for (unsigned i = 0; w->udp && i < w->config->listen_count; i++)
+		free(w->udp[i].recv_buf);
+	free(w->udp);
+	w->udp = NULL;
+}

@@ -1,0 +1,16 @@
+/* cmd.h — rbltool's subcommand families, one file each. */
+#ifndef RBLTOOL_CMD_H
+#define RBLTOOL_CMD_H
+
+#include "cli.h"
+
+int cmd_zone(cli_t *cli, int argc, char **argv);    /* cmd_zone.c */
+int cmd_add(cli_t *cli, int argc, char **argv);     /* cmd_listing.c */
+int cmd_exclude(cli_t *cli, int argc, char **argv);
+int cmd_del(cli_t *cli, int argc, char **argv);
+int cmd_list(cli_t *cli, int argc, char **argv);
+int cmd_show(cli_t *cli, int argc, char **argv);
+int cmd_expire(cli_t *cli, int argc, char **argv);
+int cmd_query(cli_t *cli, int argc, char **argv);   /* cmd_query.c */
+
+#endif

@@ -1,0 +1,73 @@
+/* main.c — rbltool: global options and dispatch to the subcommand families. */
+#include "cmd.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+	fputs("usage: rbltool [--db DIR] COMMAND ...\n"
+	      "  zone create ZONE [--ns NAME]... [--contact EMAIL] [--code 127.0.0.N] [--txt TEMPLATE] [--ttl SECS]\n"
+	      "  zone list | zone show ZONE | zone delete ZONE\n"
+	      "  add ZONE ADDR[/LEN] [--code 127.0.0.N]... [--reason TEXT] [--source TEXT] [--expires 30d|DATE]"
+	      " [--no-text]\n"
+	      "  exclude ZONE ADDR[/LEN] [--reason TEXT] [--source TEXT] [--expires 30d|DATE]\n"
+	      "  del ZONE ADDR[/LEN]      list ZONE      show ADDR      query ZONE ADDR      expire\n"
+	      "The store is --db DIR, else $DNSBL_DB, else ~/.local/share/dnsbld.\n"
+	      "Exit status: 0 done, 1 failed, 2 bad input (nothing written).\n",
+	      out);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		cli_command_fn fn;
+	} commands[] = {
+		{"zone", cmd_zone}, {"add", cmd_add},   {"exclude", cmd_exclude}, {"del", cmd_del},
+		{"list", cmd_list}, {"show", cmd_show}, {"query", cmd_query},     {"expire", cmd_expire},
+	};
+	static const struct option options[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	char db_dir[PATH_MAX];
+	store_default_dir(db_dir, sizeof db_dir);
+	cli_t cli = {db_dir, NULL};
+	int opt;
+	/* '+': stop at the command name, so that its options are its own. */
+	while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			cli.db_dir = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return CLI_OK;
+		default:
+			usage(stderr);
+			return CLI_BAD_INPUT;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return CLI_BAD_INPUT;
+	}
+	char **sub_argv = argv + optind;
+	int sub_argc = argc - optind;
+	int rc = -1;
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		if (strcmp(sub_argv[0], commands[i].name) == 0) {
+			optind = 0; /* glibc: restart getopt for the subcommand's own options */
+			rc = commands[i].fn(&cli, sub_argc, sub_argv);
+			break;
+		}
+	}
+	if (rc < 0)
+		rc = cli_bad_input("unknown command '%s' (rbltool --help lists them)", sub_argv[0]);
+	store_close(cli.store);
+	return rc;
+}
