@@ -65,47 +65,34 @@ int store_reader_zones(store_reader_t *r, int (*fn)(const zone_def_t *def, void 
 	return store_zone_foreach(&view, fn, ctx);
 }
 
-/* Seeks the first interval ending at or after a; on success *first and the value payload describe it. */
-static int seek_interval(store_reader_t *r, uint32_t zone_id, const addr_t *a, addr_t *first, const uint8_t **payload,
-			 size_t *payload_len)
+/* An interval as the index cursor sees it: payload points into the snapshot. */
+struct interval {
+	addr_t first;
+	const uint8_t *payload;
+	size_t payload_len;
+};
+
+/* Moves the index cursor (MDB_SET_RANGE to the first interval ending at or after a, or MDB_NEXT) and reads the
+ * interval there: 1 if it belongs to the zone and a's family, 0 if not, negative on a store error. */
+static int cursor_interval(store_reader_t *r, MDB_cursor_op op, uint32_t zone_id, const addr_t *a,
+			   struct interval *iv)
 {
 	uint8_t key[INTERVAL_KEY_MAX];
 	size_t key_len = store_interval_key(zone_id, a, key);
 	size_t n = addr_bytes(a->family);
+	memset(iv, 0, sizeof *iv);
 	MDB_val k = {key_len, key}, v;
-	int rc = mdb_cursor_get(r->cursor, &k, &v, MDB_SET_RANGE);
+	int rc = mdb_cursor_get(r->cursor, &k, &v, op);
 	if (rc == MDB_NOTFOUND)
 		return 0;
 	if (rc)
-		return store_mdb_error(rc, "seeking an interval");
+		return store_mdb_error(rc, "reading an interval");
 	if (k.mv_size != key_len || memcmp(k.mv_data, key, 5) != 0 || v.mv_size < n + 11)
 		return 0;
-	first->family = a->family;
-	memcpy(first->b, v.mv_data, n);
-	*payload = (const uint8_t *)v.mv_data + n;
-	*payload_len = v.mv_size - n;
-	return 1;
-}
-
-/* Moves the cursor to the interval after the one seek_interval found, within the same zone and family. */
-static int next_interval(store_reader_t *r, uint32_t zone_id, const addr_t *like, addr_t *first,
-			 const uint8_t **payload, size_t *payload_len)
-{
-	uint8_t key[INTERVAL_KEY_MAX];
-	size_t key_len = store_interval_key(zone_id, like, key);
-	size_t n = addr_bytes(like->family);
-	MDB_val k, v;
-	int rc = mdb_cursor_get(r->cursor, &k, &v, MDB_NEXT);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (rc)
-		return store_mdb_error(rc, "stepping to the next interval");
-	if (k.mv_size != key_len || memcmp(k.mv_data, key, 5) != 0 || v.mv_size < n + 11)
-		return 0;
-	first->family = like->family;
-	memcpy(first->b, v.mv_data, n);
-	*payload = (const uint8_t *)v.mv_data + n;
-	*payload_len = v.mv_size - n;
+	iv->first.family = a->family;
+	memcpy(iv->first.b, v.mv_data, n);
+	iv->payload = (const uint8_t *)v.mv_data + n;
+	iv->payload_len = v.mv_size - n;
 	return 1;
 }
 
@@ -149,15 +136,13 @@ static int lookup_past_expired(store_reader_t *r, uint32_t zone_id, const addr_t
 
 int store_reader_lookup(store_reader_t *r, uint32_t zone_id, const addr_t *a, int64_t now, store_hit_t *hit)
 {
-	addr_t first;
-	const uint8_t *payload;
-	size_t payload_len;
-	int found = seek_interval(r, zone_id, a, &first, &payload, &payload_len);
+	struct interval iv;
+	int found = cursor_interval(r, MDB_SET_RANGE, zone_id, a, &iv);
 	if (found <= 0)
 		return found;
-	if (addr_cmp(&first, a) > 0)
+	if (addr_cmp(&iv.first, a) > 0)
 		return 0;
-	int err = decode_hit(payload, payload_len, hit);
+	int err = decode_hit(iv.payload, iv.payload_len, hit);
 	if (err)
 		return err;
 	if (hit->expires != 0 && hit->expires <= now)
@@ -167,18 +152,18 @@ int store_reader_lookup(store_reader_t *r, uint32_t zone_id, const addr_t *a, in
 
 bool store_reader_range_listed(store_reader_t *r, uint32_t zone_id, const cidr_t *range)
 {
-	addr_t lo, hi, first;
+	addr_t lo, hi;
 	cidr_first(range, &lo);
 	cidr_last(range, &hi);
-	const uint8_t *payload;
-	size_t payload_len;
-	int found = seek_interval(r, zone_id, &lo, &first, &payload, &payload_len);
-	/* Intervals of expiring exclusions are holes too: step over them. */
-	for (unsigned steps = 0; found > 0 && addr_cmp(&first, &hi) <= 0; steps++) {
+	struct interval iv;
+	int found = cursor_interval(r, MDB_SET_RANGE, zone_id, &lo, &iv);
+	/* Intervals of expiring exclusions are holes too: step over them (a bounded number: past that, say yes —
+	 * NODATA instead of NXDOMAIN is the harmless error). */
+	for (unsigned steps = 0; found > 0 && addr_cmp(&iv.first, &hi) <= 0; steps++) {
 		store_hit_t hit;
-		if (decode_hit(payload, payload_len, &hit) || !(hit.flags & ENTRY_EXCLUDE) || steps == 1000)
+		if (decode_hit(iv.payload, iv.payload_len, &hit) || !(hit.flags & ENTRY_EXCLUDE) || steps == 1000)
 			return true;
-		found = next_interval(r, zone_id, &lo, &first, &payload, &payload_len);
+		found = cursor_interval(r, MDB_NEXT, zone_id, &lo, &iv);
 	}
 	return false;
 }

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The quick start: installs what is missing, builds, loads the demo zone (zones/demo.sh) into the default store
+# and runs dnsbld in the foreground on 127.0.0.1:5300. Try, from another terminal:
+#   dig @127.0.0.1 -p 5300 2.0.0.127.demo.rbl.example A
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+"$top/scripts/deps.sh"
+cmake -S "$top" -B "$top/build/release" -DCMAKE_BUILD_TYPE=Release -DRBL_TESTS=OFF >/dev/null
+cmake --build "$top/build/release" -j"$(nproc)" >/dev/null
+export PATH="$top/build/release/rbltool:$top/build/release/dnsbld:$PATH"
+RBLTOOL=rbltool bash "$top/zones/demo.sh"
+echo "serving; try: dig @127.0.0.1 -p 5300 2.0.0.127.demo.rbl.example A   (Ctrl-C stops)" >&2
+exec dnsbld --listen 127.0.0.1:5300 "$@"
