@@ -36,6 +36,57 @@ static bool net_is_canonical(const cidr_t *net)
 	return addr_cmp(&masked, &net->addr) == 0;
 }
 
+static size_t lens_key(uint32_t zone_id, uint8_t family, uint8_t key[9])
+{
+	memcpy(key, "lens", 4);
+	store_put_u32(key + 4, zone_id);
+	key[8] = family;
+	return 9;
+}
+
+int store_lens_read(MDB_txn *txn, const store_t *st, uint32_t zone_id, uint8_t family,
+		    uint8_t mask[STORE_LENS_BYTES])
+{
+	uint8_t key[9];
+	MDB_val k = {lens_key(zone_id, family, key), key}, v;
+	memset(mask, 0, STORE_LENS_BYTES);
+	int rc = mdb_get(txn, st->meta, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return RBL_OK;
+	if (rc)
+		return store_mdb_error(rc, "reading prefix lengths");
+	if (v.mv_size != STORE_LENS_BYTES)
+		return RBL_ESTORE;
+	memcpy(mask, v.mv_data, STORE_LENS_BYTES);
+	return RBL_OK;
+}
+
+int store_lens_note(MDB_txn *txn, const store_t *st, uint32_t zone_id, uint8_t family, unsigned len)
+{
+	uint8_t mask[STORE_LENS_BYTES];
+	int err = store_lens_read(txn, st, zone_id, family, mask);
+	if (err || (mask[len / 8] & (1u << (len % 8))))
+		return err;
+	mask[len / 8] |= (uint8_t)(1u << (len % 8));
+	uint8_t key[9];
+	MDB_val k = {lens_key(zone_id, family, key), key}, v = {STORE_LENS_BYTES, mask};
+	int rc = mdb_put(txn, st->meta, &k, &v, 0);
+	return rc ? store_mdb_error(rc, "writing prefix lengths") : RBL_OK;
+}
+
+int store_lens_delete(MDB_txn *txn, const store_t *st, uint32_t zone_id)
+{
+	static const uint8_t families[] = {ADDR_V4, ADDR_V6};
+	for (size_t i = 0; i < sizeof families; i++) {
+		uint8_t key[9];
+		MDB_val k = {lens_key(zone_id, families[i], key), key};
+		int rc = mdb_del(txn, st->meta, &k, NULL);
+		if (rc && rc != MDB_NOTFOUND)
+			return store_mdb_error(rc, "deleting prefix lengths");
+	}
+	return RBL_OK;
+}
+
 int store_entry_put(store_wtxn_t *w, uint32_t zone_id, entry_t *e)
 {
 	if (!net_is_canonical(&e->net) || e->ncodes > ENTRY_MAX_CODES)
@@ -52,7 +103,8 @@ int store_entry_put(store_wtxn_t *w, uint32_t zone_id, entry_t *e)
 	int rc = mdb_put(w->txn, w->st->entries, &k, &v, 0);
 	if (rc)
 		return store_mdb_error(rc, "writing an entry");
-	if ((err = store_journal_append(w, zone_id, 'A', e)))
+	if ((err = store_lens_note(w->txn, w->st, zone_id, e->net.addr.family, e->net.len)) ||
+	    (err = store_journal_append(w, zone_id, 'A', e)))
 		return err;
 	store_touch(w, zone_id);
 	return store_index_rebuild(w->txn, w->st, zone_id, &e->net);
@@ -135,10 +187,16 @@ int store_entry_get(store_rtxn_t *r, uint32_t zone_id, const cidr_t *net, entry_
 int store_covering_entry(MDB_txn *txn, const store_t *st, uint32_t zone_id, const addr_t *a, unsigned max_len,
 			 int64_t now, entry_t *e)
 {
+	uint8_t lens[STORE_LENS_BYTES];
+	int err = store_lens_read(txn, st, zone_id, a->family, lens);
+	if (err)
+		return err;
 	for (int len = (int)max_len; len >= 0; len--) {
+		if (!(lens[len / 8] & (1u << (len % 8))))
+			continue;
 		cidr_t net = {*a, (uint8_t)len};
 		addr_mask(&net.addr, (unsigned)len);
-		int err = entry_get_txn(txn, st, zone_id, &net, e);
+		err = entry_get_txn(txn, st, zone_id, &net, e);
 		if (err == RBL_ENOENT)
 			continue;
 		if (err)

@@ -56,6 +56,15 @@ int store_journal_append(store_wtxn_t *w, uint32_t zone_id, char op, const entry
 /* The zone definition with id zone_id (a cursor walk: zones are few). */
 int store_zone_by_id(MDB_txn *txn, const store_t *st, uint32_t zone_id, zone_def_t *def);
 
+/* Prefix lengths in use in a zone and family, as a bitmap (bit L = some entry has prefix length L), so that a
+ * covering-entry search probes only those lengths. Bits are set on every put and never cleared: a stale bit costs
+ * one lookup, a missing one would be a wrong answer. */
+#define STORE_LENS_BYTES 17
+int store_lens_read(MDB_txn *txn, const store_t *st, uint32_t zone_id, uint8_t family,
+		    uint8_t mask[STORE_LENS_BYTES]);
+int store_lens_note(MDB_txn *txn, const store_t *st, uint32_t zone_id, uint8_t family, unsigned len);
+int store_lens_delete(MDB_txn *txn, const store_t *st, uint32_t zone_id);
+
 /* The deepest entry covering a in the zone (ignoring expired ones when now != 0), using only exact gets. */
 int store_covering_entry(MDB_txn *txn, const store_t *st, uint32_t zone_id, const addr_t *a, unsigned max_len,
 			 int64_t now, entry_t *e);

@@ -60,7 +60,8 @@ int store_zone_delete(store_wtxn_t *w, const char *name)
 		return err;
 	if ((err = store_delete_zone_keys(w->txn, w->st->entries, def.id)) ||
 	    (err = store_delete_zone_keys(w->txn, w->st->index, def.id)) ||
-	    (err = store_delete_zone_keys(w->txn, w->st->journal, def.id)))
+	    (err = store_delete_zone_keys(w->txn, w->st->journal, def.id)) ||
+	    (err = store_lens_delete(w->txn, w->st, def.id)))
 		return err;
 	MDB_val k = {strlen(name), (void *)name};
 	int rc = mdb_del(w->txn, w->st->zones, &k, NULL);
