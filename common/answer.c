@@ -163,7 +163,7 @@ static bool v4_range_listed(struct question *qn, const cidr_t *range)
 {
 	addr_t test_point = {.family = ADDR_V4, .b = {127, 0, 0, 2}};
 	return cidr_contains(range, &test_point) ||
-	       store_reader_range_listed(&qn->ctx->reader, qn->zone->id, range);
+	       store_reader_range_listed(&qn->ctx->reader, qn->zone->id, range, qn->ctx->now);
 }
 
 /* Whether a partial IPv6 name has anything listed below it. ::ffff:0:0/96 is the IPv4 data (and holds the test
@@ -182,7 +182,7 @@ static bool v6_range_listed(struct question *qn, const cidr_t *range)
 			return v4_range_listed(qn, &v4);
 		}
 	}
-	return store_reader_range_listed(&qn->ctx->reader, qn->zone->id, range);
+	return store_reader_range_listed(&qn->ctx->reader, qn->zone->id, range, qn->ctx->now);
 }
 
 /* An empty non-terminal (RFC 8020): a name naming an address range with something listed inside answers NODATA,

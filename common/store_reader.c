@@ -150,19 +150,28 @@ int store_reader_lookup(store_reader_t *r, uint32_t zone_id, const addr_t *a, in
 	return hit->flags & ENTRY_EXCLUDE ? 0 : 1;
 }
 
-bool store_reader_range_listed(store_reader_t *r, uint32_t zone_id, const cidr_t *range)
+bool store_reader_range_listed(store_reader_t *r, uint32_t zone_id, const cidr_t *range, int64_t now)
 {
 	addr_t lo, hi;
 	cidr_first(range, &lo);
 	cidr_last(range, &hi);
 	struct interval iv;
 	int found = cursor_interval(r, MDB_SET_RANGE, zone_id, &lo, &iv);
-	/* Intervals of expiring exclusions are holes too: step over them (a bounded number: past that, say yes —
-	 * NODATA instead of NXDOMAIN is the harmless error). */
+	/* Step over holes that are intervals too — expiring exclusions, and expired owners with nothing listed under
+	 * them — a bounded number of times: past that, say yes (NODATA instead of NXDOMAIN is the harmless error). */
 	for (unsigned steps = 0; found > 0 && addr_cmp(&iv.first, &hi) <= 0; steps++) {
 		store_hit_t hit;
-		if (decode_hit(iv.payload, iv.payload_len, &hit) || !(hit.flags & ENTRY_EXCLUDE) || steps == 1000)
+		if (decode_hit(iv.payload, iv.payload_len, &hit) || steps == 1000)
 			return true;
+		bool expired = hit.expires != 0 && hit.expires <= now;
+		if (!expired && !(hit.flags & ENTRY_EXCLUDE))
+			return true;
+		if (expired) {
+			addr_t probe = addr_cmp(&iv.first, &lo) < 0 ? lo : iv.first;
+			/* Every address of an interval has the same owner, so one probe answers for all of it. */
+			if (lookup_past_expired(r, zone_id, &probe, now, &hit) == 1)
+				return true;
+		}
 		found = cursor_interval(r, MDB_NEXT, zone_id, &lo, &iv);
 	}
 	return false;

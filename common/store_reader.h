@@ -39,8 +39,8 @@ int store_reader_zones(store_reader_t *r, int (*fn)(const zone_def_t *def, void 
  * entry's covering listing answers in its place), negative on a store error. */
 int store_reader_lookup(store_reader_t *r, uint32_t zone_id, const addr_t *a, int64_t now, store_hit_t *hit);
 
-/* True if any listed address lies inside range (for empty non-terminals). */
-bool store_reader_range_listed(store_reader_t *r, uint32_t zone_id, const cidr_t *range);
+/* True if any address inside range is listed at now (for empty non-terminals). */
+bool store_reader_range_listed(store_reader_t *r, uint32_t zone_id, const cidr_t *range, int64_t now);
 
 /* The reason text of the entry owning a (found by store_reader_lookup): *text points into the snapshot, *len = 0
  * when the entry has none. */

@@ -117,7 +117,7 @@ static bool range_listed(struct fixture *f, const char *net)
 {
 	cidr_t c = net_of(net);
 	assert_int_equal(store_reader_begin(&f->reader), RBL_OK);
-	bool listed = store_reader_range_listed(&f->reader, f->zone, &c);
+	bool listed = store_reader_range_listed(&f->reader, f->zone, &c, time(NULL));
 	store_reader_end(&f->reader);
 	return listed;
 }
