@@ -5,6 +5,7 @@
 #include "err.h"
 #include "zone.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -87,8 +88,17 @@ int cli_expect_args(int argc, char **argv, int first, int want, const char *usag
 {
 	int have = argc - first;
 	if (have > want)
-		return cli_bad_input("unexpected argument '%s'\nusage: %s", argv[first + want], usage);
+		return cli_bad_input("unexpected argument '%s' (usage: %s)", argv[first + want], usage);
 	if (have < want)
-		return cli_bad_input("missing argument\nusage: %s", usage);
+		return cli_bad_input("missing argument after '%s' (usage: %s)", argv[argc - 1], usage);
 	return CLI_OK;
+}
+
+int cli_bad_option(char **argv, const char *usage)
+{
+	/* getopt is silenced (opterr = 0): this is the one line the user sees. optind has moved past the option. */
+	const char *opt = optind > 0 ? argv[optind - 1] : "?";
+	if (optopt && optopt != '?')
+		return cli_bad_input("option '%s' needs a value (usage: %s)", opt, usage);
+	return cli_bad_input("unknown option '%s' (usage: %s)", opt, usage);
 }

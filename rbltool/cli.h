@@ -39,5 +39,7 @@ int cli_parse_code(const char *opt, const char *text, uint32_t *code);
 
 /* Checks the positional argument count after option parsing: CLI_BAD_INPUT with the usage line otherwise. */
 int cli_expect_args(int argc, char **argv, int first, int want, const char *usage);
+/* For getopt's '?' (unknown option, or an option missing its value): one line naming it, CLI_BAD_INPUT. */
+int cli_bad_option(char **argv, const char *usage);
 
 #endif

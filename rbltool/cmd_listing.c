@@ -46,7 +46,7 @@ static int listing_command(cli_t *cli, int argc, char **argv, bool exclude)
 		switch (opt) {
 		case 'c':
 			if (exclude)
-				return cli_bad_input("exclude takes no --code\nusage: %s", usage);
+				return cli_bad_input("exclude takes no --code (usage: %s)", usage);
 			if (e.ncodes == ENTRY_MAX_CODES)
 				return cli_bad_input("--code: at most %d codes an entry", ENTRY_MAX_CODES);
 			if ((rc = cli_parse_code("--code", optarg, &e.codes[e.ncodes])))
@@ -73,11 +73,11 @@ static int listing_command(cli_t *cli, int argc, char **argv, bool exclude)
 			break;
 		case 'n':
 			if (exclude)
-				return cli_bad_input("exclude takes no --no-text\nusage: %s", usage);
+				return cli_bad_input("exclude takes no --no-text (usage: %s)", usage);
 			e.flags |= ENTRY_NOTEXT;
 			break;
 		default:
-			return cli_bad_input("usage: %s", usage);
+			return cli_bad_option(argv, usage);
 		}
 	}
 	zone_def_t zone;

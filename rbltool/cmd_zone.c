@@ -71,7 +71,7 @@ static int zone_create(cli_t *cli, int argc, char **argv)
 				return rc;
 			break;
 		default:
-			return cli_bad_input("usage: %s", CREATE_USAGE);
+			return cli_bad_option(argv, CREATE_USAGE);
 		}
 	}
 	if ((rc = cli_expect_args(argc, argv, optind, 1, CREATE_USAGE)))

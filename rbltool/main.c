@@ -38,6 +38,7 @@ int main(int argc, char **argv)
 	store_default_dir(db_dir, sizeof db_dir);
 	cli_t cli = {db_dir, NULL};
 	int opt;
+	opterr = 0; /* every bad option gets our own one-line message */
 	/* '+': stop at the command name, so that its options are its own. */
 	while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
 		switch (opt) {
@@ -48,8 +49,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return CLI_OK;
 		default:
-			usage(stderr);
-			return CLI_BAD_INPUT;
+			return cli_bad_option(argv, "rbltool [--db DIR] COMMAND ... (rbltool --help lists them)");
 		}
 	}
 	if (optind >= argc) {

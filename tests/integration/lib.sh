@@ -8,7 +8,7 @@
 #   start_dnsbld [ARGS...]   dnsbld on $IT_DB and a random free port: sets DNSBLD_PORT, DNSBLD_PID
 #   stop_dnsbld
 #   rbl ARGS...              rbltool on $IT_DB
-#   q NAME TYPE [DIG OPTS]   dig's output, +norec, over $DIG_TRANSPORT ("" = UDP, "+tcp")
+#   q NAME TYPE [DIG OPTS]   dig's output, +norec, over $DIG_TRANSPORT ("" = UDP even for ANY, "+tcp")
 #   expect_* CHECK ...       one check each; prints "ok - CHECK" or "FAIL - CHECK" with expected and actual
 #   finish                   prints "N passed, M failed" and exits 1 if anything failed (or nothing was checked)
 
@@ -22,7 +22,7 @@ IT_FAILED=0
 DNSBLD_PID=""
 DNSBLD_PORT=""
 DNSBLD_LOG=""
-DIG_TRANSPORT=""
+DIG_TRANSPORT="" # "" = UDP (q passes +notcp, since dig sends ANY over TCP by default), or "+tcp"
 # The longest a dnsbld may live: below ctest's 300 s TIMEOUT, so a script killed by ctest leaves no server behind.
 IT_SERVER_LIFETIME=280
 
@@ -45,8 +45,9 @@ rbl() {
 
 # A port number in 20000..60000 that no socket on this machine listens on (as far as ss can tell).
 random_port() {
-	local port tries
-	for tries in 1 2 3 4 5 6 7 8 9 10; do
+	local port attempt
+	for attempt in 1 2 3 4 5 6 7 8 9 10; do
+		: "$attempt"
 		port=$((20000 + (RANDOM * 32768 + RANDOM) % 40001))
 		if ! command -v ss >/dev/null || [ -z "$(ss -Htuan "( sport = :$port )" 2>/dev/null)" ]; then
 			break
@@ -58,8 +59,8 @@ random_port() {
 # dig against the running dnsbld. NAME TYPE come first; extra dig options (-c CH, +bufsize=...) may follow.
 q() {
 	local server=${DIG_SERVER:-127.0.0.1}
-	# shellcheck disable=SC2086 # DIG_TRANSPORT is empty or one option
-	dig @"$server" -p "$DNSBLD_PORT" +norec +time=2 +tries=1 $DIG_TRANSPORT "$@" 2>&1
+	# shellcheck disable=SC2086 # DIG_TRANSPORT holds dig options, split on purpose
+	dig @"$server" -p "$DNSBLD_PORT" +norec +time=2 +tries=1 ${DIG_TRANSPORT:-+notcp} "$@" 2>&1
 }
 
 # Starts dnsbld on $IT_DB (it must exist: rbltool zone create makes it) and waits until it answers, bounded to ~5 s
@@ -84,6 +85,7 @@ start_dnsbld() {
 			fi
 			if dig @127.0.0.1 -p "$port" +norec +time=1 +tries=1 "${IT_ZONE:-invalid}" SOA 2>/dev/null |
 				grep -q 'status:'; then
+				it_pass "dnsbld starts and answers on 127.0.0.1:$port"
 				return 0
 			fi
 			sleep 0.1
@@ -92,7 +94,8 @@ start_dnsbld() {
 		sed 's/^/#   /' "$DNSBLD_LOG" >&2
 		stop_dnsbld
 	done
-	echo "# giving up: dnsbld would not start" >&2
+	it_fail "dnsbld starts and answers on a free loopback port" "an answer to a SOA query within ~5 s" \
+		"no answer on 5 ports (its log is above)"
 	return 1
 }
 
@@ -245,7 +248,7 @@ expect_negative() {
 	if [ -z "$problems" ]; then
 		it_pass "$check"
 	else
-		it_fail "$check" "$rcode, AA, no answer, SOA in authority${ttl:+ with TTL $ttl}" "$problems" "$out"
+		it_fail "$check" "$rcode, AA, no answer, SOA in authority${ttl:+ with TTL $ttl}" "${problems%; }" "$out"
 	fi
 }
 
