@@ -97,7 +97,8 @@ enum wire_section { WIRE_ANSWER_SECTION = 1, WIRE_AUTHORITY_SECTION = 2 };
 void wire_writer_rr(wire_writer_t *w, enum wire_section section, uint16_t owner_off, uint16_t type, uint32_t ttl,
 		    const uint8_t *rdata, uint16_t rdlen);
 
-/* Appends the TXT record whose text is tmpl with every '$' replaced by subst (NUL-terminated; NULL counts as "");
+/* Appends the TXT record whose text is tmpl with every '$' replaced by subst (NUL-terminated; NULL counts as "")
+ * and every "$$" by one literal '$' (rbldnsd's template language, so imported templates mean the same);
  * a text longer than 255 bytes is split into several character-strings of one record, each 255 bytes but the last.
  * The expanded text is cut at WIRE_TXT_MAX bytes (a TXT that long is a broken template, and it stays far below a
  * 64 KiB TCP message); an empty text is one empty character-string. */

@@ -111,8 +111,14 @@ void wire_writer_rr(wire_writer_t *w, enum wire_section section, uint16_t owner_
 static size_t txt_expanded_len(const char *tmpl, size_t tmpl_len, size_t subst_len)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < tmpl_len && n < WIRE_TXT_MAX; i++)
+	for (size_t i = 0; i < tmpl_len && n < WIRE_TXT_MAX; i++) {
+		if (tmpl[i] == '$' && i + 1 < tmpl_len && tmpl[i + 1] == '$') {
+			n++; /* "$$" is one literal '$' */
+			i++;
+			continue;
+		}
 		n += tmpl[i] == '$' ? subst_len : 1;
+	}
 	return n < WIRE_TXT_MAX ? n : WIRE_TXT_MAX;
 }
 
@@ -152,6 +158,11 @@ void wire_writer_txt(wire_writer_t *w, uint16_t owner_off, uint32_t ttl, const c
 	for (size_t i = 0; i < tmpl_len && t.done < t.total; i++) {
 		if (tmpl[i] != '$') {
 			txt_emit(&t, tmpl[i]);
+			continue;
+		}
+		if (i + 1 < tmpl_len && tmpl[i + 1] == '$') {
+			txt_emit(&t, '$');
+			i++;
 			continue;
 		}
 		for (size_t j = 0; j < subst_len && t.done < t.total; j++)

@@ -650,6 +650,13 @@ static void test_txt_dollar_is_replaced_by_address(void **state)
 	assert_txt_answer(tmpl, strlen(tmpl), "127.0.0.2", text, strlen(text));
 }
 
+static void test_txt_double_dollar_is_one_literal_dollar(void **state)
+{
+	static const char tmpl[] = "Pays $$$$ to relay via $, $$1 a mail$";
+	static const char text[] = "Pays $$ to relay via 192.0.2.1, $1 a mail192.0.2.1";
+	assert_txt_answer(tmpl, strlen(tmpl), "192.0.2.1", text, strlen(text));
+}
+
 static void test_long_txt_is_split_into_strings(void **state)
 {
 	char tmpl[600];
@@ -977,6 +984,7 @@ int main(void)
 		cmocka_unit_test(test_question_case_is_kept_in_answer),
 		cmocka_unit_test(test_authority_soa_owned_by_zone_suffix),
 		cmocka_unit_test(test_txt_dollar_is_replaced_by_address),
+		cmocka_unit_test(test_txt_double_dollar_is_one_literal_dollar),
 		cmocka_unit_test(test_long_txt_is_split_into_strings),
 		cmocka_unit_test(test_txt_split_at_exactly_255_bytes),
 		cmocka_unit_test(test_txt_longer_than_4000_bytes_is_cut),
