@@ -307,6 +307,8 @@ int store_write_commit(store_wtxn_t *w)
 {
 	uint64_t gen = 0;
 	int err = bump_serials(w);
+	if (!err && w->journal_loaded)
+		err = store_meta_put_u64(w->txn, w->st->meta, META_NEXT_JOURNAL, w->journal_next);
 	if (!err)
 		err = store_meta_get_u64(w->txn, w->st->meta, META_GENERATION, &gen);
 	if (!err)
@@ -356,10 +358,13 @@ void store_read_end(store_rtxn_t *r)
  * sequence number orders records. Layout: op (1) | time (8) | entry key | entry value. */
 int store_journal_append(store_wtxn_t *w, uint32_t zone_id, char op, const entry_t *e)
 {
-	uint64_t seq = 0;
-	int err = store_meta_get_u64(w->txn, w->st->meta, META_NEXT_JOURNAL, &seq);
-	if (err)
-		return err;
+	if (!w->journal_loaded) {
+		int err = store_meta_get_u64(w->txn, w->st->meta, META_NEXT_JOURNAL, &w->journal_next);
+		if (err)
+			return err;
+		w->journal_loaded = true;
+	}
+	uint64_t seq = w->journal_next++;
 	uint8_t key[12];
 	store_put_u32(key, zone_id);
 	store_put_u64(key + 4, seq);
@@ -377,9 +382,7 @@ int store_journal_append(store_wtxn_t *w, uint32_t zone_id, char op, const entry
 		n += entry_encode(e, val + n);
 	MDB_val k = {sizeof key, key}, v = {n, val};
 	int rc = mdb_put(w->txn, w->st->journal, &k, &v, 0);
-	if (rc)
-		return store_mdb_error(rc, "appending to the journal");
-	return store_meta_put_u64(w->txn, w->st->meta, META_NEXT_JOURNAL, seq + 1);
+	return rc ? store_mdb_error(rc, "appending to the journal") : RBL_OK;
 }
 
 int store_journal_count(store_rtxn_t *r, uint32_t zone_id, uint64_t *count)

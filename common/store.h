@@ -64,6 +64,34 @@ int store_entry_del(store_wtxn_t *w, uint32_t zone_id, const cidr_t *net);
 /* Deletes every entry of every zone whose expiry is at or before now; *purged = how many. */
 int store_expire(store_wtxn_t *w, int64_t now, uint64_t *purged);
 
+/* --- bulk import (rbltool import): one transaction, one merge, one index sweep --- */
+
+typedef struct store_import store_import_t;
+
+typedef struct store_import_item {
+	cidr_t net;
+	uint8_t flags;                   /* entry_flags */
+	uint8_t ncodes;
+	uint32_t codes[ENTRY_MAX_CODES];
+	int64_t expires;
+	const char *reason;              /* copied; NULL or "" = none */
+} store_import_item_t;
+
+typedef struct store_import_stats {
+	uint64_t added, updated, removed, unchanged;
+} store_import_stats_t;
+
+/* Starts an import into a zone inside the write transaction w. With replace, the zone ends up holding exactly the
+ * imported entries (the others are deleted in the same transaction). source is recorded on every entry written. */
+int store_import_begin(store_wtxn_t *w, uint32_t zone_id, bool replace, const char *source, store_import_t **out);
+/* Queues one entry (nothing is written yet). The same network given twice merges: codes are united (up to
+ * ENTRY_MAX_CODES), an exclusion wins over a listing, the first text is kept, the later expiry is kept. */
+int store_import_add(store_import_t *imp, const store_import_item_t *item);
+/* Writes what changed (journalled, created times kept for updated entries), brings the index in step — by one sweep
+ * over the zone when much changed, else per change — and fills stats. The transaction is still w's to commit. */
+int store_import_finish(store_import_t *imp, store_import_stats_t *stats);
+void store_import_free(store_import_t *imp);
+
 /* --- reading (both) --- */
 
 /* A read-only snapshot for listing and showing (rbltool). Not for the query path (see store_reader.h). */

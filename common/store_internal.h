@@ -21,6 +21,8 @@ struct store_wtxn {
 	unsigned touched_count;
 	uint32_t touched[STORE_MAX_TOUCHED]; /* zone ids whose serial commit bumps */
 	bool touched_overflow;               /* more than STORE_MAX_TOUCHED: bump every zone */
+	uint64_t journal_next;               /* next journal sequence, read once, written back at commit */
+	bool journal_loaded;
 };
 
 struct store_rtxn {
