@@ -90,80 +90,148 @@ static unsigned answer_apex(struct question *qn)
 	return WIRE_R_NOERROR;
 }
 
-static void add_a_records(struct question *qn, const store_hit_t *hit)
+/* Where a listing comes from: the queried zone's own entries, or (for an aggregate) a member zone's. */
+struct source_hit {
+	const zonetab_zone_t *source;
+	store_hit_t hit;
+	bool builtin; /* the RFC 5782 test point, not in the data */
+};
+
+#define MAX_SOURCES (1 + ZONE_MAX_MEMBERS)
+
+static unsigned zone_sources(const zonetab_zone_t *z, const zonetab_zone_t *out[MAX_SOURCES])
 {
-	uint32_t codes_default[1] = {qn->zone->default_code};
-	const uint32_t *codes = hit->ncodes ? hit->codes : codes_default;
-	unsigned n = hit->ncodes ? hit->ncodes : 1;
-	for (unsigned i = 0; i < n; i++) {
-		uint8_t rdata[4] = {(uint8_t)(codes[i] >> 24), (uint8_t)(codes[i] >> 16), (uint8_t)(codes[i] >> 8),
-				    (uint8_t)codes[i]};
-		wire_writer_rr(qn->w, WIRE_ANSWER_SECTION, WIRE_HEADER_LEN, WIRE_T_A, qn->zone->ttl, rdata, 4);
+	out[0] = z;
+	for (unsigned i = 0; i < z->member_count; i++)
+		out[1 + i] = z->members[i];
+	return 1 + z->member_count;
+}
+
+/* One A per code of every source that lists the address; a code two sources share is written once. */
+static void add_a_records(struct question *qn, const struct source_hit *hits, unsigned n)
+{
+	uint32_t written[MAX_SOURCES * ENTRY_MAX_CODES];
+	unsigned count = 0;
+	for (unsigned h = 0; h < n; h++) {
+		const store_hit_t *hit = &hits[h].hit;
+		const uint32_t *codes = hit->ncodes ? hit->codes : &hits[h].source->default_code;
+		for (unsigned i = 0; i < (hit->ncodes ? hit->ncodes : 1u); i++) {
+			bool seen = false;
+			for (unsigned j = 0; j < count && !seen; j++)
+				seen = written[j] == codes[i];
+			if (seen)
+				continue;
+			written[count++] = codes[i];
+			uint8_t rdata[4] = {(uint8_t)(codes[i] >> 24), (uint8_t)(codes[i] >> 16),
+					    (uint8_t)(codes[i] >> 8), (uint8_t)codes[i]};
+			wire_writer_rr(qn->w, WIRE_ANSWER_SECTION, WIRE_HEADER_LEN, WIRE_T_A, qn->zone->ttl, rdata, 4);
+		}
 	}
 }
 
-/* The entry's own text, else the zone's template; '$' becomes the queried address. */
-static int add_txt_record(struct question *qn, const addr_t *a, const store_hit_t *hit, bool builtin)
+/* The text a hit answers with: the entry's own, else its zone's template (the test point has its own). */
+static int hit_text(struct question *qn, const addr_t *a, const struct source_hit *h, const char **text, size_t *len)
 {
-	const char *text = NULL;
-	size_t len = 0;
-	if (builtin) {
-		text = TEST_POINT_TXT;
-		len = sizeof TEST_POINT_TXT - 1;
-	} else {
-		int err = store_reader_text(&qn->ctx->reader, qn->zone->id, a, hit, &text, &len);
-		if (err)
-			return err;
+	if (h->builtin) {
+		*text = TEST_POINT_TXT;
+		*len = sizeof TEST_POINT_TXT - 1;
+		return RBL_OK;
 	}
-	if (len == 0) {
-		text = qn->zone->txt;
-		len = qn->zone->txt_len;
+	int err = store_reader_text(&qn->ctx->reader, h->source->id, a, &h->hit, text, len);
+	if (!err && *len == 0) {
+		*text = h->source->txt;
+		*len = h->source->txt_len;
 	}
+	return err;
+}
+
+/* One TXT per source with text ('$' becomes the address); identical texts are written once. Returns how many
+ * were written, or a store error. */
+static int add_txt_records(struct question *qn, const addr_t *a, const struct source_hit *hits, unsigned n)
+{
+	const char *texts[MAX_SOURCES];
+	size_t lens[MAX_SOURCES];
+	unsigned count = 0;
 	char subst[ADDR_STRLEN];
 	addr_format(a, subst);
-	wire_writer_txt(qn->w, WIRE_HEADER_LEN, qn->zone->ttl, text, len, subst);
-	return RBL_OK;
+	for (unsigned h = 0; h < n; h++) {
+		if (hits[h].hit.flags & ENTRY_NOTEXT)
+			continue;
+		int err = hit_text(qn, a, &hits[h], &texts[count], &lens[count]);
+		if (err)
+			return err;
+		bool seen = false;
+		for (unsigned j = 0; j < count && !seen; j++)
+			seen = lens[j] == lens[count] && memcmp(texts[j], texts[count], lens[count]) == 0;
+		if (seen)
+			continue;
+		wire_writer_txt(qn->w, WIRE_HEADER_LEN, qn->zone->ttl, texts[count], lens[count], subst);
+		count++;
+	}
+	return (int)count;
 }
 
-/* A listed address: A, TXT, ANY answer; every other type is NODATA. */
-static unsigned answer_listed(struct question *qn, const addr_t *a, const store_hit_t *hit, bool builtin)
+/* A listed address: A, TXT, ANY answer; every other type, and TXT when no source has text, is NODATA. */
+static unsigned answer_listed(struct question *qn, const addr_t *a, const struct source_hit *hits, unsigned n)
 {
 	uint16_t qtype = qn->q->qtype;
 	bool any = qtype == WIRE_T_ANY;
-	bool has_txt = !(hit->flags & ENTRY_NOTEXT);
 	if (qtype == WIRE_T_A || any)
-		add_a_records(qn, hit);
-	if ((qtype == WIRE_T_TXT || any) && has_txt && add_txt_record(qn, a, hit, builtin))
+		add_a_records(qn, hits, n);
+	int texts = 0;
+	if (qtype == WIRE_T_TXT || any)
+		texts = add_txt_records(qn, a, hits, n);
+	if (texts < 0)
 		return WIRE_R_SERVFAIL;
-	if (qtype == WIRE_T_A || (qtype == WIRE_T_TXT && has_txt) || any)
+	if (qtype == WIRE_T_A || any || texts > 0)
 		return WIRE_R_NOERROR;
 	return negative(qn, WIRE_R_NOERROR);
 }
 
-/* Looks up a whole address, applying the RFC 5782 test points: 127.0.0.2 is listed whatever the data says (the data
- * supplies the answer if it lists it), 127.0.0.1 never is. 1 listed, 0 not, <0 store error. */
-static int lookup_address(struct question *qn, const addr_t *a, store_hit_t *hit, bool *builtin)
+/* Looks a whole address up in every source, applying the RFC 5782 test points: 127.0.0.2 is listed whatever the
+ * data says (the data supplies the answer if it lists it), 127.0.0.1 never is. Returns how many sources list it,
+ * or a store error. */
+static int lookup_address(struct question *qn, const addr_t *a, struct source_hit hits[MAX_SOURCES])
 {
-	*builtin = false;
-	bool test_point = a->family == ADDR_V4 && v4_value(a) == TEST_POINT_LISTED;
 	if (a->family == ADDR_V4 && v4_value(a) == TEST_POINT_NEVER)
 		return 0;
-	int listed = store_reader_lookup(&qn->ctx->reader, qn->zone->id, a, qn->ctx->now, hit);
-	if (listed == 0 && test_point) {
-		memset(hit, 0, sizeof *hit);
-		hit->ncodes = 1;
-		hit->codes[0] = TEST_POINT_LISTED;
-		*builtin = true;
-		return 1;
+	const zonetab_zone_t *sources[MAX_SOURCES];
+	unsigned n = zone_sources(qn->zone, sources), found = 0;
+	for (unsigned i = 0; i < n; i++) {
+		int listed = store_reader_lookup(&qn->ctx->reader, sources[i]->id, a, qn->ctx->now, &hits[found].hit);
+		if (listed < 0)
+			return listed;
+		if (listed) {
+			hits[found].source = sources[i];
+			hits[found++].builtin = false;
+		}
 	}
-	return listed;
+	if (found == 0 && a->family == ADDR_V4 && v4_value(a) == TEST_POINT_LISTED) {
+		memset(&hits[0], 0, sizeof hits[0]);
+		hits[0].source = qn->zone;
+		hits[0].hit.ncodes = 1;
+		hits[0].hit.codes[0] = TEST_POINT_LISTED;
+		hits[0].builtin = true;
+		found = 1;
+	}
+	return (int)found;
+}
+
+/* Whether any source lists an address inside range. */
+static bool any_source_range_listed(struct question *qn, const cidr_t *range)
+{
+	const zonetab_zone_t *sources[MAX_SOURCES];
+	unsigned n = zone_sources(qn->zone, sources);
+	for (unsigned i = 0; i < n; i++)
+		if (store_reader_range_listed(&qn->ctx->reader, sources[i]->id, range, qn->ctx->now))
+			return true;
+	return false;
 }
 
 static bool v4_range_listed(struct question *qn, const cidr_t *range)
 {
 	addr_t test_point = {.family = ADDR_V4, .b = {127, 0, 0, 2}};
-	return cidr_contains(range, &test_point) ||
-	       store_reader_range_listed(&qn->ctx->reader, qn->zone->id, range, qn->ctx->now);
+	return cidr_contains(range, &test_point) || any_source_range_listed(qn, range);
 }
 
 /* Whether a partial IPv6 name has anything listed below it. ::ffff:0:0/96 is the IPv4 data (and holds the test
@@ -182,7 +250,7 @@ static bool v6_range_listed(struct question *qn, const cidr_t *range)
 			return v4_range_listed(qn, &v4);
 		}
 	}
-	return store_reader_range_listed(&qn->ctx->reader, qn->zone->id, range, qn->ctx->now);
+	return any_source_range_listed(qn, range);
 }
 
 /* An empty non-terminal (RFC 8020): a name naming an address range with something listed inside answers NODATA,
@@ -204,13 +272,12 @@ static unsigned answer_below_apex(struct question *qn, size_t prefix_len)
 	else if (rn.v6_valid && rn.v6.len == 128)
 		a = &rn.v6.addr;
 	if (a) {
-		store_hit_t hit;
-		bool builtin;
-		int listed = lookup_address(qn, a, &hit, &builtin);
+		struct source_hit hits[MAX_SOURCES];
+		int listed = lookup_address(qn, a, hits);
 		if (listed < 0)
 			return WIRE_R_SERVFAIL;
 		if (listed)
-			return answer_listed(qn, a, &hit, builtin);
+			return answer_listed(qn, a, hits, (unsigned)listed);
 	}
 	return negative(qn, names_nonempty_range(qn, &rn) ? WIRE_R_NOERROR : WIRE_R_NXDOMAIN);
 }

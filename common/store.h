@@ -75,6 +75,7 @@ typedef struct store_import_item {
 	uint32_t codes[ENTRY_MAX_CODES];
 	int64_t expires;
 	const char *reason;              /* copied; NULL or "" = none */
+	const char *source;              /* copied; NULL = the import's source */
 } store_import_item_t;
 
 typedef struct store_import_stats {

@@ -21,6 +21,8 @@ struct import_rec {
 	uint32_t seq;        /* arrival order: the first text of duplicates wins */
 	uint32_t reason_off; /* in texts; reason_len 0 = none */
 	uint16_t reason_len;
+	uint32_t source_off; /* in texts; source_len 0 = the import's source */
+	uint16_t source_len;
 };
 
 struct store_import {
@@ -83,11 +85,14 @@ int store_import_add(store_import_t *imp, const store_import_item_t *item)
 	    item->ncodes > ENTRY_MAX_CODES || imp->count >= UINT32_MAX)
 		return RBL_EINVAL;
 	size_t reason_len = item->reason ? strlen(item->reason) : 0;
-	if (reason_len >= ENTRY_TEXT_MAX)
+	size_t source_len = item->source ? strlen(item->source) : 0;
+	if (reason_len >= ENTRY_TEXT_MAX || source_len >= ENTRY_SOURCE_MAX)
 		return RBL_ERANGE;
+	if (imp->texts_len + reason_len + source_len > UINT32_MAX)
+		return RBL_EFULL;
 	int err = grow((void **)&imp->recs, &imp->cap, imp->count + 1, sizeof *imp->recs);
 	if (!err)
-		err = grow((void **)&imp->texts, &imp->texts_cap, imp->texts_len + reason_len, 1);
+		err = grow((void **)&imp->texts, &imp->texts_cap, imp->texts_len + reason_len + source_len, 1);
 	if (err)
 		return err;
 	struct import_rec *r = &imp->recs[imp->count];
@@ -103,6 +108,12 @@ int store_import_add(store_import_t *imp, const store_import_item_t *item)
 	if (reason_len) {
 		memcpy(imp->texts + imp->texts_len, item->reason, reason_len);
 		imp->texts_len += reason_len;
+	}
+	r->source_off = (uint32_t)imp->texts_len;
+	r->source_len = (uint16_t)source_len;
+	if (source_len) {
+		memcpy(imp->texts + imp->texts_len, item->source, source_len);
+		imp->texts_len += source_len;
 	}
 	imp->count++;
 	unsigned fam = net->addr.family == ADDR_V6;
@@ -150,6 +161,10 @@ static void merge_into(struct import_rec *keep, const struct import_rec *dup)
 		keep->reason_off = dup->reason_off;
 		keep->reason_len = dup->reason_len;
 	}
+	if (!keep->source_len) {
+		keep->source_off = dup->source_off;
+		keep->source_len = dup->source_len;
+	}
 	if (keep->expires && (!dup->expires || dup->expires > keep->expires))
 		keep->expires = dup->expires;
 }
@@ -179,7 +194,12 @@ static void rec_to_entry(const store_import_t *imp, const struct import_rec *r, 
 	if (r->reason_len)
 		memcpy(e->reason, imp->texts + r->reason_off, r->reason_len);
 	e->reason[r->reason_len] = '\0';
-	strcpy(e->source, imp->source);
+	if (r->source_len) {
+		memcpy(e->source, imp->texts + r->source_off, r->source_len);
+		e->source[r->source_len] = '\0';
+	} else {
+		strcpy(e->source, imp->source);
+	}
 }
 
 static bool entry_same(const entry_t *a, const entry_t *b)

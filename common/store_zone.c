@@ -4,6 +4,7 @@
 #include "err.h"
 #include "log.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static int zone_get_txn(MDB_txn *txn, const store_t *st, const char *name, zone_def_t *def)
@@ -52,6 +53,45 @@ int store_zone_update(store_wtxn_t *w, const zone_def_t *def)
 	return zone_put_txn(w->txn, w->st, def, 0);
 }
 
+static int zone_walk(MDB_txn *txn, const store_t *st, int (*fn)(const zone_def_t *def, void *ctx), void *ctx);
+
+struct drop_member {
+	store_wtxn_t *w;
+	uint32_t id;
+	zone_def_t *changed;  /* aggregates that listed id, to rewrite after the walk */
+	unsigned count;
+};
+
+static int collect_aggregates_of(const zone_def_t *def, void *ctx)
+{
+	struct drop_member *d = ctx;
+	for (unsigned i = 0; i < def->member_count; i++) {
+		if (def->members[i] != d->id)
+			continue;
+		zone_def_t *grown = realloc(d->changed, (d->count + 1) * sizeof *grown);
+		if (!grown)
+			return RBL_ENOMEM;
+		d->changed = grown;
+		d->changed[d->count] = *def;
+		zone_def_t *z = &d->changed[d->count++];
+		memmove(&z->members[i], &z->members[i + 1], (z->member_count - i - 1) * sizeof z->members[0]);
+		z->member_count--;
+		break;
+	}
+	return 0;
+}
+
+/* A deleted zone leaves every aggregate it was a member of. */
+static int drop_member_everywhere(store_wtxn_t *w, uint32_t id)
+{
+	struct drop_member d = {w, id, NULL, 0};
+	int err = zone_walk(w->txn, w->st, collect_aggregates_of, &d);
+	for (unsigned i = 0; !err && i < d.count; i++)
+		err = store_zone_update(w, &d.changed[i]);
+	free(d.changed);
+	return err;
+}
+
 int store_zone_delete(store_wtxn_t *w, const char *name)
 {
 	zone_def_t def;
@@ -65,7 +105,9 @@ int store_zone_delete(store_wtxn_t *w, const char *name)
 		return err;
 	MDB_val k = {strlen(name), (void *)name};
 	int rc = mdb_del(w->txn, w->st->zones, &k, NULL);
-	return rc ? store_mdb_error(rc, "deleting a zone") : RBL_OK;
+	if (rc)
+		return store_mdb_error(rc, "deleting a zone");
+	return drop_member_everywhere(w, def.id);
 }
 
 int store_zone_get_w(store_wtxn_t *w, const char *name, zone_def_t *def)

@@ -8,12 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#define ZONE_ENCODING 1
+#define ZONE_ENCODING 2 /* 2 added the member list */
 
 void zone_def_init(zone_def_t *def, const char *name, int64_t now)
 {
 	memset(def, 0, sizeof *def);
-	def->kind = ZONE_LISTING;
 	snprintf(def->name, sizeof def->name, "%s", name);
 	snprintf(def->mname, sizeof def->mname, "localhost");
 	snprintf(def->rname, sizeof def->rname, "hostmaster.%s", name);
@@ -33,7 +32,7 @@ size_t zone_encode(const zone_def_t *def, uint8_t *buf)
 	codec_writer_t w = {buf, 0};
 	codec_put_u8(&w, ZONE_ENCODING);
 	codec_put_u32(&w, def->id);
-	codec_put_u8(&w, def->kind);
+	codec_put_u8(&w, 0); /* reserved (was the zone kind) */
 	codec_put_str(&w, def->name);
 	codec_put_str(&w, def->mname);
 	codec_put_str(&w, def->rname);
@@ -49,6 +48,9 @@ size_t zone_encode(const zone_def_t *def, uint8_t *buf)
 	codec_put_u8(&w, (uint8_t)def->ns_count);
 	for (unsigned i = 0; i < def->ns_count; i++)
 		codec_put_str(&w, def->ns[i]);
+	codec_put_u8(&w, (uint8_t)def->member_count);
+	for (unsigned i = 0; i < def->member_count; i++)
+		codec_put_u32(&w, def->members[i]);
 	return w.len;
 }
 
@@ -60,7 +62,7 @@ int zone_decode(const uint8_t *buf, size_t len, zone_def_t *def)
 	if (!r.failed && encoding > ZONE_ENCODING)
 		return RBL_EVERSION;
 	def->id = codec_get_u32(&r);
-	def->kind = codec_get_u8(&r);
+	codec_get_u8(&r);
 	codec_get_str(&r, def->name, sizeof def->name);
 	codec_get_str(&r, def->mname, sizeof def->mname);
 	codec_get_str(&r, def->rname, sizeof def->rname);
@@ -78,6 +80,13 @@ int zone_decode(const uint8_t *buf, size_t len, zone_def_t *def)
 		return RBL_EINVAL;
 	for (unsigned i = 0; i < def->ns_count; i++)
 		codec_get_str(&r, def->ns[i], sizeof def->ns[i]);
+	if (encoding >= 2) {
+		def->member_count = codec_get_u8(&r);
+		if (def->member_count > ZONE_MAX_MEMBERS)
+			return RBL_EINVAL;
+		for (unsigned i = 0; i < def->member_count; i++)
+			def->members[i] = codec_get_u32(&r);
+	}
 	return r.failed || r.left ? RBL_EINVAL : RBL_OK;
 }
 

@@ -22,11 +22,12 @@
 #define ZONE_DEFAULT_CODE 0x7f000002u /* 127.0.0.2 */
 #define ZONE_DEFAULT_TXT "Listed: see the operator of this list about $"
 
-enum zone_kind { ZONE_LISTING = 0, ZONE_AGGREGATE = 1 };
+/* An aggregate answers for its own entries and for each member zone's: one A per listing source, and each one's
+ * TXT (the way one combined list answers for its sublists, RFC 5782 section 2.3). Members are listing zones. */
+#define ZONE_MAX_MEMBERS 16
 
 typedef struct zone_def {
 	uint32_t id;                  /* assigned by the store, never reused */
-	uint8_t kind;                 /* enum zone_kind */
 	char name[DNAME_TEXTMAX];     /* lowercase, no trailing dot */
 	char mname[DNAME_TEXTMAX];
 	char rname[DNAME_TEXTMAX];
@@ -35,8 +36,10 @@ typedef struct zone_def {
 	uint32_t default_code;        /* host order, inside 127.0.0.0/8 */
 	unsigned ns_count;
 	char ns[ZONE_MAX_NS][DNAME_TEXTMAX];
-	char txt[ZONE_TXT_MAX];       /* '$' = the queried address */
+	char txt[ZONE_TXT_MAX];       /* '$' = the queried address, "$$" = a literal '$' */
 	int64_t created;
+	unsigned member_count;        /* > 0: an aggregate */
+	uint32_t members[ZONE_MAX_MEMBERS]; /* zone ids */
 } zone_def_t;
 
 /* Fills def with the defaults for a new zone called name (already normalised): contact hostmaster.<name>,
@@ -44,7 +47,7 @@ typedef struct zone_def {
 void zone_def_init(zone_def_t *def, const char *name, int64_t now);
 
 /* Upper bound of an encoded definition. */
-#define ZONE_ENCODED_MAX (64 + (3 + ZONE_MAX_NS) * DNAME_TEXTMAX + ZONE_TXT_MAX)
+#define ZONE_ENCODED_MAX (64 + (3 + ZONE_MAX_NS) * DNAME_TEXTMAX + ZONE_TXT_MAX + 4 * ZONE_MAX_MEMBERS)
 
 /* Encodes def into buf (ZONE_ENCODED_MAX bytes); returns the length. */
 size_t zone_encode(const zone_def_t *def, uint8_t *buf);

@@ -70,10 +70,27 @@ static int add_zone(const zone_def_t *def, void *ctx)
 		return RBL_OK;
 	}
 	z->ns_count = def->ns_count;
+	z->member_count = def->member_count;
+	memcpy(z->member_ids, def->members, sizeof z->member_ids);
 	z->txt_len = strlen(def->txt);
 	memcpy(z->txt, def->txt, z->txt_len + 1);
 	b->count++;
 	return RBL_OK;
+}
+
+/* Member ids to pointers, once the array has stopped moving. A member that is itself an aggregate contributes only
+ * its own entries (aggregates do not nest). */
+static void resolve_members(struct building *b)
+{
+	for (size_t i = 0; i < b->count; i++) {
+		zonetab_zone_t *z = &b->zones[i];
+		unsigned kept = 0;
+		for (unsigned m = 0; m < z->member_count; m++)
+			for (size_t j = 0; j < b->count; j++)
+				if (b->zones[j].id == z->member_ids[m] && j != i)
+					z->members[kept++] = &b->zones[j];
+		z->member_count = kept;
+	}
 }
 
 int zonetab_refresh(zonetab_t *t, store_reader_t *r)
@@ -90,6 +107,7 @@ int zonetab_refresh(zonetab_t *t, store_reader_t *r)
 		free(b.zones);
 		return err;
 	}
+	resolve_members(&b);
 	free(t->zones);
 	t->zones = b.zones;
 	t->count = b.count;

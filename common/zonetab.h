@@ -27,6 +27,9 @@ typedef struct zonetab_zone {
 	uint16_t ns_rdlen[ZONE_MAX_NS];
 	char txt[ZONE_TXT_MAX];
 	size_t txt_len;
+	unsigned member_count;
+	uint32_t member_ids[ZONE_MAX_MEMBERS];
+	const struct zonetab_zone *members[ZONE_MAX_MEMBERS]; /* resolved after loading; missing ones dropped */
 } zonetab_zone_t;
 
 typedef struct zonetab {

@@ -12,7 +12,8 @@
 #include <time.h>
 
 #define CREATE_USAGE                                                                                                 \
-	"rbltool zone create ZONE [--ns NAME]... [--contact EMAIL] [--code 127.0.0.N] [--txt TEMPLATE] [--ttl SECS]"
+	"rbltool zone create ZONE [--ns NAME]... [--contact EMAIL] [--code 127.0.0.N] [--txt TEMPLATE] [--ttl SECS] "  \
+	"[--member ZONE]..."
 
 /* A TTL as seconds or as a duration ("15m"). */
 static int parse_ttl(const char *text, uint32_t *ttl)
@@ -36,11 +37,14 @@ static int zone_create(cli_t *cli, int argc, char **argv)
 	static const struct option options[] = {
 		{"ns", required_argument, NULL, 'n'},   {"contact", required_argument, NULL, 'm'},
 		{"code", required_argument, NULL, 'c'}, {"txt", required_argument, NULL, 't'},
-		{"ttl", required_argument, NULL, 'T'},  {0},
+		{"ttl", required_argument, NULL, 'T'},  {"member", required_argument, NULL, 'M'},
+		{0},
 	};
 	zone_def_t def;
 	zone_def_init(&def, "", time(NULL));
 	bool contact = false;
+	const char *members[ZONE_MAX_MEMBERS];
+	unsigned member_count = 0;
 	int opt, rc;
 	char name[DNAME_TEXTMAX];
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -70,6 +74,11 @@ static int zone_create(cli_t *cli, int argc, char **argv)
 			if ((rc = parse_ttl(optarg, &def.ttl)))
 				return rc;
 			break;
+		case 'M':
+			if (member_count == ZONE_MAX_MEMBERS)
+				return cli_bad_input("--member: at most %d members", ZONE_MAX_MEMBERS);
+			members[member_count++] = optarg;
+			break;
 		default:
 			return cli_bad_option(argv, CREATE_USAGE);
 		}
@@ -89,6 +98,14 @@ static int zone_create(cli_t *cli, int argc, char **argv)
 	}
 	if (def.ns_count)
 		memcpy(def.mname, def.ns[0], sizeof def.mname);
+	for (unsigned i = 0; i < member_count; i++) {
+		zone_def_t member;
+		if ((rc = cli_zone_exists(cli, members[i], &member)))
+			return rc;
+		if (member.member_count)
+			return cli_bad_input("--member: '%s' is itself an aggregate (aggregates do not nest)", members[i]);
+		def.members[def.member_count++] = member.id;
+	}
 	if ((rc = cli_open(cli, true)))
 		return rc;
 	store_wtxn_t *w;
@@ -134,6 +151,32 @@ static int zone_list(cli_t *cli, int argc, char **argv)
 	return err ? cli_fail("cannot list zones: %s", rbl_strerror(err)) : CLI_OK;
 }
 
+struct member_names {
+	const zone_def_t *aggregate;
+};
+
+static int print_if_member(const zone_def_t *def, void *ctx)
+{
+	const struct member_names *m = ctx;
+	for (unsigned i = 0; i < m->aggregate->member_count; i++)
+		if (m->aggregate->members[i] == def->id)
+			printf("member   %s\n", def->name);
+	return 0;
+}
+
+static int show_members(cli_t *cli, const zone_def_t *def)
+{
+	if (!def->member_count)
+		return CLI_OK;
+	store_rtxn_t *r;
+	struct member_names m = {def};
+	int err = store_read_begin(cli->store, &r);
+	if (!err)
+		err = store_zone_foreach(r, print_if_member, &m);
+	store_read_end(r);
+	return err ? cli_fail("cannot read the store: %s", rbl_strerror(err)) : CLI_OK;
+}
+
 static int zone_show(cli_t *cli, int argc, char **argv)
 {
 	zone_def_t def;
@@ -148,7 +191,7 @@ static int zone_show(cli_t *cli, int argc, char **argv)
 	for (unsigned i = 0; i < def.ns_count; i++)
 		printf("ns       %s\n", def.ns[i]);
 	printf("ttl      %" PRIu32 "\ncode     %s\ntxt      %s\ncreated  %s\n", def.ttl, code, def.txt, created);
-	return CLI_OK;
+	return show_members(cli, &def);
 }
 
 static int zone_delete(cli_t *cli, int argc, char **argv)

@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(
   cmake make gcc pkg-config           # build
-  liblmdb-dev libuv1-dev libldns-dev  # the libraries dnsbld links
+  liblmdb-dev libuv1-dev libldns-dev zlib1g-dev # the libraries dnsbld links
   libcmocka-dev                       # unit tests
   bind9-dnsutils ldnsutils lmdb-utils # dig, drill, mdb_stat: integration tests and inspection
 )

@@ -825,13 +825,16 @@ static void test_oversized_txt_without_edns_is_truncated_over_udp_and_whole_over
 static void test_response_never_exceeds_client_edns_payload(void **state)
 {
 	struct fixture *f = *state;
-	char reason[151];
-	memset(reason, '$', 80); /* 80 x "192.0.2.77": an 800-byte TXT, a response of exactly 867 bytes */
-	reason[80] = '\0';
+	/* 72 x "$ " + 8 bytes: 72 x "192.0.2.77 " + 8 = an 800-byte TXT, a response of exactly 867 bytes ("$ " and not
+	 * "$$", which is a literal dollar). */
+	char reason[300] = "", expected[2048] = "";
+	for (int i = 0; i < 72; i++) {
+		strcat(reason, "$ ");
+		strcat(expected, "192.0.2.77 ");
+	}
+	strcat(reason, "abcdefgh");
+	strcat(expected, "abcdefgh");
 	PUT(f, "192.0.2.77", .reason = reason);
-	char expected[2048] = "";
-	for (int i = 0; i < 80; i++)
-		strcat(expected, "192.0.2.77");
 	const char *name = "77.2.0.192.rbl.example.";
 
 	static const struct {
@@ -847,12 +850,15 @@ static void test_response_never_exceeds_client_edns_payload(void **state)
 			expect_txt(r, 0, name, ZONE_TTL, expected);
 	}
 
-	/* 150 x 10 bytes = 1500: past our own 1232 whatever the client offers; whole over TCP. */
-	memset(reason, '$', 150);
-	reason[150] = '\0';
+	/* 136 x 11 + 4 bytes = 1500: past our own 1232 whatever the client offers; whole over TCP. */
+	reason[0] = expected[0] = '\0';
+	for (int i = 0; i < 136; i++) {
+		strcat(reason, "$ ");
+		strcat(expected, "192.0.2.77 ");
+	}
+	strcat(reason, "abcd");
+	strcat(expected, "abcd");
 	PUT(f, "192.0.2.77", .reason = reason);
-	for (int i = 80; i < 150; i++)
-		strcat(expected, "192.0.2.77");
 	ldns_pkt *r = ASK(f, name, LDNS_RR_TYPE_TXT, false, 0, true, 4096);
 	expect_status(r, LDNS_RCODE_NOERROR, true, true, 0, 0);
 	r = ASK(f, name, LDNS_RR_TYPE_TXT, true, 0, true, 4096);
