@@ -354,9 +354,9 @@ void store_read_end(store_rtxn_t *r)
 	free(r);
 }
 
-/* Journal value: serial-to-be is not known until commit, so the record keeps the change and its time; the
- * sequence number orders records. Layout: op (1) | time (8) | entry key | entry value. */
-int store_journal_append(store_wtxn_t *w, uint32_t zone_id, char op, const entry_t *e)
+/* Journal value: op (1) | time (8) | the op's payload. The serial-to-be is not known until commit, so the record
+ * keeps the change and its time; the sequence number orders records. */
+static int journal_put(store_wtxn_t *w, uint32_t zone_id, char op, const uint8_t *payload, size_t len)
 {
 	if (!w->journal_loaded) {
 		int err = store_meta_get_u64(w->txn, w->st->meta, META_NEXT_JOURNAL, &w->journal_next);
@@ -364,25 +364,46 @@ int store_journal_append(store_wtxn_t *w, uint32_t zone_id, char op, const entry
 			return err;
 		w->journal_loaded = true;
 	}
-	uint64_t seq = w->journal_next++;
 	uint8_t key[12];
 	store_put_u32(key, zone_id);
-	store_put_u64(key + 4, seq);
+	store_put_u64(key + 4, w->journal_next++);
 	uint8_t val[1 + 8 + 1 + ENTRY_KEY_MAX + ENTRY_ENCODED_MAX];
-	size_t n = 0;
-	val[n++] = (uint8_t)op;
-	store_put_u64(val + n, (uint64_t)w->now);
-	n += 8;
-	uint8_t ekey[ENTRY_KEY_MAX];
-	size_t klen = entry_key(zone_id, &e->net, ekey);
-	val[n++] = (uint8_t)klen;
-	memcpy(val + n, ekey, klen);
-	n += klen;
-	if (op == 'A')
-		n += entry_encode(e, val + n);
-	MDB_val k = {sizeof key, key}, v = {n, val};
+	if (len > sizeof val - 9)
+		return RBL_ERANGE;
+	val[0] = (uint8_t)op;
+	store_put_u64(val + 1, (uint64_t)w->now);
+	memcpy(val + 9, payload, len);
+	MDB_val k = {sizeof key, key}, v = {9 + len, val};
 	int rc = mdb_put(w->txn, w->st->journal, &k, &v, 0);
 	return rc ? store_mdb_error(rc, "appending to the journal") : RBL_OK;
+}
+
+/* 'A' (put) and 'D' (delete) payload: entry key length | entry key | (for 'A') entry value. */
+int store_journal_append(store_wtxn_t *w, uint32_t zone_id, char op, const entry_t *e)
+{
+	uint8_t payload[1 + ENTRY_KEY_MAX + ENTRY_ENCODED_MAX];
+	size_t klen = entry_key(zone_id, &e->net, payload + 1);
+	payload[0] = (uint8_t)klen;
+	size_t n = 1 + klen;
+	if (op == 'A')
+		n += entry_encode(e, payload + n);
+	return journal_put(w, zone_id, op, payload, n);
+}
+
+/* 'I' payload: added, updated, removed, unchanged (8 bytes each) | source. */
+int store_journal_append_import(store_wtxn_t *w, uint32_t zone_id, const store_import_stats_t *stats,
+				const char *source)
+{
+	uint8_t payload[32 + ENTRY_SOURCE_MAX];
+	store_put_u64(payload, stats->added);
+	store_put_u64(payload + 8, stats->updated);
+	store_put_u64(payload + 16, stats->removed);
+	store_put_u64(payload + 24, stats->unchanged);
+	size_t n = strlen(source);
+	if (n >= ENTRY_SOURCE_MAX)
+		n = ENTRY_SOURCE_MAX - 1;
+	memcpy(payload + 32, source, n);
+	return journal_put(w, zone_id, 'I', payload, 32 + n);
 }
 
 int store_journal_count(store_rtxn_t *r, uint32_t zone_id, uint64_t *count)

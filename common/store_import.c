@@ -3,8 +3,12 @@
  *
  * Why not store_entry_put per line: each put rebuilds the index inside its own prefix (a clear, a covering search,
  * a sweep): fine for one change, ~6 us an entry for a million. Here the entries go in sorted, and when much of the
- * zone changed one sweep over the whole zone replaces a million small ones.
+ * zone changed one sweep over the whole zone replaces a million small ones. A large import is journalled as one
+ * record (its counts and source) instead of one record a change: a journal reader ("what changed since", IXFR) sees
+ * that the zone changed wholesale there, as a DNS server does when its journal cannot say.
  */
+
+#define IMPORT_JOURNAL_EACH_MAX 1000 /* imports of more lines get one 'I' journal record */
 #include "store_internal.h"
 
 #include "err.h"
@@ -35,6 +39,7 @@ struct store_import {
 	char *texts;
 	size_t texts_len, texts_cap;
 	uint8_t lens[2][STORE_LENS_BYTES]; /* prefix lengths queued, per family (0: IPv4, 1: IPv6) */
+	bool journal_each;                 /* small import: one journal record a change */
 };
 
 int store_import_begin(store_wtxn_t *w, uint32_t zone_id, bool replace, const char *source, store_import_t **out)
@@ -216,7 +221,7 @@ static int put_entry(store_import_t *imp, entry_t *e)
 	int rc = mdb_put(imp->w->txn, imp->w->st->entries, &k, &v, 0);
 	if (rc)
 		return store_mdb_error(rc, "writing an imported entry");
-	return store_journal_append(imp->w, imp->zone_id, 'A', e);
+	return imp->journal_each ? store_journal_append(imp->w, imp->zone_id, 'A', e) : RBL_OK;
 }
 
 static int del_entry(store_import_t *imp, const entry_t *old)
@@ -226,7 +231,7 @@ static int del_entry(store_import_t *imp, const entry_t *old)
 	int rc = mdb_del(imp->w->txn, imp->w->st->entries, &k, NULL);
 	if (rc)
 		return store_mdb_error(rc, "deleting an entry absent from the import");
-	return store_journal_append(imp->w, imp->zone_id, 'D', old);
+	return imp->journal_each ? store_journal_append(imp->w, imp->zone_id, 'D', old) : RBL_OK;
 }
 
 /* A change the index must follow: the network that changed. */
@@ -339,9 +344,12 @@ int store_import_finish(store_import_t *imp, store_import_stats_t *stats)
 			}
 	struct changes changed = {0};
 	uint64_t stored = 0;
+	imp->journal_each = imp->count <= IMPORT_JOURNAL_EACH_MAX;
 	int err = merge_join(imp, stats, &changed, &stored);
 	if (!err && changed.count)
 		store_touch(w, imp->zone_id);
+	if (!err && changed.count && !imp->journal_each)
+		err = store_journal_append_import(w, imp->zone_id, stats, imp->source);
 	/* Many changes: one sweep per family over the whole zone. Few: one small rebuild per change. */
 	if (!err && changed.count * 8 > stored + stats->added) {
 		for (unsigned f = 0; !err && f < 2; f++) {

@@ -54,6 +54,9 @@ int store_meta_put_u64(MDB_txn *txn, MDB_dbi meta, const char *key, uint64_t val
 void store_touch(store_wtxn_t *w, uint32_t zone_id);
 /* Appends a journal record for a change to zone_id: op is 'A' (put) or 'D' (delete). */
 int store_journal_append(store_wtxn_t *w, uint32_t zone_id, char op, const entry_t *e);
+/* One record 'I' for a bulk import that changed too much to journal entry by entry (store_import.c). */
+int store_journal_append_import(store_wtxn_t *w, uint32_t zone_id, const store_import_stats_t *stats,
+				const char *source);
 
 /* The zone definition with id zone_id (a cursor walk: zones are few). */
 int store_zone_by_id(MDB_txn *txn, const store_t *st, uint32_t zone_id, zone_def_t *def);

@@ -28,6 +28,8 @@ int main(int argc, char **argv)
 	} commands[] = {
 		{"zone", cmd_zone}, {"add", cmd_add},   {"exclude", cmd_exclude}, {"del", cmd_del},
 		{"list", cmd_list}, {"show", cmd_show}, {"query", cmd_query},     {"expire", cmd_expire},
+		{"export", cmd_export},
+		{"import", cmd_import},
 	};
 	static const struct option options[] = {
 		{"db", required_argument, NULL, 'd'},

@@ -1,0 +1,425 @@
+/* cmd_import.c — rbltool import ZONE FILE: plain, CSV and rbldnsd data files into a zone, in one transaction. */
+#include "cmd.h"
+
+#include "duration.h"
+#include "err.h"
+#include "listfile.h"
+#include "rbldata.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define IMPORT_USAGE                                                                                                 \
+	"rbltool import ZONE FILE [--format plain|csv|rbldnsd] [--dataset ip4set|ip4tset|ip4trie|ip6trie|ip6tset|combined] "  \
+	"[--replace] [--skip-bad] [--code 127.0.0.N] [--reason TEXT] [--source TEXT] [--expires 30d|DATE]"
+
+enum import_format { FORMAT_PLAIN, FORMAT_CSV, FORMAT_RBLDNSD };
+
+#define MAX_TARGETS 32
+
+/* A zone the import writes into: the named zone, or for a combined file, the zone of each $DATASET section. */
+struct target {
+	zone_def_t zone;
+	store_import_t *imp;
+	bool changed; /* the definition (members, $SOA...) must be written back */
+};
+
+struct import_run {
+	const char *file;
+	bool replace;
+	const char *source;
+	store_wtxn_t *w;
+	struct target targets[MAX_TARGETS];
+	unsigned target_count;
+	struct target *current;   /* where entries go now */
+	bool skip_bad;
+	unsigned long skipped;
+	int stop;                 /* the first error that ends the import */
+	/* Defaults from the command line, for rows that do not say. */
+	uint32_t code;
+	bool have_code;
+	const char *reason;
+	int64_t expires;
+	/* Progress on a terminal. */
+	bool tty;
+	double started;
+	long long file_size;
+};
+
+#define BASE(run) (&(run)->targets[0])
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void on_progress(void *ctx, unsigned long lines, unsigned long long bytes)
+{
+	struct import_run *run = ctx;
+	if (!run->tty)
+		return;
+	double elapsed = now_s() - run->started;
+	double rate = elapsed > 0 ? (double)lines / elapsed : 0;
+	double done = run->file_size > 0 ? (double)bytes / (double)run->file_size : 0;
+	double eta = done > 0 ? elapsed / done - elapsed : 0;
+	fprintf(stderr, "\r%lu lines, %.0f lines/s, %.0f%%, ETA %.0fs   ", lines, rate, done * 100, eta);
+}
+
+static int on_bad_line(void *ctx, const char *file, unsigned line, const char *text, const char *why)
+{
+	struct import_run *run = ctx;
+	if (run->tty)
+		fputc('\r', stderr);
+	fprintf(stderr, "rbltool: %s:%u: %s: '%.200s'%s\n", file, line, why, text,
+		run->skip_bad ? " (skipped)" : "");
+	if (run->skip_bad) {
+		run->skipped++;
+		return 0;
+	}
+	return run->stop = RBL_EINVAL;
+}
+
+static int queue(struct import_run *run, const store_import_item_t *item, unsigned line)
+{
+	int err = store_import_add(run->current->imp, item);
+	if (err) {
+		char net[ADDR_STRLEN];
+		cidr_format(&item->net, net);
+		fprintf(stderr, "rbltool: %s:%u: cannot queue %s: %s\n", run->file, line, net, rbl_strerror(err));
+		run->stop = err;
+	}
+	return err;
+}
+
+static int on_list_row(void *ctx, const listfile_row_t *row)
+{
+	struct import_run *run = ctx;
+	store_import_item_t item = {.net = row->net, .flags = row->exclude ? ENTRY_EXCLUDE : 0};
+	item.ncodes = row->ncodes;
+	memcpy(item.codes, row->codes, sizeof item.codes);
+	if (!item.ncodes && run->have_code) {
+		item.ncodes = 1;
+		item.codes[0] = run->code;
+	}
+	item.reason = *row->reason ? row->reason : run->reason;
+	item.source = *row->source ? row->source : NULL;
+	item.expires = row->expires ? row->expires : run->expires;
+	return queue(run, &item, row->line);
+}
+
+static int on_rbldata_entry(void *ctx, const rbldata_entry_t *e)
+{
+	struct import_run *run = ctx;
+	store_import_item_t item = {.net = e->net, .expires = run->expires};
+	if (e->exclude) {
+		item.flags = ENTRY_EXCLUDE;
+	} else {
+		item.ncodes = 1;
+		item.codes[0] = e->code;
+		item.flags = e->has_txt ? 0 : ENTRY_NOTEXT;
+		item.reason = e->has_txt ? e->txt : NULL;
+	}
+	return queue(run, &item, e->line);
+}
+
+static int on_rbldata_soa(void *ctx, const rbldata_soa_t *soa)
+{
+	struct import_run *run = ctx;
+	zone_def_t *z = &BASE(run)->zone;
+	if (dname_normalize(soa->mname, z->mname) || dname_normalize(soa->rname, z->rname)) {
+		fprintf(stderr, "rbltool: %s: $SOA names are not valid DNS names\n", run->file);
+		return run->stop = RBL_EINVAL;
+	}
+	/* A serial of 0 means "rbldnsd picks one"; ours keeps counting. */
+	z->refresh = soa->refresh;
+	z->retry = soa->retry;
+	z->expire = soa->expire;
+	z->minimum = soa->minimum;
+	/* The $SOA ttl is the SOA record's own; answers keep the zone's TTL ($TTL sets it). */
+	BASE(run)->changed = true;
+	return 0;
+}
+
+static int on_rbldata_ns(void *ctx, uint32_t ttl, const char *const *names, unsigned count)
+{
+	(void)ttl;
+	struct import_run *run = ctx;
+	zone_def_t *z = &BASE(run)->zone;
+	z->ns_count = 0;
+	for (unsigned i = 0; i < count && i < ZONE_MAX_NS; i++) {
+		if (dname_normalize(names[i], z->ns[z->ns_count])) {
+			fprintf(stderr, "rbltool: %s: $NS name '%s' is not a valid DNS name\n", run->file, names[i]);
+			return run->stop = RBL_EINVAL;
+		}
+		z->ns_count++;
+	}
+	if (z->ns_count)
+		memcpy(z->mname, z->ns[0], sizeof z->mname);
+	BASE(run)->changed = true;
+	return 0;
+}
+
+static int on_rbldata_ttl(void *ctx, uint32_t ttl)
+{
+	struct import_run *run = ctx;
+	if (ttl == 0) /* "the default": keep the zone's */
+		return 0;
+	run->current->zone.ttl = ttl;
+	run->current->changed = true;
+	return 0;
+}
+
+/* The target for zone name, found in this import, in the store, or created like the base zone. */
+static int find_target(struct import_run *run, const char *name, struct target **out)
+{
+	for (unsigned i = 0; i < run->target_count; i++)
+		if (strcmp(run->targets[i].zone.name, name) == 0) {
+			*out = &run->targets[i];
+			return RBL_OK;
+		}
+	if (run->target_count == MAX_TARGETS)
+		return RBL_EFULL;
+	struct target *t = &run->targets[run->target_count];
+	memset(t, 0, sizeof *t);
+	int err = store_zone_get_w(run->w, name, &t->zone);
+	if (err == RBL_ENOENT) {
+		/* A new member zone: the base zone's SOA, NS and TTL, its own name and contact. */
+		t->zone = BASE(run)->zone;
+		t->zone.member_count = 0;
+		snprintf(t->zone.name, sizeof t->zone.name, "%s", name);
+		err = store_zone_create(run->w, &t->zone);
+	}
+	if (!err)
+		err = store_import_begin(run->w, t->zone.id, run->replace, run->source, &t->imp);
+	if (err)
+		return err;
+	run->target_count++;
+	*out = t;
+	return RBL_OK;
+}
+
+static int add_member(struct target *aggregate, const struct target *member)
+{
+	zone_def_t *z = &aggregate->zone;
+	for (unsigned i = 0; i < z->member_count; i++)
+		if (z->members[i] == member->zone.id)
+			return RBL_OK;
+	if (z->member_count == ZONE_MAX_MEMBERS)
+		return RBL_EFULL;
+	z->members[z->member_count++] = member->zone.id;
+	aggregate->changed = true;
+	return RBL_OK;
+}
+
+/* "$DATASET type[:name] sub... @": the section's entries go into the zone of its first subzone (sub.BASE, or BASE
+ * itself for "@" alone); BASE and every other subzone become aggregates that include it. */
+static int on_rbldata_section(void *ctx, const rbldata_section_t *section)
+{
+	struct import_run *run = ctx;
+	const char *primary = NULL;
+	bool at_base = false;
+	for (unsigned i = 0; i < section->subzone_count; i++) {
+		if (strcmp(section->subzones[i], "@") == 0)
+			at_base = true;
+		else if (!primary)
+			primary = section->subzones[i];
+	}
+	char name[DNAME_TEXTMAX + 64];
+	struct target *target = BASE(run), *other;
+	int err = RBL_OK;
+	if (primary) {
+		snprintf(name, sizeof name, "%s.%s", primary, BASE(run)->zone.name);
+		char normalized[DNAME_TEXTMAX];
+		err = dname_normalize(name, normalized);
+		if (!err)
+			err = find_target(run, normalized, &target);
+		if (!err && target->zone.member_count)
+			err = RBL_EINVAL;
+		if (!err && at_base)
+			err = add_member(BASE(run), target);
+	}
+	for (unsigned i = 0; !err && i < section->subzone_count; i++) {
+		if (strcmp(section->subzones[i], "@") == 0 || section->subzones[i] == primary)
+			continue;
+		snprintf(name, sizeof name, "%s.%s", section->subzones[i], BASE(run)->zone.name);
+		char normalized[DNAME_TEXTMAX];
+		err = dname_normalize(name, normalized);
+		if (!err)
+			err = find_target(run, normalized, &other);
+		if (!err)
+			err = add_member(other, target);
+	}
+	if (err) {
+		fprintf(stderr, "rbltool: %s:%u: cannot set up the zones of this $DATASET section: %s\n", run->file,
+			section->line, err == RBL_EINVAL ? "a subzone name is invalid or already an aggregate"
+							  : rbl_strerror(err));
+		return run->stop = RBL_EINVAL;
+	}
+	run->current = target;
+	return 0;
+}
+
+static int read_file(struct import_run *run, enum import_format format, int dataset)
+{
+	if (format == FORMAT_RBLDNSD) {
+		const rbldata_sink_t sink = {on_rbldata_entry, on_rbldata_soa, on_rbldata_ns, on_rbldata_ttl,
+					     on_rbldata_section, on_bad_line, on_progress};
+		return rbldata_read(run->file, (enum rbldata_dataset)dataset, &sink, run);
+	}
+	const listfile_sink_t sink = {on_list_row, on_bad_line, on_progress};
+	return listfile_read(run->file, format == FORMAT_CSV ? LISTFILE_CSV : LISTFILE_PLAIN, run->w ? time(NULL) : 0,
+			     &sink, run);
+}
+
+static int parse_format(const char *text, enum import_format *format)
+{
+	static const char *const names[] = {"plain", "csv", "rbldnsd"};
+	for (int i = 0; i < 3; i++)
+		if (strcmp(text, names[i]) == 0) {
+			*format = (enum import_format)i;
+			return CLI_OK;
+		}
+	return cli_bad_input("--format: unknown format '%s' (plain, csv, rbldnsd)", text);
+}
+
+/* Finishes every target's import and writes back the definitions that changed; totals the counts. */
+static int finish_targets(struct import_run *run, store_import_stats_t *total)
+{
+	memset(total, 0, sizeof *total);
+	for (unsigned i = 0; i < run->target_count; i++) {
+		struct target *t = &run->targets[i];
+		store_import_stats_t stats;
+		int err = store_import_finish(t->imp, &stats);
+		if (!err && t->changed)
+			err = store_zone_update(run->w, &t->zone);
+		if (err)
+			return err;
+		total->added += stats.added;
+		total->updated += stats.updated;
+		total->removed += stats.removed;
+		total->unchanged += stats.unchanged;
+	}
+	return RBL_OK;
+}
+
+static int run_import(cli_t *cli, struct import_run *run, enum import_format format, int dataset)
+{
+	int err = store_write_begin(cli->store, &run->w);
+	if (err)
+		return cli_fail("cannot write the store: %s", rbl_strerror(err));
+	struct target *base = BASE(run);
+	run->target_count = 1;
+	run->current = base;
+	err = store_import_begin(run->w, base->zone.id, run->replace, run->source, &base->imp);
+	if (!err) {
+		run->started = now_s();
+		err = read_file(run, format, dataset);
+		if (run->tty)
+			fputs("\r\033[K", stderr);
+	}
+	store_import_stats_t stats = {0};
+	if (!err)
+		err = finish_targets(run, &stats);
+	for (unsigned i = 0; i < run->target_count; i++)
+		store_import_free(run->targets[i].imp);
+	if (err) {
+		store_write_abort(run->w);
+		if (run->stop == RBL_EINVAL || err == RBL_EINVAL)
+			return cli_bad_input("%s: nothing imported (fix the line above, or use --skip-bad)", run->file);
+		return cli_fail("%s: nothing imported: %s", run->file, rbl_strerror(err));
+	}
+	if ((err = store_write_commit(run->w)))
+		return cli_fail("cannot commit the import: %s", rbl_strerror(err));
+	printf("%s -> %s: %" PRIu64 " added, %" PRIu64 " updated, %" PRIu64 " removed, %" PRIu64 " unchanged", run->file,
+	       base->zone.name, stats.added, stats.updated, stats.removed, stats.unchanged);
+	if (run->target_count > 1)
+		printf(" in %u zones", run->target_count);
+	if (run->skipped)
+		printf(", %lu bad line%s skipped", run->skipped, run->skipped == 1 ? "" : "s");
+	printf(" (%.2f s)\n", now_s() - run->started);
+	return CLI_OK;
+}
+
+int cmd_import(cli_t *cli, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"format", required_argument, NULL, 'f'}, {"dataset", required_argument, NULL, 'D'},
+		{"replace", no_argument, NULL, 'R'},      {"skip-bad", no_argument, NULL, 'S'},
+		{"code", required_argument, NULL, 'c'},   {"reason", required_argument, NULL, 'r'},
+		{"source", required_argument, NULL, 's'}, {"expires", required_argument, NULL, 'e'},
+		{0},
+	};
+	static struct import_run run;
+	memset(&run, 0, sizeof run);
+	enum import_format format = FORMAT_PLAIN;
+	int dataset = RBLDATA_IP4SET, opt, rc, err;
+	bool format_given = false;
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (opt) {
+		case 'f':
+			if ((rc = parse_format(optarg, &format)))
+				return rc;
+			format_given = true;
+			break;
+		case 'D':
+			dataset = rbldata_dataset_parse(optarg);
+			if (dataset < 0)
+				return cli_bad_input("--dataset: unknown dataset type '%s' (ip4set, ip4tset, ip4trie, "
+						     "ip6trie, ip6tset, combined)", optarg);
+			break;
+		case 'R':
+			run.replace = true;
+			break;
+		case 'S':
+			run.skip_bad = true;
+			break;
+		case 'c':
+			if ((rc = cli_parse_code("--code", optarg, &run.code)))
+				return rc;
+			run.have_code = true;
+			break;
+		case 'r':
+			if (strlen(optarg) >= ENTRY_TEXT_MAX)
+				return cli_bad_input("--reason: longer than %d bytes", ENTRY_TEXT_MAX - 1);
+			run.reason = optarg;
+			break;
+		case 's':
+			if (strlen(optarg) >= ENTRY_SOURCE_MAX)
+				return cli_bad_input("--source: longer than %d bytes", ENTRY_SOURCE_MAX - 1);
+			run.source = optarg;
+			break;
+		case 'e':
+			err = expiry_parse(optarg, time(NULL), &run.expires);
+			if (err)
+				return cli_bad_input("--expires: invalid duration or date '%s'", optarg);
+			break;
+		default:
+			return cli_bad_option(argv, IMPORT_USAGE);
+		}
+	}
+	if ((rc = cli_expect_args(argc, argv, optind, 2, IMPORT_USAGE)) ||
+	    (rc = cli_zone_exists(cli, argv[optind], &BASE(&run)->zone)))
+		return rc;
+	if (dataset != RBLDATA_IP4SET && !format_given)
+		format = FORMAT_RBLDNSD;
+	if (dataset != RBLDATA_IP4SET && format != FORMAT_RBLDNSD)
+		return cli_bad_input("--dataset applies to --format rbldnsd only");
+	run.file = argv[optind + 1];
+	struct stat sb;
+	if (stat(run.file, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return cli_bad_input("cannot read '%s': not a regular file", run.file);
+	run.file_size = (long long)sb.st_size;
+	run.tty = isatty(STDERR_FILENO);
+	if (!run.source) {
+		const char *slash = strrchr(run.file, '/');
+		run.source = slash ? slash + 1 : run.file;
+	}
+	return run_import(cli, &run, format, dataset);
+}
