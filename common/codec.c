@@ -76,3 +76,64 @@ void codec_get_str(codec_reader_t *r, char *buf, size_t cap)
 	memcpy(buf, s, n);
 	buf[n] = '\0';
 }
+
+void codec_put_varint(codec_writer_t *w, uint64_t v)
+{
+	while (v >= 0x80) {
+		w->p[w->len++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	w->p[w->len++] = (uint8_t)v;
+}
+
+void codec_put_vstr(codec_writer_t *w, const char *s)
+{
+	size_t n = strlen(s);
+	codec_put_varint(w, n);
+	memcpy(w->p + w->len, s, n);
+	w->len += n;
+}
+
+uint64_t codec_get_varint(codec_reader_t *r)
+{
+	uint64_t v = 0;
+	for (unsigned shift = 0; shift < 64; shift += 7) {
+		const uint8_t *p = take(r, 1);
+		if (!p)
+			return 0;
+		v |= (uint64_t)(*p & 0x7f) << shift;
+		if (!(*p & 0x80))
+			return v;
+	}
+	r->failed = true; /* more than 10 bytes: not ours */
+	return 0;
+}
+
+void codec_view_vstr(codec_reader_t *r, const char **s, size_t *len)
+{
+	uint64_t n = codec_get_varint(r);
+	*s = "";
+	*len = 0;
+	if (r->failed || n > r->left) {
+		r->failed = true;
+		return;
+	}
+	*s = (const char *)take(r, (size_t)n);
+	*len = (size_t)n;
+}
+
+void codec_get_vstr(codec_reader_t *r, char *buf, size_t cap)
+{
+	const char *s;
+	size_t n;
+	buf[0] = '\0';
+	codec_view_vstr(r, &s, &n);
+	if (r->failed)
+		return;
+	if (n >= cap) {
+		r->failed = true;
+		return;
+	}
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+}

@@ -20,6 +20,10 @@ void codec_put_u32(codec_writer_t *w, uint32_t v);
 void codec_put_u64(codec_writer_t *w, uint64_t v);
 /* A 2-byte length then the bytes of s (without the NUL). */
 void codec_put_str(codec_writer_t *w, const char *s);
+/* LEB128: 7 bits a byte, small values in one byte (at most 10 bytes). */
+void codec_put_varint(codec_writer_t *w, uint64_t v);
+/* A varint length then the bytes of s. */
+void codec_put_vstr(codec_writer_t *w, const char *s);
 
 typedef struct codec_reader {
 	const uint8_t *p;
@@ -32,5 +36,9 @@ uint32_t codec_get_u32(codec_reader_t *r);
 uint64_t codec_get_u64(codec_reader_t *r);
 /* Reads a string written by codec_put_str into buf of cap bytes, NUL-terminated; fails if it does not fit. */
 void codec_get_str(codec_reader_t *r, char *buf, size_t cap);
+uint64_t codec_get_varint(codec_reader_t *r);
+void codec_get_vstr(codec_reader_t *r, char *buf, size_t cap);
+/* A vstr without copying: *s points into the reader's buffer. */
+void codec_view_vstr(codec_reader_t *r, const char **s, size_t *len);
 
 #endif

@@ -118,7 +118,65 @@ static int open_dbis(store_t *st, MDB_txn *txn, unsigned dbflags)
 	    (rc = mdb_dbi_open(txn, "index", dbflags, &st->index)) ||
 	    (rc = mdb_dbi_open(txn, "journal", dbflags, &st->journal)))
 		return rc;
+	/* The relay-probe pipeline's databases: created by the first writer; a reader of an older store (dnsbld never
+	 * reads them) goes on without. */
+	struct {
+		const char *name;
+		MDB_dbi *dbi;
+	} pipeline[] = {{"hosts", &st->hosts}, {"reports", &st->reports}, {"probes", &st->probes},
+			{"optout", &st->optout}};
+	st->has_pipeline = true;
+	for (size_t i = 0; i < sizeof pipeline / sizeof pipeline[0]; i++) {
+		rc = mdb_dbi_open(txn, pipeline[i].name, dbflags, pipeline[i].dbi);
+		if (rc == MDB_NOTFOUND && !(dbflags & MDB_CREATE))
+			st->has_pipeline = false;
+		else if (rc)
+			return rc;
+	}
 	return 0;
+}
+
+static int rebuild_zone_index(const zone_def_t *def, void *ctx)
+{
+	struct {
+		store_t *st;
+		MDB_txn *txn;
+	} *u = ctx;
+	static const uint8_t families[] = {ADDR_V4, ADDR_V6};
+	for (size_t i = 0; i < sizeof families; i++) {
+		cidr_t all = {.addr = {.family = families[i]}, .len = 0};
+		int err = store_index_rebuild(u->txn, u->st, def->id, &all);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Format 1 kept expiry times in the index as 8 fixed bytes; format 2 writes them as varints. The entries (the truth)
+ * read in both encodings, so an upgrade rebuilds every zone's index from them. Only a writer can. */
+static int upgrade(store_t *st, MDB_txn *txn, const char *dir, uint64_t version)
+{
+	if (st->readonly) {
+		log_err("store %s has format version %llu, older than this program's %d: run any rbltool command on it "
+			"once (e.g. rbltool --db %s zone list) to upgrade it", dir, (unsigned long long)version,
+			STORE_FORMAT_VERSION, dir);
+		return RBL_EVERSION;
+	}
+	int rc = mdb_drop(txn, st->index, 0);
+	if (rc)
+		return store_mdb_error(rc, "emptying the index for an upgrade");
+	struct {
+		store_t *st;
+		MDB_txn *txn;
+	} u = {st, txn};
+	store_rtxn_t view = {st, txn};
+	int err = store_zone_foreach(&view, rebuild_zone_index, &u);
+	if (!err)
+		err = store_meta_put_u64(txn, st->meta, META_VERSION, STORE_FORMAT_VERSION);
+	if (!err)
+		log_info("store %s upgraded from format %llu to %d", dir, (unsigned long long)version,
+			 STORE_FORMAT_VERSION);
+	return err;
 }
 
 /* Creates the databases and meta on first open; checks the format version on every open. */
@@ -149,6 +207,8 @@ static int init_meta(store_t *st, const char *dir)
 		if (!err)
 			err = store_meta_put_u64(txn, st->meta, META_NEXT_ZONE, 1);
 	}
+	if (!err && version < STORE_FORMAT_VERSION)
+		err = upgrade(st, txn, dir, version);
 	if (!err && version > STORE_FORMAT_VERSION) {
 		log_err("store %s has format version %llu; this program reads version %d or older: upgrade dnsbld",
 			dir, (unsigned long long)version, STORE_FORMAT_VERSION);
@@ -160,6 +220,21 @@ static int init_meta(store_t *st, const char *dir)
 	}
 	rc = mdb_txn_commit(txn);
 	return rc ? store_mdb_error(rc, "committing the opening transaction") : RBL_OK;
+}
+
+/* STORE_MAP_SIZE, or $DNSBL_MAP_GIB GiB: tools with a smaller address space (valgrind) need a smaller map. LMDB
+ * keeps the largest size any opener has set, so the first open of a store fixes its floor. */
+static size_t store_map_size(void)
+{
+	const char *env = getenv("DNSBL_MAP_GIB");
+	if (env && *env) {
+		char *end;
+		unsigned long gib = strtoul(env, &end, 10);
+		if (!*end && gib >= 1 && gib <= 1024)
+			return (size_t)gib << 30;
+		log_warn("DNSBL_MAP_GIB=%s is not 1..1024: using the default map size", env);
+	}
+	return STORE_MAP_SIZE;
 }
 
 int store_open(const char *dir, unsigned flags, store_t **out)
@@ -179,9 +254,9 @@ int store_open(const char *dir, unsigned flags, store_t **out)
 	}
 	int rc = mdb_env_create(&st->env);
 	if (!rc)
-		rc = mdb_env_set_maxdbs(st->env, 8);
+		rc = mdb_env_set_maxdbs(st->env, 16);
 	if (!rc)
-		rc = mdb_env_set_mapsize(st->env, STORE_MAP_SIZE);
+		rc = mdb_env_set_mapsize(st->env, store_map_size());
 	if (!rc)
 		rc = mdb_env_set_maxreaders(st->env, 510);
 	if (rc) {

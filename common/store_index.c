@@ -10,6 +10,7 @@
  */
 #include "store_internal.h"
 
+#include "codec.h"
 #include "err.h"
 
 #include <string.h>
@@ -35,18 +36,17 @@ static void frame_from_entry(struct frame *f, const entry_t *e)
 {
 	cidr_last(&e->net, &f->last);
 	f->writes = !(e->flags & ENTRY_EXCLUDE) || e->expires != 0;
-	uint8_t *p = f->payload;
-	*p++ = e->net.len;
-	*p++ = e->flags;
-	store_put_u64(p, (uint64_t)e->expires);
-	p += 8;
-	*p++ = e->ncodes;
+	codec_writer_t c = {f->payload, 0};
+	codec_put_u8(&c, e->net.len);
+	codec_put_u8(&c, e->flags);
+	codec_put_varint(&c, (uint64_t)e->expires); /* 0 (never) takes one byte */
+	codec_put_u8(&c, e->ncodes);
 	for (unsigned i = 0; i < e->ncodes; i++) {
-		*p++ = (uint8_t)(e->codes[i] >> 16);
-		*p++ = (uint8_t)(e->codes[i] >> 8);
-		*p++ = (uint8_t)e->codes[i];
+		codec_put_u8(&c, (uint8_t)(e->codes[i] >> 16));
+		codec_put_u8(&c, (uint8_t)(e->codes[i] >> 8));
+		codec_put_u8(&c, (uint8_t)e->codes[i]);
 	}
-	f->payload_len = (size_t)(p - f->payload);
+	f->payload_len = c.len;
 }
 
 static int put_interval(MDB_txn *txn, const store_t *st, uint32_t zone_id, const addr_t *first, const addr_t *last,

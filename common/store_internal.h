@@ -11,6 +11,8 @@
 struct store {
 	MDB_env *env;
 	MDB_dbi meta, zones, entries, index, journal;
+	MDB_dbi hosts, reports, probes, optout; /* the relay-probe pipeline (store_pipeline.c) */
+	bool has_pipeline;
 	bool readonly;
 };
 
@@ -36,6 +38,8 @@ struct store_rtxn {
 #define META_NEXT_ZONE "next_zone_id"
 #define META_NEXT_JOURNAL "next_journal"
 #define META_GENERATION "generation"
+#define META_NEXT_REPORT "next_report"
+#define META_NEXT_PROBE "next_probe"
 
 /* Translates an LMDB return code, logging the failure with what was being done. */
 int store_mdb_error(int rc, const char *doing);
@@ -79,10 +83,11 @@ int store_index_rebuild(MDB_txn *txn, const store_t *st, uint32_t zone_id, const
 /* Removes every interval, entry and journal record whose key starts with the 4-byte zone id, in db. */
 int store_delete_zone_keys(MDB_txn *txn, MDB_dbi db, uint32_t zone_id);
 
-/* Interval value layout: first address (4/16) | entry prefix length | flags | expires (8) | ncodes | 3 bytes a
+/* Interval value layout: first address (4/16) | entry prefix length | flags | expires (varint) | ncodes | 3 bytes a
  * code (the low 24 bits: every code is inside 127/8). */
+#define INTERVAL_PAYLOAD_MIN 4
 #define INTERVAL_KEY_MAX 21
-#define INTERVAL_VALUE_MAX (16 + 3 + 8 + 3 * ENTRY_MAX_CODES)
+#define INTERVAL_VALUE_MAX (16 + 3 + 10 + 3 * ENTRY_MAX_CODES)
 size_t store_interval_key(uint32_t zone_id, const addr_t *last, uint8_t key[INTERVAL_KEY_MAX]);
 
 #endif

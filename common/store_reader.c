@@ -87,7 +87,7 @@ static int cursor_interval(store_reader_t *r, MDB_cursor_op op, uint32_t zone_id
 		return 0;
 	if (rc)
 		return store_mdb_error(rc, "reading an interval");
-	if (k.mv_size != key_len || memcmp(k.mv_data, key, 5) != 0 || v.mv_size < n + 11)
+	if (k.mv_size != key_len || memcmp(k.mv_data, key, 5) != 0 || v.mv_size < n + INTERVAL_PAYLOAD_MIN)
 		return 0;
 	iv->first.family = a->family;
 	memcpy(iv->first.b, v.mv_data, n);
@@ -101,7 +101,7 @@ static int decode_hit(const uint8_t *p, size_t len, store_hit_t *hit)
 	codec_reader_t c = {p, len, false};
 	hit->entry_len = codec_get_u8(&c);
 	hit->flags = codec_get_u8(&c);
-	hit->expires = (int64_t)codec_get_u64(&c);
+	hit->expires = (int64_t)codec_get_varint(&c);
 	hit->ncodes = codec_get_u8(&c);
 	if (hit->ncodes > ENTRY_MAX_CODES)
 		return RBL_ESTORE;

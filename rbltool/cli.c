@@ -102,3 +102,21 @@ int cli_bad_option(char **argv, const char *usage)
 		return cli_bad_input("option '%s' needs a value (usage: %s)", opt, usage);
 	return cli_bad_input("unknown option '%s' (usage: %s)", opt, usage);
 }
+
+int cli_in_write_txn(cli_t *cli, int (*fn)(store_wtxn_t *w, void *ctx), void *ctx)
+{
+	int rc = cli_open(cli, true);
+	if (rc)
+		return rc;
+	store_wtxn_t *w;
+	int err = store_write_begin(cli->store, &w);
+	if (err)
+		return cli_fail("cannot write the store: %s", rbl_strerror(err));
+	rc = fn(w, ctx);
+	if (rc) {
+		store_write_abort(w);
+		return rc;
+	}
+	err = store_write_commit(w);
+	return err ? cli_fail("cannot commit: %s", rbl_strerror(err)) : CLI_OK;
+}

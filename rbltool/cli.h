@@ -30,6 +30,10 @@ int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Opens the store: for writing (created if missing) or for reading (it must exist). */
 int cli_open(cli_t *cli, bool write);
 
+/* Runs fn inside one write transaction (opening the store for writing): commits when fn returns CLI_OK, aborts
+ * and returns fn's status otherwise. fn prints its own message on failure. */
+int cli_in_write_txn(cli_t *cli, int (*fn)(store_wtxn_t *w, void *ctx), void *ctx);
+
 /* Parses ADDR[/LEN]; on failure prints the message naming text and returns CLI_BAD_INPUT. */
 int cli_parse_cidr(const char *text, cidr_t *out);
 /* Parses a zone name and checks the zone exists (reading it into def); CLI_BAD_INPUT if it does not. */

@@ -14,5 +14,9 @@ int cmd_expire(cli_t *cli, int argc, char **argv);
 int cmd_query(cli_t *cli, int argc, char **argv);   /* cmd_query.c */
 int cmd_export(cli_t *cli, int argc, char **argv);  /* cmd_export.c */
 int cmd_import(cli_t *cli, int argc, char **argv);  /* cmd_import.c */
+int cmd_report(cli_t *cli, int argc, char **argv);  /* cmd_report.c */
+int cmd_optout(cli_t *cli, int argc, char **argv);
+int cmd_probe(cli_t *cli, int argc, char **argv);   /* cmd_probe.c */
+int cmd_retest(cli_t *cli, int argc, char **argv);
 
 #endif

@@ -446,7 +446,7 @@ static void test_newer_format_version_is_refused(void **state)
 	MDB_txn *txn;
 	MDB_dbi meta;
 	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 8), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
 	assert_int_equal(mdb_env_set_mapsize(env, STORE_MAP_SIZE), 0);
 	assert_int_equal(mdb_env_open(env, f->dir, 0, 0644), 0);
 	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
@@ -465,6 +465,45 @@ static void test_newer_format_version_is_refused(void **state)
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(store_open(f->dir, STORE_CREATE, &f->st), RBL_OK);
 	assert_int_equal(store_reader_init(f->st, &f->reader), RBL_OK);
+}
+
+/* Sets the stored format version straight through LMDB. */
+static void set_format_version(const char *dir, uint8_t version)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta;
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_set_mapsize(env, STORE_MAP_SIZE), 0);
+	assert_int_equal(mdb_env_open(env, dir, 0, 0644), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	uint8_t v[8] = {0, 0, 0, 0, 0, 0, 0, version};
+	MDB_val k = {7, "version"}, val = {8, v};
+	assert_int_equal(mdb_put(txn, meta, &k, &val, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+static void test_older_format_is_upgraded_by_a_writer_and_refused_by_a_reader(void **state)
+{
+	struct fixture *f = *state;
+	put(f, "10.0.0.0/8", 0x7f000003, false, 0);
+	put(f, "10.1.0.0/16", 0, true, 0);
+	store_reader_free(&f->reader);
+	store_close(f->st);
+	set_format_version(f->dir, 1);
+	assert_int_equal(store_open(f->dir, STORE_READONLY, &f->st), RBL_EVERSION);
+	assert_int_equal(store_open(f->dir, 0, &f->st), RBL_OK);
+	assert_int_equal(store_reader_init(f->st, &f->reader), RBL_OK);
+	assert_int_equal(lookup(f, "10.9.9.9"), 3);
+	assert_int_equal(lookup(f, "10.1.9.9"), 0);
+	store_reader_free(&f->reader);
+	store_close(f->st);
+	assert_int_equal(store_open(f->dir, STORE_READONLY, &f->st), RBL_OK);
+	assert_int_equal(store_reader_init(f->st, &f->reader), RBL_OK);
+	assert_int_equal(lookup(f, "10.9.9.9"), 3);
 }
 
 static void test_missing_store_is_enoent_without_create(void **state)
@@ -540,6 +579,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zone_delete_removes_its_entries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_zone_is_eexist, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_format_version_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_older_format_is_upgraded_by_a_writer_and_refused_by_a_reader, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_missing_store_is_enoent_without_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_changes_match_deepest_covering_entry, setup, teardown),
 	};
