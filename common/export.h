@@ -44,14 +44,16 @@ typedef struct export_opts {
 /* The rbldnsd form: $SOA, $NS and $TTL, then "$DATASET ip4trie @" and "$DATASET ip6trie @" sections of
  * "NET/LEN :A:TXT" lines (":A:" for a no-text entry, "!NET/LEN" for an exclusion). Load it as ZONE:combined:FILE.
  * An entry with several codes keeps its first in the main section; each further code goes into an extra ip4trie or
- * ip6trie section ("code2", ...) that rbldnsd also consults, so the A set is dnsbld's (see export_rbldnsd.c).
+ * ip6trie section ("dnsbld-code2", ...) that rbldnsd also consults, so the A set is dnsbld's; an aggregate zone gets
+ * a set of sections per member ("member1", ...) the same way (see export_rbldnsd.c).
  * RBL_ENOENT if the zone is gone, RBL_EIO if writing fails, RBL_ENOMEM, RBL_ESTORE. */
 int export_rbldnsd(store_rtxn_t *r, const char *zone, const export_opts_t *opts, FILE *out, export_stats_t *stats);
 
 /* The master-file form: $ORIGIN, $TTL, SOA, NS, then A (one per code) and TXT records under relative reversed
  * names: a name per listed address, or a wildcard where a whole octet (IPv4) or nibble (IPv6) subtree answers alike,
  * so that an excluded address has no name and answers NXDOMAIN. IPv4 data is repeated under ::ffff:0:0/96, as
- * dnsbld answers IPv4-mapped names from it. Same errors as export_rbldnsd (see export_bind.c for the rules). */
+ * dnsbld answers IPv4-mapped names from it; an aggregate's names answer for all its members at once. Same errors as
+ * export_rbldnsd (see export_bind.c for the rules). */
 int export_bind(store_rtxn_t *r, const char *zone, const export_opts_t *opts, FILE *out, export_stats_t *stats);
 
 /* --- what the two writers share (export_rbldnsd.c); not for other callers --- */

@@ -14,9 +14,13 @@
  * under a name of its own, exactly as dnsbld does, and to the owning entry's network ("10.0.0.0/8") under a wildcard,
  * which a master file cannot do otherwise (noted once, with the count of entries concerned). TXT longer than 255
  * bytes is split into 255-byte strings, as dnsbld splits it. IPv4 data is repeated under ::ffff:0:0/96 as nibble
- * names, since dnsbld answers IPv4-mapped names from it ('$' then still reads as the IPv4 address).
- * Names stay bounded: each interval boundary opens at most one node a level, and an opened node has at most 256
- * (IPv4) or 16 (IPv6) children.
+ * names, since dnsbld answers IPv4-mapped names from it ('$' then still reads as the IPv4 address). An aggregate's
+ * sources (itself, then its members) are flattened one by one and laid over each other: a name answers one A per
+ * distinct code and one TXT per distinct text of every source that lists it, as dnsbld does.
+ * Names stay bounded: each interval boundary opens at most one node a level, an opened node has at most 256 (IPv4)
+ * or 16 (IPv6) children, and the digit-only nodes opened for want of a wildcard are at most 1111 a family.
+ * What still differs from dnsbld: a wildcard also answers names below it that are no address — a partial name
+ * ("1.16.172" under *.16.172: dnsbld says NODATA), too many labels or a non-numeric label (dnsbld: NXDOMAIN).
  */
 #include "export.h"
 

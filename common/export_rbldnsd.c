@@ -1,19 +1,24 @@
-/* export_rbldnsd.c — a zone as an rbldnsd "combined" dataset, and the export model both writers share.
+/* export_rbldnsd.c — a zone as an rbldnsd "combined" dataset; and the export model both writers share (the zone's
+ * unexpired entries and its members', with the RFC 5782 test points applied).
  *
  * rbldnsd's ip4trie and ip6trie datasets answer by longest prefix match with one (A, TXT) value a prefix and "!"
  * exclusions: the store's own model, so each entry becomes one line. What they cannot say, checked against Debian's
  * rbldnsd 1.0~20210120 and its source:
  * - one value a prefix: a repeated prefix is dropped with "duplicated entry". But a combined dataset may hold several
- *   sections for the same subzone, and rbldnsd answers from all of them, merging the records. So code k of an entry
- *   goes into section "codeK", which holds every entry with k codes or more as "NET :codeK:" (no TXT: the main
- *   section gives it) and every entry nested inside one of those that must not answer code k as "!NET". The A set
- *   is then dnsbld's; only the order may differ. Each such entry is noted.
+ *   sections for the same subzone, and rbldnsd answers from all of them, merging the records and dropping duplicate
+ *   ones. So code k of an entry goes into a section "NAME-codeK", which holds every entry with k codes or more as
+ *   "NET :codeK:" (no TXT: the main section gives it) and every entry nested inside one of those that must not answer
+ *   code k as "!NET". The A set is then dnsbld's; only the order may differ. Each such entry is noted.
+ * - the same merging gives an aggregate zone: one set of sections for its own entries ("dnsbld"), one for each member
+ *   ("member1", ...), and rbldnsd answers one A per code and one TXT per distinct text, as dnsbld does.
  * - its TXT template language is dnsbld's ('$' the address, "$$" a '$') plus "$0".."$9" and "$=" (substitution
  *   variables, kept literally when undefined) and a leading '=' (dropped). A host entry (/32, /128) gets its text
  *   expanded here, which is exact; a shorter prefix keeps the template and is noted. A leading '=' is doubled.
  * - TXT is cut at 254 bytes, leading and trailing blanks of a value are dropped, a line ends at a newline, and an
  *   empty template gives no TXT where dnsbld answers an empty string: each such entry is noted.
  * - IPv4-mapped names (::ffff:a.b.c.d) are answered from the IPv4 data, as dnsbld does: nothing to write for them.
+ * - names with fewer labels than an address (0.127.ZONE) are NXDOMAIN, where dnsbld answers NODATA when something is
+ *   listed below: nothing a data file can change.
  */
 #include "export.h"
 
@@ -405,10 +410,10 @@ static void note_codes(struct rbldnsd_writer *w, const export_item_t *it, const 
 		code_text(it->codes[k], code);
 		n += (size_t)snprintf(more + n, sizeof more - n, "%s%s", k > 1 ? ", " : "", code);
 	}
-	export_note(w->m, "%s%s%s: %u codes: rbldnsd's %s keeps one value a prefix, so %s answer%s from the extra "
-		    "%s section%s %s-code2..%u (same A set, the order may differ)",
+	export_note(w->m, "%s%s%s: %u codes: rbldnsd's %s keeps one value a prefix, so the others (%s) are in extra "
+		    "sections %s-codeN that rbldnsd also answers from: same A set, the order may differ",
 		    w->src_index ? w->src->zone.name : "", w->src_index ? " " : "", net, it->ncodes, trie, more,
-		    it->ncodes > 2 ? "" : "s", trie, it->ncodes > 2 ? "s" : "", w->section, it->ncodes);
+		    w->section);
 }
 
 static bool covers(const cidr_t *outer, const cidr_t *inner)

@@ -7,6 +7,7 @@ packages=(
   liblmdb-dev libuv1-dev libldns-dev zlib1g-dev # the libraries dnsbld links
   libcmocka-dev                       # unit tests
   bind9-dnsutils ldnsutils lmdb-utils # dig, drill, mdb_stat: integration tests and inspection
+  rbldnsd bind9-utils nsd             # rbltool export's integration test: rbldnsd, named-checkzone, NSD
 )
 
 missing=()
@@ -18,5 +19,16 @@ done
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 echo "installing: ${missing[*]}" >&2
+# Servers the tests run themselves (NSD, Postfix) must not start as system services on install: a policy-rc.d
+# that says "no" (exit 101) stops invoke-rc.d for the duration, unless the machine already has one.
+policy=/usr/sbin/policy-rc.d
+own_policy=""
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+  $sudo chmod 755 "$policy"
+  own_policy=1
+fi
+cleanup() { [ -z "$own_policy" ] || $sudo rm -f "$policy"; }
+trap cleanup EXIT
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
