@@ -176,6 +176,8 @@ static void merge_into(struct import_rec *keep, const struct import_rec *dup)
 
 static void sort_and_merge(store_import_t *imp)
 {
+	if (imp->count == 0)
+		return; /* qsort's base may not be NULL */
 	qsort(imp->recs, imp->count, sizeof *imp->recs, rec_cmp);
 	size_t out = 0;
 	for (size_t i = 0; i < imp->count; i++) {

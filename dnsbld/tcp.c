@@ -1,4 +1,9 @@
-/* tcp.c — DNS over TCP: accept, frame, answer, write, time out. */
+/* tcp.c — DNS over TCP: accept, frame, answer, write, time out.
+ *
+ * Each connection answers into two fixed buffers, allocated with the connection, never per query: one is being
+ * written while the other fills. When the filling one is full and the other is still on the wire, the connection
+ * stops reading until the write completes — backpressure instead of an unbounded queue.
+ */
 #include "tcp.h"
 
 #include "err.h"
@@ -7,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TCP_MAX_QUERY 4096          /* a larger frame is no query of ours: the connection is closed */
-#define TCP_MAX_QUEUED (256 * 1024) /* unread answers past this: the client is not reading, close */
+#define TCP_MAX_QUERY 4096              /* a larger frame is no query of ours: the connection is closed */
+#define TCP_OUT_CAP (2 + 65535)         /* one buffer holds at least one answer of any size */
 
 struct tcp_endpoint {
 	uv_tcp_t handle;
@@ -18,20 +23,20 @@ struct tcp_endpoint {
 struct tcp_conn {
 	uv_tcp_t handle;
 	uv_timer_t idle;
+	uv_write_t write_req;
 	worker_t *worker;
 	struct tcp_conn *prev, *next;   /* the worker's open connections, for shutdown */
-	size_t have;
+	size_t have;                    /* bytes in `in` not yet answered */
 	uint8_t in[2 + TCP_MAX_QUERY];
+	uint8_t *out[2];                /* answers, framed */
+	size_t out_len[2];
+	int filling;                    /* the buffer answers go into */
+	bool writing;                   /* the other buffer is on the wire */
+	bool reading;
 	int closing;                    /* handles still to be closed before the memory goes */
 };
 
-struct tcp_write {
-	uv_write_t req;
-	size_t len;
-	uint8_t data[];
-};
-
-/* Per-worker state kept beside the endpoints: the list of connections. */
+/* Per-worker state kept beside the endpoints: the list of connections, and where answers are written first. */
 struct tcp_state {
 	struct tcp_endpoint *endpoints;
 	struct tcp_conn *conns;
@@ -48,6 +53,8 @@ static void conn_closed(uv_handle_t *h)
 	struct tcp_conn *c = h->data;
 	if (--c->closing > 0)
 		return;
+	free(c->out[0]);
+	free(c->out[1]);
 	free(c);
 }
 
@@ -73,12 +80,6 @@ static void on_idle(uv_timer_t *t)
 	conn_close(t->data);
 }
 
-static void on_written(uv_write_t *req, int status)
-{
-	(void)status;
-	free(req->data);
-}
-
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	(void)suggested;
@@ -86,27 +87,95 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	*buf = uv_buf_init((char *)c->in + c->have, (unsigned)(sizeof c->in - c->have));
 }
 
-/* Answers the query framed at c->in and queues the framed answer. */
-static int answer_frame(struct tcp_conn *c, const uint8_t *query, size_t len)
+static void on_written(uv_write_t *req, int status);
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
+
+/* Puts the filled buffer on the wire if the other one is not there already. */
+static void flush(struct tcp_conn *c)
+{
+	if (c->writing || c->out_len[c->filling] == 0 || c->closing)
+		return;
+	int f = c->filling;
+	uv_buf_t buf = uv_buf_init((char *)c->out[f], (unsigned)c->out_len[f]);
+	if (uv_write(&c->write_req, (uv_stream_t *)&c->handle, &buf, 1, on_written)) {
+		conn_close(c);
+		return;
+	}
+	c->writing = true;
+	c->filling = 1 - f;
+	c->out_len[c->filling] = 0;
+}
+
+/* Answers every complete frame in `in` that fits in the filling buffer. Returns false when the connection must
+ * close (a frame too large for a query). */
+static bool answer_frames(struct tcp_conn *c)
 {
 	worker_t *w = c->worker;
 	struct tcp_state *st = state_of(w);
-	size_t n = answer_packet(&w->answer, query, len, st->scratch, sizeof st->scratch, true);
-	if (!n)
-		return RBL_OK;
-	struct tcp_write *wr = malloc(sizeof *wr + 2 + n);
-	if (!wr)
-		return RBL_ENOMEM;
-	wr->data[0] = (uint8_t)(n >> 8);
-	wr->data[1] = (uint8_t)n;
-	memcpy(wr->data + 2, st->scratch, n);
-	wr->req.data = wr;
-	uv_buf_t buf = uv_buf_init((char *)wr->data, (unsigned)(2 + n));
-	if (uv_write(&wr->req, (uv_stream_t *)&c->handle, &buf, 1, on_written)) {
-		free(wr);
-		return RBL_EIO;
+	answer_ctx_t *ctx = &w->answer;
+	bool batch = false, ok = true;
+	size_t off = 0;
+	while (c->have - off >= 2) {
+		size_t len = (size_t)c->in[off] << 8 | c->in[off + 1];
+		if (len > TCP_MAX_QUERY) {
+			ok = false;
+			break;
+		}
+		if (c->have - off < 2 + len)
+			break;
+		if (!batch) {
+			answer_batch_begin(ctx);
+			batch = true;
+		}
+		size_t n = answer_packet(ctx, c->in + off + 2, len, st->scratch, sizeof st->scratch, true);
+		uint8_t *out = c->out[c->filling];
+		size_t *out_len = &c->out_len[c->filling];
+		if (n && *out_len + 2 + n > TCP_OUT_CAP)
+			break; /* no room until the write in flight completes: this query waits in `in` */
+		if (n) {
+			out[*out_len] = (uint8_t)(n >> 8);
+			out[*out_len + 1] = (uint8_t)n;
+			memcpy(out + *out_len + 2, st->scratch, n);
+			*out_len += 2 + n;
+		}
+		off += 2 + len;
 	}
-	return RBL_OK;
+	if (batch)
+		answer_batch_end(ctx);
+	memmove(c->in, c->in + off, c->have - off);
+	c->have -= off;
+	return ok;
+}
+
+/* Answers what can be answered, writes, and reads on only while there is room for more answers. */
+static void pump(struct tcp_conn *c)
+{
+	if (!answer_frames(c)) {
+		conn_close(c);
+		return;
+	}
+	flush(c);
+	if (c->closing)
+		return;
+	bool room = !c->writing || c->out_len[c->filling] + 2 + 512 <= TCP_OUT_CAP;
+	bool want = room && c->have < sizeof c->in;
+	if (want && !c->reading)
+		c->reading = uv_read_start((uv_stream_t *)&c->handle, on_alloc, on_read) == 0;
+	else if (!want && c->reading) {
+		uv_read_stop((uv_stream_t *)&c->handle);
+		c->reading = false;
+	}
+}
+
+static void on_written(uv_write_t *req, int status)
+{
+	struct tcp_conn *c = req->handle->data;
+	c->writing = false;
+	if (status < 0 || c->closing) {
+		conn_close(c);
+		return;
+	}
+	pump(c);
 }
 
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
@@ -119,31 +188,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 	}
 	c->have += (size_t)nread;
 	uv_timer_again(&c->idle);
-	answer_ctx_t *ctx = &c->worker->answer;
-	bool batch = false;
-	int err = RBL_OK;
-	size_t off = 0;
-	while (!err && c->have - off >= 2) {
-		size_t len = (size_t)c->in[off] << 8 | c->in[off + 1];
-		if (len > TCP_MAX_QUERY) {
-			err = RBL_ERANGE;
-			break;
-		}
-		if (c->have - off < 2 + len)
-			break;
-		if (!batch) {
-			answer_batch_begin(ctx);
-			batch = true;
-		}
-		err = answer_frame(c, c->in + off + 2, len);
-		off += 2 + len;
-	}
-	if (batch)
-		answer_batch_end(ctx);
-	memmove(c->in, c->in + off, c->have - off);
-	c->have -= off;
-	if (err || uv_stream_get_write_queue_size(stream) > TCP_MAX_QUEUED)
-		conn_close(c);
+	pump(c);
 }
 
 static void on_connection(uv_stream_t *listener, int status)
@@ -165,12 +210,15 @@ static void on_connection(uv_stream_t *listener, int status)
 		st->conns->prev = c;
 	st->conns = c;
 	w->tcp_conns++;
-	if (uv_accept(listener, (uv_stream_t *)&c->handle) || w->tcp_conns > w->config->tcp_max_conns) {
+	c->out[0] = malloc(TCP_OUT_CAP);
+	c->out[1] = malloc(TCP_OUT_CAP);
+	if (uv_accept(listener, (uv_stream_t *)&c->handle) || w->tcp_conns > w->config->tcp_max_conns || !c->out[0] ||
+	    !c->out[1]) {
 		conn_close(c);
 		return;
 	}
 	uv_timer_start(&c->idle, on_idle, w->config->tcp_idle_ms, w->config->tcp_idle_ms);
-	uv_read_start((uv_stream_t *)&c->handle, on_alloc, on_read);
+	c->reading = uv_read_start((uv_stream_t *)&c->handle, on_alloc, on_read) == 0;
 }
 
 int tcp_start(worker_t *w)
