@@ -380,14 +380,9 @@ static int bump_serials(store_wtxn_t *w)
 
 int store_write_commit(store_wtxn_t *w)
 {
-	uint64_t gen = 0;
 	int err = bump_serials(w);
 	if (!err && w->journal_loaded)
 		err = store_meta_put_u64(w->txn, w->st->meta, META_NEXT_JOURNAL, w->journal_next);
-	if (!err)
-		err = store_meta_get_u64(w->txn, w->st->meta, META_GENERATION, &gen);
-	if (!err)
-		err = store_meta_put_u64(w->txn, w->st->meta, META_GENERATION, gen + 1);
 	if (err) {
 		store_write_abort(w);
 		return err;

@@ -1,8 +1,7 @@
 /* store.h — the LMDB listing store shared by rbltool (the only writer) and dnsbld (readers).
  *
  * One LMDB environment, five databases:
- *   meta     format version, creation time, zone-id and journal counters, and the generation (bumped by every
- *            commit, so a reader knows when to reload its zone table);
+ *   meta     format version, creation time, zone-id, journal, report and probe counters, prefix lengths in use;
  *   zones    zone name -> zone_def (zone.h);
  *   entries  entry_key -> entry (entry.h): the source of truth;
  *   index    zone | family | last address -> first address + the answer: non-overlapping intervals derived from
@@ -43,7 +42,7 @@ void store_default_dir(char *buf, size_t cap);
 /* --- writing (rbltool) --- */
 
 int store_write_begin(store_t *st, store_wtxn_t **out);
-/* Bumps the serials of the touched zones, the generation, and commits. The transaction is gone afterwards. */
+/* Bumps the serials of the touched zones and commits. The transaction is gone afterwards. */
 int store_write_commit(store_wtxn_t *w);
 void store_write_abort(store_wtxn_t *w);
 

@@ -37,7 +37,6 @@ struct store_rtxn {
 #define META_CREATED "created"
 #define META_NEXT_ZONE "next_zone_id"
 #define META_NEXT_JOURNAL "next_journal"
-#define META_GENERATION "generation"
 #define META_NEXT_REPORT "next_report"
 #define META_NEXT_PROBE "next_probe"
 

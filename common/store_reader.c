@@ -56,7 +56,10 @@ void store_reader_end(store_reader_t *r)
 
 int store_reader_generation(store_reader_t *r, uint64_t *gen)
 {
-	return store_meta_get_u64(r->txn, r->st->meta, META_GENERATION, gen);
+	/* LMDB numbers every committed write transaction: the snapshot's number changes exactly when something was
+	 * committed, and reading it costs no lookup. */
+	*gen = (uint64_t)mdb_txn_id(r->txn);
+	return RBL_OK;
 }
 
 int store_reader_zones(store_reader_t *r, int (*fn)(const zone_def_t *def, void *ctx), void *ctx)

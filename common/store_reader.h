@@ -30,7 +30,7 @@ void store_reader_free(store_reader_t *r);
 int store_reader_begin(store_reader_t *r);
 void store_reader_end(store_reader_t *r);
 
-/* The store's commit generation in this snapshot. */
+/* A number that changes whenever a commit happened before this snapshot (LMDB's transaction id). */
 int store_reader_generation(store_reader_t *r, uint64_t *gen);
 /* Calls fn for each zone (for the zone table). */
 int store_reader_zones(store_reader_t *r, int (*fn)(const zone_def_t *def, void *ctx), void *ctx);
