@@ -4,6 +4,13 @@
  * "pending" until a relay probe decides. Both readers take a single message file or an mbox (messages separated by
  * "From " lines), bound every line and header, and hand bad messages to the sink with the file and message number;
  * the other messages still come through.
+ *
+ * Details (report_mime.c, report_arf.c, report_mbox.c): a file whose first non-blank line begins with "From " is an
+ * mbox, any other file is one message. A message is bad when any of its lines is over 8192 bytes, its header block
+ * over 32 KiB or 256 fields, its multiparts nested deeper than 4 or its parts more than 64. An ARF
+ * message/feedback-report part may be base64 or quoted-printable (decoded, up to 16 KiB). An unreadable date leaves
+ * arrival 0. Both readers also return RBL_EINVAL for a NULL path or sink and RBL_ENOMEM; memory use is fixed
+ * (about 130 KiB a call), whatever the file's size.
  */
 #ifndef RBL_REPORT_H
 #define RBL_REPORT_H

@@ -5,6 +5,8 @@
 #include "err.h"
 #include "listfile.h"
 #include "rbldata.h"
+#include "report.h"
+#include "store_pipeline.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -15,10 +17,12 @@
 #include <unistd.h>
 
 #define IMPORT_USAGE                                                                                                 \
-	"rbltool import ZONE FILE [--format plain|csv|rbldnsd] [--dataset ip4set|ip4tset|ip4trie|ip6trie|ip6tset|combined] "  \
-	"[--replace] [--skip-bad] [--code 127.0.0.N] [--reason TEXT] [--source TEXT] [--expires 30d|DATE]"
+	"rbltool import ZONE FILE [--format plain|csv|rbldnsd|arf|mbox] "                                             \
+	"[--dataset ip4set|ip4tset|ip4trie|ip6trie|ip6tset|combined] [--replace] [--skip-bad] [--as-reports] "        \
+	"[--trusted CIDR]... [--code 127.0.0.N] [--reason TEXT] [--source TEXT] [--expires 30d|DATE]"
+#define MAX_TRUSTED 32
 
-enum import_format { FORMAT_PLAIN, FORMAT_CSV, FORMAT_RBLDNSD };
+enum import_format { FORMAT_PLAIN, FORMAT_CSV, FORMAT_RBLDNSD, FORMAT_ARF, FORMAT_MBOX };
 
 #define MAX_TARGETS 32
 
@@ -49,6 +53,11 @@ struct import_run {
 	bool tty;
 	double started;
 	long long file_size;
+	/* Reports instead of listings (arf, mbox, --as-reports): pending until a relay probe decides. */
+	bool as_reports;
+	unsigned long reports, reports_opted_out;
+	cidr_t trusted[MAX_TRUSTED];
+	unsigned trusted_count;
 };
 
 #define BASE(run) (&(run)->targets[0])
@@ -98,9 +107,49 @@ static int queue(struct import_run *run, const store_import_item_t *item, unsign
 	return err;
 }
 
+static int add_report(struct import_run *run, const report_t *rep)
+{
+	bool opted_out;
+	int err = store_report_add(run->w, rep, &opted_out);
+	if (err) {
+		fprintf(stderr, "rbltool: %s: cannot record a report: %s\n", run->file, rbl_strerror(err));
+		return run->stop = err;
+	}
+	run->reports++;
+	run->reports_opted_out += opted_out;
+	return 0;
+}
+
+static int on_report(void *ctx, const report_t *rep)
+{
+	return add_report(ctx, rep);
+}
+
+static void on_bad_message(void *ctx, const char *file, unsigned message, const char *why)
+{
+	struct import_run *run = ctx;
+	fprintf(stderr, "rbltool: %s: message %u: %s (skipped)\n", file, message, why);
+	run->skipped++;
+}
+
 static int on_list_row(void *ctx, const listfile_row_t *row)
 {
 	struct import_run *run = ctx;
+	if (run->as_reports) {
+		report_t rep;
+		memset(&rep, 0, sizeof rep);
+		rep.addr = row->net.addr;
+		rep.arrival = time(NULL);
+		rep.message = row->line;
+		snprintf(rep.feedback_type, sizeof rep.feedback_type, "list");
+		snprintf(rep.source, sizeof rep.source, "%s", *row->source ? row->source : run->source);
+		if (row->net.len != addr_maxlen(row->net.addr.family)) {
+			char net[ADDR_STRLEN];
+			cidr_format(&row->net, net);
+			return on_bad_line(run, run->file, row->line, net, "a report names one host, not a network");
+		}
+		return add_report(run, &rep);
+	}
 	store_import_item_t item = {.net = row->net, .flags = row->exclude ? ENTRY_EXCLUDE : 0};
 	item.ncodes = row->ncodes;
 	memcpy(item.codes, row->codes, sizeof item.codes);
@@ -268,6 +317,11 @@ static int on_rbldata_section(void *ctx, const rbldata_section_t *section)
 
 static int read_file(struct import_run *run, enum import_format format, int dataset)
 {
+	if (format == FORMAT_ARF || format == FORMAT_MBOX) {
+		const report_sink_t sink = {on_report, on_bad_message};
+		return format == FORMAT_ARF ? report_read_arf(run->file, &sink, run)
+					    : report_read_mbox(run->file, run->trusted, run->trusted_count, &sink, run);
+	}
 	if (format == FORMAT_RBLDNSD) {
 		const rbldata_sink_t sink = {on_rbldata_entry, on_rbldata_soa, on_rbldata_ns, on_rbldata_ttl,
 					     on_rbldata_section, on_bad_line, on_progress};
@@ -280,13 +334,13 @@ static int read_file(struct import_run *run, enum import_format format, int data
 
 static int parse_format(const char *text, enum import_format *format)
 {
-	static const char *const names[] = {"plain", "csv", "rbldnsd"};
-	for (int i = 0; i < 3; i++)
+	static const char *const names[] = {"plain", "csv", "rbldnsd", "arf", "mbox"};
+	for (int i = 0; i < 5; i++)
 		if (strcmp(text, names[i]) == 0) {
 			*format = (enum import_format)i;
 			return CLI_OK;
 		}
-	return cli_bad_input("--format: unknown format '%s' (plain, csv, rbldnsd)", text);
+	return cli_bad_input("--format: unknown format '%s' (plain, csv, rbldnsd, arf, mbox)", text);
 }
 
 /* Finishes every target's import and writes back the definitions that changed; totals the counts. */
@@ -315,9 +369,10 @@ static int run_import(cli_t *cli, struct import_run *run, enum import_format for
 	if (err)
 		return cli_fail("cannot write the store: %s", rbl_strerror(err));
 	struct target *base = BASE(run);
-	run->target_count = 1;
+	run->target_count = run->as_reports ? 0 : 1;
 	run->current = base;
-	err = store_import_begin(run->w, base->zone.id, run->replace, run->source, &base->imp);
+	if (!run->as_reports)
+		err = store_import_begin(run->w, base->zone.id, run->replace, run->source, &base->imp);
 	if (!err) {
 		run->started = now_s();
 		err = read_file(run, format, dataset);
@@ -337,6 +392,16 @@ static int run_import(cli_t *cli, struct import_run *run, enum import_format for
 	}
 	if ((err = store_write_commit(run->w)))
 		return cli_fail("cannot commit the import: %s", rbl_strerror(err));
+	if (run->as_reports) {
+		printf("%s: %lu report%s recorded, pending a probe", run->file, run->reports, run->reports == 1 ? "" : "s");
+		if (run->reports_opted_out)
+			printf(" (%lu opted out: never probed)", run->reports_opted_out);
+		if (run->skipped)
+			printf(", %lu bad line%s or message%s skipped", run->skipped, run->skipped == 1 ? "" : "s",
+			       run->skipped == 1 ? "" : "s");
+		printf("\n");
+		return CLI_OK;
+	}
 	printf("%s -> %s: %" PRIu64 " added, %" PRIu64 " updated, %" PRIu64 " removed, %" PRIu64 " unchanged", run->file,
 	       base->zone.name, stats.added, stats.updated, stats.removed, stats.unchanged);
 	if (run->target_count > 1)
@@ -354,6 +419,7 @@ int cmd_import(cli_t *cli, int argc, char **argv)
 		{"replace", no_argument, NULL, 'R'},      {"skip-bad", no_argument, NULL, 'S'},
 		{"code", required_argument, NULL, 'c'},   {"reason", required_argument, NULL, 'r'},
 		{"source", required_argument, NULL, 's'}, {"expires", required_argument, NULL, 'e'},
+		{"as-reports", no_argument, NULL, 'A'},   {"trusted", required_argument, NULL, 'T'},
 		{0},
 	};
 	static struct import_run run;
@@ -395,6 +461,16 @@ int cmd_import(cli_t *cli, int argc, char **argv)
 				return cli_bad_input("--source: longer than %d bytes", ENTRY_SOURCE_MAX - 1);
 			run.source = optarg;
 			break;
+		case 'A':
+			run.as_reports = true;
+			break;
+		case 'T':
+			if (run.trusted_count == MAX_TRUSTED)
+				return cli_bad_input("--trusted: at most %d networks", MAX_TRUSTED);
+			if ((rc = cli_parse_cidr(optarg, &run.trusted[run.trusted_count])))
+				return rc;
+			run.trusted_count++;
+			break;
 		case 'e':
 			err = expiry_parse(optarg, time(NULL), &run.expires);
 			if (err)
@@ -409,6 +485,14 @@ int cmd_import(cli_t *cli, int argc, char **argv)
 		return rc;
 	if (dataset != RBLDATA_IP4SET && !format_given)
 		format = FORMAT_RBLDNSD;
+	if (format == FORMAT_ARF || format == FORMAT_MBOX)
+		run.as_reports = true;
+	if (run.as_reports && (format == FORMAT_RBLDNSD || run.replace))
+		return cli_bad_input("reports come from arf, mbox, plain or csv files, and --replace does not apply to them");
+	if (run.trusted_count == 0) { /* our own side: the loopback networks */
+		cidr_parse("127.0.0.0/8", &run.trusted[run.trusted_count++]);
+		cidr_parse("::1/128", &run.trusted[run.trusted_count++]);
+	}
 	if (dataset != RBLDATA_IP4SET && format != FORMAT_RBLDNSD)
 		return cli_bad_input("--dataset applies to --format rbldnsd only");
 	run.file = argv[optind + 1];

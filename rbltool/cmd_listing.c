@@ -3,6 +3,7 @@
 
 #include "duration.h"
 #include "err.h"
+#include "store_pipeline.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -204,6 +205,65 @@ static int show_in_zone(const zone_def_t *zone, void *arg)
 	return 0;
 }
 
+static int print_report(const report_t *rep, void *ctx)
+{
+	(void)ctx;
+	char when[TIME_STRLEN];
+	time_format(rep->arrival, when);
+	printf("report   %s  %s  from %s%s%s%s%s\n", when, rep->feedback_type, rep->source,
+	       *rep->mail_from ? ", mail from " : "", rep->mail_from, *rep->reported_domain ? ", domain " : "",
+	       rep->reported_domain);
+	return 0;
+}
+
+static int print_probe(const probe_record_t *p, void *ctx)
+{
+	(void)ctx;
+	char when[TIME_STRLEN];
+	time_format(p->started, when);
+	printf("probe    #%" PRIu64 "  %s  port %u  %s: %s%s%s  (%u ms)\n", p->id, when, p->port,
+	       probe_verdict_name((enum probe_verdict)p->verdict), p->why, *p->form_name ? ", form: " : "",
+	       p->form_name, p->elapsed_ms);
+	/* The transcript, indented, line by line: the evidence. */
+	const char *t = p->transcript, *end = p->transcript + p->transcript_len;
+	while (t < end) {
+		const char *nl = memchr(t, '\n', (size_t)(end - t));
+		size_t n = nl ? (size_t)(nl - t) : (size_t)(end - t);
+		printf("           %.*s\n", (int)n, t);
+		t += n + (nl ? 1 : 0);
+	}
+	return 0;
+}
+
+/* What the relay pipeline knows of the address: its state, every report, every probe with its transcript. */
+static int show_pipeline(cli_t *cli, const addr_t *addr)
+{
+	store_rtxn_t *r;
+	int err = store_read_begin(cli->store, &r);
+	if (err)
+		return cli_fail("cannot read the store: %s", rbl_strerror(err));
+	host_record_t h;
+	err = store_host_get(r, addr, &h);
+	if (err == RBL_OK) {
+		char last[TIME_STRLEN];
+		time_format(h.last_probe, last);
+		printf("host     %s, %u report%s, last probe %s\n", host_state_name((enum host_state)h.state), h.reports,
+		       h.reports == 1 ? "" : "s", h.last_probe ? last : "none");
+	} else if (err == RBL_ENOENT) {
+		printf("host     never reported or probed\n");
+		err = RBL_OK;
+	}
+	int opted = err ? 0 : store_optout_covers(r, addr);
+	if (opted == 1)
+		printf("optout   yes: never probed, never listed by the pipeline\n");
+	if (!err && opted >= 0)
+		err = store_report_foreach(r, addr, print_report, NULL);
+	if (!err)
+		err = store_probe_foreach(r, addr, print_probe, NULL);
+	store_read_end(r);
+	return err ? cli_fail("cannot read the store: %s", rbl_strerror(err)) : CLI_OK;
+}
+
 int cmd_show(cli_t *cli, int argc, char **argv)
 {
 	addr_t addr;
@@ -224,8 +284,8 @@ int cmd_show(cli_t *cli, int argc, char **argv)
 	if (s.err || (err && err != 1))
 		return cli_fail("cannot read the store: %s", rbl_strerror(s.err ? s.err : err));
 	if (!s.found)
-		printf("%s is not in any zone\n", argv[1]);
-	return CLI_OK;
+		printf("%s is not in any zone\n\n", argv[1]);
+	return show_pipeline(cli, &addr);
 }
 
 int cmd_expire(cli_t *cli, int argc, char **argv)

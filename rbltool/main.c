@@ -29,7 +29,8 @@ int main(int argc, char **argv)
 		{"zone", cmd_zone}, {"add", cmd_add},   {"exclude", cmd_exclude}, {"del", cmd_del},
 		{"list", cmd_list}, {"show", cmd_show}, {"query", cmd_query},     {"expire", cmd_expire},
 		{"export", cmd_export},
-		{"import", cmd_import},
+		{"import", cmd_import}, {"report", cmd_report}, {"optout", cmd_optout},
+		{"probe", cmd_probe},   {"retest", cmd_retest},
 	};
 	static const struct option options[] = {
 		{"db", required_argument, NULL, 'd'},
