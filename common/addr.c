@@ -20,7 +20,7 @@ unsigned addr_maxlen(int family)
 	return family == ADDR_V4 ? 32 : 128;
 }
 
-static int hex_value(char c)
+int addr_hex_value(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -77,7 +77,7 @@ static int parse_v6(const char *s, size_t n, uint8_t out[16])
 		size_t start = i;
 		unsigned value = 0;
 		int digit;
-		while (i < n && (digit = hex_value(s[i])) >= 0) {
+		while (i < n && (digit = addr_hex_value(s[i])) >= 0) {
 			if (i - start == 4)
 				return RBL_EINVAL;
 			value = value * 16 + (unsigned)digit;

@@ -26,6 +26,9 @@ typedef struct cidr {
 /* Enough for any address or CIDR text, NUL included ("ffff:...:ffff/128"). */
 #define ADDR_STRLEN 48
 
+/* The value of a hex digit in either case, or -1. */
+int addr_hex_value(char c);
+
 /* 4 or 16. */
 size_t addr_bytes(int family);
 /* 32 or 128. */

@@ -11,16 +11,6 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static uint32_t v4_mask(unsigned bits)
 {
@@ -214,7 +204,7 @@ static int parse_v6_words(struct rbldata_reader *r, const char **sp, uint8_t out
 		const char *group = s;
 		unsigned v = 0;
 		int h;
-		while ((h = hex_value(*s)) >= 0) {
+		while ((h = addr_hex_value(*s)) >= 0) {
 			v = (v << 4) | (unsigned)h;
 			if (v > 0xffff)
 				return rbldata_fail(r, "IPv6 group '%s' is over 16 bits",

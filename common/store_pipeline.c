@@ -189,7 +189,9 @@ int store_report_add(store_wtxn_t *w, const report_t *rep, bool *opted_out)
 	return store_host_put(w, &h);
 }
 
-int store_report_foreach(store_rtxn_t *r, const addr_t *addr, int (*fn)(const report_t *rep, void *ctx), void *ctx)
+/* Calls each for every record of db keyed addr · id (reports, probes), oldest first. */
+static int walk_addr(store_rtxn_t *r, MDB_dbi db, const addr_t *addr,
+		     int (*each)(const MDB_val *k, const MDB_val *v, void *ctx), void *ctx)
 {
 	int err = need_pipeline(r->st);
 	if (err)
@@ -197,29 +199,48 @@ int store_report_foreach(store_rtxn_t *r, const addr_t *addr, int (*fn)(const re
 	uint8_t prefix[ADDR_KEY_LEN];
 	addr_key(addr, prefix);
 	MDB_cursor *cur;
-	int rc = mdb_cursor_open(r->txn, r->st->reports, &cur);
+	int rc = mdb_cursor_open(r->txn, db, &cur);
 	if (rc)
-		return store_mdb_error(rc, "opening a report cursor");
+		return store_mdb_error(rc, "opening a cursor");
 	MDB_val k = {sizeof prefix, prefix}, v;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc && !err; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (k.mv_size != ADDR_KEY_LEN + 8 || memcmp(k.mv_data, prefix, ADDR_KEY_LEN) != 0)
 			break;
-		report_t rep;
-		memset(&rep, 0, sizeof rep);
-		rep.addr = *addr;
-		codec_reader_t c = {v.mv_data, v.mv_size, false};
-		codec_get_u8(&c);
-		rep.arrival = (int64_t)codec_get_u64(&c);
-		codec_get_u64(&c); /* recorded at */
-		rep.message = codec_get_u32(&c);
-		codec_get_str(&c, rep.feedback_type, sizeof rep.feedback_type);
-		codec_get_str(&c, rep.reported_domain, sizeof rep.reported_domain);
-		codec_get_str(&c, rep.mail_from, sizeof rep.mail_from);
-		codec_get_str(&c, rep.source, sizeof rep.source);
-		err = c.failed ? RBL_ESTORE : fn(&rep, ctx);
+		err = each(&k, &v, ctx);
 	}
 	mdb_cursor_close(cur);
 	return err;
+}
+
+struct report_walk {
+	const addr_t *addr;
+	int (*fn)(const report_t *rep, void *ctx);
+	void *ctx;
+};
+
+static int each_report(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	(void)k;
+	struct report_walk *w = arg;
+	report_t rep;
+	memset(&rep, 0, sizeof rep);
+	rep.addr = *w->addr;
+	codec_reader_t c = {v->mv_data, v->mv_size, false};
+	codec_get_u8(&c);
+	rep.arrival = (int64_t)codec_get_u64(&c);
+	codec_get_u64(&c); /* recorded at */
+	rep.message = codec_get_u32(&c);
+	codec_get_str(&c, rep.feedback_type, sizeof rep.feedback_type);
+	codec_get_str(&c, rep.reported_domain, sizeof rep.reported_domain);
+	codec_get_str(&c, rep.mail_from, sizeof rep.mail_from);
+	codec_get_str(&c, rep.source, sizeof rep.source);
+	return c.failed ? RBL_ESTORE : w->fn(&rep, w->ctx);
+}
+
+int store_report_foreach(store_rtxn_t *r, const addr_t *addr, int (*fn)(const report_t *rep, void *ctx), void *ctx)
+{
+	struct report_walk w = {addr, fn, ctx};
+	return walk_addr(r, r->st->reports, addr, each_report, &w);
 }
 
 /* --- probes */
@@ -277,45 +298,40 @@ int store_probe_add(store_wtxn_t *w, const addr_t *addr, uint16_t port, const pr
 	return store_host_put(w, &h);
 }
 
+struct probe_walk {
+	const addr_t *addr;
+	int (*fn)(const probe_record_t *p, void *ctx);
+	void *ctx;
+};
+
+static int each_probe(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct probe_walk *w = arg;
+	probe_record_t p;
+	memset(&p, 0, sizeof p);
+	p.addr = *w->addr;
+	p.id = store_get_u64((const uint8_t *)k->mv_data + ADDR_KEY_LEN);
+	codec_reader_t c = {v->mv_data, v->mv_size, false};
+	codec_get_u8(&c);
+	p.port = (uint16_t)codec_get_u32(&c);
+	p.started = (int64_t)codec_get_u64(&c);
+	p.elapsed_ms = codec_get_u32(&c);
+	p.verdict = codec_get_u8(&c);
+	p.form = (int8_t)codec_get_u8(&c);
+	codec_get_str(&c, p.form_name, sizeof p.form_name);
+	codec_get_str(&c, p.why, sizeof p.why);
+	p.transcript_len = codec_get_u32(&c);
+	if (c.failed || p.transcript_len > c.left)
+		return RBL_ESTORE;
+	p.transcript = (const char *)c.p;
+	return w->fn(&p, w->ctx);
+}
+
 int store_probe_foreach(store_rtxn_t *r, const addr_t *addr, int (*fn)(const probe_record_t *p, void *ctx),
 			void *ctx)
 {
-	int err = need_pipeline(r->st);
-	if (err)
-		return err == RBL_ENOENT ? RBL_OK : err;
-	uint8_t prefix[ADDR_KEY_LEN];
-	addr_key(addr, prefix);
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(r->txn, r->st->probes, &cur);
-	if (rc)
-		return store_mdb_error(rc, "opening a probe cursor");
-	MDB_val k = {sizeof prefix, prefix}, v;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc && !err; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != ADDR_KEY_LEN + 8 || memcmp(k.mv_data, prefix, ADDR_KEY_LEN) != 0)
-			break;
-		probe_record_t p;
-		memset(&p, 0, sizeof p);
-		p.addr = *addr;
-		p.id = store_get_u64((const uint8_t *)k.mv_data + ADDR_KEY_LEN);
-		codec_reader_t c = {v.mv_data, v.mv_size, false};
-		codec_get_u8(&c);
-		p.port = (uint16_t)codec_get_u32(&c);
-		p.started = (int64_t)codec_get_u64(&c);
-		p.elapsed_ms = codec_get_u32(&c);
-		p.verdict = codec_get_u8(&c);
-		p.form = (int8_t)codec_get_u8(&c);
-		codec_get_str(&c, p.form_name, sizeof p.form_name);
-		codec_get_str(&c, p.why, sizeof p.why);
-		p.transcript_len = codec_get_u32(&c);
-		if (c.failed || p.transcript_len > c.left) {
-			err = RBL_ESTORE;
-			break;
-		}
-		p.transcript = (const char *)c.p;
-		err = fn(&p, ctx);
-	}
-	mdb_cursor_close(cur);
-	return err;
+	struct probe_walk w = {addr, fn, ctx};
+	return walk_addr(r, r->st->probes, addr, each_probe, &w);
 }
 
 /* --- opt-outs */
