@@ -11,7 +11,6 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-
 static uint32_t v4_mask(unsigned bits)
 {
 	return bits == 0 ? 0 : 0xffffffffu << (32 - bits);
