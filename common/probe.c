@@ -10,8 +10,10 @@
 
 #include "err.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct probe_host {
 	size_t next;         /* its next target, as an index into engine.order */
@@ -47,9 +49,12 @@ struct probe_engine {
 const char *probe_verdict_name(enum probe_verdict v)
 {
 	switch (v) {
-	case PROBE_OPEN: return "open";
-	case PROBE_CLOSED: return "closed";
-	case PROBE_INCONCLUSIVE: return "inconclusive";
+	case PROBE_OPEN:
+		return "open";
+	case PROBE_CLOSED:
+		return "closed";
+	case PROBE_INCONCLUSIVE:
+		return "inconclusive";
 	}
 	return "inconclusive";
 }
@@ -57,16 +62,16 @@ const char *probe_verdict_name(enum probe_verdict v)
 void probe_config_default(probe_config_t *cfg)
 {
 	*cfg = (probe_config_t){
-		.helo_name = "probe.rbl.example",
-		.sender_domain = "probe.example",
-		.recipient_domain = "relay-test.example",
-		.connect_timeout_ms = 10000,
-		.reply_timeout_ms = 30000,
-		.session_timeout_ms = 120000,
-		.max_reply_bytes = 16384,
-		.max_transcript_bytes = 65536,
-		.concurrency = 200,
-		.per_host_gap_ms = 10000,
+	        .helo_name = "probe.rbl.example",
+	        .sender_domain = "probe.example",
+	        .recipient_domain = "relay-test.example",
+	        .connect_timeout_ms = 10000,
+	        .reply_timeout_ms = 30000,
+	        .session_timeout_ms = 120000,
+	        .max_reply_bytes = 16384,
+	        .max_transcript_bytes = 65536,
+	        .concurrency = 200,
+	        .per_host_gap_ms = 10000,
 	};
 }
 
@@ -117,12 +122,11 @@ static size_t fifo_pop(struct host_fifo *f)
 static void report_unstarted(struct probe_engine *e, const probe_target_t *target, int err)
 {
 	probe_result_t result = {
-		.verdict = PROBE_INCONCLUSIVE,
-		.form = -1,
-		.form_name = "",
-		.why = err == RBL_ENOMEM ? "could not start the session: out of memory"
-					 : "could not start the session",
-		.transcript = "",
+	        .verdict = PROBE_INCONCLUSIVE,
+	        .form = -1,
+	        .form_name = "",
+	        .why = err == RBL_ENOMEM ? "could not start the session: out of memory" : "could not start the session",
+	        .transcript = "",
 	};
 	probe_engine_report(e, target, &result);
 }
@@ -167,19 +171,22 @@ void probe_engine_session_closed(struct probe_engine *e)
 	pump(e);
 }
 
-static const probe_target_t *sort_targets; /* qsort has no context argument; probe_run is not reentrant anyway */
+/* A target's address next to its index, so that sorting needs no context (qsort has none). */
+struct keyed_target {
+	addr_t addr;
+	size_t index;
+};
 
 static int by_address_then_index(const void *a, const void *b)
 {
-	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	const addr_t *x = &sort_targets[i].addr, *y = &sort_targets[j].addr;
+	const struct keyed_target *x = a, *y = b;
 
-	if (x->family != y->family)
-		return x->family < y->family ? -1 : 1;
-	int c = addr_cmp(x, y);
+	if (x->addr.family != y->addr.family)
+		return x->addr.family < y->addr.family ? -1 : 1;
+	int c = addr_cmp(&x->addr, &y->addr);
 	if (c != 0)
 		return c;
-	return i < j ? -1 : (i > j ? 1 : 0);
+	return x->index < y->index ? -1 : (x->index > y->index ? 1 : 0);
 }
 
 /* Groups the targets by address into hosts; the ready FIFO gets the hosts in order of their first target. */
@@ -187,29 +194,30 @@ static int plan(struct probe_engine *e)
 {
 	size_t n = e->count;
 	size_t *host_of = malloc(n * sizeof *host_of);
+	struct keyed_target *keyed = malloc(n * sizeof *keyed);
 
 	e->order = malloc(n * sizeof *e->order);
 	e->hosts = malloc(n * sizeof *e->hosts);
 	e->ready.slot = malloc(n * sizeof(size_t));
 	e->waiting.slot = malloc(n * sizeof(size_t));
-	if (!host_of || !e->order || !e->hosts || !e->ready.slot || !e->waiting.slot) {
+	if (!host_of || !keyed || !e->order || !e->hosts || !e->ready.slot || !e->waiting.slot) {
 		free(host_of);
+		free(keyed);
 		return RBL_ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++)
-		e->order[i] = i;
-	sort_targets = e->targets;
-	qsort(e->order, n, sizeof *e->order, by_address_then_index);
-	sort_targets = NULL;
+		keyed[i] = (struct keyed_target){.addr = e->targets[i].addr, .index = i};
+	qsort(keyed, n, sizeof *keyed, by_address_then_index);
 	for (size_t i = 0; i < n; i++) {
-		const addr_t *a = &e->targets[e->order[i]].addr;
-		const addr_t *previous = i > 0 ? &e->targets[e->order[i - 1]].addr : NULL;
-		if (previous == NULL || a->family != previous->family || addr_cmp(a, previous) != 0)
+		e->order[i] = keyed[i].index;
+		if (i == 0 || keyed[i].addr.family != keyed[i - 1].addr.family ||
+		    addr_cmp(&keyed[i].addr, &keyed[i - 1].addr) != 0)
 			e->hosts[e->host_count++] = (struct probe_host){.next = i, .end = i + 1};
 		else
 			e->hosts[e->host_count - 1].end = i + 1;
 		host_of[e->order[i]] = e->host_count - 1;
 	}
+	free(keyed);
 	e->ready.cap = e->waiting.cap = e->host_count;
 	/* Within a host the targets are in the caller's order, so target i is its host's first when it is the one at
 	 * the host's cursor: pushing hosts then gives them in order of their first target. */
@@ -218,6 +226,33 @@ static int plan(struct probe_engine *e)
 			fifo_push(&e->ready, host_of[i]);
 	free(host_of);
 	return RBL_OK;
+}
+
+/* A server that hangs up while we write would raise SIGPIPE, whose default kills the caller (dnsbld, rbltool).
+ * libuv leaves that to the application; a library must not change a process-wide disposition, so the signal is
+ * blocked for this thread while the loop runs, and one raised meanwhile is taken off before the mask is restored.
+ * A caller that already blocks SIGPIPE keeps its mask and whatever is pending. */
+static bool block_sigpipe(sigset_t *old)
+{
+	sigset_t pipe_only;
+
+	sigemptyset(&pipe_only);
+	sigaddset(&pipe_only, SIGPIPE);
+	return pthread_sigmask(SIG_BLOCK, &pipe_only, old) == 0 && !sigismember(old, SIGPIPE);
+}
+
+static void restore_sigpipe(bool blocked_here, const sigset_t *old)
+{
+	sigset_t pipe_only;
+	struct timespec now = {0, 0};
+
+	if (!blocked_here)
+		return;
+	sigemptyset(&pipe_only);
+	sigaddset(&pipe_only, SIGPIPE);
+	while (sigtimedwait(&pipe_only, NULL, &now) == SIGPIPE)
+		;
+	pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
 static void free_plan(struct probe_engine *e)
@@ -229,7 +264,7 @@ static void free_plan(struct probe_engine *e)
 }
 
 int probe_run(const probe_config_t *cfg, const probe_target_t *targets, size_t count,
-	      void (*done)(void *ctx, const probe_target_t *target, const probe_result_t *result), void *ctx)
+              void (*done)(void *ctx, const probe_target_t *target, const probe_result_t *result), void *ctx)
 {
 	int err = probe_config_check(cfg);
 
@@ -260,8 +295,11 @@ int probe_run(const probe_config_t *cfg, const probe_target_t *targets, size_t c
 	}
 	uv_timer_init(&e->loop, &e->wake);
 	e->wake.data = e;
+	sigset_t old_mask;
+	bool blocked = block_sigpipe(&old_mask);
 	pump(e);
 	uv_run(&e->loop, UV_RUN_DEFAULT);
+	restore_sigpipe(blocked, &old_mask);
 	/* The loop ends when no session and no wake-up is pending, which is when every target was reported. */
 	err = e->reported == count ? RBL_OK : RBL_EIO;
 	uv_close((uv_handle_t *)&e->wake, NULL);

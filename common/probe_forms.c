@@ -22,22 +22,22 @@ struct form_template {
 };
 
 static const struct form_template forms[PROBE_FORM_COUNT] = {
-	{"null sender", "<>", "<$r@$R>"},
-	{"external to external", "<$s@$S>", "<$r@$R>"},
-	{"sender at the server's name", "<$s@$N>", "<$r@$R>"},
-	{"IP-literal sender", "<$s@$L>", "<$r@$R>"},
-	{"percent hack via IP literal", "<$s@$L>", "<$r%$R@$L>"},
-	{"percent hack via server name", "<$s@$L>", "<$r%$R@$N>"},
-	{"quoted local part", "<$s@$L>", "<\"$r@$R\">"},
-	{"quoted percent hack", "<$s@$L>", "<\"$r%$R\">"},
-	{"double @ via IP literal", "<$s@$L>", "<$r@$R@$L>"},
-	{"quoted double @ via IP literal", "<$s@$L>", "<\"$r@$R\"@$L>"},
-	{"double @ via server name", "<$s@$L>", "<$r@$R@$N>"},
-	{"source route via IP literal", "<$s@$L>", "<@$L:$r@$R>"},
-	{"source route via server name", "<$s@$L>", "<@$N:$r@$R>"},
-	{"bang path", "<$s@$L>", "<$R!$r>"},
-	{"bang path via IP literal", "<$s@$L>", "<$R!$r@$L>"},
-	{"bang path via server name", "<$s@$L>", "<$R!$r@$N>"},
+        {"null sender", "<>", "<$r@$R>"},
+        {"external to external", "<$s@$S>", "<$r@$R>"},
+        {"sender at the server's name", "<$s@$N>", "<$r@$R>"},
+        {"IP-literal sender", "<$s@$L>", "<$r@$R>"},
+        {"percent hack via IP literal", "<$s@$L>", "<$r%$R@$L>"},
+        {"percent hack via server name", "<$s@$L>", "<$r%$R@$N>"},
+        {"quoted local part", "<$s@$L>", "<\"$r@$R\">"},
+        {"quoted percent hack", "<$s@$L>", "<\"$r%$R\">"},
+        {"double @ via IP literal", "<$s@$L>", "<$r@$R@$L>"},
+        {"quoted double @ via IP literal", "<$s@$L>", "<\"$r@$R\"@$L>"},
+        {"double @ via server name", "<$s@$L>", "<$r@$R@$N>"},
+        {"source route via IP literal", "<$s@$L>", "<@$L:$r@$R>"},
+        {"source route via server name", "<$s@$L>", "<@$N:$r@$R>"},
+        {"bang path", "<$s@$L>", "<$R!$r>"},
+        {"bang path via IP literal", "<$s@$L>", "<$R!$r@$L>"},
+        {"bang path via server name", "<$s@$L>", "<$R!$r@$N>"},
 };
 
 const char *probe_form_name(int form)
@@ -50,12 +50,18 @@ const char *probe_form_name(int form)
 static const char *template_value(char key, const struct probe_form_env *env)
 {
 	switch (key) {
-	case 's': return PROBE_SENDER_LOCAL;
-	case 'r': return PROBE_RECIPIENT_LOCAL;
-	case 'S': return env->sender_domain;
-	case 'R': return env->recipient_domain;
-	case 'L': return env->ip_literal;
-	case 'N': return env->server_name;
+	case 's':
+		return PROBE_SENDER_LOCAL;
+	case 'r':
+		return PROBE_RECIPIENT_LOCAL;
+	case 'S':
+		return env->sender_domain;
+	case 'R':
+		return env->recipient_domain;
+	case 'L':
+		return env->ip_literal;
+	case 'N':
+		return env->server_name;
 	}
 	return NULL;
 }
@@ -82,8 +88,7 @@ static int expand(const char *template, const struct probe_form_env *env, char o
 	return RBL_OK;
 }
 
-int probe_form_format(int form, const struct probe_form_env *env, char mail[PROBE_ARG_MAX],
-		      char rcpt[PROBE_ARG_MAX])
+int probe_form_format(int form, const struct probe_form_env *env, char mail[PROBE_ARG_MAX], char rcpt[PROBE_ARG_MAX])
 {
 	if (form < 0 || form >= PROBE_FORM_COUNT || env == NULL)
 		return RBL_EINVAL;
@@ -149,12 +154,8 @@ void probe_server_name(const char *reply_text, const char *fallback, char out[PR
 }
 
 static const char *const command_verbs[PROBE_CMD_COUNT] = {
-	[PROBE_CMD_EHLO] = "EHLO ",
-	[PROBE_CMD_HELO] = "HELO ",
-	[PROBE_CMD_MAIL] = "MAIL FROM:",
-	[PROBE_CMD_RCPT] = "RCPT TO:",
-	[PROBE_CMD_RSET] = "RSET",
-	[PROBE_CMD_QUIT] = "QUIT",
+        [PROBE_CMD_EHLO] = "EHLO ",    [PROBE_CMD_HELO] = "HELO ", [PROBE_CMD_MAIL] = "MAIL FROM:",
+        [PROBE_CMD_RCPT] = "RCPT TO:", [PROBE_CMD_RSET] = "RSET",  [PROBE_CMD_QUIT] = "QUIT",
 };
 
 const char *probe_command_verb(enum probe_command cmd)

@@ -42,8 +42,7 @@ const char *probe_form_name(int form);
 
 /* Writes form's MAIL FROM and RCPT TO arguments ("<...>", no verb, no CRLF). RBL_EINVAL for a bad form number,
  * RBL_ESPACE if the env's names make an argument longer than PROBE_ARG_MAX - 1. */
-int probe_form_format(int form, const struct probe_form_env *env, char mail[PROBE_ARG_MAX],
-		      char rcpt[PROBE_ARG_MAX]);
+int probe_form_format(int form, const struct probe_form_env *env, char mail[PROBE_ARG_MAX], char rcpt[PROBE_ARG_MAX]);
 
 /* The address literal of a (RFC 5321 4.1.3). */
 void probe_ip_literal(const addr_t *a, char out[PROBE_LITERAL_MAX]);

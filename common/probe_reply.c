@@ -45,10 +45,13 @@ static bool byte_fits(char c, size_t pos)
 	if (c == '\0')
 		return false;
 	switch (pos) {
-	case 0: return c >= '2' && c <= '5';
+	case 0:
+		return c >= '2' && c <= '5';
 	case 1:
-	case 2: return c >= '0' && c <= '9';
-	case 3: return c == ' ' || c == '-' || c == '\r';
+	case 2:
+		return c >= '0' && c <= '9';
+	case 3:
+		return c == ' ' || c == '-' || c == '\r';
 	}
 	return true;
 }
@@ -121,8 +124,8 @@ static bool is_letter(char c)
 
 /* Words that, next to "relay", make a refusal; matched at the start of a word ("refused", "unauthorised"). */
 static const char *const refusal_words[] = {
-	"denied", "deny", "not", "no", "refuse", "prohibit", "disallow", "unable", "forbid", "reject",
-	"cannot", "can't", "don't", "won't", "unauthori", "never",
+        "denied", "deny",   "not",    "no",    "refuse", "prohibit", "disallow",  "unable",
+        "forbid", "reject", "cannot", "can't", "don't",  "won't",    "unauthori", "never",
 };
 
 static bool is_refusal_word(const char *word, size_t n)

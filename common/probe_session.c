@@ -98,7 +98,7 @@ static void transcribe_reply(struct probe_session *s)
 		probe_transcript_add(&s->transcript, "S: ", p, n);
 		if (nl == NULL)
 			probe_transcript_note(&s->transcript, "(the line above is unfinished: %zu bytes of this reply)",
-					      s->reply.raw);
+			                      s->reply.raw);
 		p += n + 1;
 	}
 }
@@ -124,15 +124,15 @@ static void report(struct probe_session *s)
 	}
 	probe_transcript_note(&s->transcript, "verdict: %s: %s", probe_verdict_name(s->verdict), s->why);
 	probe_result_t result = {
-		.verdict = s->verdict,
-		.form = s->first_relayed,
-		.form_name = probe_form_name(s->first_relayed),
-		.why = s->why,
-		.transcript = s->transcript.text ? s->transcript.text : "",
-		.transcript_len = s->transcript.len,
-		.started = s->started_unix,
-		.elapsed_ms = (unsigned)((uv_hrtime() - s->started_ns) / 1000000u),
-		.data_sent = false,
+	        .verdict = s->verdict,
+	        .form = s->first_relayed,
+	        .form_name = probe_form_name(s->first_relayed),
+	        .why = s->why,
+	        .transcript = s->transcript.text ? s->transcript.text : "",
+	        .transcript_len = s->transcript.len,
+	        .started = s->started_unix,
+	        .elapsed_ms = (unsigned)((uv_hrtime() - s->started_ns) / 1000000u),
+	        .data_sent = false,
 	};
 	probe_engine_report(s->engine, s->target, &result);
 }
@@ -220,10 +220,10 @@ static void send_command(struct probe_session *s, enum probe_command cmd, const 
 static void send_mail(struct probe_session *s)
 {
 	struct probe_form_env env = {
-		.sender_domain = s->cfg->sender_domain,
-		.recipient_domain = s->cfg->recipient_domain,
-		.ip_literal = s->ip_literal,
-		.server_name = s->server_name,
+	        .sender_domain = s->cfg->sender_domain,
+	        .recipient_domain = s->cfg->recipient_domain,
+	        .ip_literal = s->ip_literal,
+	        .server_name = s->server_name,
 	};
 	int err = probe_form_format(s->form, &env, s->mail, s->rcpt);
 
@@ -246,7 +246,7 @@ static void battery_done(struct probe_session *s)
 		conclude(s, true, "all %d forms refused (last: %s)", PROBE_FORM_COUNT, s->last_refusal);
 	else
 		conclude(s, true, "%d of %d forms refused, %d deferred (first: %s)", refused, PROBE_FORM_COUNT,
-			 deferred, s->first_deferral);
+		         deferred, s->first_deferral);
 }
 
 static void next_form(struct probe_session *s)
@@ -272,7 +272,8 @@ static void form_not_accepted(struct probe_session *s, enum probe_reply_kind kin
 	if (s->first_deferral[0] == '\0')
 		snprintf(s->first_deferral, sizeof s->first_deferral, "%s", quoted);
 	if (kind == PROBE_REPLY_TLS_REQUIRED)
-		conclude(s, true, "STARTTLS required at %s of form %d (%s); we do not speak TLS", what, s->form, quoted);
+		conclude(s, true, "STARTTLS required at %s of form %d (%s); we do not speak TLS", what, s->form,
+		         quoted);
 	else if (kind == PROBE_REPLY_CLOSING)
 		conclude(s, false, "%s of form %d answered %s", what, s->form, quoted);
 	else
@@ -289,11 +290,15 @@ static void session_not_accepted(struct probe_session *s, enum probe_reply_kind 
 		refuse_every_form(s);
 		conclude(s, true, "%s refused, so is every form: %s", what, quoted);
 		return;
-	case PROBE_REPLY_CLOSING: conclude(s, false, "%s answered %s", what, quoted); return;
+	case PROBE_REPLY_CLOSING:
+		conclude(s, false, "%s answered %s", what, quoted);
+		return;
 	case PROBE_REPLY_TLS_REQUIRED:
 		conclude(s, true, "STARTTLS required at %s (%s); we do not speak TLS", what, quoted);
 		return;
-	default: conclude(s, true, "%s answered %s", what, quoted); return;
+	default:
+		conclude(s, true, "%s answered %s", what, quoted);
+		return;
 	}
 }
 
@@ -342,7 +347,7 @@ static void handle_reply(struct probe_session *s)
 		if (code == 250 || code == 251) {
 			s->outcome[s->form] = PROBE_FORM_RELAYED;
 			conclude(s, true, "form %d (%s) relayed: MAIL FROM:%s RCPT TO:%s answered %s", s->form,
-				 probe_form_name(s->form), s->mail, s->rcpt, quoted);
+			         probe_form_name(s->form), s->mail, s->rcpt, quoted);
 		} else {
 			/* Any other 2xx to RCPT is no acceptance we can name: deferred, not relayed. */
 			form_not_accepted(s, kind == PROBE_REPLY_OK ? PROBE_REPLY_ODD : kind, quoted);
@@ -357,7 +362,9 @@ static void handle_reply(struct probe_session *s)
 		}
 		return;
 	case STEP_QUIT:
-	default: finish(s); return;
+	default:
+		finish(s);
+		return;
 	}
 }
 
@@ -391,7 +398,7 @@ static void on_timer(uv_timer_t *timer)
 	if (session_over) {
 		probe_transcript_note(&s->transcript, "session time limit reached (%u ms)", s->cfg->session_timeout_ms);
 		conclude(s, false, "session time limit (%u ms) reached waiting for %s", s->cfg->session_timeout_ms,
-			 where);
+		         where);
 	} else if (s->step == STEP_CONNECT) {
 		probe_transcript_note(&s->transcript, "no connection within %u ms", s->cfg->connect_timeout_ms);
 		conclude(s, false, "no connection to %s within %u ms", s->peer, s->cfg->connect_timeout_ms);
@@ -422,21 +429,22 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 		s->connected = false;
 		if (s->reply.len > 0)
 			transcribe_reply(s);
-		probe_transcript_note(&s->transcript, "%s", nread == UV_EOF ? "connection closed by the server"
-									 : uv_strerror((int)nread));
+		probe_transcript_note(&s->transcript, "%s",
+		                      nread == UV_EOF ? "connection closed by the server" : uv_strerror((int)nread));
 		conclude(s, false, "connection %s during %s", nread == UV_EOF ? "closed by the server" : "failed",
-			 where);
+		         where);
 		return;
 	}
 	switch (probe_reply_feed(&s->reply, buf->base, (size_t)nread, &used)) {
-	case PROBE_FEED_MORE: return;
+	case PROBE_FEED_MORE:
+		return;
 	case PROBE_FEED_DONE:
 		transcribe_reply(s);
 		if (used < (size_t)nread && s->step != STEP_QUIT) {
 			probe_transcript_add(&s->transcript, "S: ", buf->base + used, (size_t)nread - used);
 			probe_transcript_note(&s->transcript, "unasked-for bytes after the reply");
 			conclude(s, false, "out of step: %zu bytes nobody asked for after the %s reply",
-				 (size_t)nread - used, where);
+			         (size_t)nread - used, where);
 			return;
 		}
 		handle_reply(s);
@@ -514,7 +522,7 @@ int probe_session_start(struct probe_engine *e, const probe_target_t *target)
 	probe_transcript_init(&s->transcript, s->cfg->max_transcript_bytes);
 	addr_format(&target->addr, text);
 	snprintf(s->peer, sizeof s->peer, target->addr.family == ADDR_V6 ? "[%s]:%u" : "%s:%u", text,
-		 (unsigned)(target->port ? target->port : 25));
+	         (unsigned)(target->port ? target->port : 25));
 	probe_ip_literal(&target->addr, s->ip_literal);
 	snprintf(s->server_name, sizeof s->server_name, "%s", s->ip_literal);
 	s->started_ns = uv_hrtime();

@@ -7,7 +7,8 @@
  * QUERY_FILE holds one "NAME TYPE" a line ('#' starts a comment line). Queries go out without RD and without EDNS,
  * --window (default 64) at a time to both servers; a query unanswered after --timeout ms (default 1000) is sent once
  * more, and then counts as "no response". Every mismatch is printed (up to --show, default 20) with both answers,
- * and the last line is "N passed, M failed". Exit status: 0 all agree, 1 a mismatch, 2 usage, file or socket error.
+ * then a line counts the kinds of answers that agreed, and the last line is "N passed, M failed". Exit status: 0 all
+ * agree, 1 a mismatch, 2 usage, file or socket error.
  * Each answer is a canonical line, "RCODE A{...} TXT{...}" with both lists sorted (duplicates kept, so a repeated
  * record shows) and " TC" when truncated, and two answers agree when their lines are equal.
  */
@@ -27,8 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define USAGE                                                                                                        \
-	"usage: dnsdiff [--timeout MS] [--window N] [--show N] [--max-queries N] [--names A,B] PORT_A PORT_B "      \
+#define USAGE                                                                                                          \
+	"usage: dnsdiff [--timeout MS] [--window N] [--show N] [--max-queries N] [--names A,B] PORT_A PORT_B "         \
 	"QUERY_FILE\n"
 #define MAX_WINDOW 1024
 #define HARD_MAX_QUERIES 1000000
@@ -132,7 +133,8 @@ static long read_questions(const char *path, unsigned long max, struct question 
 		q->type_text = strdup(type);
 		q->wire = NULL;
 		if (!q->name || !q->type_text || build_query(name, t, &q->wire, &q->wire_len)) {
-			fprintf(stderr, "dnsdiff: %s:%lu: cannot build a query for '%s %s'\n", path, lineno, name, type);
+			fprintf(stderr, "dnsdiff: %s:%lu: cannot build a query for '%s %s'\n", path, lineno, name,
+			        type);
 			free(q->name);
 			free(q->type_text);
 			free(q->wire);
@@ -397,12 +399,59 @@ static int ask_window(struct server srv[2], const struct question *qs, unsigned 
 	return 0;
 }
 
+static bool none_answered(const struct server *srv, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (srv->answers[i])
+			return false;
+	return true;
+}
+
+struct tally {
+	unsigned long passed, failed, show;
+	size_t width;                                            /* of the longer label */
+	unsigned long nxdomain, with_a, with_txt, nodata, other; /* the answers that agreed */
+};
+
+/* Compares the window's answers, prints the mismatches (up to show in all), counts, and frees the answers. */
+static void compare_window(struct tally *t, struct server srv[2], const struct question *qs, unsigned long first,
+                           unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		const char *a = srv[0].answers[i] ? srv[0].answers[i] : "no response";
+		const char *b = srv[1].answers[i] ? srv[1].answers[i] : "no response";
+		if (srv[0].answers[i] && srv[1].answers[i] && strcmp(a, b) == 0) {
+			t->passed++;
+			if (strncmp(a, "NXDOMAIN ", 9) == 0)
+				t->nxdomain++;
+			else if (strncmp(a, "NOERROR ", 8) != 0)
+				t->other++;
+			else if (!strstr(a, " A{} "))
+				t->with_a++;
+			else if (!strstr(a, " TXT{}"))
+				t->with_txt++;
+			else
+				t->nodata++;
+		} else {
+			if (t->failed < t->show)
+				printf("mismatch: %s %s\n  %-*s %s\n  %-*s %s\n", qs[first + i].name,
+				       qs[first + i].type_text, (int)t->width + 1, srv[0].label, a, (int)t->width + 1,
+				       srv[1].label, b);
+			t->failed++;
+		}
+		for (int s = 0; s < 2; s++) {
+			free(srv[s].answers[i]);
+			srv[s].answers[i] = NULL;
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"timeout", required_argument, NULL, 't'},     {"window", required_argument, NULL, 'w'},
-		{"show", required_argument, NULL, 's'},        {"max-queries", required_argument, NULL, 'm'},
-		{"names", required_argument, NULL, 'n'},       {0},
+	        {"timeout", required_argument, NULL, 't'}, {"window", required_argument, NULL, 'w'},
+	        {"show", required_argument, NULL, 's'},    {"max-queries", required_argument, NULL, 'm'},
+	        {"names", required_argument, NULL, 'n'},   {0},
 	};
 	struct options o = {.timeout_ms = 1000, .window = 64, .show = 20, .max_queries = 200000};
 	static char names[256] = "A,B";
@@ -428,7 +477,7 @@ int main(int argc, char **argv)
 		case 'm':
 			if (parse_uint(optarg, HARD_MAX_QUERIES, &v) || v == 0)
 				return fprintf(stderr, "dnsdiff: --max-queries: 1..%d, not '%s'\n", HARD_MAX_QUERIES,
-					       optarg),
+				               optarg),
 				       2;
 			o.max_queries = v;
 			break;
@@ -456,34 +505,32 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	unsigned long passed = 0, failed = 0;
-	size_t width = strlen(srv[0].label) > strlen(srv[1].label) ? strlen(srv[0].label) : strlen(srv[1].label);
+	struct tally t = {.show = o.show};
+	t.width = strlen(srv[0].label) > strlen(srv[1].label) ? strlen(srv[0].label) : strlen(srv[1].label);
 	for (unsigned long first = 0; first < (unsigned long)count; first += o.window) {
-		unsigned n = (unsigned long)count - first < o.window ? (unsigned)((unsigned long)count - first) : o.window;
-		if (ask_window(srv, qs, first, n, o.timeout_ms))
+		unsigned n =
+		        (unsigned)((unsigned long)count - first < o.window ? (unsigned long)count - first : o.window);
+		int err = ask_window(srv, qs, first, n, o.timeout_ms);
+		bool silent[2] = {!err && none_answered(&srv[0], n), !err && none_answered(&srv[1], n)};
+		compare_window(&t, srv, qs, first, n);
+		if (err)
 			goto out;
-		for (unsigned i = 0; i < n; i++) {
-			const char *a = srv[0].answers[i] ? srv[0].answers[i] : "no response";
-			const char *b = srv[1].answers[i] ? srv[1].answers[i] : "no response";
-			if (srv[0].answers[i] && srv[1].answers[i] && strcmp(a, b) == 0) {
-				passed++;
-			} else {
-				if (failed < o.show)
-					printf("mismatch: %s %s\n  %-*s %s\n  %-*s %s\n", qs[first + i].name,
-					       qs[first + i].type_text, (int)width + 1, srv[0].label, a, (int)width + 1,
-					       srv[1].label, b);
-				failed++;
-			}
-			for (int s = 0; s < 2; s++) {
-				free(srv[s].answers[i]);
-				srv[s].answers[i] = NULL;
-			}
+		if (silent[0] || silent[1]) {
+			/* A server that answers nothing has stopped: the rest would only wait out their timeouts. */
+			unsigned long rest = (unsigned long)count - first - n;
+			printf("%s answered none of %u questions in a row: %lu questions left unasked count as "
+			       "failed\n",
+			       srv[silent[0] ? 0 : 1].label, n, rest);
+			t.failed += rest;
+			break;
 		}
 	}
-	if (failed > o.show)
-		printf("(%lu more mismatches not shown)\n", failed - o.show);
-	printf("%lu passed, %lu failed\n", passed, failed);
-	status = failed ? 1 : 0;
+	if (t.failed > t.show)
+		printf("(%lu more mismatches not shown)\n", t.failed - t.show);
+	printf("agreed: %lu NXDOMAIN, %lu with A records, %lu with TXT records, %lu NODATA, %lu other\n", t.nxdomain,
+	       t.with_a, t.with_txt, t.nodata, t.other);
+	printf("%lu passed, %lu failed\n", t.passed, t.failed);
+	status = t.failed ? 1 : 0;
 out:
 	for (int s = 0; s < 2; s++)
 		if (srv[s].fd >= 0)

@@ -17,6 +17,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -46,8 +47,9 @@ enum behaviour {
 };
 
 static const char *const behaviour_names[B_COUNT] = {
-	"open",     "closed",     "silent",     "late-greeting", "greet421",          "multiline-split", "endless-multiline",
-	"megabyte-line", "garbage", "greylist", "some-forms", "tarpit", "starttls-required", "helo-only", "denied-4xx",
+        "open",          "closed",  "silent",   "late-greeting", "greet421", "multiline-split",   "endless-multiline",
+        "megabyte-line", "garbage", "greylist", "some-forms",    "tarpit",   "starttls-required", "helo-only",
+        "denied-4xx",
 };
 
 #define HOSTNAME "fake.smtp.test"
@@ -268,12 +270,16 @@ static void reply(struct conn *c, const char *text)
 	size_t len = strlen(text);
 
 	switch (c->listener->behaviour) {
-	case B_TARPIT: enqueue(c, text, len, opt.tarpit_ms); break;
+	case B_TARPIT:
+		enqueue(c, text, len, opt.tarpit_ms);
+		break;
 	case B_MULTILINE_SPLIT:
 		for (size_t i = 0; i < len; i += 5)
 			enqueue(c, text + i, len - i < 5 ? len - i : 5, opt.split_ms);
 		break;
-	default: enqueue(c, text, len, 0); break;
+	default:
+		enqueue(c, text, len, 0);
+		break;
 	}
 	if (text[0] >= '5' && ++c->errors >= TARPIT_ERRORS && c->listener->behaviour == B_TARPIT) {
 		enqueue_text(c, "421 4.7.0 " HOSTNAME " too many errors, closing\r\n", opt.tarpit_ms);
@@ -285,11 +291,14 @@ static void reply(struct conn *c, const char *text)
 static void greet(struct conn *c)
 {
 	static const unsigned char garbage[] = {0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03,
-						0x03, 0x00, 0xff, 0xfe, 0x80, 0x0d, 0x0a, 0x1b, 0x5b, 0x32};
+	                                        0x03, 0x00, 0xff, 0xfe, 0x80, 0x0d, 0x0a, 0x1b, 0x5b, 0x32};
 
 	switch (c->listener->behaviour) {
-	case B_SILENT: return;
-	case B_LATE_GREETING: enqueue_text(c, "220 " HOSTNAME " ESMTP, at last\r\n", opt.delay_ms); break;
+	case B_SILENT:
+		return;
+	case B_LATE_GREETING:
+		enqueue_text(c, "220 " HOSTNAME " ESMTP, at last\r\n", opt.delay_ms);
+		break;
 	case B_GREET421:
 		enqueue_text(c, "421 4.3.2 " HOSTNAME " service not available, closing\r\n", 0);
 		c->close_after = true;
@@ -297,13 +306,19 @@ static void greet(struct conn *c)
 	case B_MULTILINE_SPLIT:
 		reply(c, "220-" HOSTNAME " ESMTP\r\n220-greetings written\n220-in pieces\r\n220 ready\r\n");
 		return;
-	case B_ENDLESS_MULTILINE: c->generator = GEN_ENDLESS; break;
+	case B_ENDLESS_MULTILINE:
+		c->generator = GEN_ENDLESS;
+		break;
 	case B_GARBAGE:
 		for (int i = 0; i < 20; i++)
 			enqueue(c, (const char *)garbage, sizeof garbage, 0);
 		break;
-	case B_TARPIT: reply(c, "220 " HOSTNAME " ESMTP (slowly)\r\n"); return;
-	default: enqueue_text(c, "220 " HOSTNAME " ESMTP fakesmtp\r\n", 0); break;
+	case B_TARPIT:
+		reply(c, "220 " HOSTNAME " ESMTP (slowly)\r\n");
+		return;
+	default:
+		enqueue_text(c, "220 " HOSTNAME " ESMTP fakesmtp\r\n", 0);
+		break;
 	}
 	flush(c);
 }
@@ -325,11 +340,15 @@ static void on_rcpt(struct conn *c, const char *line)
 		return;
 	}
 	switch (c->listener->behaviour) {
-	case B_OPEN: reply(c, "250 2.1.5 Ok\r\n"); return;
-	case B_MULTILINE_SPLIT: reply(c, "250-2.1.5 Recipient\r\n250-2.1.5 looks\n250 2.1.5 fine\r\n"); return;
+	case B_OPEN:
+		reply(c, "250 2.1.5 Ok\r\n");
+		return;
+	case B_MULTILINE_SPLIT:
+		reply(c, "250-2.1.5 Recipient\r\n250-2.1.5 looks\n250 2.1.5 fine\r\n");
+		return;
 	case B_GREYLIST:
 		snprintf(text, sizeof text, "450 4.2.0 %s: Recipient address rejected: Greylisted, try again later\r\n",
-			 rcpt);
+		         rcpt);
 		reply(c, text);
 		return;
 	case B_SOME_FORMS:
@@ -339,12 +358,15 @@ static void on_rcpt(struct conn *c, const char *line)
 			return;
 		}
 		break;
-	case B_TARPIT: reply(c, "550 5.7.1 Relaying denied\r\n"); return;
+	case B_TARPIT:
+		reply(c, "550 5.7.1 Relaying denied\r\n");
+		return;
 	case B_DENIED_4XX:
 		snprintf(text, sizeof text, "450 4.7.1 %s: Relaying temporarily denied\r\n", rcpt);
 		reply(c, text);
 		return;
-	default: break;
+	default:
+		break;
 	}
 	snprintf(text, sizeof text, "554 5.7.1 %s: Relay access denied\r\n", rcpt);
 	reply(c, text);
@@ -569,9 +591,9 @@ static void on_signal(uv_signal_t *signal, int signum)
 static void usage(void)
 {
 	fprintf(stderr, "usage: fakesmtp --listen ADDR:PORT[,BEHAVIOUR] ... [--many FIRST_V4:PORT:COUNT]\n"
-			"                [--behaviour NAME|mix] [--log FILE] [--map FILE] [--ready FILE]\n"
-			"                [--max-seconds N] [--delay-ms N] [--tarpit-ms N] [--split-ms N]\n"
-			"behaviours:");
+	                "                [--behaviour NAME|mix] [--log FILE] [--map FILE] [--ready FILE]\n"
+	                "                [--max-seconds N] [--delay-ms N] [--tarpit-ms N] [--split-ms N]\n"
+	                "behaviours:");
 	for (int b = 0; b < B_COUNT; b++)
 		fprintf(stderr, " %s", behaviour_names[b]);
 	fprintf(stderr, "\n");
@@ -658,7 +680,7 @@ int main(int argc, char **argv)
 		if (!port || !number_arg(port, 65535, &many_port) || many_port == 0 ||
 		    !number_arg(count, MANY_MAX, &many_count) || many_count == 0 || strlen(copy) >= sizeof many_first) {
 			fprintf(stderr, "fakesmtp: bad --many %s (want FIRST_V4:PORT:COUNT, COUNT <= %d)\n", many,
-				MANY_MAX);
+			        MANY_MAX);
 			free(copy);
 			return 2;
 		}
@@ -669,6 +691,7 @@ int main(int argc, char **argv)
 		usage();
 		return 2;
 	}
+	signal(SIGPIPE, SIG_IGN); /* a client hanging up mid-write is a normal event here */
 	raise_fd_limit(listen_count + many_count);
 	listeners = calloc(listen_count + many_count, sizeof *listeners);
 	loop = uv_default_loop();

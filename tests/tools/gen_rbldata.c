@@ -25,6 +25,7 @@
  * whose four labels are single digits (those names are also IPv6 empty non-terminals, a designed difference).
  * A summary of the mix goes to stdout. Exit status: 0 written, 2 usage or I/O error, 3 generator bug.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -104,7 +105,7 @@ static int level(enum family fam, int len)
 
 /* --- the data model ------------------------------------------------------------------------------------------- */
 
-enum form { F_NONE, F_FULL, F_NOTXT, F_CODE, F_TEXT, F_RAWTEXT, F_FULL_RAW, F_COMMENT, F_COUNT };
+enum form { F_NONE, F_FULL, F_NOTXT, F_CODE, F_TEXT, F_RAWTEXT, F_FULL_RAW, F_NOTXT_RAW, F_COMMENT, F_COUNT };
 
 struct node {
 	enum family fam;
@@ -149,7 +150,8 @@ static void die(int status, const char *msg)
 	exit(status);
 }
 
-/* Calls add for each maximal aligned block of [first, last]: a range's CIDRs, as both servers split it. */
+/* The maximal aligned blocks of [first, last] into out: a range's CIDRs, as both servers split it. Returns how many,
+ * or -1 when more than cap. */
 static int split_range(enum family fam, u128 first, u128 last, struct piece *out, int cap)
 {
 	int n = 0;
@@ -195,14 +197,15 @@ static bool fits(int parent, enum family fam, u128 first, u128 last, bool exclud
 	for (int c = 0; c < n; c++) {
 		const struct piece *host = NULL;
 		for (int i = p->piece_first; i < p->piece_first + p->piece_n && !host; i++)
-			if (cand[c].net >= pieces[i].net &&
-			    cand[c].net + (block(fam, cand[c].len) - 1) <= pieces[i].net + (block(fam, pieces[i].len) - 1))
+			if (cand[c].net >= pieces[i].net && cand[c].net + (block(fam, cand[c].len) - 1) <=
+			                                            pieces[i].net + (block(fam, pieces[i].len) - 1))
 				host = &pieces[i];
 		if (!host || cand[c].len <= host->len)
 			return false;
 		/* A listing under a listing must sit at a deeper level; so must one under an exclusion (rbldnsd's
 		 * exclusion wins at its own level). An exclusion strictly inside its listing is a hole in both. */
-		if (!(p->exclude == false && exclude) && level(fam, cand[c].len) <= level(fam, host->len))
+		bool hole = exclude && !p->exclude;
+		if (!hole && level(fam, cand[c].len) <= level(fam, host->len))
 			return false;
 	}
 	return true;
@@ -217,9 +220,17 @@ static int add_node(enum family fam, u128 first, u128 last, int len, bool exclud
 	if (node_count == MAX_NODES || piece_count + n > MAX_PIECES)
 		die(3, "too many entries: lower --scale");
 	struct node *nd = &nodes[node_count];
-	*nd = (struct node){.fam = fam, .first = first, .last = last, .len = len, .exclude = exclude,
-			    .parent = parent, .depth = parent < 0 ? 0 : nodes[parent].depth + 1, .value_seed = rnd(),
-			    .piece_first = piece_count, .piece_n = n, .first_child = -1};
+	*nd = (struct node){.fam = fam,
+	                    .first = first,
+	                    .last = last,
+	                    .len = len,
+	                    .exclude = exclude,
+	                    .parent = parent,
+	                    .depth = parent < 0 ? 0 : nodes[parent].depth + 1,
+	                    .value_seed = rnd(),
+	                    .piece_first = piece_count,
+	                    .piece_n = n,
+	                    .first_child = -1};
 	int *head = parent < 0 ? &first_top : &nodes[parent].first_child;
 	nd->next_sibling = *head;
 	*head = node_count;
@@ -290,11 +301,10 @@ static void add_children(int parent)
 	enum family fam = p->fam;
 	int want = (int)below(p->depth == 0 ? 4 : 3);
 	for (int c = 0; c < want; c++) {
-		p = &nodes[parent];
 		for (int attempt = 0; attempt < 30; attempt++) {
 			/* a piece of the parent to put it in */
 			const struct piece h = pieces[p->piece_first + (int)below((uint64_t)p->piece_n)];
-			bool exclude = !nodes[parent].exclude && chance(45);
+			bool exclude = !p->exclude && chance(45);
 			int min = exclude ? h.len + 1 : level(fam, h.len) + 1;
 			if (min > width(fam))
 				break;
@@ -331,8 +341,10 @@ static const char *const VARS_TAIL[] = {"$1 a redefinition that must not win", "
 static void random_text(char *out, size_t cap)
 {
 	static const char *const first[] = {"listed", "Open relay", "spam source", "see", "Blocked:", "dyn", "x"};
-	static const char *const more[] = {"$", "at $", "$$5", "$1", "$2", "$3", "$9", "(ref #42)", "a;b", "quote\"d",
-					   "back\\slash", "http://rbl.test/lookup?$", "100%", "[$]", "ok", "-", "$$"};
+	static const char *const more[] = {
+	        "$",    "at $",      "$$5", "$1",       "$2",          "$3",
+	        "$9",   "(ref #42)", "a;b", "quote\"d", "back\\slash", "http://rbl.test/lookup?$",
+	        "100%", "[$]",       "ok",  "-",        "$$"};
 	size_t n = (size_t)snprintf(out, cap, "%s", first[below(sizeof first / sizeof *first)]);
 	int words = (int)below(4);
 	bool address = false;
@@ -366,8 +378,9 @@ static void random_code(char *out, size_t cap)
 	}
 }
 
-/* The value part of a listing line, in the node's form, drawn from the node's own seed. */
-static void write_value(FILE *f, const struct node *nd)
+/* The value part of a listing line, in the node's form, drawn from the node's own seed. attached: a value starting
+ * with ':' may follow the address without a blank. */
+static void write_value(FILE *f, const struct node *nd, bool attached)
 {
 	char code[24], text[160];
 	uint64_t saved = rng_state;
@@ -376,17 +389,18 @@ static void write_value(FILE *f, const struct node *nd)
 	random_text(text, sizeof text);
 	bool semicolon = chance(50);
 	rng_state = saved;
+	const char *sep = attached && chance(10) ? "" : " ";
 	switch (nd->form) {
 	case F_NONE:
 		break;
 	case F_FULL:
-		fprintf(f, " :%s:%s", code, text);
+		fprintf(f, "%s:%s:%s", sep, code, text);
 		break;
 	case F_NOTXT:
-		fprintf(f, " :%s:", code);
+		fprintf(f, "%s:%s:", sep, code);
 		break;
 	case F_CODE:
-		fprintf(f, " :%s", code);
+		fprintf(f, "%s:%s", sep, code);
 		break;
 	case F_TEXT:
 		fprintf(f, " %s", text);
@@ -396,6 +410,9 @@ static void write_value(FILE *f, const struct node *nd)
 		break;
 	case F_FULL_RAW:
 		fprintf(f, "\t:%s:=%s", code, text);
+		break;
+	case F_NOTXT_RAW: /* no TXT even under a base template */
+		fprintf(f, "%s:%s:=", sep, code);
 		break;
 	case F_COMMENT:
 		fprintf(f, semicolon ? " ; a comment, %s" : "  # %s", text);
@@ -474,9 +491,16 @@ static void write_v4_range(FILE *f, uint32_t first, uint32_t last)
 	fprintf(f, "%s-%s", a, b);
 }
 
-/* An IPv6 prefix in one of ip6trie's spellings: compressed, all eight groups, or the leading groups only. */
-static void write_v6_cidr(FILE *f, u128 net, int len)
+static void put_group(FILE *f, bool colon, unsigned group, bool upper)
 {
+	fprintf(f, upper ? "%s%X" : "%s%x", colon ? ":" : "", group);
+}
+
+/* An IPv6 prefix in one of ip6trie's spellings: compressed, all eight groups, or the leading groups only; some in
+ * upper case. Returns whether it wrote a "/len" (a value may follow it without a blank). */
+static bool write_v6_cidr(FILE *f, u128 net, int len)
+{
+	bool upper = chance(15);
 	unsigned g[8];
 	for (int i = 0; i < 8; i++)
 		g[i] = (unsigned)(net >> (112 - 16 * i)) & 0xffff;
@@ -487,14 +511,16 @@ static void write_v6_cidr(FILE *f, u128 net, int len)
 	if (pick == 2 && used >= 2 && used < 8 && len <= 16 * used + 16) {
 		/* leading groups only; without a length they mean 16 per group */
 		for (int i = 0; i < used; i++)
-			fprintf(f, i ? ":%x" : "%x", g[i]);
-		if (len != 16 * used || chance(50))
+			put_group(f, i > 0, g[i], upper);
+		if (len != 16 * used || chance(50)) {
 			fprintf(f, "/%d", len);
-		return;
+			return true;
+		}
+		return false;
 	}
 	if (pick == 1) {
 		for (int i = 0; i < 8; i++)
-			fprintf(f, i ? ":%x" : "%x", g[i]);
+			put_group(f, i > 0, g[i], upper);
 	} else {
 		/* the longest run of zero groups (two or more) becomes "::" */
 		int best = -1, best_len = 1;
@@ -514,15 +540,21 @@ static void write_v6_cidr(FILE *f, u128 net, int len)
 				i += best_len - 1;
 				continue;
 			}
-			fprintf(f, (i == 0 || i == best + best_len) ? "%x" : ":%x", g[i]);
+			put_group(f, i != 0 && i != best + best_len, g[i], upper);
 		}
 	}
-	if (len != 128 || chance(30))
+	if (len != 128 || chance(30)) {
 		fprintf(f, "/%d", len);
+		return true;
+	}
+	return false;
 }
 
 static void write_node(FILE *f, const struct node *nd, bool as_mapped)
 {
+	bool attached = true; /* after an IPv6 address without "/len", a ':' would read as one more group */
+	if (chance(4))
+		fputs(chance(50) ? "  " : "\t", f);
 	if (nd->exclude)
 		fputs(chance(20) ? "! " : "!", f);
 	if (as_mapped) {
@@ -530,8 +562,9 @@ static void write_node(FILE *f, const struct node *nd, bool as_mapped)
 		fprintf(f, "::ffff:%x:%x", a >> 16, a & 0xffff);
 		if (nd->len != 32)
 			fprintf(f, "/%d", 96 + nd->len);
+		attached = nd->len != 32;
 	} else if (nd->fam == V6) {
-		write_v6_cidr(f, nd->first, nd->len);
+		attached = write_v6_cidr(f, nd->first, nd->len);
 	} else if (nd->len >= 0) {
 		write_v4_cidr(f, (uint32_t)nd->first, nd->len);
 	} else {
@@ -541,7 +574,7 @@ static void write_node(FILE *f, const struct node *nd, bool as_mapped)
 		if (chance(15))
 			fputs(" :3:an exclusion's value is ignored", f);
 	} else {
-		write_value(f, nd);
+		write_value(f, nd, attached);
 	}
 	fputc('\n', f);
 }
@@ -552,27 +585,29 @@ static void write_default_line(FILE *f, int section)
 	random_code(code, sizeof code);
 	random_text(text, sizeof text);
 	if (section % 3 == 2)
-		fprintf(f, ":%s:\n", code); /* a default code and no TXT */
+		fprintf(f, ":%s:=\n", code); /* a default code and no TXT, even under a base template */
 	else
 		fprintf(f, ":%s:%s\n", code, text);
 }
 
 /* One dataset file: header, the nodes of the family section by section (each after its default line), the
- * late variables, and (ip6trie) the IPv4-mapped copies. Returns 0 or -1 (I/O error). */
+ * late variables, and (ip6trie) the IPv4-mapped copies. The ip4set file has a base template ($=), the ip6trie file
+ * none, so both kinds of expansion are compared. Returns 0 or -1 (I/O error). */
 static int write_file(const char *path, enum family fam, const char *title)
 {
 	FILE *f = fopen(path, "w");
 	if (!f)
 		return -1;
-	fprintf(f, "# %s, written by gen_rbldata (tests/tools/gen_rbldata.c); every line is read by rbldnsd and by "
-		   "rbltool import\n",
-		title);
+	fprintf(f,
+	        "# %s, written by gen_rbldata (tests/tools/gen_rbldata.c); every line is read by rbldnsd and by "
+	        "rbltool import\n",
+	        title);
 	for (size_t i = 0; i < 2; i++)
 		fprintf(f, "%s\n", VARS_HEAD[i]);
 	for (int s = 0; s < SECTIONS; s++) {
 		if (s > 0)
 			write_default_line(f, s);
-		if (s == SECTIONS / 2)
+		if (s == SECTIONS / 2 && fam == V4)
 			fprintf(f, "%s\n", BASE_TEMPLATE); /* a base template applies to the entries above it too */
 		for (int i = 0; i < node_count; i++) {
 			const struct node *nd = &nodes[i];
@@ -680,7 +715,7 @@ static int compare_points(const void *x, const void *y)
 	return (int)a->mapped - (int)b->mapped;
 }
 
-static void write_name(FILE *f, const struct point *p, const char *zone)
+static void write_name_lower(FILE *f, const struct point *p, const char *zone)
 {
 	if (p->fam == V4 && !p->mapped) {
 		uint32_t a = (uint32_t)p->addr;
@@ -691,6 +726,20 @@ static void write_name(FILE *f, const struct point *p, const char *zone)
 	for (int i = 0; i < 32; i++)
 		fprintf(f, "%x.", (unsigned)(a >> (4 * i)) & 15);
 	fputs(zone, f);
+}
+
+/* The query name of a point; one in twenty in upper case (names are case-insensitive, both servers must agree). */
+static void write_name(FILE *f, const struct point *p, const char *zone, bool upper)
+{
+	char name[512];
+	FILE *m = fmemopen(name, sizeof name, "w");
+	if (!m)
+		die(2, "fmemopen failed");
+	write_name_lower(m, p, zone);
+	fclose(m);
+	for (char *c = name; upper && *c; c++)
+		*c = (char)toupper((unsigned char)*c);
+	fputs(name, f);
 }
 
 /* Query points for every entry, random listed and random anywhere, checked against both models. */
@@ -732,19 +781,21 @@ static int write_queries(const char *path, const char *zone, unsigned scale, uns
 			continue; /* an IPv4-mapped name: only through mapped IPv4 points */
 		int d = dnsbld_answer(p->fam, p->addr), r = rbldnsd_answer(p->fam, p->addr);
 		if (d != r || d < -1) {
-			fprintf(stderr, "gen_rbldata: generator bug: the models disagree on a %s point (dnsbld %d, "
-					"rbldnsd %d): ",
-				p->fam == V4 ? "IPv4" : "IPv6", d, r);
-			write_name(stderr, p, zone);
+			fprintf(stderr,
+			        "gen_rbldata: generator bug: the models disagree on a %s point (dnsbld %d, "
+			        "rbldnsd %d): ",
+			        p->fam == V4 ? "IPv4" : "IPv6", d, r);
+			write_name(stderr, p, zone, false);
 			fputc('\n', stderr);
 			fclose(f);
 			exit(3);
 		}
 		if (d >= 0)
 			(*listed)++;
-		write_name(f, p, zone);
+		bool upper = chance(5);
+		write_name(f, p, zone, upper);
 		fputs(" A\n", f);
-		write_name(f, p, zone);
+		write_name(f, p, zone, upper);
 		fputs(" TXT\n", f);
 		written++;
 	}
@@ -808,11 +859,11 @@ static void build(unsigned scale)
 		struct node *nd = &nodes[i];
 		if (nd->exclude)
 			continue;
-		/* A mapped copy must read as the same value in the other file, whatever default line is in force there:
-		 * the forms that spell out both the A and the TXT. (rbldnsd drops a repeated ip6trie prefix with a
-		 * warning, so only ip4set lines are written twice.) */
-		static const enum form explicit_forms[] = {F_FULL, F_NOTXT, F_FULL_RAW};
-		nd->form = nd->mirror ? explicit_forms[below(3)] : (enum form)below(F_COUNT);
+		/* A mapped copy must read as the same value in the ip6trie file, whatever default line is in force
+		 * there and without the ip4set file's base template: the forms that spell out the A and opt out of the
+		 * base template. (rbldnsd drops a repeated ip6trie prefix with a warning, so only ip4set lines are
+		 * written twice.) */
+		nd->form = nd->mirror ? (chance(70) ? F_FULL_RAW : F_NOTXT_RAW) : (enum form)below(F_COUNT);
 		nd->dup = nd->fam == V4 && !nd->mirror && chance(3);
 	}
 }
@@ -861,9 +912,10 @@ static void print_stats(int names, unsigned long listed)
 	       stats.v4_dups, stats.v4_mirrored);
 	printf("ip6trie: %lu prefixes (%lu nested, %lu relisted inside an exclusion), %lu exclusions\n", stats.v6_cidrs,
 	       stats.v6_nested, stats.v6_relisted, stats.v6_excl);
-	printf("value forms: none %lu, :A:TXT %lu, :A: %lu, :A %lu, TXT %lu, =TXT %lu, :A:=TXT %lu, comment %lu\n",
+	printf("value forms: none %lu, :A:TXT %lu, :A: %lu, :A %lu, TXT %lu, =TXT %lu, :A:=TXT %lu, :A:= %lu, comment "
+	       "%lu\n",
 	       stats.forms[F_NONE], stats.forms[F_FULL], stats.forms[F_NOTXT], stats.forms[F_CODE], stats.forms[F_TEXT],
-	       stats.forms[F_RAWTEXT], stats.forms[F_FULL_RAW], stats.forms[F_COMMENT]);
+	       stats.forms[F_RAWTEXT], stats.forms[F_FULL_RAW], stats.forms[F_NOTXT_RAW], stats.forms[F_COMMENT]);
 	for (int fam = 0; fam < 2; fam++) {
 		printf("%s CIDR entries per length:", fam ? "IPv6" : "IPv4");
 		for (int len = 0; len <= 128; len++)
@@ -877,10 +929,13 @@ static void print_stats(int names, unsigned long listed)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"seed", required_argument, NULL, 's'},  {"scale", required_argument, NULL, 'k'},
-		{"zone", required_argument, NULL, 'z'},  {"ip4", required_argument, NULL, '4'},
-		{"ip6", required_argument, NULL, '6'},   {"queries", required_argument, NULL, 'q'},
-		{0},
+	        {"seed", required_argument, NULL, 's'},
+	        {"scale", required_argument, NULL, 'k'},
+	        {"zone", required_argument, NULL, 'z'},
+	        {"ip4", required_argument, NULL, '4'},
+	        {"ip6", required_argument, NULL, '6'},
+	        {"queries", required_argument, NULL, 'q'},
+	        {0},
 	};
 	const char *zone = NULL, *ip4 = NULL, *ip6 = NULL, *queries = NULL;
 	unsigned long long seed = 20210120;
@@ -913,7 +968,8 @@ int main(int argc, char **argv)
 			queries = optarg;
 			break;
 		default:
-			die(2, "usage: gen_rbldata --zone ZONE --ip4 FILE --ip6 FILE --queries FILE [--seed N] [--scale N]");
+			die(2, "usage: gen_rbldata --zone ZONE --ip4 FILE --ip6 FILE --queries FILE [--seed N] "
+			       "[--scale N]");
 		}
 	}
 	if (!zone || !ip4 || !ip6 || !queries || optind != argc)

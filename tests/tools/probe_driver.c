@@ -125,8 +125,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		unsigned long n = 0;
-		bool takes_number = strncmp(a, "--", 2) == 0 && strcmp(a, "--transcripts") != 0 &&
-				    strcmp(a, "--targets") != 0;
+		bool takes_number =
+		        strncmp(a, "--", 2) == 0 && strcmp(a, "--transcripts") != 0 && strcmp(a, "--targets") != 0;
 		if (takes_number && (v == NULL || !number_arg(v, &n))) {
 			fprintf(stderr, "probe_driver: %s needs a number\n", a);
 			goto out;
