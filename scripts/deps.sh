@@ -8,6 +8,7 @@ packages=(
   libcmocka-dev                       # unit tests
   bind9-dnsutils ldnsutils lmdb-utils # dig, drill, mdb_stat: integration tests and inspection
   rbldnsd bind9-utils nsd             # rbltool export's integration test: rbldnsd, named-checkzone, NSD
+  postfix                             # the relay-probe pipeline's test: a private Postfix as the probed MTA
 )
 
 missing=()
@@ -31,4 +32,9 @@ fi
 cleanup() { [ -z "$own_policy" ] || $sudo rm -f "$policy"; }
 trap cleanup EXIT
 $sudo apt-get update -qq
+# Postfix asks what kind of mail system this is: "No configuration" writes no main.cf and sets up no system mail
+# (the test runs its own instance from a config directory of its own). Asked only when Postfix is being installed.
+if [[ " ${missing[*]} " == *" postfix "* ]]; then
+  echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
+fi
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -355,7 +355,7 @@ check_live_updates() {
 	expect_exit "$T rbltool del after the serial check succeeds" 0 $? "$out"
 }
 
-# Entries with --expires 2s are served until they expire, and never after (even before rbltool expire purges them):
+# Entries with --expires 6s (room for a slow, sanitizer-built run) are served until they expire, and never after (even before rbltool expire purges them):
 # an expired listing gives way to the listing that covers it, an expired exclusion stops making a hole, and the
 # empty non-terminal answers follow (NODATA only while something unexpired is listed below).
 check_expiry() {
@@ -364,28 +364,28 @@ check_expiry() {
 		"exclude 10.1.3.0/24" "add 203.0.114.20"; do
 		# shellcheck disable=SC2086 # entry is a command and its arguments
 		set -- $entry
-		out=$(rbl "$1" "$ZONE" "${@:2}" --expires 2s 2>&1)
-		expect_exit "rbltool $entry --expires 2s succeeds" 0 $? "$out"
+		out=$(rbl "$1" "$ZONE" "${@:2}" --expires 6s 2>&1)
+		expect_exit "rbltool $entry --expires 6s succeeds" 0 $? "$out"
 	done
 	for transport in udp tcp; do
 		T="[$transport]"
 		if [ "$transport" = tcp ]; then DIG_TRANSPORT=+tcp; else DIG_TRANSPORT=""; fi
 		out=$(q "20.113.0.203.$ZONE" A)
-		expect_answer_contains "$T entry with --expires 2s is listed before it expires" "IN A 127.0.0.2" "$out"
+		expect_answer_contains "$T entry with --expires 6s is listed before it expires" "IN A 127.0.0.2" "$out"
 		out=$(q "50.2.1.10.$ZONE" A)
-		expect_nxdomain "$T exclusion with --expires 2s hides the address before it expires" "$out" "$NEG_TTL"
+		expect_nxdomain "$T exclusion with --expires 6s hides the address before it expires" "$out" "$NEG_TTL"
 		out=$(q "60.2.1.10.$ZONE" TXT)
-		expect_txt "$T nested listing with --expires 2s answers its own reason before it expires" "short-lived" "$out"
+		expect_txt "$T nested listing with --expires 6s answers its own reason before it expires" "short-lived" "$out"
 		out=$(q "5.3.1.10.$ZONE" A)
-		expect_nxdomain "$T /24 exclusion with --expires 2s hides its addresses before it expires" "$out" "$NEG_TTL"
+		expect_nxdomain "$T /24 exclusion with --expires 6s hides its addresses before it expires" "$out" "$NEG_TTL"
 		out=$(q "3.1.10.$ZONE" A)
 		expect_nxdomain "$T partial name of a wholly excluded /24 is NXDOMAIN before the exclusion expires" "$out" \
 			"$NEG_TTL"
 		out=$(q "114.0.203.$ZONE" A)
-		expect_nodata "$T partial name above a listing with --expires 2s is NODATA before it expires" "$out" \
+		expect_nodata "$T partial name above a listing with --expires 6s is NODATA before it expires" "$out" \
 			"$NEG_TTL"
 	done
-	sleep 3
+	sleep 7 # past the 6 s expiry, with room for a slow (sanitizer) run of the checks above
 	for transport in udp tcp; do
 		T="[$transport]"
 		if [ "$transport" = tcp ]; then DIG_TRANSPORT=+tcp; else DIG_TRANSPORT=""; fi
