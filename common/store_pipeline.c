@@ -5,6 +5,7 @@
 #include "err.h"
 #include "store_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define ADDR_KEY_LEN 17 /* family | 16 address bytes: one key length for both families */
@@ -16,6 +17,7 @@ const char *host_state_name(enum host_state s)
 	case HOST_OPEN: return "open";
 	case HOST_CLOSED: return "closed";
 	case HOST_INCONCLUSIVE: return "inconclusive";
+	case HOST_OPTED_OUT: return "opted out";
 	}
 	return "?";
 }
@@ -182,7 +184,9 @@ int store_report_add(store_wtxn_t *w, const report_t *rep, bool *opted_out)
 	h.reports++;
 	h.last_report = w->now;
 	/* A new report of a closed or undecided host asks for a new probe; an open one is listed already. */
-	if (h.state != HOST_OPEN && !*opted_out) {
+	if (*opted_out) {
+		h.state = HOST_OPTED_OUT;
+	} else if (h.state != HOST_OPEN) {
 		h.state = HOST_PENDING;
 		h.inconclusive = 0;
 	}
@@ -343,7 +347,54 @@ static size_t optout_key(const cidr_t *net, uint8_t key[ADDR_KEY_LEN + 1])
 	return ADDR_KEY_LEN + 1;
 }
 
-int store_optout_add(store_wtxn_t *w, const optout_record_t *o)
+struct delisting {
+	uint32_t zone_id;
+	cidr_t net;
+};
+
+/* The pipeline's listings (entries carrying a probe as evidence) inside net, in every zone: collected first, deleted
+ * after, so that no cursor walks what is being deleted. */
+static int delist_pipeline(store_wtxn_t *w, const cidr_t *net, uint64_t *count)
+{
+	struct delisting *list = NULL;
+	size_t n = 0, cap = 0;
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(w->txn, w->st->entries, &cur);
+	if (rc)
+		return store_mdb_error(rc, "opening an entry cursor");
+	int err = RBL_OK;
+	MDB_val k, v;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc && !err; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		entry_t *e = &(entry_t){0};
+		uint32_t zone_id;
+		if (entry_key_decode(k.mv_data, k.mv_size, &zone_id, &e->net) || entry_decode(v.mv_data, v.mv_size, e)) {
+			err = RBL_ESTORE;
+			break;
+		}
+		if (!e->evidence || e->net.addr.family != net->addr.family || e->net.len < net->len ||
+		    !cidr_contains(net, &e->net.addr))
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct delisting *grown = realloc(list, ncap * sizeof *grown);
+			if (!grown) {
+				err = RBL_ENOMEM;
+				break;
+			}
+			list = grown;
+			cap = ncap;
+		}
+		list[n++] = (struct delisting){zone_id, e->net};
+	}
+	mdb_cursor_close(cur);
+	for (size_t i = 0; !err && i < n; i++)
+		err = store_entry_del(w, list[i].zone_id, &list[i].net);
+	free(list);
+	*count = err ? 0 : n;
+	return err;
+}
+
+int store_optout_add(store_wtxn_t *w, const optout_record_t *o, uint64_t *delisted)
 {
 	int err = need_pipeline(w->st);
 	if (err)
@@ -354,7 +405,9 @@ int store_optout_add(store_wtxn_t *w, const optout_record_t *o)
 	codec_put_str(&c, o->reason);
 	MDB_val k = {optout_key(&o->net, key), key}, v = {c.len, val};
 	int rc = mdb_put(w->txn, w->st->optout, &k, &v, 0);
-	return rc ? store_mdb_error(rc, "writing an opt-out") : RBL_OK;
+	if (rc)
+		return store_mdb_error(rc, "writing an opt-out");
+	return delist_pipeline(w, &o->net, delisted);
 }
 
 int store_optout_del(store_wtxn_t *w, const cidr_t *net)

@@ -15,7 +15,7 @@
 #include "report.h"
 #include "store.h"
 
-enum host_state { HOST_PENDING = 0, HOST_OPEN = 1, HOST_CLOSED = 2, HOST_INCONCLUSIVE = 3 };
+enum host_state { HOST_PENDING = 0, HOST_OPEN = 1, HOST_CLOSED = 2, HOST_INCONCLUSIVE = 3, HOST_OPTED_OUT = 4 };
 const char *host_state_name(enum host_state s);
 
 typedef struct host_record {
@@ -47,8 +47,8 @@ typedef struct optout_record {
 	char reason[256];
 } optout_record_t;
 
-/* Records a report; the host becomes pending unless it is open (already listed) or opted out (the report is kept
- * either way). *opted_out tells which. */
+/* Records a report; the host becomes pending unless it is open (already listed) or opted out (then its state says
+ * so; the report is kept either way). *opted_out tells which. */
 int store_report_add(store_wtxn_t *w, const report_t *r, bool *opted_out);
 int store_report_foreach(store_rtxn_t *r, const addr_t *addr, int (*fn)(const report_t *rep, void *ctx), void *ctx);
 
@@ -64,7 +64,9 @@ int store_host_get_w(store_wtxn_t *w, const addr_t *addr, host_record_t *h);
 int store_host_foreach(store_rtxn_t *r, int (*fn)(const host_record_t *h, void *ctx), void *ctx);
 int store_host_put(store_wtxn_t *w, const host_record_t *h);
 
-int store_optout_add(store_wtxn_t *w, const optout_record_t *o);
+/* Adds an opt-out and removes, in every zone, the pipeline's listings (entries with evidence) inside it: opted-out
+ * hosts are never listed by the pipeline, from now on and no longer now. *delisted = how many went. */
+int store_optout_add(store_wtxn_t *w, const optout_record_t *o, uint64_t *delisted);
 int store_optout_del(store_wtxn_t *w, const cidr_t *net);
 int store_optout_foreach(store_rtxn_t *r, int (*fn)(const optout_record_t *o, void *ctx), void *ctx);
 /* True (1) if addr lies in an opted-out network, 0 if not, negative on error. Works in either transaction kind. */

@@ -241,6 +241,11 @@ static int pick_listed(const entry_t *e, void *arg)
 	struct retest_ctx *c = arg;
 	if (!e->evidence || (e->flags & ENTRY_EXCLUDE) || e->net.len != addr_maxlen(e->net.addr.family))
 		return 0;
+	int covered = store_optout_covers(c->r, &e->net.addr);
+	if (covered < 0)
+		return c->err = covered;
+	if (covered) /* never probed; optout add already delisted it, and a later listing cannot have come from us */
+		return 0;
 	host_record_t h;
 	int err = store_host_get(c->r, &e->net.addr, &h);
 	if (err && err != RBL_ENOENT)

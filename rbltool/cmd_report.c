@@ -6,6 +6,7 @@
 #include "store_pipeline.h"
 
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -52,9 +53,15 @@ int cmd_report(cli_t *cli, int argc, char **argv)
 
 /* --- optout */
 
+struct optout_change {
+	optout_record_t record;
+	uint64_t delisted;
+};
+
 static int write_optout(store_wtxn_t *w, void *ctx)
 {
-	int err = store_optout_add(w, ctx);
+	struct optout_change *c = ctx;
+	int err = store_optout_add(w, &c->record, &c->delisted);
 	return err ? cli_fail("cannot record the opt-out: %s", rbl_strerror(err)) : CLI_OK;
 }
 
@@ -88,15 +95,16 @@ int cmd_optout(cli_t *cli, int argc, char **argv)
 	argc--;
 	argv++;
 	optind = 0;
-	optout_record_t o;
-	memset(&o, 0, sizeof o);
+	struct optout_change change;
+	memset(&change, 0, sizeof change);
+	optout_record_t *o = &change.record;
 	int opt, rc;
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		if (opt != 'r' || strcmp(sub, "add") != 0)
 			return cli_bad_option(argv, usage);
-		if (strlen(optarg) >= sizeof o.reason)
-			return cli_bad_input("--reason: longer than %zu bytes", sizeof o.reason - 1);
-		snprintf(o.reason, sizeof o.reason, "%s", optarg);
+		if (strlen(optarg) >= sizeof o->reason)
+			return cli_bad_input("--reason: longer than %zu bytes", sizeof o->reason - 1);
+		snprintf(o->reason, sizeof o->reason, "%s", optarg);
 	}
 	if (strcmp(sub, "list") == 0) {
 		if ((rc = cli_expect_args(argc, argv, optind, 0, usage)) || (rc = cli_open(cli, false)))
@@ -110,16 +118,19 @@ int cmd_optout(cli_t *cli, int argc, char **argv)
 	}
 	if (strcmp(sub, "add") != 0 && strcmp(sub, "del") != 0)
 		return cli_bad_input("unknown optout subcommand '%s' (add, del, list)", sub);
-	if ((rc = cli_expect_args(argc, argv, optind, 1, usage)) || (rc = cli_parse_cidr(argv[optind], &o.net)))
+	if ((rc = cli_expect_args(argc, argv, optind, 1, usage)) || (rc = cli_parse_cidr(argv[optind], &o->net)))
 		return rc;
 	char net[ADDR_STRLEN];
-	cidr_format(&o.net, net);
+	cidr_format(&o->net, net);
 	if (strcmp(sub, "add") == 0) {
-		if ((rc = cli_in_write_txn(cli, write_optout, &o)))
+		if ((rc = cli_in_write_txn(cli, write_optout, &change)))
 			return rc;
-		printf("opted out %s: never probed, never listed by the pipeline\n", net);
+		printf("opted out %s: never probed, never listed by the pipeline", net);
+		if (change.delisted)
+			printf(" (%" PRIu64 " pipeline listing%s removed)", change.delisted, change.delisted == 1 ? "" : "s");
+		printf("\n");
 	} else {
-		if ((rc = cli_in_write_txn(cli, delete_optout, &o.net)))
+		if ((rc = cli_in_write_txn(cli, delete_optout, &o->net)))
 			return rc;
 		printf("%s is no longer opted out\n", net);
 	}

@@ -12,59 +12,15 @@ set -u
 : "${FAKESMTP:?FAKESMTP must name the fakesmtp binary (ctest sets it)}"
 : "${PROBE_DRIVER:?PROBE_DRIVER must name the probe_driver binary (ctest sets it)}"
 
-FAKE_PID=""
-FAKE_PORT=""
-FAKE_LIFETIME=240 # below ctest's TIMEOUT of 300 s
+. "$(dirname "$0")/fakesmtp_lib.sh"
 # The driver's limits: small, so that the slow behaviours finish fast; the caps below follow from them.
 DRIVER_OPTS=(--gap-ms 0 --connect-timeout-ms 1000 --reply-timeout-ms 1000 --session-timeout-ms 8000
 	--max-reply-bytes 16384 --max-transcript-bytes 65536)
 CAP_MS=4000 # any one behaviour: the slowest (silent: one reply timeout; tarpit: ~25 replies x 50 ms) fit well inside
 SUMMARY=""
 
-# shellcheck disable=SC2317 # called by the EXIT trap
-probe_cleanup() {
-	stop_fake
-	it_cleanup
-}
-trap probe_cleanup EXIT
-
 now_ms() {
 	date +%s%3N
-}
-
-stop_fake() {
-	if [ -n "$FAKE_PID" ]; then
-		kill "$FAKE_PID" 2>/dev/null
-		wait "$FAKE_PID" 2>/dev/null
-		FAKE_PID=""
-	fi
-}
-
-# start_fake LOG FAKESMTP_ARGS... — fakesmtp on a free port (the word PORT in the arguments is replaced by it), and
-# waits (~5 s at most) for its --ready file. Sets FAKE_PORT and FAKE_PID. Tries a few ports in case one is taken.
-start_fake() {
-	local log=$1 attempt port ready i
-	shift
-	for attempt in 1 2 3 4 5; do
-		: "$attempt"
-		port=$(random_port)
-		ready="$IT_TMP/ready.$port"
-		"$FAKESMTP" --ready "$ready" --log "$log" --max-seconds "$FAKE_LIFETIME" "${@//PORT/$port}" \
-			>"$IT_TMP/fakesmtp.$port.out" 2>&1 &
-		FAKE_PID=$!
-		FAKE_PORT=$port
-		for i in $(seq 50); do
-			: "$i"
-			[ -e "$ready" ] && return 0
-			kill -0 "$FAKE_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		echo "# fakesmtp did not come up on port $port:" >&2
-		sed 's/^/#   /' "$IT_TMP/fakesmtp.$port.out" >&2
-		stop_fake
-	done
-	it_fail "fakesmtp starts" "a listening fake within ~5 s" "no fake on 5 ports"
-	return 1
 }
 
 # field NAME LINE — the value of NAME=... in a driver result line (why= runs to the end of the line).
