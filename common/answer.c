@@ -326,8 +326,8 @@ size_t answer_packet(answer_ctx_t *ctx, const uint8_t *pkt, size_t len, uint8_t 
 		rcode = WIRE_R_BADVERS;
 	else if (!ctx->in_batch)
 		rcode = WIRE_R_SERVFAIL;
-	else if (!zone)
-		rcode = WIRE_R_REFUSED; /* outside every zone, or class CH (version.bind and friends are off) */
+	else if (!zone || q.qtype == WIRE_T_AXFR || q.qtype == WIRE_T_IXFR)
+		rcode = WIRE_R_REFUSED; /* outside every zone, class CH (version.bind is off), zone transfers (not yet) */
 	else {
 		struct question qn = {ctx, &q, zone, &w, clamp_u16(WIRE_HEADER_LEN + prefix_len)};
 		rcode = prefix_len == 0 ? answer_apex(&qn) : answer_below_apex(&qn, prefix_len);

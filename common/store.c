@@ -179,27 +179,62 @@ static int upgrade(store_t *st, MDB_txn *txn, const char *dir, uint64_t version)
 	return err;
 }
 
-/* Creates the databases and meta on first open; checks the format version on every open. */
-static int init_meta(store_t *st, const char *dir)
+/* A read-only look first: most opens (dnsbld, rbltool list/show/query/export) find a current store and need to
+ * write nothing, and a read transaction never waits for a writer (an import may hold the write lock for seconds).
+ * Returns 1 when the store is ready, 0 when a writer must set it up (new, older format, pipeline databases
+ * missing), or an error. */
+static int check_ready(store_t *st, const char *dir)
 {
 	MDB_txn *txn;
-	unsigned txnflags = st->readonly ? MDB_RDONLY : 0;
-	int rc = mdb_txn_begin(st->env, NULL, txnflags, &txn);
+	int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
 	if (rc)
 		return store_mdb_error(rc, "beginning the opening transaction");
-	rc = open_dbis(st, txn, st->readonly ? 0 : MDB_CREATE);
-	if (rc == MDB_NOTFOUND) {
-		mdb_txn_abort(txn);
+	rc = open_dbis(st, txn, 0);
+	uint64_t version = 0;
+	int err = rc ? RBL_OK : store_meta_get_u64(txn, st->meta, META_VERSION, &version);
+	if (!rc && !err && version > STORE_FORMAT_VERSION) {
+		log_err("store %s has format version %llu; this program reads version %d or older: upgrade dnsbld",
+			dir, (unsigned long long)version, STORE_FORMAT_VERSION);
+		err = RBL_EVERSION;
+	}
+	bool ready = !rc && !err && version == STORE_FORMAT_VERSION && (st->has_pipeline || st->readonly);
+	if (ready) {
+		/* Committing (not aborting) a read transaction keeps the database handles it opened. */
+		rc = mdb_txn_commit(txn);
+		return rc ? store_mdb_error(rc, "committing the opening transaction") : 1;
+	}
+	mdb_txn_abort(txn);
+	if (err)
+		return err;
+	if (!st->readonly)
+		return 0;
+	if (rc == MDB_NOTFOUND || (!rc && version == 0)) {
 		log_err("store %s has not been initialised (run rbltool zone create first)", dir);
 		return RBL_ENOENT;
 	}
+	if (rc)
+		return store_mdb_error(rc, "opening databases");
+	return upgrade(st, NULL, dir, version); /* refuses, with the message saying how to upgrade */
+}
+
+/* Creates the databases and meta on first open, upgrades an older format: a writer's job. */
+static int init_meta(store_t *st, const char *dir)
+{
+	int ready = check_ready(st, dir);
+	if (ready != 0)
+		return ready < 0 ? ready : RBL_OK;
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+	if (rc)
+		return store_mdb_error(rc, "beginning the opening transaction");
+	rc = open_dbis(st, txn, MDB_CREATE);
 	if (rc) {
 		mdb_txn_abort(txn);
 		return store_mdb_error(rc, "opening databases");
 	}
 	uint64_t version = 0;
 	int err = store_meta_get_u64(txn, st->meta, META_VERSION, &version);
-	if (!err && version == 0 && !st->readonly) {
+	if (!err && version == 0) {
 		version = STORE_FORMAT_VERSION;
 		err = store_meta_put_u64(txn, st->meta, META_VERSION, version);
 		if (!err)
@@ -209,11 +244,6 @@ static int init_meta(store_t *st, const char *dir)
 	}
 	if (!err && version < STORE_FORMAT_VERSION)
 		err = upgrade(st, txn, dir, version);
-	if (!err && version > STORE_FORMAT_VERSION) {
-		log_err("store %s has format version %llu; this program reads version %d or older: upgrade dnsbld",
-			dir, (unsigned long long)version, STORE_FORMAT_VERSION);
-		err = RBL_EVERSION;
-	}
 	if (err) {
 		mdb_txn_abort(txn);
 		return err;

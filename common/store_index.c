@@ -92,7 +92,7 @@ static int clear_range(MDB_txn *txn, const store_t *st, uint32_t zone_id, const 
 	MDB_val k = {seek_len, seek}, v;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) {
 		if (k.mv_size != seek_len || memcmp(k.mv_data, seek, 5) != 0 || v.mv_size < n ||
-		    v.mv_size > n + INTERVAL_VALUE_MAX)
+		    v.mv_size > INTERVAL_VALUE_MAX) /* the maximum counts the first address too */
 			break;
 		addr_t first = {.family = lo->family}, last = {.family = lo->family};
 		memcpy(last.b, (const uint8_t *)k.mv_data + 5, n);

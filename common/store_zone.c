@@ -130,10 +130,11 @@ static int zone_walk(MDB_txn *txn, const store_t *st, int (*fn)(const zone_def_t
 	MDB_val k, v;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		zone_def_t def;
-		err = zone_decode(v.mv_data, v.mv_size, &def);
-		if (err) {
-			log_err("store: zone %.*s has a malformed definition", (int)k.mv_size, (char *)k.mv_data);
-			break;
+		if (zone_decode(v.mv_data, v.mv_size, &def) != RBL_OK) {
+			/* One bad definition (or one from a newer rbltool) must not take every other zone down with it. */
+			log_err("store: zone %.*s has a definition this program cannot read: skipped", (int)k.mv_size,
+				(char *)k.mv_data);
+			continue;
 		}
 		err = fn(&def, ctx);
 		if (err)

@@ -19,7 +19,7 @@
 
 enum wire_type {
 	WIRE_T_A = 1, WIRE_T_NS = 2, WIRE_T_SOA = 6, WIRE_T_TXT = 16, WIRE_T_AAAA = 28,
-	WIRE_T_OPT = 41, WIRE_T_ANY = 255,
+	WIRE_T_OPT = 41, WIRE_T_IXFR = 251, WIRE_T_AXFR = 252, WIRE_T_ANY = 255,
 };
 enum wire_class { WIRE_C_IN = 1, WIRE_C_CH = 3, WIRE_C_ANY = 255 };
 enum wire_rcode {

@@ -15,7 +15,8 @@ static int parse_port(const char *text, uint16_t *port)
 	char *end;
 	errno = 0;
 	long v = strtol(text, &end, 10);
-	if (!*text || *end || errno || v < 0 || v > 65535 || text[0] == '-' || text[0] == '+')
+	/* Port 0 would give every worker and protocol a different ephemeral port. */
+	if (!*text || *end || errno || v < 1 || v > 65535 || text[0] == '-' || text[0] == '+')
 		return -1;
 	*port = (uint16_t)v;
 	return 0;
@@ -81,4 +82,27 @@ fail:;
 	close(fd);
 	errno = saved;
 	return -1;
+}
+
+int listen_check_free(const listen_addr_t *addr)
+{
+	static const int types[] = {SOCK_DGRAM, SOCK_STREAM};
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+		int fd = socket(addr->sa.ss_family, types[i] | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -1;
+		int on = 1;
+		if (types[i] == SOCK_STREAM) /* a connection in TIME_WAIT is no other server */
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+		if (addr->sa.ss_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+		int rc = bind(fd, (const struct sockaddr *)&addr->sa, addr->salen);
+		int saved = errno;
+		close(fd);
+		if (rc) {
+			errno = saved;
+			return -1;
+		}
+	}
+	return 0;
 }

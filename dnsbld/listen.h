@@ -16,8 +16,13 @@ typedef struct listen_addr {
 	char text[64];
 } listen_addr_t;
 
-/* Parses ADDR:PORT or [IPV6]:PORT. -1 for anything else (the caller names the value). */
+/* Parses ADDR:PORT or [IPV6]:PORT, port 1..65535. -1 for anything else (the caller names the value). */
 int listen_parse(const char *text, listen_addr_t *out);
+
+/* Binds, and closes again, a UDP and a TCP socket to addr *without* SO_REUSEPORT: fails (-1, errno EADDRINUSE) when
+ * another process — say a second dnsbld — already serves it, which SO_REUSEPORT would otherwise let us share
+ * silently, splitting the queries between two servers. */
+int listen_check_free(const listen_addr_t *addr);
 
 /* A non-blocking socket of the given type (SOCK_DGRAM or SOCK_STREAM) bound to addr with SO_REUSEPORT;
  * -1 with errno set on failure. */

@@ -5,6 +5,7 @@
 
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,8 @@ int main(int argc, char **argv)
 	if (cfg.listen_count == 0)
 		listen_parse(LISTEN_DEFAULT, &cfg.listen[cfg.listen_count++]);
 
+	/* A TCP client that hangs up while we write must cost an EPIPE, not the process: every worker inherits this. */
+	signal(SIGPIPE, SIG_IGN);
 	uv_loop_t *loop = uv_default_loop();
 	uv_signal_t sigterm, sigint;
 	uv_signal_init(loop, &sigterm);

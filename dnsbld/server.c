@@ -110,6 +110,14 @@ int server_start(const server_config_t *config, server_t **out)
 	int err = store_open(config->db_dir, STORE_READONLY, &s->store);
 	if (err)
 		goto fail;
+	for (unsigned i = 0; i < config->listen_count; i++) {
+		if (listen_check_free(&config->listen[i])) {
+			log_err("cannot listen on %s: %s (is another dnsbld serving it?)", config->listen[i].text,
+				strerror(errno));
+			err = RBL_EIO;
+			goto fail;
+		}
+	}
 	s->workers = calloc(config->workers, sizeof *s->workers);
 	if (!s->workers) {
 		err = RBL_ENOMEM;

@@ -33,6 +33,7 @@ struct tcp_conn {
 	int filling;                    /* the buffer answers go into */
 	bool writing;                   /* the other buffer is on the wire */
 	bool reading;
+	bool eof;                       /* the client half-closed: answer what came, then close */
 	int closing;                    /* handles still to be closed before the memory goes */
 };
 
@@ -157,6 +158,14 @@ static void pump(struct tcp_conn *c)
 	flush(c);
 	if (c->closing)
 		return;
+	if (c->eof) {
+		/* Nothing more will come: close once every answer is on the wire (a frame left in `in` is incomplete,
+		 * or waits for room, which the write in flight will make). */
+		bool pending_frame = c->have >= 2 && c->have >= 2 + ((size_t)c->in[0] << 8 | c->in[1]);
+		if (!c->writing && c->out_len[c->filling] == 0 && !pending_frame)
+			conn_close(c);
+		return;
+	}
 	bool room = !c->writing || c->out_len[c->filling] + 2 + 512 <= TCP_OUT_CAP;
 	bool want = room && c->have < sizeof c->in;
 	if (want && !c->reading)
@@ -182,6 +191,13 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
 	(void)buf;
 	struct tcp_conn *c = stream->data;
+	if (nread == UV_EOF) {
+		c->eof = true;
+		uv_read_stop(stream);
+		c->reading = false;
+		pump(c);
+		return;
+	}
 	if (nread < 0) {
 		conn_close(c);
 		return;

@@ -369,6 +369,11 @@ static int run_import(cli_t *cli, struct import_run *run, enum import_format for
 	if (err)
 		return cli_fail("cannot write the store: %s", rbl_strerror(err));
 	struct target *base = BASE(run);
+	/* Read the zone again inside the transaction: a commit since the check may have moved its serial. */
+	if ((err = store_zone_get_w(run->w, base->zone.name, &base->zone))) {
+		store_write_abort(run->w);
+		return cli_fail("zone '%s' is gone: %s", base->zone.name, rbl_strerror(err));
+	}
 	run->target_count = run->as_reports ? 0 : 1;
 	run->current = base;
 	if (!run->as_reports)
@@ -487,6 +492,8 @@ int cmd_import(cli_t *cli, int argc, char **argv)
 		format = FORMAT_RBLDNSD;
 	if (format == FORMAT_ARF || format == FORMAT_MBOX)
 		run.as_reports = true;
+	if (format == FORMAT_RBLDNSD && (run.have_code || run.reason))
+		return cli_bad_input("--code and --reason do not apply to rbldnsd files: their lines carry their own values");
 	if (run.as_reports && (format == FORMAT_RBLDNSD || run.replace))
 		return cli_bad_input("reports come from arf, mbox, plain or csv files, and --replace does not apply to them");
 	if (run.trusted_count == 0) { /* our own side: the loopback networks */

@@ -82,8 +82,9 @@ static int listing_command(cli_t *cli, int argc, char **argv, bool exclude)
 		}
 	}
 	zone_def_t zone;
-	if ((rc = cli_expect_args(argc, argv, optind, 2, usage)) || (rc = cli_zone_exists(cli, argv[optind], &zone)) ||
-	    (rc = cli_parse_cidr(argv[optind + 1], &e.net)))
+	/* Every value is checked before the store is opened: bad input is named whatever state the store is in. */
+	if ((rc = cli_expect_args(argc, argv, optind, 2, usage)) || (rc = cli_parse_cidr(argv[optind + 1], &e.net)) ||
+	    (rc = cli_zone_exists(cli, argv[optind], &zone)))
 		return rc;
 	if ((rc = cli_open(cli, true)) || (rc = put_entry(cli, &zone, &e)))
 		return rc;
@@ -109,8 +110,8 @@ int cmd_del(cli_t *cli, int argc, char **argv)
 	zone_def_t zone;
 	cidr_t net;
 	int rc;
-	if ((rc = cli_expect_args(argc, argv, 1, 2, usage)) || (rc = cli_zone_exists(cli, argv[1], &zone)) ||
-	    (rc = cli_parse_cidr(argv[2], &net)))
+	if ((rc = cli_expect_args(argc, argv, 1, 2, usage)) || (rc = cli_parse_cidr(argv[2], &net)) ||
+	    (rc = cli_zone_exists(cli, argv[1], &zone)))
 		return rc;
 	store_wtxn_t *w;
 	int err = store_write_begin(cli->store, &w);

@@ -29,6 +29,8 @@ struct job {
 	probe_target_t target;
 	bool listed;          /* retest: it has a pipeline listing in the zone */
 	cidr_t listing;
+	uint8_t ncodes;       /* retest: the listing's codes, kept when it is extended */
+	uint32_t codes[ENTRY_MAX_CODES];
 	/* Filled by the probe. */
 	bool done;
 	probe_result_t result;
@@ -94,12 +96,13 @@ static void on_probed(void *ctx, const probe_target_t *target, const probe_resul
 	j->result.form_name = j->form_name ? j->form_name : "";
 }
 
-/* "HOST" or "HOST:PORT" or "[V6]:PORT"; HOST must be an address (names are not resolved: say what you probe). */
-static int parse_target(const char *text, addr_t *addr, uint16_t *port)
+/* "HOST" or "HOST:PORT" or "[V6]:PORT" (default_port when none); HOST must be an address (names are not resolved:
+ * say what you probe). */
+static int parse_target(const char *text, uint16_t default_port, addr_t *addr, uint16_t *port)
 {
 	char host[ADDR_STRLEN];
 	const char *port_text = NULL;
-	*port = DEFAULT_PORT;
+	*port = default_port;
 	if (text[0] == '[') {
 		const char *close = strchr(text, ']');
 		if (!close || (size_t)(close - text - 1) >= sizeof host)
@@ -140,7 +143,10 @@ static int list_open_relay(store_wtxn_t *w, const struct plan *p, const struct j
 		return RBL_ENOMEM;
 	e->net.addr = j->target.addr;
 	e->net.len = (uint8_t)addr_maxlen(j->target.addr.family);
-	if (p->have_code) {
+	if (j->listed) {
+		e->ncodes = j->ncodes;
+		memcpy(e->codes, j->codes, sizeof e->codes);
+	} else if (p->have_code) {
 		e->ncodes = 1;
 		e->codes[0] = p->code;
 	}
@@ -158,6 +164,10 @@ static int list_open_relay(store_wtxn_t *w, const struct plan *p, const struct j
 static int record_results(store_wtxn_t *w, void *ctx)
 {
 	struct plan *p = ctx;
+	/* The probes took time: the zone may have gone meanwhile, and listings must not land under a dead zone id. */
+	zone_def_t now;
+	if (p->list && (store_zone_get_w(w, p->zone.name, &now) || now.id != p->zone.id))
+		return cli_fail("zone '%s' was deleted while the probes ran: nothing recorded", p->zone.name);
 	for (size_t i = 0; i < p->count; i++) {
 		struct job *j = &p->jobs[i];
 		char addr[ADDR_STRLEN];
@@ -257,6 +267,8 @@ static int pick_listed(const entry_t *e, void *arg)
 	struct job *j = &c->plan->jobs[c->plan->count - 1];
 	j->listed = true;
 	j->listing = e->net;
+	j->ncodes = e->ncodes;
+	memcpy(j->codes, e->codes, sizeof j->codes);
 	return 0;
 }
 
@@ -325,27 +337,31 @@ int cmd_probe(cli_t *cli, int argc, char **argv)
 			pending = true;
 		else if (opt == 'L')
 			zone = optarg;
-		else if (opt == 'm')
-			max_attempts = (unsigned)strtoul(optarg, NULL, 10);
-		else if ((rc = parse_common(&p, opt, optarg, PROBE_USAGE, argv, &port)))
+		else if (opt == 'm') {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || optarg[0] == '-' || v < 1 || v > 100)
+				return cli_bad_input("--max-attempts: invalid value '%s' (1..100)", optarg);
+			max_attempts = (unsigned)v;
+		} else if ((rc = parse_common(&p, opt, optarg, PROBE_USAGE, argv, &port)))
 			return rc;
 	}
 	if (pending == (optind < argc))
 		return cli_bad_input("give either --pending or HOST[:PORT]... (usage: %s)", PROBE_USAGE);
-	if (zone && (rc = cli_zone_exists(cli, zone, &p.zone)))
-		return rc;
+	if (!zone && (p.have_code || p.listing_ttl != DEFAULT_LISTING_TTL))
+		return cli_bad_input("--code and --expires need --list-into ZONE (usage: %s)", PROBE_USAGE);
 	p.list = zone != NULL;
 	for (int i = optind; i < argc; i++) {
 		addr_t addr;
 		uint16_t target_port;
-		if (parse_target(argv[i], &addr, &target_port))
+		if (parse_target(argv[i], port, &addr, &target_port))
 			return cli_bad_input("invalid target '%s' (an IP address, optionally :PORT; [IPv6]:PORT)", argv[i]);
 		if (add_job(&p, &addr, target_port)) {
 			free_plan(&p);
 			return cli_fail("out of memory");
 		}
 	}
-	if ((rc = cli_open(cli, true))) {
+	if ((zone && (rc = cli_zone_exists(cli, zone, &p.zone))) || (rc = cli_open(cli, true))) {
 		free_plan(&p);
 		return rc;
 	}
@@ -361,7 +377,9 @@ int cmd_probe(cli_t *cli, int argc, char **argv)
 		int covered = store_optout_covers(r, &p.jobs[i].target.addr);
 		char addr[ADDR_STRLEN];
 		addr_format(&p.jobs[i].target.addr, addr);
-		if (covered == 1)
+		if (covered < 0)
+			err = covered; /* unsure whether it opted out: probe nothing */
+		else if (covered == 1)
 			printf("%s\topted out: not probed\n", addr);
 		else
 			p.jobs[kept++] = p.jobs[i];
