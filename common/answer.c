@@ -11,7 +11,6 @@
 #define TEST_POINT_LISTED 0x7f000002u     /* 127.0.0.2: listed in every zone */
 #define TEST_POINT_NEVER 0x7f000001u      /* 127.0.0.1: never listed */
 #define TEST_POINT_TXT "$ is the RFC 5782 test point of this list"
-#define OPT_LEN 11
 
 int answer_ctx_init(answer_ctx_t *ctx, store_t *st)
 {
@@ -319,7 +318,7 @@ size_t answer_packet(answer_ctx_t *ctx, const uint8_t *pkt, size_t len, uint8_t 
 		zone = zonetab_match(&ctx->zones, &q, &prefix_len);
 	wire_writer_begin(&w, out, limit, &q, zone != NULL, true);
 	if (q.edns)
-		wire_writer_reserve(&w, OPT_LEN);
+		wire_writer_reserve(&w, WIRE_OPT_LEN);
 
 	unsigned rcode;
 	if (verdict == WIRE_BADVERS)
@@ -336,7 +335,7 @@ size_t answer_packet(answer_ctx_t *ctx, const uint8_t *pkt, size_t len, uint8_t 
 		wire_writer_truncate(&w);
 	wire_writer_rcode(&w, rcode & 0xf);
 	if (q.edns) {
-		wire_writer_unreserve(&w, OPT_LEN);
+		wire_writer_unreserve(&w, WIRE_OPT_LEN);
 		wire_writer_opt(&w, rcode, q.edns_do);
 	}
 	return wire_writer_finish(&w);

@@ -298,11 +298,6 @@ struct rbldnsd_writer {
 	char expanded[WIRE_TXT_MAX + 1];
 };
 
-static void code_text(uint32_t code, char buf[16])
-{
-	snprintf(buf, 16, "%u.%u.%u.%u", code >> 24, (code >> 16) & 255, (code >> 8) & 255, code & 255);
-}
-
 /* Whether rbldnsd would read something in tmpl as its own syntax: "$0".."$9", "$=". */
 static bool has_rbldnsd_variable(const char *tmpl)
 {
@@ -378,9 +373,9 @@ static void write_text(struct rbldnsd_writer *w, const export_item_t *it)
 
 static void write_listing(struct rbldnsd_writer *w, const export_item_t *it, unsigned code_index, bool with_text)
 {
-	char net[ADDR_STRLEN], code[16];
+	char net[ADDR_STRLEN], code[ZONE_CODE_STRLEN];
 	cidr_format(&it->net, net);
-	code_text(it->codes[code_index], code);
+	zone_code_format(it->codes[code_index], code);
 	if (it->flags & EXPORT_BUILTIN)
 		export_printf(&w->out, "# RFC 5782 test point: dnsbld lists 127.0.0.2 in every zone\n");
 	export_printf(&w->out, "%s :%s:", net, code);
@@ -406,8 +401,8 @@ static void note_codes(struct rbldnsd_writer *w, const export_item_t *it, const 
 	cidr_format(&it->net, net);
 	size_t n = 0;
 	for (unsigned k = 1; k < it->ncodes; k++) {
-		char code[16];
-		code_text(it->codes[k], code);
+		char code[ZONE_CODE_STRLEN];
+		zone_code_format(it->codes[k], code);
 		n += (size_t)snprintf(more + n, sizeof more - n, "%s%s", k > 1 ? ", " : "", code);
 	}
 	export_note(w->m, "%s%s%s: %u codes: rbldnsd's %s keeps one value a prefix, so the others (%s) are in extra "

@@ -16,6 +16,7 @@
 #define WIRE_MAXLABELS 128
 #define WIRE_UDP_MIN 512     /* answer size limit without EDNS0 */
 #define WIRE_EDNS_PAYLOAD 1232 /* the UDP payload size we advertise and the most we ever send over UDP */
+#define WIRE_OPT_LEN 11      /* our OPT record: root owner 1, type 2, class 2, ttl 4, rdlength 2 */
 
 enum wire_type {
 	WIRE_T_A = 1, WIRE_T_NS = 2, WIRE_T_SOA = 6, WIRE_T_TXT = 16, WIRE_T_AAAA = 28,

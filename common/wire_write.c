@@ -6,7 +6,6 @@
 #include <string.h>
 
 #define RR_FIXED_LEN 12 /* owner pointer 2, type 2, class 2, ttl 4, rdlength 2 */
-#define OPT_LEN 11      /* root owner 1, type 2, class 2, ttl 4, rdlength 2 */
 #define FLAG_TC 0x02    /* in header byte 2 */
 
 static void put16(uint8_t *p, uint16_t v)
@@ -172,7 +171,7 @@ void wire_writer_txt(wire_writer_t *w, uint16_t owner_off, uint32_t ttl, const c
 
 void wire_writer_opt(wire_writer_t *w, unsigned rcode, bool do_bit)
 {
-	if (w->len < WIRE_HEADER_LEN || room(w) < OPT_LEN) {
+	if (w->len < WIRE_HEADER_LEN || room(w) < WIRE_OPT_LEN) {
 		w->overflow = true;
 		return;
 	}
@@ -183,7 +182,7 @@ void wire_writer_opt(wire_writer_t *w, unsigned rcode, bool do_bit)
 	/* TTL: extended rcode (upper 8 bits of the 12-bit rcode), version 0, DO echoed (RFC 3225), Z zero. */
 	put32(p + 5, (uint32_t)((rcode >> 4) & 0xFF) << 24 | (do_bit ? 0x8000u : 0));
 	put16(p + 9, 0);
-	w->len += OPT_LEN;
+	w->len += WIRE_OPT_LEN;
 	w->arcount++;
 }
 

@@ -101,3 +101,8 @@ int zone_code_parse(const char *text, uint32_t *code)
 	*code = v;
 	return RBL_OK;
 }
+
+void zone_code_format(uint32_t code, char buf[ZONE_CODE_STRLEN])
+{
+	snprintf(buf, ZONE_CODE_STRLEN, "%u.%u.%u.%u", code >> 24, (code >> 16) & 255, (code >> 8) & 255, code & 255);
+}

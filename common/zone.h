@@ -54,7 +54,11 @@ size_t zone_encode(const zone_def_t *def, uint8_t *buf);
 /* RBL_EINVAL if the value is truncated or malformed, RBL_EVERSION if written by a newer encoding. */
 int zone_decode(const uint8_t *buf, size_t len, zone_def_t *def);
 
-/* True if code (host order) lies in 127.0.0.0/8, as every answer code must. */
+/* Parses an answer code "127.0.0.N" (host order into *code): RBL_EINVAL if not an IPv4 address, RBL_ERANGE if
+ * outside 127.0.0.0/8, as every answer code must be. */
 int zone_code_parse(const char *text, uint32_t *code);
+/* "127.0.0.2" into buf (16 bytes). */
+#define ZONE_CODE_STRLEN 16
+void zone_code_format(uint32_t code, char buf[ZONE_CODE_STRLEN]);
 
 #endif

@@ -124,16 +124,11 @@ static int zone_create(cli_t *cli, int argc, char **argv)
 	return CLI_OK;
 }
 
-static void code_text(uint32_t code, char buf[16])
-{
-	snprintf(buf, 16, "%u.%u.%u.%u", code >> 24, (code >> 16) & 255, (code >> 8) & 255, code & 255);
-}
-
 static int print_zone_line(const zone_def_t *def, void *ctx)
 {
 	(void)ctx;
-	char code[16];
-	code_text(def->default_code, code);
+	char code[ZONE_CODE_STRLEN];
+	zone_code_format(def->default_code, code);
 	printf("%s\tserial %" PRIu32 "\tttl %" PRIu32 "\tcode %s\n", def->name, def->serial, def->ttl, code);
 	return 0;
 }
@@ -183,8 +178,8 @@ static int zone_show(cli_t *cli, int argc, char **argv)
 	int rc = cli_expect_args(argc, argv, 1, 1, "rbltool zone show ZONE");
 	if (rc || (rc = cli_zone_exists(cli, argv[1], &def)))
 		return rc;
-	char code[16], created[TIME_STRLEN];
-	code_text(def.default_code, code);
+	char code[ZONE_CODE_STRLEN], created[TIME_STRLEN];
+	zone_code_format(def.default_code, code);
 	time_format(def.created, created);
 	printf("zone     %s\nsoa      %s %s %" PRIu32 " %" PRIu32 " %" PRIu32 " %" PRIu32 " %" PRIu32 "\n", def.name,
 	       def.mname, def.rname, def.serial, def.refresh, def.retry, def.expire, def.minimum);
