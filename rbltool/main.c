@@ -9,12 +9,23 @@
 static void usage(FILE *out)
 {
 	fputs("usage: rbltool [--db DIR] COMMAND ...\n"
+	      "zones and listings:\n"
 	      "  zone create ZONE [--ns NAME]... [--contact EMAIL] [--code 127.0.0.N] [--txt TEMPLATE] [--ttl SECS]\n"
+	      "                   [--member ZONE]...\n"
 	      "  zone list | zone show ZONE | zone delete ZONE\n"
 	      "  add ZONE ADDR[/LEN] [--code 127.0.0.N]... [--reason TEXT] [--source TEXT] [--expires 30d|DATE]"
 	      " [--no-text]\n"
 	      "  exclude ZONE ADDR[/LEN] [--reason TEXT] [--source TEXT] [--expires 30d|DATE]\n"
 	      "  del ZONE ADDR[/LEN]      list ZONE      show ADDR      query ZONE ADDR      expire\n"
+	      "files:\n"
+	      "  import ZONE FILE [--format plain|csv|rbldnsd|arf|mbox] [--dataset TYPE] [--replace] [--skip-bad]\n"
+	      "                   [--as-reports] [--trusted CIDR]... [--code C] [--reason T] [--source T] [--expires D]\n"
+	      "  export ZONE [--format rbldnsd|bind] [--output FILE]\n"
+	      "relay pipeline:\n"
+	      "  report ADDR [--source TEXT]      optout add CIDR [--reason TEXT] | optout del CIDR | optout list\n"
+	      "  probe HOST[:PORT]... | probe --pending [--port N] [--max-attempts N]\n"
+	      "        [--list-into ZONE [--expires 30d] [--code 127.0.0.N]] [--concurrency N] [--timeout SECS]\n"
+	      "  retest ZONE [--older-than 7d] [--port N] [--expires 30d] [--concurrency N] [--timeout SECS]\n"
 	      "The store is --db DIR, else $DNSBL_DB, else ~/.local/share/dnsbld.\n"
 	      "Exit status: 0 done, 1 failed, 2 bad input (nothing written).\n",
 	      out);
