@@ -127,38 +127,38 @@ int store_entry_del(store_wtxn_t *w, uint32_t zone_id, const cidr_t *net)
 	return store_index_rebuild(w->txn, w->st, zone_id, net);
 }
 
-struct expired {
+struct doomed {
 	uint32_t zone_id;
 	cidr_t net;
 };
 
-int store_expire(store_wtxn_t *w, int64_t now, uint64_t *purged)
+int store_entries_delete_where(store_wtxn_t *w, bool (*doomed)(uint32_t zone_id, const entry_t *e, void *ctx),
+			       void *ctx, uint64_t *deleted)
 {
-	*purged = 0;
+	*deleted = 0;
 	/* Collect first, delete after: deleting under a walking cursor would make the walk depend on LMDB's cursor
 	 * repositioning rules. */
-	struct expired *list = NULL;
+	struct doomed *list = NULL;
 	size_t count = 0, cap = 0;
 	MDB_cursor *cur;
 	int rc = mdb_cursor_open(w->txn, w->st->entries, &cur);
 	if (rc)
 		return store_mdb_error(rc, "opening an entry cursor");
+	static _Thread_local entry_t e; /* 1.4 KiB: not on the stack of a loop body */
 	int err = RBL_OK;
 	MDB_val k, v;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		entry_t e;
 		uint32_t zone_id;
-		if (entry_key_decode(k.mv_data, k.mv_size, &zone_id, &e.net) ||
-		    entry_decode(v.mv_data, v.mv_size, &e)) {
+		if (entry_key_decode(k.mv_data, k.mv_size, &zone_id, &e.net) || entry_decode(v.mv_data, v.mv_size, &e)) {
 			err = RBL_ESTORE;
-			log_err("store: malformed entry found while expiring");
+			log_err("store: malformed entry found while walking every entry");
 			break;
 		}
-		if (!entry_expired(&e, now))
+		if (!doomed(zone_id, &e, ctx))
 			continue;
 		if (count == cap) {
 			size_t ncap = cap ? cap * 2 : 64;
-			struct expired *grown = realloc(list, ncap * sizeof *grown);
+			struct doomed *grown = realloc(list, ncap * sizeof *grown);
 			if (!grown) {
 				err = RBL_ENOMEM;
 				break;
@@ -166,7 +166,7 @@ int store_expire(store_wtxn_t *w, int64_t now, uint64_t *purged)
 			list = grown;
 			cap = ncap;
 		}
-		list[count++] = (struct expired){zone_id, e.net};
+		list[count++] = (struct doomed){zone_id, e.net};
 	}
 	mdb_cursor_close(cur);
 	if (!err && rc != MDB_NOTFOUND)
@@ -174,9 +174,20 @@ int store_expire(store_wtxn_t *w, int64_t now, uint64_t *purged)
 	for (size_t i = 0; !err && i < count; i++)
 		err = store_entry_del(w, list[i].zone_id, &list[i].net);
 	if (!err)
-		*purged = count;
+		*deleted = count;
 	free(list);
 	return err;
+}
+
+static bool expired_at(uint32_t zone_id, const entry_t *e, void *ctx)
+{
+	(void)zone_id;
+	return entry_expired(e, *(const int64_t *)ctx);
+}
+
+int store_expire(store_wtxn_t *w, int64_t now, uint64_t *purged)
+{
+	return store_entries_delete_where(w, expired_at, &now, purged);
 }
 
 int store_entry_get(store_rtxn_t *r, uint32_t zone_id, const cidr_t *net, entry_t *e)

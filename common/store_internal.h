@@ -61,6 +61,10 @@ int store_journal_append(store_wtxn_t *w, uint32_t zone_id, char op, const entry
 int store_journal_append_import(store_wtxn_t *w, uint32_t zone_id, const store_import_stats_t *stats,
 				const char *source);
 
+/* Deletes, in every zone, the entries doomed says so of (index and journal kept in step); *deleted = how many. */
+int store_entries_delete_where(store_wtxn_t *w, bool (*doomed)(uint32_t zone_id, const entry_t *e, void *ctx),
+			       void *ctx, uint64_t *deleted);
+
 /* The zone definition with id zone_id (a cursor walk: zones are few). */
 int store_zone_by_id(MDB_txn *txn, const store_t *st, uint32_t zone_id, zone_def_t *def);
 

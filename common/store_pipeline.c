@@ -5,7 +5,6 @@
 #include "err.h"
 #include "store_internal.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #define ADDR_KEY_LEN 17 /* family | 16 address bytes: one key length for both families */
@@ -347,51 +346,13 @@ static size_t optout_key(const cidr_t *net, uint8_t key[ADDR_KEY_LEN + 1])
 	return ADDR_KEY_LEN + 1;
 }
 
-struct delisting {
-	uint32_t zone_id;
-	cidr_t net;
-};
-
-/* The pipeline's listings (entries carrying a probe as evidence) inside net, in every zone: collected first, deleted
- * after, so that no cursor walks what is being deleted. */
-static int delist_pipeline(store_wtxn_t *w, const cidr_t *net, uint64_t *count)
+/* The pipeline's listings — entries carrying a probe as evidence — inside net. */
+static bool pipeline_listing_in(uint32_t zone_id, const entry_t *e, void *ctx)
 {
-	struct delisting *list = NULL;
-	size_t n = 0, cap = 0;
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(w->txn, w->st->entries, &cur);
-	if (rc)
-		return store_mdb_error(rc, "opening an entry cursor");
-	int err = RBL_OK;
-	MDB_val k, v;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc && !err; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		entry_t *e = &(entry_t){0};
-		uint32_t zone_id;
-		if (entry_key_decode(k.mv_data, k.mv_size, &zone_id, &e->net) || entry_decode(v.mv_data, v.mv_size, e)) {
-			err = RBL_ESTORE;
-			break;
-		}
-		if (!e->evidence || e->net.addr.family != net->addr.family || e->net.len < net->len ||
-		    !cidr_contains(net, &e->net.addr))
-			continue;
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct delisting *grown = realloc(list, ncap * sizeof *grown);
-			if (!grown) {
-				err = RBL_ENOMEM;
-				break;
-			}
-			list = grown;
-			cap = ncap;
-		}
-		list[n++] = (struct delisting){zone_id, e->net};
-	}
-	mdb_cursor_close(cur);
-	for (size_t i = 0; !err && i < n; i++)
-		err = store_entry_del(w, list[i].zone_id, &list[i].net);
-	free(list);
-	*count = err ? 0 : n;
-	return err;
+	(void)zone_id;
+	const cidr_t *net = ctx;
+	return e->evidence && e->net.addr.family == net->addr.family && e->net.len >= net->len &&
+	       cidr_contains(net, &e->net.addr);
 }
 
 int store_optout_add(store_wtxn_t *w, const optout_record_t *o, uint64_t *delisted)
@@ -407,7 +368,7 @@ int store_optout_add(store_wtxn_t *w, const optout_record_t *o, uint64_t *delist
 	int rc = mdb_put(w->txn, w->st->optout, &k, &v, 0);
 	if (rc)
 		return store_mdb_error(rc, "writing an opt-out");
-	return delist_pipeline(w, &o->net, delisted);
+	return store_entries_delete_where(w, pipeline_listing_in, (void *)&o->net, delisted);
 }
 
 int store_optout_del(store_wtxn_t *w, const cidr_t *net)
