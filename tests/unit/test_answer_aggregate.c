@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "store_fixture.h"
+
 #include <ldns/ldns.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,11 +31,7 @@ static uint32_t create(struct fixture *f, const char *name, const uint32_t *memb
 	def.default_code = 0x7f000002;
 	for (unsigned i = 0; i < n; i++)
 		def.members[def.member_count++] = members[i];
-	store_wtxn_t *w;
-	assert_int_equal(store_write_begin(f->st, &w), RBL_OK);
-	assert_int_equal(store_zone_create(w, &def), RBL_OK);
-	assert_int_equal(store_write_commit(w), RBL_OK);
-	return def.id;
+	return fixture_zone_create(f->st, &def);
 }
 
 static void put(struct fixture *f, uint32_t zone, const char *net, uint32_t code, const char *reason)
@@ -54,9 +52,7 @@ static void put(struct fixture *f, uint32_t zone, const char *net, uint32_t code
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/test_aggregate.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(store_open(f->dir, STORE_CREATE, &f->st), RBL_OK);
+	fixture_store_open(f->dir, "test_aggregate", &f->st);
 	f->relays = create(f, "relays.bl.example", NULL, 0);
 	f->proxies = create(f, "proxies.bl.example", NULL, 0);
 	uint32_t members[] = {f->relays, f->proxies};
@@ -76,10 +72,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	answer_ctx_free(&f->ctx);
-	store_close(f->st);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
+	fixture_store_remove(f->st, f->dir);
 	free(f);
 	return 0;
 }

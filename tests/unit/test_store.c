@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "store_fixture.h"
+
 #include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,16 +28,10 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/test_store.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(store_open(f->dir, STORE_CREATE, &f->st), RBL_OK);
+	fixture_store_open(f->dir, "test_store", &f->st);
 	zone_def_t def;
 	zone_def_init(&def, "rbl.example", 1000);
-	store_wtxn_t *w;
-	assert_int_equal(store_write_begin(f->st, &w), RBL_OK);
-	assert_int_equal(store_zone_create(w, &def), RBL_OK);
-	assert_int_equal(store_write_commit(w), RBL_OK);
-	f->zone = def.id;
+	f->zone = fixture_zone_create(f->st, &def);
 	assert_int_equal(store_reader_init(f->st, &f->reader), RBL_OK);
 	*state = f;
 	return 0;
@@ -45,10 +41,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	store_reader_free(&f->reader);
-	store_close(f->st);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
+	fixture_store_remove(f->st, f->dir);
 	free(f);
 	return 0;
 }
