@@ -307,8 +307,11 @@ size_t answer_packet(answer_ctx_t *ctx, const uint8_t *pkt, size_t len, uint8_t 
 	wire_writer_t w;
 	size_t limit = response_limit(&q, cap, tcp);
 	if (verdict == WIRE_FORMERR || verdict == WIRE_NOTIMP) {
+		unsigned rcode = verdict == WIRE_FORMERR ? WIRE_R_FORMERR : WIRE_R_NOTIMP;
 		wire_writer_begin(&w, out, limit, &q, false, false);
-		wire_writer_rcode(&w, verdict == WIRE_FORMERR ? WIRE_R_FORMERR : WIRE_R_NOTIMP);
+		wire_writer_rcode(&w, rcode);
+		if (q.edns) /* RFC 6891 section 7: a query with an OPT gets one back, errors included */
+			wire_writer_opt(&w, rcode, q.edns_do);
 		return wire_writer_finish(&w);
 	}
 

@@ -66,8 +66,9 @@ typedef struct wire_query {
  * records may be plain names or compression pointers; a pointer is taken as 2 bytes that end the name and is never
  * followed, so no loop is possible; an extended label type or a name over 255 bytes there is FORMERR too. OPT
  * options are not examined (rdata is only skipped). edns_payload is max(OPT class, 512). On WIRE_DROP q is not
- * touched; on WIRE_NOTIMP and WIRE_FORMERR the question and EDNS fields are cleared (qname NULL, lengths 0, edns
- * false), so a FORMERR answer goes out without an OPT. */
+ * touched; on WIRE_NOTIMP and WIRE_FORMERR the question fields are cleared (qname NULL, lengths 0) and the EDNS
+ * fields say whether the message, walked section by section without interpretation, still carries a well-formed
+ * OPT — so the error answer can carry ours (RFC 6891 section 7); a malformed message gets none. */
 enum wire_verdict wire_parse_query(const uint8_t *pkt, size_t len, wire_query_t *q);
 
 /* A response under construction. Records must be appended in section order (answers, then authority, then the

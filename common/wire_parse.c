@@ -125,6 +125,37 @@ static bool parse_additional(const uint8_t *pkt, size_t len, size_t pos, unsigne
 	return true;
 }
 
+/* For an answer that cannot use the question (NOTIMP, FORMERR): whether the message still carries a well-formed
+ * OPT, so the reply can carry ours (RFC 6891 section 7). Steps over every section without interpreting it; any
+ * malformation means no OPT. Every record consumes bytes, so the walk is bounded by len. */
+static void find_opt(const uint8_t *pkt, size_t len, wire_query_t *q)
+{
+	size_t pos = WIRE_HEADER_LEN;
+	unsigned qd = get16(pkt + 4), rr = (unsigned)get16(pkt + 6) + get16(pkt + 8);
+	bool root;
+	for (unsigned i = 0; i < qd; i++) {
+		if (!skip_name(pkt, len, &pos, &root) || len - pos < 4)
+			return;
+		pos += 4;
+	}
+	for (unsigned i = 0; i < rr; i++) {
+		if (!skip_name(pkt, len, &pos, &root) || len - pos < 10)
+			return;
+		size_t rdlen = get16(pkt + pos + 8);
+		pos += 10;
+		if (len - pos < rdlen)
+			return;
+		pos += rdlen;
+	}
+	wire_query_t found = *q;
+	if (parse_additional(pkt, len, pos, get16(pkt + 10), &found) && found.edns) {
+		q->edns = true;
+		q->edns_payload = found.edns_payload;
+		q->edns_version = found.edns_version;
+		q->edns_do = found.edns_do;
+	}
+}
+
 enum wire_verdict wire_parse_query(const uint8_t *pkt, size_t len, wire_query_t *q)
 {
 	if (len < WIRE_HEADER_LEN)
@@ -137,10 +168,14 @@ enum wire_verdict wire_parse_query(const uint8_t *pkt, size_t len, wire_query_t 
 	q->rd = (pkt[2] & 0x01) != 0;
 	q->cd = (pkt[3] & 0x10) != 0;
 	clear_question(q);
-	if (q->opcode != 0)
+	if (q->opcode != 0) {
+		find_opt(pkt, len, q);
 		return WIRE_NOTIMP;
-	if (get16(pkt + 4) != 1 || get16(pkt + 6) != 0 || get16(pkt + 8) != 0)
+	}
+	if (get16(pkt + 4) != 1 || get16(pkt + 6) != 0 || get16(pkt + 8) != 0) {
+		find_opt(pkt, len, q);
 		return WIRE_FORMERR;
+	}
 
 	size_t pos = WIRE_HEADER_LEN;
 	if (!parse_qname(pkt, len, &pos, q))
@@ -160,5 +195,6 @@ enum wire_verdict wire_parse_query(const uint8_t *pkt, size_t len, wire_query_t 
 
 formerr:
 	clear_question(q);
+	find_opt(pkt, len, q);
 	return WIRE_FORMERR;
 }
