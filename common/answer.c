@@ -20,7 +20,7 @@ int answer_ctx_init(answer_ctx_t *ctx, store_t *st)
 
 void answer_ctx_free(answer_ctx_t *ctx)
 {
-	answer_batch_end(ctx);
+	answer_release(ctx);
 	store_reader_free(&ctx->reader);
 	zonetab_free(&ctx->zones);
 }
@@ -28,6 +28,14 @@ void answer_ctx_free(answer_ctx_t *ctx)
 int answer_batch_begin(answer_ctx_t *ctx)
 {
 	ctx->now = time(NULL);
+	ctx->batches++;
+	/* The snapshot kept from the last batch serves as long as nothing was committed since: one look at LMDB's
+	 * meta page instead of a reset and a renew (~330 instructions) per batch. */
+	if (ctx->reader.active && store_reader_current(&ctx->reader)) {
+		ctx->in_batch = true;
+		return RBL_OK;
+	}
+	store_reader_end(&ctx->reader);
 	int err = store_reader_begin(&ctx->reader);
 	if (!err)
 		err = zonetab_refresh(&ctx->zones, &ctx->reader);
@@ -40,6 +48,11 @@ int answer_batch_begin(answer_ctx_t *ctx)
 }
 
 void answer_batch_end(answer_ctx_t *ctx)
+{
+	ctx->in_batch = false; /* the snapshot stays for the next batch (answer_release lets it go) */
+}
+
+void answer_release(answer_ctx_t *ctx)
 {
 	store_reader_end(&ctx->reader);
 	ctx->in_batch = false;

@@ -54,6 +54,13 @@ void store_reader_end(store_reader_t *r)
 	r->active = false;
 }
 
+bool store_reader_current(store_reader_t *r)
+{
+	/* mdb_env_info reads the newest meta page's transaction id from the map: no lock, no system call. */
+	MDB_envinfo info;
+	return r->active && mdb_env_info(r->st->env, &info) == 0 && info.me_last_txnid == mdb_txn_id(r->txn);
+}
+
 int store_reader_generation(store_reader_t *r, uint64_t *gen)
 {
 	/* LMDB numbers every committed write transaction: the snapshot's number changes exactly when something was

@@ -30,6 +30,8 @@ void store_reader_free(store_reader_t *r);
 int store_reader_begin(store_reader_t *r);
 void store_reader_end(store_reader_t *r);
 
+/* True if no commit happened since this (active) snapshot was taken: it still shows the latest state. */
+bool store_reader_current(store_reader_t *r);
 /* A number that changes whenever a commit happened before this snapshot (LMDB's transaction id). */
 int store_reader_generation(store_reader_t *r, uint64_t *gen);
 /* Calls fn for each zone (for the zone table). */

@@ -22,7 +22,20 @@ static void close_handles(worker_t *w)
 {
 	udp_close_all(w);
 	tcp_close_all(w);
+	uv_close((uv_handle_t *)&w->idle, NULL);
 	uv_close((uv_handle_t *)&w->stop, NULL);
+}
+
+#define IDLE_RELEASE_MS 1000
+
+/* A worker keeps its read snapshot between batches (answer.h); one that answered nothing for a tick lets it go, so
+ * that the writer can reuse the pages the snapshot pins. */
+static void on_idle_tick(uv_timer_t *t)
+{
+	worker_t *w = t->data;
+	if (w->answer.batches == w->idle_seen)
+		answer_release(&w->answer);
+	w->idle_seen = w->answer.batches;
 }
 
 static void on_stop(uv_async_t *async)
@@ -74,6 +87,9 @@ static int worker_init(server_t *s, worker_t *w, unsigned index)
 	w->loop_ready = true;
 	w->stop.data = w;
 	uv_async_init(&w->loop, &w->stop, on_stop);
+	w->idle.data = w;
+	uv_timer_init(&w->loop, &w->idle);
+	uv_timer_start(&w->idle, on_idle_tick, IDLE_RELEASE_MS, IDLE_RELEASE_MS);
 	if ((err = bind_sockets(w)) || (err = udp_start(w)) || (err = tcp_start(w)))
 		return err;
 	return RBL_OK;

@@ -29,6 +29,8 @@ typedef struct worker {
 	uv_thread_t thread;
 	uv_loop_t loop;
 	uv_async_t stop;
+	uv_timer_t idle;            /* lets the kept store snapshot go when no query came for a while */
+	uint64_t idle_seen;         /* answer.batches at the last tick */
 	answer_ctx_t answer;
 	const server_config_t *config;
 	int *udp_fds, *tcp_fds;     /* bound by the main thread, one per listen address; -1 once libuv owns it */
