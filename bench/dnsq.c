@@ -12,7 +12,9 @@
  *                                                          with none ends the run); print "sent N answered M"
  *
  * A positive answer is NOERROR with at least one answer record; nxdomain is rcode 3. Every wait is bounded. */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* the cc build in bench/run; the CMake build defines it for every file */
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

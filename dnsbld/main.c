@@ -1,6 +1,6 @@
 /* main.c — dnsbld: command line, signals, and the server's lifetime. */
-#include "err.h"
-#include "log.h"
+#include "base/err.h"
+#include "base/log.h"
 #include "server.h"
 
 #include <getopt.h>

@@ -1,8 +1,8 @@
 /* server.c — starting and stopping the worker threads. */
 #include "server.h"
 
-#include "err.h"
-#include "log.h"
+#include "base/err.h"
+#include "base/log.h"
 #include "tcp.h"
 #include "udp.h"
 

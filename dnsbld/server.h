@@ -4,7 +4,7 @@
 #ifndef DNSBLD_SERVER_H
 #define DNSBLD_SERVER_H
 
-#include "answer.h"
+#include "query/answer.h"
 #include "listen.h"
 
 #include <stdbool.h>

@@ -6,8 +6,8 @@
  */
 #include "tcp.h"
 
-#include "err.h"
-#include "log.h"
+#include "base/err.h"
+#include "base/log.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,8 +1,8 @@
 /* udp.c — batched UDP receive, answer and send. */
 #include "udp.h"
 
-#include "err.h"
-#include "log.h"
+#include "base/err.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <stdlib.h>

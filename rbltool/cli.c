@@ -1,9 +1,9 @@
 /* cli.c — shared helpers of rbltool's subcommands. */
 #include "cli.h"
 
-#include "dname.h"
-#include "err.h"
-#include "zone.h"
+#include "base/dname.h"
+#include "base/err.h"
+#include "store/zone.h"
 
 #include <getopt.h>
 #include <stdarg.h>

@@ -7,8 +7,8 @@
 #ifndef RBLTOOL_CLI_H
 #define RBLTOOL_CLI_H
 
-#include "addr.h"
-#include "store.h"
+#include "base/addr.h"
+#include "store/store.h"
 
 #include <stdbool.h>
 

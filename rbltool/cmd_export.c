@@ -4,8 +4,8 @@
  * stderr, one line each, and a summary line ends the run. */
 #include "cmd.h"
 
-#include "err.h"
-#include "export.h"
+#include "base/err.h"
+#include "formats/export.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -1,12 +1,12 @@
 /* cmd_import.c — rbltool import ZONE FILE: plain, CSV and rbldnsd data files into a zone, in one transaction. */
 #include "cmd.h"
 
-#include "duration.h"
-#include "err.h"
-#include "listfile.h"
-#include "rbldata.h"
-#include "report.h"
-#include "store_pipeline.h"
+#include "base/duration.h"
+#include "base/err.h"
+#include "formats/listfile.h"
+#include "formats/rbldata.h"
+#include "relay/report.h"
+#include "relay/pipeline.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -110,7 +110,7 @@ static int queue(struct import_run *run, const store_import_item_t *item, unsign
 static int add_report(struct import_run *run, const report_t *rep)
 {
 	bool opted_out;
-	int err = store_report_add(run->w, rep, &opted_out);
+	int err = pipeline_report_add(run->w, rep, &opted_out);
 	if (err) {
 		fprintf(stderr, "rbltool: %s: cannot record a report: %s\n", run->file, rbl_strerror(err));
 		return run->stop = err;

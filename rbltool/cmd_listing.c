@@ -1,9 +1,9 @@
 /* cmd_listing.c — rbltool add | exclude | del | list | show | expire: one listing at a time. */
 #include "cmd.h"
 
-#include "duration.h"
-#include "err.h"
-#include "store_pipeline.h"
+#include "base/duration.h"
+#include "base/err.h"
+#include "relay/pipeline.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -244,23 +244,23 @@ static int show_pipeline(cli_t *cli, const addr_t *addr)
 	if (err)
 		return cli_fail("cannot read the store: %s", rbl_strerror(err));
 	host_record_t h;
-	err = store_host_get(r, addr, &h);
+	err = pipeline_host_get(r, addr, &h);
 	if (err == RBL_OK) {
 		char last[TIME_STRLEN];
 		time_format(h.last_probe, last);
-		printf("host     %s, %u report%s, last probe %s\n", host_state_name((enum host_state)h.state), h.reports,
+		printf("host     %s, %u report%s, last probe %s\n", pipeline_host_state_name((enum host_state)h.state), h.reports,
 		       h.reports == 1 ? "" : "s", h.last_probe ? last : "none");
 	} else if (err == RBL_ENOENT) {
 		printf("host     never reported or probed\n");
 		err = RBL_OK;
 	}
-	int opted = err ? 0 : store_optout_covers(r, addr);
+	int opted = err ? 0 : pipeline_optout_covers(r, addr);
 	if (opted == 1)
 		printf("optout   yes: never probed, never listed by the pipeline\n");
 	if (!err && opted >= 0)
-		err = store_report_foreach(r, addr, print_report, NULL);
+		err = pipeline_report_foreach(r, addr, print_report, NULL);
 	if (!err)
-		err = store_probe_foreach(r, addr, print_probe, NULL);
+		err = pipeline_probe_foreach(r, addr, print_probe, NULL);
 	store_read_end(r);
 	return err ? cli_fail("cannot read the store: %s", rbl_strerror(err)) : CLI_OK;
 }

@@ -3,10 +3,10 @@
  * one write transaction at the end. */
 #include "cmd.h"
 
-#include "duration.h"
-#include "err.h"
-#include "probe.h"
-#include "store_pipeline.h"
+#include "base/duration.h"
+#include "base/err.h"
+#include "relay/probe.h"
+#include "relay/pipeline.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -177,7 +177,7 @@ static int record_results(store_wtxn_t *w, void *ctx)
 			continue;
 		}
 		uint64_t id;
-		int err = store_probe_add(w, &j->target.addr, j->target.port, &j->result, &id);
+		int err = pipeline_probe_add(w, &j->target.addr, j->target.port, &j->result, &id);
 		const char *action = "";
 		if (!err && j->result.verdict == PROBE_OPEN && p->list) {
 			err = list_open_relay(w, p, j, id);
@@ -230,7 +230,7 @@ static int pick_pending(const host_record_t *h, void *arg)
 	bool due = h->state == HOST_PENDING || (h->state == HOST_INCONCLUSIVE && h->inconclusive < c->max_attempts);
 	if (!due)
 		return 0;
-	int covered = store_optout_covers(c->r, &h->addr);
+	int covered = pipeline_optout_covers(c->r, &h->addr);
 	if (covered < 0)
 		return c->err = covered;
 	if (covered)
@@ -251,13 +251,13 @@ static int pick_listed(const entry_t *e, void *arg)
 	struct retest_ctx *c = arg;
 	if (!e->evidence || (e->flags & ENTRY_EXCLUDE) || e->net.len != addr_maxlen(e->net.addr.family))
 		return 0;
-	int covered = store_optout_covers(c->r, &e->net.addr);
+	int covered = pipeline_optout_covers(c->r, &e->net.addr);
 	if (covered < 0)
 		return c->err = covered;
 	if (covered) /* never probed; optout add already delisted it, and a later listing cannot have come from us */
 		return 0;
 	host_record_t h;
-	int err = store_host_get(c->r, &e->net.addr, &h);
+	int err = pipeline_host_get(c->r, &e->net.addr, &h);
 	if (err && err != RBL_ENOENT)
 		return c->err = err;
 	if (!err && h.last_probe > c->older_than)
@@ -369,12 +369,12 @@ int cmd_probe(cli_t *cli, int argc, char **argv)
 	int err = store_read_begin(cli->store, &r);
 	if (!err && pending) {
 		struct pending_ctx c = {&p, r, port, max_attempts, 0};
-		err = store_host_foreach(r, pick_pending, &c);
+		err = pipeline_host_foreach(r, pick_pending, &c);
 	}
 	/* Opted-out hosts are never probed, even when named on the command line. */
 	size_t kept = 0;
 	for (size_t i = 0; !err && i < p.count; i++) {
-		int covered = store_optout_covers(r, &p.jobs[i].target.addr);
+		int covered = pipeline_optout_covers(r, &p.jobs[i].target.addr);
 		char addr[ADDR_STRLEN];
 		addr_format(&p.jobs[i].target.addr, addr);
 		if (covered < 0)

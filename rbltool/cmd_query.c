@@ -2,9 +2,9 @@
  * (common/answer.c) on the same store and printing the response with ldns. */
 #include "cmd.h"
 
-#include "answer.h"
-#include "err.h"
-#include "revname.h"
+#include "query/answer.h"
+#include "base/err.h"
+#include "base/revname.h"
 
 #include <ldns/ldns.h>
 #include <stdio.h>

@@ -1,9 +1,9 @@
 /* cmd_report.c — rbltool report ADDR, and rbltool optout add|del|list: the intake end of the relay pipeline. */
 #include "cmd.h"
 
-#include "duration.h"
-#include "err.h"
-#include "store_pipeline.h"
+#include "base/duration.h"
+#include "base/err.h"
+#include "relay/pipeline.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -21,7 +21,7 @@ struct manual_report {
 static int write_report(store_wtxn_t *w, void *ctx)
 {
 	struct manual_report *m = ctx;
-	int err = store_report_add(w, &m->report, &m->opted_out);
+	int err = pipeline_report_add(w, &m->report, &m->opted_out);
 	return err ? cli_fail("cannot record the report: %s", rbl_strerror(err)) : CLI_OK;
 }
 
@@ -61,13 +61,13 @@ struct optout_change {
 static int write_optout(store_wtxn_t *w, void *ctx)
 {
 	struct optout_change *c = ctx;
-	int err = store_optout_add(w, &c->record, &c->delisted);
+	int err = pipeline_optout_add(w, &c->record, &c->delisted);
 	return err ? cli_fail("cannot record the opt-out: %s", rbl_strerror(err)) : CLI_OK;
 }
 
 static int delete_optout(store_wtxn_t *w, void *ctx)
 {
-	int err = store_optout_del(w, ctx);
+	int err = pipeline_optout_del(w, ctx);
 	char net[ADDR_STRLEN];
 	cidr_format(ctx, net);
 	if (err == RBL_ENOENT)
@@ -112,7 +112,7 @@ int cmd_optout(cli_t *cli, int argc, char **argv)
 		store_rtxn_t *r;
 		int err = store_read_begin(cli->store, &r);
 		if (!err)
-			err = store_optout_foreach(r, print_optout, NULL);
+			err = pipeline_optout_foreach(r, print_optout, NULL);
 		store_read_end(r);
 		return err ? cli_fail("cannot read the opt-out list: %s", rbl_strerror(err)) : CLI_OK;
 	}

@@ -1,8 +1,8 @@
 /* cmd_zone.c — rbltool zone create | list | show | delete. */
 #include "cmd.h"
 
-#include "duration.h"
-#include "err.h"
+#include "base/duration.h"
+#include "base/err.h"
 
 #include <getopt.h>
 #include <inttypes.h>

@@ -11,8 +11,8 @@
  * closed=N inconclusive=N". --transcripts appends "=== ADDR:PORT VERDICT" and the transcript per target.
  * Exit status: 0 ran, 1 probe_run failed, 2 usage.
  */
-#include "err.h"
-#include "probe.h"
+#include "base/err.h"
+#include "relay/probe.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -3,8 +3,8 @@
 #ifndef RBL_TEST_STORE_FIXTURE_H
 #define RBL_TEST_STORE_FIXTURE_H
 
-#include "err.h"
-#include "store.h"
+#include "base/err.h"
+#include "store/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>

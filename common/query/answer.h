@@ -1,0 +1,41 @@
+/* answer.h — turns one DNS query packet into its response: DESIGN.md's answers table in code.
+ *
+ * Shared by dnsbld (every packet) and rbltool query (to print exactly what dnsbld would answer). Per batch of
+ * packets the caller brackets answer_packet with answer_batch_begin/end. A batch answers from a read snapshot that
+ * sees every commit made before it: the snapshot of the previous batch is kept while nothing was committed since,
+ * else renewed (and the zone table reloaded). A kept snapshot stops LMDB from reusing pages freed after it, so an
+ * idle caller lets it go with answer_release. answer_packet allocates nothing and logs nothing.
+ */
+#ifndef RBL_ANSWER_H
+#define RBL_ANSWER_H
+
+#include "store/store_reader.h"
+#include "query/zonetab.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct answer_ctx {
+	store_reader_t reader;
+	zonetab_t zones;
+	int64_t now;
+	uint64_t batches; /* counted by answer_batch_begin: an idle timer compares it to release the snapshot */
+	bool in_batch; /* a snapshot is held: answers come from it; without one every query gets SERVFAIL */
+} answer_ctx_t;
+
+int answer_ctx_init(answer_ctx_t *ctx, store_t *st);
+void answer_ctx_free(answer_ctx_t *ctx);
+
+/* Starts a batch on a snapshot that sees every commit so far (kept or renewed), zone table refreshed. */
+int answer_batch_begin(answer_ctx_t *ctx);
+void answer_batch_end(answer_ctx_t *ctx);
+/* Releases the kept snapshot (an idle worker; shutdown). */
+void answer_release(answer_ctx_t *ctx);
+
+/* Writes the response to the query pkt[0..len) into out (cap bytes, at least 512) and returns its length, or 0 when
+ * the packet must not be answered. Over UDP (tcp false) the response is kept within the requester's limit (512
+ * without EDNS0, its payload size capped at 1232 with it) and truncated with TC=1 when the answer does not fit. */
+size_t answer_packet(answer_ctx_t *ctx, const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, bool tcp);
+
+#endif

@@ -1,0 +1,182 @@
+/* probe_internal.h — the relay prober's parts, shared by probe*.c and tests/unit/test_probe.c.
+ *
+ *   probe_forms.c       the relay battery (the 16 MAIL FROM / RCPT TO forms), the SMTP commands we may send,
+ *                       the verdict from the forms' outcomes
+ *   probe_reply.c       the SMTP reply parser (fed arbitrary fragments, bounded) and what a reply means
+ *   probe_transcript.c  the bounded evidence transcript
+ *   probe_session.c     one SMTP session on the loop: connect, greeting, EHLO/HELO, battery, QUIT
+ *   probe.c             probe_run: the loop, the concurrency cap and the per-host gap
+ * Nothing here is part of the public contract (probe.h); the unit tests use it to pin the pieces one by one.
+ */
+#ifndef RBL_PROBE_INTERNAL_H
+#define RBL_PROBE_INTERNAL_H
+
+#include "relay/probe.h"
+
+#include <uv.h>
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* --- the relay battery (probe_forms.c) ---------------------------------------------------------------------- */
+
+#define PROBE_SENDER_LOCAL "rbl-probe"      /* local part of every external sender */
+#define PROBE_RECIPIENT_LOCAL "relay-check" /* local part of every external recipient */
+#define PROBE_DOMAIN_MAX 128                /* longest configured domain or server name we use */
+#define PROBE_LITERAL_MAX 48                /* "[IPv6:" + address + "]" + NUL */
+#define PROBE_ARG_MAX 400                   /* longest MAIL/RCPT argument a form can make, NUL included */
+#define PROBE_LINE_MAX 512                  /* RFC 5321 4.5.3.1.4: a command line, CRLF included */
+
+/* What the forms are built from: the configured external domains and the target's own names. */
+struct probe_form_env {
+	const char *sender_domain;    /* external sender domain (cfg) */
+	const char *recipient_domain; /* external recipient domain (cfg) */
+	const char *ip_literal;       /* the target's address literal: "[192.0.2.1]", "[IPv6:2001:db8::1]" */
+	const char *server_name;      /* the name the server gave in its EHLO/HELO reply, else the IP literal */
+};
+
+/* Short English name of form 0..PROBE_FORM_COUNT-1 ("external to external", ...); "" for anything else. */
+const char *probe_form_name(int form);
+
+/* Writes form's MAIL FROM and RCPT TO arguments ("<...>", no verb, no CRLF). RBL_EINVAL for a bad form number,
+ * RBL_ESPACE if the env's names make an argument longer than PROBE_ARG_MAX - 1. */
+int probe_form_format(int form, const struct probe_form_env *env, char mail[PROBE_ARG_MAX], char rcpt[PROBE_ARG_MAX]);
+
+/* The address literal of a (RFC 5321 4.1.3). */
+void probe_ip_literal(const addr_t *a, char out[PROBE_LITERAL_MAX]);
+
+/* A host name we are willing to put in a command: LDH labels of 1..63, dot-separated, 1..PROBE_DOMAIN_MAX long. */
+bool probe_domain_ok(const char *name);
+
+/* The server's own name from the first line of its EHLO/HELO reply ("250-mx.example.org Hello"), if it is a
+ * well-formed host name; else fallback. out has PROBE_DOMAIN_MAX + 1 bytes. */
+void probe_server_name(const char *reply_text, const char *fallback, char out[PROBE_DOMAIN_MAX + 1]);
+
+/* The only commands the prober can send. There is no DATA (nor BDAT, nor anything that carries a message): the
+ * session writes nothing but "VERB[ARG]\r\n" with a verb from this list and an argument without CR or LF. */
+enum probe_command {
+	PROBE_CMD_EHLO,
+	PROBE_CMD_HELO,
+	PROBE_CMD_MAIL,
+	PROBE_CMD_RCPT,
+	PROBE_CMD_RSET,
+	PROBE_CMD_QUIT,
+	PROBE_CMD_COUNT
+};
+
+/* The command's text up to its argument: "EHLO ", "MAIL FROM:", "QUIT", ...; NULL past PROBE_CMD_COUNT. */
+const char *probe_command_verb(enum probe_command cmd);
+
+/* Formats one command line, CRLF included, into line (PROBE_LINE_MAX bytes); returns its length, or RBL_EINVAL if
+ * the argument holds a byte outside printable ASCII (so never CR or LF: no second command can ride along), or
+ * RBL_ESPACE if the line would not fit. */
+int probe_command_format(enum probe_command cmd, const char *arg, char line[PROBE_LINE_MAX]);
+
+/* What became of one form of the battery. */
+enum probe_form_outcome {
+	PROBE_FORM_UNTRIED = 0, /* never got that far */
+	PROBE_FORM_RELAYED,     /* RCPT 250/251 */
+	PROBE_FORM_REFUSED,     /* 5xx at MAIL or RCPT, or a 4xx that says relaying is denied */
+	PROBE_FORM_DEFERRED,    /* any other answer: 4xx, 421, STARTTLS required, nonsense */
+};
+
+/* The verdict rules of probe.h: the first RELAYED form -> PROBE_OPEN (its index in *first_relayed, else -1);
+ * every form REFUSED -> PROBE_CLOSED; anything else -> PROBE_INCONCLUSIVE. */
+enum probe_verdict probe_decide(const enum probe_form_outcome outcome[PROBE_FORM_COUNT], int *first_relayed);
+
+/* --- SMTP replies (probe_reply.c) --------------------------------------------------------------------------- */
+
+/* The least max_reply_bytes probe_run accepts: one full reply line (RFC 5321 4.5.3.1.5). */
+#define PROBE_REPLY_MIN 512
+
+/* One reply being assembled from fragments. text holds its lines as received, each ended by '\n' (CR of a CRLF
+ * dropped), NUL-terminated; it never holds more than max bytes, whatever the server sends. */
+struct probe_reply {
+	char *text;
+	size_t len;        /* bytes in text */
+	size_t raw;        /* bytes received for this reply, line ends included: counted against max */
+	size_t max;        /* the byte limit of one reply */
+	size_t line_start; /* offset in text of the line being received */
+	int code;          /* the reply code (of the first line), once a line is complete */
+	unsigned lines;    /* complete lines */
+};
+
+enum probe_feed {
+	PROBE_FEED_MORE,     /* the reply is not complete yet: feed more */
+	PROBE_FEED_DONE,     /* a complete reply: code and text are set */
+	PROBE_FEED_TOO_LONG, /* more than max bytes without the reply ending */
+	PROBE_FEED_GARBAGE,  /* not an SMTP reply: no 3-digit code, codes differ between lines, NUL bytes */
+};
+
+/* RBL_ENOMEM, RBL_OK. */
+int probe_reply_init(struct probe_reply *r, size_t max);
+void probe_reply_free(struct probe_reply *r);
+/* Forgets the reply, to read the next one. */
+void probe_reply_reset(struct probe_reply *r);
+
+/* Takes bytes[0..n) (any fragment of the stream); *used says how many it consumed — fewer than n only when it
+ * returns anything but PROBE_FEED_MORE. After DONE, the bytes left over belong to no reply we asked for. After
+ * TOO_LONG or GARBAGE the reply is dead: text keeps what was received, for the transcript. */
+enum probe_feed probe_reply_feed(struct probe_reply *r, const char *bytes, size_t n, size_t *used);
+
+/* What a complete reply means to the prober. */
+enum probe_reply_kind {
+	PROBE_REPLY_OK,           /* 2xx */
+	PROBE_REPLY_REFUSED,      /* 5xx, or a 4xx whose text says relaying is denied */
+	PROBE_REPLY_DEFERRED,     /* other 4xx: greylisting, resources, try later */
+	PROBE_REPLY_CLOSING,      /* 421: the server is closing the connection */
+	PROBE_REPLY_TLS_REQUIRED, /* 4xx/5xx asking for STARTTLS first (typically 530): we do not speak TLS */
+	PROBE_REPLY_ODD,          /* 1xx/3xx where no such reply belongs */
+};
+
+enum probe_reply_kind probe_reply_classify(int code, const char *text);
+
+/* Whether a reply's text says relaying is refused ("Relay access denied", "Relaying denied", "not permitted to
+ * relay", "we do not relay", ...). */
+bool probe_text_denies_relay(const char *text);
+
+/* --- the transcript (probe_transcript.c) -------------------------------------------------------------------- */
+
+/* The least max_transcript_bytes probe_run accepts. */
+#define PROBE_TRANSCRIPT_MIN 256
+
+/* Lines "C: ..." (what we sent), "S: ..." (what the server sent), "* ..." (what happened: connect, timeout, close,
+ * the verdict). Bytes outside printable ASCII and the backslash are written \xNN / \\, so one line of the
+ * transcript is one line received or sent. text holds at most max bytes of lines, then the cut note. */
+struct probe_transcript {
+	char *text; /* NUL-terminated; NULL until the first line */
+	size_t len;
+	size_t cap;
+	size_t max;
+	bool cut; /* the limit was reached (or memory ran out): nothing more is added */
+};
+
+void probe_transcript_init(struct probe_transcript *t, size_t max);
+void probe_transcript_free(struct probe_transcript *t);
+/* Adds one line: prefix, then bytes[0..n) escaped, then '\n'. A line that does not fit is cut where the limit
+ * falls and followed by the note "[transcript cut at N bytes]". */
+void probe_transcript_add(struct probe_transcript *t, const char *prefix, const char *bytes, size_t n);
+void probe_transcript_note(struct probe_transcript *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* --- the engine and its sessions (probe.c, probe_session.c) ------------------------------------------------- */
+
+struct probe_engine; /* probe.c */
+
+/* Starts one session for target on the engine's loop. RBL_ENOMEM (nothing started: the caller reports the target
+ * itself), else RBL_OK: the session reports to done exactly once and then calls probe_engine_session_closed. */
+int probe_session_start(struct probe_engine *e, const probe_target_t *target);
+
+/* What a session needs from its engine. */
+uv_loop_t *probe_engine_loop(struct probe_engine *e);
+const probe_config_t *probe_engine_config(struct probe_engine *e);
+void probe_engine_report(struct probe_engine *e, const probe_target_t *target, const probe_result_t *result);
+/* The session's handles are closed and its memory freed: a slot is free. */
+void probe_engine_session_closed(struct probe_engine *e);
+
+/* Whether cfg can be used: domains well-formed, timeouts and limits non-zero and above their minimums.
+ * RBL_OK, RBL_EINVAL (a bad name, a zero) or RBL_ERANGE (a limit below its minimum). */
+int probe_config_check(const probe_config_t *cfg);
+
+#endif

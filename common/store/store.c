@@ -1,0 +1,543 @@
+/* store.c — opening the LMDB environment, meta and format version, transactions, serial bumps, the journal. */
+#include "store_internal.h"
+
+#include "base/err.h"
+#include "base/log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+int store_mdb_error(int rc, const char *doing)
+{
+	if (rc == MDB_NOTFOUND)
+		return RBL_ENOENT;
+	log_err("store: %s: %s", doing, mdb_strerror(rc));
+	return RBL_ESTORE;
+}
+
+void store_put_u32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+uint32_t store_get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+void store_put_u64(uint8_t *p, uint64_t v)
+{
+	store_put_u32(p, (uint32_t)(v >> 32));
+	store_put_u32(p + 4, (uint32_t)v);
+}
+
+uint64_t store_get_u64(const uint8_t *p)
+{
+	return (uint64_t)store_get_u32(p) << 32 | store_get_u32(p + 4);
+}
+
+int store_meta_get_u64(MDB_txn *txn, MDB_dbi meta, const char *key, uint64_t *value)
+{
+	MDB_val k = {strlen(key), (void *)key}, v;
+	int rc = mdb_get(txn, meta, &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		*value = 0;
+		return RBL_OK;
+	}
+	if (rc)
+		return store_mdb_error(rc, "reading meta");
+	if (v.mv_size != 8) {
+		log_err("store: meta key %s has %zu bytes, expected 8", key, v.mv_size);
+		return RBL_ESTORE;
+	}
+	*value = store_get_u64(v.mv_data);
+	return RBL_OK;
+}
+
+int store_meta_put_u64(MDB_txn *txn, MDB_dbi meta, const char *key, uint64_t value)
+{
+	uint8_t buf[8];
+	store_put_u64(buf, value);
+	MDB_val k = {strlen(key), (void *)key}, v = {8, buf};
+	int rc = mdb_put(txn, meta, &k, &v, 0);
+	return rc ? store_mdb_error(rc, "writing meta") : RBL_OK;
+}
+
+void store_default_dir(char *buf, size_t cap)
+{
+	const char *env = getenv("DNSBL_DB");
+	if (env && *env) {
+		snprintf(buf, cap, "%s", env);
+		return;
+	}
+	env = getenv("XDG_DATA_HOME");
+	if (env && *env) {
+		snprintf(buf, cap, "%s/dnsbld", env);
+		return;
+	}
+	env = getenv("HOME");
+	if (env && *env) {
+		snprintf(buf, cap, "%s/.local/share/dnsbld", env);
+		return;
+	}
+	snprintf(buf, cap, "./dnsbld-db");
+}
+
+/* mkdir -p, for the default directory under $HOME/.local/share. */
+static int make_dirs(const char *dir)
+{
+	char path[4096];
+	if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
+		return RBL_ERANGE;
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST)
+			return RBL_EIO;
+		*p = '/';
+	}
+	if (mkdir(path, 0755) != 0 && errno != EEXIST)
+		return RBL_EIO;
+	return RBL_OK;
+}
+
+static int open_dbis(store_t *st, MDB_txn *txn, unsigned dbflags)
+{
+	int rc;
+	if ((rc = mdb_dbi_open(txn, "meta", dbflags, &st->meta)) ||
+	    (rc = mdb_dbi_open(txn, "zones", dbflags, &st->zones)) ||
+	    (rc = mdb_dbi_open(txn, "entries", dbflags, &st->entries)) ||
+	    (rc = mdb_dbi_open(txn, "index", dbflags, &st->index)) ||
+	    (rc = mdb_dbi_open(txn, "journal", dbflags, &st->journal)))
+		return rc;
+	return 0;
+}
+
+static int rebuild_zone_index(const zone_def_t *def, void *ctx)
+{
+	struct {
+		store_t *st;
+		MDB_txn *txn;
+	} *u = ctx;
+	static const uint8_t families[] = {ADDR_V4, ADDR_V6};
+	for (size_t i = 0; i < sizeof families; i++) {
+		cidr_t all = {.addr = {.family = families[i]}, .len = 0};
+		int err = store_index_rebuild(u->txn, u->st, def->id, &all);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Format 1 kept expiry times in the index as 8 fixed bytes; format 2 writes them as varints. The entries (the truth)
+ * read in both encodings, so an upgrade rebuilds every zone's index from them. Only a writer can. */
+static int upgrade(store_t *st, MDB_txn *txn, const char *dir, uint64_t version)
+{
+	if (st->readonly) {
+		log_err("store %s has format version %llu, older than this program's %d: run any rbltool command on it "
+			"once (e.g. rbltool --db %s zone list) to upgrade it", dir, (unsigned long long)version,
+			STORE_FORMAT_VERSION, dir);
+		return RBL_EVERSION;
+	}
+	int rc = mdb_drop(txn, st->index, 0);
+	if (rc)
+		return store_mdb_error(rc, "emptying the index for an upgrade");
+	struct {
+		store_t *st;
+		MDB_txn *txn;
+	} u = {st, txn};
+	store_rtxn_t view = {st, txn};
+	int err = store_zone_foreach(&view, rebuild_zone_index, &u);
+	if (!err)
+		err = store_meta_put_u64(txn, st->meta, META_VERSION, STORE_FORMAT_VERSION);
+	if (!err)
+		log_info("store %s upgraded from format %llu to %d", dir, (unsigned long long)version,
+			 STORE_FORMAT_VERSION);
+	return err;
+}
+
+/* A read-only look first: most opens (dnsbld, rbltool list/show/query/export) find a current store and need to
+ * write nothing, and a read transaction never waits for a writer (an import may hold the write lock for seconds).
+ * Returns 1 when the store is ready, 0 when a writer must set it up (new, older format), or an error. */
+static int check_ready(store_t *st, const char *dir)
+{
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+	if (rc)
+		return store_mdb_error(rc, "beginning the opening transaction");
+	rc = open_dbis(st, txn, 0);
+	uint64_t version = 0;
+	int err = rc ? RBL_OK : store_meta_get_u64(txn, st->meta, META_VERSION, &version);
+	if (!rc && !err && version > STORE_FORMAT_VERSION) {
+		log_err("store %s has format version %llu; this program reads version %d or older: upgrade dnsbld",
+			dir, (unsigned long long)version, STORE_FORMAT_VERSION);
+		err = RBL_EVERSION;
+	}
+	bool ready = !rc && !err && version == STORE_FORMAT_VERSION;
+	if (ready) {
+		/* Committing (not aborting) a read transaction keeps the database handles it opened. */
+		rc = mdb_txn_commit(txn);
+		return rc ? store_mdb_error(rc, "committing the opening transaction") : 1;
+	}
+	mdb_txn_abort(txn);
+	if (err)
+		return err;
+	if (!st->readonly)
+		return 0;
+	if (rc == MDB_NOTFOUND || (!rc && version == 0)) {
+		log_err("store %s has not been initialised (run rbltool zone create first)", dir);
+		return RBL_ENOENT;
+	}
+	if (rc)
+		return store_mdb_error(rc, "opening databases");
+	return upgrade(st, NULL, dir, version); /* refuses, with the message saying how to upgrade */
+}
+
+/* Creates the databases and meta on first open, upgrades an older format: a writer's job. */
+static int init_meta(store_t *st, const char *dir)
+{
+	int ready = check_ready(st, dir);
+	if (ready != 0)
+		return ready < 0 ? ready : RBL_OK;
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+	if (rc)
+		return store_mdb_error(rc, "beginning the opening transaction");
+	rc = open_dbis(st, txn, MDB_CREATE);
+	if (rc) {
+		mdb_txn_abort(txn);
+		return store_mdb_error(rc, "opening databases");
+	}
+	uint64_t version = 0;
+	int err = store_meta_get_u64(txn, st->meta, META_VERSION, &version);
+	if (!err && version == 0) {
+		version = STORE_FORMAT_VERSION;
+		err = store_meta_put_u64(txn, st->meta, META_VERSION, version);
+		if (!err)
+			err = store_meta_put_u64(txn, st->meta, META_CREATED, (uint64_t)time(NULL));
+		if (!err)
+			err = store_meta_put_u64(txn, st->meta, META_NEXT_ZONE, 1);
+	}
+	if (!err && version < STORE_FORMAT_VERSION)
+		err = upgrade(st, txn, dir, version);
+	if (err) {
+		mdb_txn_abort(txn);
+		return err;
+	}
+	rc = mdb_txn_commit(txn);
+	return rc ? store_mdb_error(rc, "committing the opening transaction") : RBL_OK;
+}
+
+/* STORE_MAP_SIZE, or $DNSBL_MAP_GIB GiB: tools with a smaller address space (valgrind) need a smaller map. LMDB
+ * keeps the largest size any opener has set, so the first open of a store fixes its floor. */
+static size_t store_map_size(void)
+{
+	const char *env = getenv("DNSBL_MAP_GIB");
+	if (env && *env) {
+		char *end;
+		unsigned long gib = strtoul(env, &end, 10);
+		if (!*end && gib >= 1 && gib <= 1024)
+			return (size_t)gib << 30;
+		log_warn("DNSBL_MAP_GIB=%s is not 1..1024: using the default map size", env);
+	}
+	return STORE_MAP_SIZE;
+}
+
+int store_open(const char *dir, unsigned flags, store_t **out)
+{
+	*out = NULL;
+	store_t *st = calloc(1, sizeof *st);
+	if (!st)
+		return RBL_ENOMEM;
+	st->readonly = flags & STORE_READONLY;
+	int err = RBL_OK;
+	if (flags & STORE_CREATE) {
+		err = make_dirs(dir);
+		if (err) {
+			log_err("cannot create store directory %s: %s", dir, strerror(errno));
+			goto fail;
+		}
+	}
+	int rc = mdb_env_create(&st->env);
+	if (!rc)
+		rc = mdb_env_set_maxdbs(st->env, 16);
+	if (!rc)
+		rc = mdb_env_set_mapsize(st->env, store_map_size());
+	if (!rc)
+		rc = mdb_env_set_maxreaders(st->env, 510);
+	if (rc) {
+		err = store_mdb_error(rc, "creating the environment");
+		goto fail;
+	}
+	/* MDB_NOTLS: a read transaction belongs to its worker, not to a thread slot, so it can be reset and renewed. */
+	unsigned envflags = MDB_NOTLS | (st->readonly ? MDB_RDONLY : 0);
+	rc = mdb_env_open(st->env, dir, envflags, 0644);
+	if (rc) {
+		if (rc == ENOENT)
+			log_err("store %s does not exist (create it with: rbltool --db %s zone create ZONE)", dir, dir);
+		else
+			log_err("cannot open store %s: %s", dir, mdb_strerror(rc));
+		err = rc == ENOENT ? RBL_ENOENT : RBL_ESTORE;
+		goto fail;
+	}
+	int dead = 0;
+	mdb_reader_check(st->env, &dead);
+	if (dead)
+		log_info("store %s: cleared %d stale reader slot(s)", dir, dead);
+	err = init_meta(st, dir);
+	if (err)
+		goto fail;
+	*out = st;
+	return RBL_OK;
+fail:
+	if (st->env)
+		mdb_env_close(st->env);
+	free(st);
+	return err;
+}
+
+void store_close(store_t *st)
+{
+	if (!st)
+		return;
+	mdb_env_close(st->env);
+	free(st);
+}
+
+int store_write_begin(store_t *st, store_wtxn_t **out)
+{
+	*out = NULL;
+	if (st->readonly)
+		return RBL_EINVAL;
+	store_wtxn_t *w = calloc(1, sizeof *w);
+	if (!w)
+		return RBL_ENOMEM;
+	int rc = mdb_txn_begin(st->env, NULL, 0, &w->txn);
+	if (rc) {
+		free(w);
+		return store_mdb_error(rc, "beginning a write transaction");
+	}
+	w->st = st;
+	w->now = time(NULL);
+	*out = w;
+	return RBL_OK;
+}
+
+void store_touch(store_wtxn_t *w, uint32_t zone_id)
+{
+	for (unsigned i = 0; i < w->touched_count; i++)
+		if (w->touched[i] == zone_id)
+			return;
+	if (w->touched_count == STORE_MAX_TOUCHED) {
+		w->touched_overflow = true;
+		return;
+	}
+	w->touched[w->touched_count++] = zone_id;
+}
+
+static bool touched(const store_wtxn_t *w, uint32_t zone_id)
+{
+	if (w->touched_overflow)
+		return true;
+	for (unsigned i = 0; i < w->touched_count; i++)
+		if (w->touched[i] == zone_id)
+			return true;
+	return false;
+}
+
+/* RFC 1982: the serial grows by one modulo 2^32; 0 is skipped because some secondaries treat it as "unset". */
+static uint32_t serial_next(uint32_t serial)
+{
+	serial++;
+	return serial ? serial : 1;
+}
+
+static int bump_serials(store_wtxn_t *w)
+{
+	if (!w->touched_count && !w->touched_overflow)
+		return RBL_OK;
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(w->txn, w->st->zones, &cur);
+	if (rc)
+		return store_mdb_error(rc, "opening a zone cursor");
+	int err = RBL_OK;
+	MDB_val k, v;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		zone_def_t def;
+		err = zone_decode(v.mv_data, v.mv_size, &def);
+		if (err)
+			break;
+		if (!touched(w, def.id))
+			continue;
+		def.serial = serial_next(def.serial);
+		uint8_t buf[ZONE_ENCODED_MAX];
+		MDB_val nv = {zone_encode(&def, buf), buf};
+		rc = mdb_cursor_put(cur, &k, &nv, MDB_CURRENT);
+		if (rc) {
+			err = store_mdb_error(rc, "bumping a serial");
+			break;
+		}
+	}
+	if (!err && rc && rc != MDB_NOTFOUND)
+		err = store_mdb_error(rc, "walking zones");
+	mdb_cursor_close(cur);
+	return err;
+}
+
+int store_write_commit(store_wtxn_t *w)
+{
+	int err = bump_serials(w);
+	if (!err && w->journal_loaded)
+		err = store_meta_put_u64(w->txn, w->st->meta, META_NEXT_JOURNAL, w->journal_next);
+	if (err) {
+		store_write_abort(w);
+		return err;
+	}
+	MDB_txn *txn = w->txn;
+	int rc = mdb_txn_commit(txn);
+	store_ext_settle(w->st, txn, rc == 0);
+	free(w);
+	return rc ? store_mdb_error(rc, "committing") : RBL_OK;
+}
+
+void store_write_abort(store_wtxn_t *w)
+{
+	if (!w)
+		return;
+	mdb_txn_abort(w->txn);
+	store_ext_settle(w->st, w->txn, false);
+	free(w);
+}
+
+int store_read_begin(store_t *st, store_rtxn_t **out)
+{
+	*out = NULL;
+	store_rtxn_t *r = calloc(1, sizeof *r);
+	if (!r)
+		return RBL_ENOMEM;
+	int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &r->txn);
+	if (rc) {
+		free(r);
+		return store_mdb_error(rc, "beginning a read transaction");
+	}
+	r->st = st;
+	*out = r;
+	return RBL_OK;
+}
+
+void store_read_end(store_rtxn_t *r)
+{
+	if (!r)
+		return;
+	/* Commit, not abort: the same for the snapshot, but it keeps the extension tables' handles opened in r. */
+	MDB_txn *txn = r->txn;
+	int rc = mdb_txn_commit(txn);
+	store_ext_settle(r->st, txn, rc == 0);
+	free(r);
+}
+
+/* Journal value: op (1) | time (8) | the op's payload. The serial-to-be is not known until commit, so the record
+ * keeps the change and its time; the sequence number orders records. */
+static int journal_put(store_wtxn_t *w, uint32_t zone_id, char op, const uint8_t *payload, size_t len)
+{
+	if (!w->journal_loaded) {
+		int err = store_meta_get_u64(w->txn, w->st->meta, META_NEXT_JOURNAL, &w->journal_next);
+		if (err)
+			return err;
+		w->journal_loaded = true;
+	}
+	uint8_t key[12];
+	store_put_u32(key, zone_id);
+	store_put_u64(key + 4, w->journal_next++);
+	uint8_t val[1 + 8 + 1 + ENTRY_KEY_MAX + ENTRY_ENCODED_MAX];
+	if (len > sizeof val - 9)
+		return RBL_ERANGE;
+	val[0] = (uint8_t)op;
+	store_put_u64(val + 1, (uint64_t)w->now);
+	memcpy(val + 9, payload, len);
+	MDB_val k = {sizeof key, key}, v = {9 + len, val};
+	int rc = mdb_put(w->txn, w->st->journal, &k, &v, 0);
+	return rc ? store_mdb_error(rc, "appending to the journal") : RBL_OK;
+}
+
+/* 'A' (put) and 'D' (delete) payload: entry key length | entry key | (for 'A') entry value. */
+int store_journal_append(store_wtxn_t *w, uint32_t zone_id, char op, const entry_t *e)
+{
+	uint8_t payload[1 + ENTRY_KEY_MAX + ENTRY_ENCODED_MAX];
+	size_t klen = entry_key(zone_id, &e->net, payload + 1);
+	payload[0] = (uint8_t)klen;
+	size_t n = 1 + klen;
+	if (op == 'A')
+		n += entry_encode(e, payload + n);
+	return journal_put(w, zone_id, op, payload, n);
+}
+
+/* 'I' payload: added, updated, removed, unchanged (8 bytes each) | source. */
+int store_journal_append_import(store_wtxn_t *w, uint32_t zone_id, const store_import_stats_t *stats,
+				const char *source)
+{
+	uint8_t payload[32 + ENTRY_SOURCE_MAX];
+	store_put_u64(payload, stats->added);
+	store_put_u64(payload + 8, stats->updated);
+	store_put_u64(payload + 16, stats->removed);
+	store_put_u64(payload + 24, stats->unchanged);
+	size_t n = strlen(source);
+	if (n >= ENTRY_SOURCE_MAX)
+		n = ENTRY_SOURCE_MAX - 1;
+	memcpy(payload + 32, source, n);
+	return journal_put(w, zone_id, 'I', payload, 32 + n);
+}
+
+int store_journal_count(store_rtxn_t *r, uint32_t zone_id, uint64_t *count)
+{
+	*count = 0;
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(r->txn, r->st->journal, &cur);
+	if (rc)
+		return store_mdb_error(rc, "opening a journal cursor");
+	uint8_t prefix[4];
+	store_put_u32(prefix, zone_id);
+	MDB_val k = {4, prefix}, v;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < 4 || memcmp(k.mv_data, prefix, 4) != 0)
+			break;
+		(*count)++;
+	}
+	mdb_cursor_close(cur);
+	return RBL_OK;
+}
+
+int store_delete_zone_keys(MDB_txn *txn, MDB_dbi db, uint32_t zone_id)
+{
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(txn, db, &cur);
+	if (rc)
+		return store_mdb_error(rc, "opening a cursor");
+	uint8_t prefix[4];
+	store_put_u32(prefix, zone_id);
+	MDB_val k = {4, prefix}, v;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	while (!rc) {
+		if (k.mv_size < 4 || memcmp(k.mv_data, prefix, 4) != 0)
+			break;
+		rc = mdb_cursor_del(cur, 0);
+		if (rc)
+			break;
+		/* Seek again rather than rely on where a delete leaves the cursor. */
+		k.mv_size = 4;
+		k.mv_data = prefix;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	}
+	mdb_cursor_close(cur);
+	if (rc && rc != MDB_NOTFOUND)
+		return store_mdb_error(rc, "deleting a zone's records");
+	return RBL_OK;
+}

@@ -1,0 +1,114 @@
+/* store.h — the LMDB listing store shared by rbltool (the only writer) and dnsbld (readers).
+ *
+ * One LMDB environment, five databases:
+ *   meta     format version, creation time, zone-id, journal, report and probe counters, prefix lengths in use;
+ *   zones    zone name -> zone_def (zone.h);
+ *   entries  entry_key -> entry (entry.h): the source of truth;
+ *   index    zone | family | last address -> first address + the answer: non-overlapping intervals derived from
+ *            the entries in the same transaction (store_index.c), so a lookup is one MDB_SET_RANGE seek;
+ *   journal  zone | sequence -> one committed change, with the serial it produced.
+ * A write transaction bumps the SOA serial (RFC 1982) of each zone it touched exactly once, at commit.
+ * Readers never block the writer and see each commit at their next read transaction.
+ */
+#ifndef RBL_STORE_H
+#define RBL_STORE_H
+
+#include "store/entry.h"
+#include "store/zone.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define STORE_FORMAT_VERSION 2 /* 2: varint expiry in the index */
+#define STORE_MAP_SIZE (32ull << 30) /* sparse: readers never see MDB_MAP_RESIZED; 32 GiB still runs under valgrind */
+
+typedef struct store store_t;
+typedef struct store_wtxn store_wtxn_t;
+
+enum store_open_flags {
+	STORE_READONLY = 1u << 0, /* dnsbld: never writes */
+	STORE_CREATE = 1u << 1,   /* create the directory and the databases if missing */
+};
+
+/* Opens (and with STORE_CREATE creates) the store in directory dir, clears stale reader slots, checks the format
+ * version (RBL_EVERSION for a newer one; the message is logged). */
+int store_open(const char *dir, unsigned flags, store_t **out);
+void store_close(store_t *st);
+
+/* Default store directory: $DNSBL_DB, else $XDG_DATA_HOME/dnsbld, else $HOME/.local/share/dnsbld, else
+ * ./dnsbld-db. Written into buf. */
+void store_default_dir(char *buf, size_t cap);
+
+/* --- writing (rbltool) --- */
+
+int store_write_begin(store_t *st, store_wtxn_t **out);
+/* Bumps the serials of the touched zones and commits. The transaction is gone afterwards. */
+int store_write_commit(store_wtxn_t *w);
+void store_write_abort(store_wtxn_t *w);
+
+/* Creates a zone: assigns def->id. RBL_EEXIST if the name exists. */
+int store_zone_create(store_wtxn_t *w, zone_def_t *def);
+/* Replaces a zone's definition (same id). */
+int store_zone_update(store_wtxn_t *w, const zone_def_t *def);
+/* Deletes a zone with all its entries, intervals and journal. RBL_ENOENT if absent. */
+int store_zone_delete(store_wtxn_t *w, const char *name);
+/* RBL_ENOENT if absent. */
+int store_zone_get_w(store_wtxn_t *w, const char *name, zone_def_t *def);
+
+/* Adds or replaces the entry at e->net (listing or exclusion, per e->flags) and brings the index in step. created
+ * is kept from an entry it replaces. */
+int store_entry_put(store_wtxn_t *w, uint32_t zone_id, entry_t *e);
+/* Deletes the entry at exactly net (RBL_ENOENT if none) and brings the index in step. */
+int store_entry_del(store_wtxn_t *w, uint32_t zone_id, const cidr_t *net);
+/* Deletes every entry of every zone whose expiry is at or before now; *purged = how many. */
+int store_expire(store_wtxn_t *w, int64_t now, uint64_t *purged);
+
+/* --- bulk import (rbltool import): one transaction, one merge, one index sweep --- */
+
+typedef struct store_import store_import_t;
+
+typedef struct store_import_item {
+	cidr_t net;
+	uint8_t flags;                   /* entry_flags */
+	uint8_t ncodes;
+	uint32_t codes[ENTRY_MAX_CODES];
+	int64_t expires;
+	const char *reason;              /* copied; NULL or "" = none */
+	const char *source;              /* copied; NULL = the import's source */
+} store_import_item_t;
+
+typedef struct store_import_stats {
+	uint64_t added, updated, removed, unchanged;
+} store_import_stats_t;
+
+/* Starts an import into a zone inside the write transaction w. With replace, the zone ends up holding exactly the
+ * imported entries (the others are deleted in the same transaction). source is recorded on every entry written. */
+int store_import_begin(store_wtxn_t *w, uint32_t zone_id, bool replace, const char *source, store_import_t **out);
+/* Queues one entry (nothing is written yet). The same network given twice merges: codes are united (up to
+ * ENTRY_MAX_CODES), an exclusion wins over a listing, the first text is kept, the later expiry is kept. */
+int store_import_add(store_import_t *imp, const store_import_item_t *item);
+/* Writes what changed (journalled, created times kept for updated entries), brings the index in step — by one sweep
+ * over the zone when much changed, else per change — and fills stats. The transaction is still w's to commit. */
+int store_import_finish(store_import_t *imp, store_import_stats_t *stats);
+void store_import_free(store_import_t *imp);
+
+/* --- reading (both) --- */
+
+/* A read-only snapshot for listing and showing (rbltool). Not for the query path (see store_reader.h). */
+typedef struct store_rtxn store_rtxn_t;
+int store_read_begin(store_t *st, store_rtxn_t **out);
+void store_read_end(store_rtxn_t *r);
+
+int store_zone_get(store_rtxn_t *r, const char *name, zone_def_t *def);
+/* Calls fn for each zone in name order; a non-zero return from fn stops the walk and is returned. */
+int store_zone_foreach(store_rtxn_t *r, int (*fn)(const zone_def_t *def, void *ctx), void *ctx);
+/* Calls fn for each entry of the zone in address order (IPv4 first). */
+int store_entry_foreach(store_rtxn_t *r, uint32_t zone_id, int (*fn)(const entry_t *e, void *ctx), void *ctx);
+/* The entry at exactly net; RBL_ENOENT if none. */
+int store_entry_get(store_rtxn_t *r, uint32_t zone_id, const cidr_t *net, entry_t *e);
+/* The deepest entry (listing or exclusion) covering a, ignoring expired ones if now != 0; RBL_ENOENT if none. */
+int store_entry_covering(store_rtxn_t *r, uint32_t zone_id, const addr_t *a, int64_t now, entry_t *e);
+/* Number of journal records of a zone. */
+int store_journal_count(store_rtxn_t *r, uint32_t zone_id, uint64_t *count);
+
+#endif

@@ -1,0 +1,255 @@
+/* store_entry.c — listings and exclusions: put, delete, expire, look up, walk. Every change also updates the lookup
+ * index (store_index.c) and the journal, and marks the zone's serial for a bump, in the same transaction. */
+#include "store_internal.h"
+
+#include "base/err.h"
+#include "base/log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool entry_expired(const entry_t *e, int64_t now)
+{
+	return e->expires != 0 && e->expires <= now;
+}
+
+static int entry_get_txn(MDB_txn *txn, const store_t *st, uint32_t zone_id, const cidr_t *net, entry_t *e)
+{
+	uint8_t key[ENTRY_KEY_MAX];
+	MDB_val k = {entry_key(zone_id, net, key), key}, v;
+	int rc = mdb_get(txn, st->entries, &k, &v);
+	if (rc)
+		return store_mdb_error(rc, "reading an entry");
+	memset(e, 0, sizeof *e);
+	e->net = *net;
+	return entry_decode(v.mv_data, v.mv_size, e);
+}
+
+static bool net_is_canonical(const cidr_t *net)
+{
+	if (net->addr.family != ADDR_V4 && net->addr.family != ADDR_V6)
+		return false;
+	if (net->len > addr_maxlen(net->addr.family))
+		return false;
+	addr_t masked = net->addr;
+	addr_mask(&masked, net->len);
+	return addr_cmp(&masked, &net->addr) == 0;
+}
+
+static size_t lens_key(uint32_t zone_id, uint8_t family, uint8_t key[9])
+{
+	memcpy(key, "lens", 4);
+	store_put_u32(key + 4, zone_id);
+	key[8] = family;
+	return 9;
+}
+
+int store_lens_read(MDB_txn *txn, const store_t *st, uint32_t zone_id, uint8_t family,
+		    uint8_t mask[STORE_LENS_BYTES])
+{
+	uint8_t key[9];
+	MDB_val k = {lens_key(zone_id, family, key), key}, v;
+	memset(mask, 0, STORE_LENS_BYTES);
+	int rc = mdb_get(txn, st->meta, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return RBL_OK;
+	if (rc)
+		return store_mdb_error(rc, "reading prefix lengths");
+	if (v.mv_size != STORE_LENS_BYTES)
+		return RBL_ESTORE;
+	memcpy(mask, v.mv_data, STORE_LENS_BYTES);
+	return RBL_OK;
+}
+
+int store_lens_note(MDB_txn *txn, const store_t *st, uint32_t zone_id, uint8_t family, unsigned len)
+{
+	uint8_t mask[STORE_LENS_BYTES];
+	int err = store_lens_read(txn, st, zone_id, family, mask);
+	if (err || (mask[len / 8] & (1u << (len % 8))))
+		return err;
+	mask[len / 8] |= (uint8_t)(1u << (len % 8));
+	uint8_t key[9];
+	MDB_val k = {lens_key(zone_id, family, key), key}, v = {STORE_LENS_BYTES, mask};
+	int rc = mdb_put(txn, st->meta, &k, &v, 0);
+	return rc ? store_mdb_error(rc, "writing prefix lengths") : RBL_OK;
+}
+
+int store_lens_delete(MDB_txn *txn, const store_t *st, uint32_t zone_id)
+{
+	static const uint8_t families[] = {ADDR_V4, ADDR_V6};
+	for (size_t i = 0; i < sizeof families; i++) {
+		uint8_t key[9];
+		MDB_val k = {lens_key(zone_id, families[i], key), key};
+		int rc = mdb_del(txn, st->meta, &k, NULL);
+		if (rc && rc != MDB_NOTFOUND)
+			return store_mdb_error(rc, "deleting prefix lengths");
+	}
+	return RBL_OK;
+}
+
+int store_entry_put(store_wtxn_t *w, uint32_t zone_id, entry_t *e)
+{
+	if (!net_is_canonical(&e->net) || e->ncodes > ENTRY_MAX_CODES)
+		return RBL_EINVAL;
+	entry_t old;
+	int err = entry_get_txn(w->txn, w->st, zone_id, &e->net, &old);
+	if (err && err != RBL_ENOENT)
+		return err;
+	e->created = err ? (e->created ? e->created : w->now) : old.created;
+	e->updated = w->now;
+
+	uint8_t key[ENTRY_KEY_MAX], val[ENTRY_ENCODED_MAX];
+	MDB_val k = {entry_key(zone_id, &e->net, key), key}, v = {entry_encode(e, val), val};
+	int rc = mdb_put(w->txn, w->st->entries, &k, &v, 0);
+	if (rc)
+		return store_mdb_error(rc, "writing an entry");
+	if ((err = store_lens_note(w->txn, w->st, zone_id, e->net.addr.family, e->net.len)) ||
+	    (err = store_journal_append(w, zone_id, 'A', e)))
+		return err;
+	store_touch(w, zone_id);
+	return store_index_rebuild(w->txn, w->st, zone_id, &e->net);
+}
+
+int store_entry_del(store_wtxn_t *w, uint32_t zone_id, const cidr_t *net)
+{
+	entry_t old;
+	int err = entry_get_txn(w->txn, w->st, zone_id, net, &old);
+	if (err)
+		return err;
+	uint8_t key[ENTRY_KEY_MAX];
+	MDB_val k = {entry_key(zone_id, net, key), key};
+	int rc = mdb_del(w->txn, w->st->entries, &k, NULL);
+	if (rc)
+		return store_mdb_error(rc, "deleting an entry");
+	if ((err = store_journal_append(w, zone_id, 'D', &old)))
+		return err;
+	store_touch(w, zone_id);
+	return store_index_rebuild(w->txn, w->st, zone_id, net);
+}
+
+struct doomed {
+	uint32_t zone_id;
+	cidr_t net;
+};
+
+int store_entries_delete_where(store_wtxn_t *w, bool (*doomed)(uint32_t zone_id, const entry_t *e, void *ctx),
+			       void *ctx, uint64_t *deleted)
+{
+	*deleted = 0;
+	/* Collect first, delete after: deleting under a walking cursor would make the walk depend on LMDB's cursor
+	 * repositioning rules. */
+	struct doomed *list = NULL;
+	size_t count = 0, cap = 0;
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(w->txn, w->st->entries, &cur);
+	if (rc)
+		return store_mdb_error(rc, "opening an entry cursor");
+	static _Thread_local entry_t e; /* 1.4 KiB: not on the stack of a loop body */
+	int err = RBL_OK;
+	MDB_val k, v;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		uint32_t zone_id;
+		if (entry_key_decode(k.mv_data, k.mv_size, &zone_id, &e.net) || entry_decode(v.mv_data, v.mv_size, &e)) {
+			err = RBL_ESTORE;
+			log_err("store: malformed entry found while walking every entry");
+			break;
+		}
+		if (!doomed(zone_id, &e, ctx))
+			continue;
+		if (count == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			struct doomed *grown = realloc(list, ncap * sizeof *grown);
+			if (!grown) {
+				err = RBL_ENOMEM;
+				break;
+			}
+			list = grown;
+			cap = ncap;
+		}
+		list[count++] = (struct doomed){zone_id, e.net};
+	}
+	mdb_cursor_close(cur);
+	if (!err && rc != MDB_NOTFOUND)
+		err = store_mdb_error(rc, "walking entries");
+	for (size_t i = 0; !err && i < count; i++)
+		err = store_entry_del(w, list[i].zone_id, &list[i].net);
+	if (!err)
+		*deleted = count;
+	free(list);
+	return err;
+}
+
+static bool expired_at(uint32_t zone_id, const entry_t *e, void *ctx)
+{
+	(void)zone_id;
+	return entry_expired(e, *(const int64_t *)ctx);
+}
+
+int store_expire(store_wtxn_t *w, int64_t now, uint64_t *purged)
+{
+	return store_entries_delete_where(w, expired_at, &now, purged);
+}
+
+int store_entry_get(store_rtxn_t *r, uint32_t zone_id, const cidr_t *net, entry_t *e)
+{
+	return entry_get_txn(r->txn, r->st, zone_id, net, e);
+}
+
+int store_covering_entry(MDB_txn *txn, const store_t *st, uint32_t zone_id, const addr_t *a, unsigned max_len,
+			 int64_t now, entry_t *e)
+{
+	uint8_t lens[STORE_LENS_BYTES];
+	int err = store_lens_read(txn, st, zone_id, a->family, lens);
+	if (err)
+		return err;
+	for (int len = (int)max_len; len >= 0; len--) {
+		if (!(lens[len / 8] & (1u << (len % 8))))
+			continue;
+		cidr_t net = {*a, (uint8_t)len};
+		addr_mask(&net.addr, (unsigned)len);
+		err = entry_get_txn(txn, st, zone_id, &net, e);
+		if (err == RBL_ENOENT)
+			continue;
+		if (err)
+			return err;
+		if (now == 0 || !entry_expired(e, now))
+			return RBL_OK;
+	}
+	return RBL_ENOENT;
+}
+
+int store_entry_covering(store_rtxn_t *r, uint32_t zone_id, const addr_t *a, int64_t now, entry_t *e)
+{
+	return store_covering_entry(r->txn, r->st, zone_id, a, addr_maxlen(a->family), now, e);
+}
+
+int store_entry_foreach(store_rtxn_t *r, uint32_t zone_id, int (*fn)(const entry_t *e, void *ctx), void *ctx)
+{
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(r->txn, r->st->entries, &cur);
+	if (rc)
+		return store_mdb_error(rc, "opening an entry cursor");
+	uint8_t prefix[4];
+	store_put_u32(prefix, zone_id);
+	int err = RBL_OK;
+	MDB_val k = {4, prefix}, v;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < 4 || memcmp(k.mv_data, prefix, 4) != 0)
+			break;
+		entry_t e;
+		uint32_t id;
+		memset(&e, 0, sizeof e);
+		if (entry_key_decode(k.mv_data, k.mv_size, &id, &e.net) || entry_decode(v.mv_data, v.mv_size, &e)) {
+			log_err("store: malformed entry in zone %u", zone_id);
+			err = RBL_ESTORE;
+			break;
+		}
+		err = fn(&e, ctx);
+		if (err)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (!err && rc && rc != MDB_NOTFOUND)
+		err = store_mdb_error(rc, "walking entries");
+	return err;
+}

@@ -1,0 +1,96 @@
+/* store_internal.h — what the store_*.c files share and nothing outside common/store*.c may use. */
+#ifndef RBL_STORE_INTERNAL_H
+#define RBL_STORE_INTERNAL_H
+
+#include "store/store.h"
+#include "store/store_ext.h"
+
+#include <lmdb.h>
+
+#define STORE_MAX_TOUCHED 64
+
+struct store {
+	MDB_env *env;
+	MDB_dbi meta, zones, entries, index, journal;
+	bool readonly;
+	/* Tables that libraries above the store keep in its environment (store_ext.h), opened on first use. */
+	struct store_ext_table {
+		char name[STORE_EXT_NAME_MAX + 1];
+		MDB_dbi dbi;
+		MDB_txn *opened_in; /* the transaction that opened it while that one runs (LMDB closes the handle if it
+				     * does not commit), then NULL */
+	} ext[STORE_EXT_TABLES_MAX];
+	unsigned ext_count;
+};
+
+struct store_wtxn {
+	store_t *st;
+	MDB_txn *txn;
+	int64_t now;
+	unsigned touched_count;
+	uint32_t touched[STORE_MAX_TOUCHED]; /* zone ids whose serial commit bumps */
+	bool touched_overflow;               /* more than STORE_MAX_TOUCHED: bump every zone */
+	uint64_t journal_next;               /* next journal sequence, read once, written back at commit */
+	bool journal_loaded;
+};
+
+struct store_rtxn {
+	store_t *st;
+	MDB_txn *txn;
+};
+
+/* Meta keys. */
+#define META_VERSION "version"
+#define META_CREATED "created"
+#define META_NEXT_ZONE "next_zone_id"
+#define META_NEXT_JOURNAL "next_journal"
+
+/* Settles the extension tables opened in txn as it ends: kept when it committed, forgotten when it did not (LMDB
+ * closed their handles). Called by store_write_commit/abort and store_read_end. */
+void store_ext_settle(store_t *st, const MDB_txn *txn, bool committed);
+
+/* Big-endian helpers for keys and values. */
+void store_put_u32(uint8_t *p, uint32_t v);
+uint32_t store_get_u32(const uint8_t *p);
+
+/* Meta counters stored as 8-byte big-endian values; a missing key reads as 0. */
+int store_meta_get_u64(MDB_txn *txn, MDB_dbi meta, const char *key, uint64_t *value);
+int store_meta_put_u64(MDB_txn *txn, MDB_dbi meta, const char *key, uint64_t value);
+
+/* Records that a zone changed in this transaction (its serial is bumped once at commit). */
+void store_touch(store_wtxn_t *w, uint32_t zone_id);
+/* Appends a journal record for a change to zone_id: op is 'A' (put) or 'D' (delete). */
+int store_journal_append(store_wtxn_t *w, uint32_t zone_id, char op, const entry_t *e);
+/* One record 'I' for a bulk import that changed too much to journal entry by entry (store_import.c). */
+int store_journal_append_import(store_wtxn_t *w, uint32_t zone_id, const store_import_stats_t *stats,
+				const char *source);
+
+/* The zone definition with id zone_id (a cursor walk: zones are few). */
+int store_zone_by_id(MDB_txn *txn, const store_t *st, uint32_t zone_id, zone_def_t *def);
+
+/* Prefix lengths in use in a zone and family, as a bitmap (bit L = some entry has prefix length L), so that a
+ * covering-entry search probes only those lengths. Bits are set on every put and never cleared: a stale bit costs
+ * one lookup, a missing one would be a wrong answer. */
+#define STORE_LENS_BYTES 17
+int store_lens_read(MDB_txn *txn, const store_t *st, uint32_t zone_id, uint8_t family,
+		    uint8_t mask[STORE_LENS_BYTES]);
+int store_lens_note(MDB_txn *txn, const store_t *st, uint32_t zone_id, uint8_t family, unsigned len);
+int store_lens_delete(MDB_txn *txn, const store_t *st, uint32_t zone_id);
+
+/* The deepest entry covering a in the zone (ignoring expired ones when now != 0), using only exact gets. */
+int store_covering_entry(MDB_txn *txn, const store_t *st, uint32_t zone_id, const addr_t *a, unsigned max_len,
+			 int64_t now, entry_t *e);
+
+/* Rebuilds the intervals of the range of net from the entries (store_index.c). */
+int store_index_rebuild(MDB_txn *txn, const store_t *st, uint32_t zone_id, const cidr_t *net);
+/* Removes every interval, entry and journal record whose key starts with the 4-byte zone id, in db. */
+int store_delete_zone_keys(MDB_txn *txn, MDB_dbi db, uint32_t zone_id);
+
+/* Interval value layout: first address (4/16) | entry prefix length | flags | expires (varint) | ncodes | 3 bytes a
+ * code (the low 24 bits: every code is inside 127/8). */
+#define INTERVAL_PAYLOAD_MIN 4
+#define INTERVAL_KEY_MAX 21
+#define INTERVAL_VALUE_MAX (16 + 3 + 10 + 3 * ENTRY_MAX_CODES)
+size_t store_interval_key(uint32_t zone_id, const addr_t *last, uint8_t key[INTERVAL_KEY_MAX]);
+
+#endif

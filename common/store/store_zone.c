@@ -1,0 +1,175 @@
+/* store_zone.c — zone definitions in the store: create, update, delete, look up, walk. */
+#include "store_internal.h"
+
+#include "base/err.h"
+#include "base/log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int zone_get_txn(MDB_txn *txn, const store_t *st, const char *name, zone_def_t *def)
+{
+	MDB_val k = {strlen(name), (void *)name}, v;
+	int rc = mdb_get(txn, st->zones, &k, &v);
+	if (rc)
+		return store_mdb_error(rc, "reading a zone");
+	return zone_decode(v.mv_data, v.mv_size, def);
+}
+
+static int zone_put_txn(MDB_txn *txn, const store_t *st, const zone_def_t *def, unsigned flags)
+{
+	uint8_t buf[ZONE_ENCODED_MAX];
+	MDB_val k = {strlen(def->name), (void *)def->name}, v = {zone_encode(def, buf), buf};
+	int rc = mdb_put(txn, st->zones, &k, &v, flags);
+	if (rc == MDB_KEYEXIST)
+		return RBL_EEXIST;
+	return rc ? store_mdb_error(rc, "writing a zone") : RBL_OK;
+}
+
+int store_zone_create(store_wtxn_t *w, zone_def_t *def)
+{
+	uint64_t next = 0;
+	int err = store_meta_get_u64(w->txn, w->st->meta, META_NEXT_ZONE, &next);
+	if (err)
+		return err;
+	if (next == 0 || next > UINT32_MAX)
+		return RBL_EFULL;
+	def->id = (uint32_t)next;
+	err = zone_put_txn(w->txn, w->st, def, MDB_NOOVERWRITE);
+	if (err)
+		return err;
+	return store_meta_put_u64(w->txn, w->st->meta, META_NEXT_ZONE, next + 1);
+}
+
+int store_zone_update(store_wtxn_t *w, const zone_def_t *def)
+{
+	zone_def_t old;
+	int err = zone_get_txn(w->txn, w->st, def->name, &old);
+	if (err)
+		return err;
+	if (old.id != def->id)
+		return RBL_EINVAL;
+	store_touch(w, def->id);
+	return zone_put_txn(w->txn, w->st, def, 0);
+}
+
+static int zone_walk(MDB_txn *txn, const store_t *st, int (*fn)(const zone_def_t *def, void *ctx), void *ctx);
+
+struct drop_member {
+	store_wtxn_t *w;
+	uint32_t id;
+	zone_def_t *changed;  /* aggregates that listed id, to rewrite after the walk */
+	unsigned count;
+};
+
+static int collect_aggregates_of(const zone_def_t *def, void *ctx)
+{
+	struct drop_member *d = ctx;
+	for (unsigned i = 0; i < def->member_count; i++) {
+		if (def->members[i] != d->id)
+			continue;
+		zone_def_t *grown = realloc(d->changed, (d->count + 1) * sizeof *grown);
+		if (!grown)
+			return RBL_ENOMEM;
+		d->changed = grown;
+		d->changed[d->count] = *def;
+		zone_def_t *z = &d->changed[d->count++];
+		memmove(&z->members[i], &z->members[i + 1], (z->member_count - i - 1) * sizeof z->members[0]);
+		z->member_count--;
+		break;
+	}
+	return 0;
+}
+
+/* A deleted zone leaves every aggregate it was a member of. */
+static int drop_member_everywhere(store_wtxn_t *w, uint32_t id)
+{
+	struct drop_member d = {w, id, NULL, 0};
+	int err = zone_walk(w->txn, w->st, collect_aggregates_of, &d);
+	for (unsigned i = 0; !err && i < d.count; i++)
+		err = store_zone_update(w, &d.changed[i]);
+	free(d.changed);
+	return err;
+}
+
+int store_zone_delete(store_wtxn_t *w, const char *name)
+{
+	zone_def_t def;
+	int err = zone_get_txn(w->txn, w->st, name, &def);
+	if (err)
+		return err;
+	if ((err = store_delete_zone_keys(w->txn, w->st->entries, def.id)) ||
+	    (err = store_delete_zone_keys(w->txn, w->st->index, def.id)) ||
+	    (err = store_delete_zone_keys(w->txn, w->st->journal, def.id)) ||
+	    (err = store_lens_delete(w->txn, w->st, def.id)))
+		return err;
+	MDB_val k = {strlen(name), (void *)name};
+	int rc = mdb_del(w->txn, w->st->zones, &k, NULL);
+	if (rc)
+		return store_mdb_error(rc, "deleting a zone");
+	return drop_member_everywhere(w, def.id);
+}
+
+int store_zone_get_w(store_wtxn_t *w, const char *name, zone_def_t *def)
+{
+	return zone_get_txn(w->txn, w->st, name, def);
+}
+
+int store_zone_get(store_rtxn_t *r, const char *name, zone_def_t *def)
+{
+	return zone_get_txn(r->txn, r->st, name, def);
+}
+
+static int zone_walk(MDB_txn *txn, const store_t *st, int (*fn)(const zone_def_t *def, void *ctx), void *ctx)
+{
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(txn, st->zones, &cur);
+	if (rc)
+		return store_mdb_error(rc, "opening a zone cursor");
+	int err = RBL_OK;
+	MDB_val k, v;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		zone_def_t def;
+		if (zone_decode(v.mv_data, v.mv_size, &def) != RBL_OK) {
+			/* One bad definition (or one from a newer rbltool) must not take every other zone down with it. */
+			log_err("store: zone %.*s has a definition this program cannot read: skipped", (int)k.mv_size,
+				(char *)k.mv_data);
+			continue;
+		}
+		err = fn(&def, ctx);
+		if (err)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (!err && rc != MDB_NOTFOUND)
+		err = store_mdb_error(rc, "walking zones");
+	return err;
+}
+
+int store_zone_foreach(store_rtxn_t *r, int (*fn)(const zone_def_t *def, void *ctx), void *ctx)
+{
+	return zone_walk(r->txn, r->st, fn, ctx);
+}
+
+struct by_id {
+	uint32_t id;
+	zone_def_t *def;
+};
+
+static int match_id(const zone_def_t *def, void *ctx)
+{
+	struct by_id *want = ctx;
+	if (def->id != want->id)
+		return 0;
+	*want->def = *def;
+	return 1;
+}
+
+int store_zone_by_id(MDB_txn *txn, const store_t *st, uint32_t zone_id, zone_def_t *def)
+{
+	struct by_id want = {zone_id, def};
+	int err = zone_walk(txn, st, match_id, &want);
+	if (err == 1)
+		return RBL_OK;
+	return err ? err : RBL_ENOENT;
+}

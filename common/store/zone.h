@@ -1,0 +1,64 @@
+/* zone.h — a zone's definition (SOA fields, NS set, TTL, default answer, TXT template) and its stored encoding.
+ *
+ * The definition is what `rbltool zone create` writes and what the query path turns into SOA/NS records. The
+ * encoding is versioned and length-checked: zone_decode never reads past the value LMDB gives it.
+ */
+#ifndef RBL_ZONE_H
+#define RBL_ZONE_H
+
+#include "base/dname.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ZONE_MAX_NS 8
+#define ZONE_TXT_MAX 1024  /* template bytes, NUL included */
+
+#define ZONE_DEFAULT_TTL 900
+#define ZONE_DEFAULT_REFRESH 3600
+#define ZONE_DEFAULT_RETRY 600
+#define ZONE_DEFAULT_EXPIRE 604800
+#define ZONE_DEFAULT_MINIMUM 300
+#define ZONE_DEFAULT_CODE 0x7f000002u /* 127.0.0.2 */
+#define ZONE_DEFAULT_TXT "Listed: see the operator of this list about $"
+
+/* An aggregate answers for its own entries and for each member zone's: one A per listing source, and each one's
+ * TXT (the way one combined list answers for its sublists, RFC 5782 section 2.3). Members are listing zones. */
+#define ZONE_MAX_MEMBERS 16
+
+typedef struct zone_def {
+	uint32_t id;                  /* assigned by the store, never reused */
+	char name[DNAME_TEXTMAX];     /* lowercase, no trailing dot */
+	char mname[DNAME_TEXTMAX];
+	char rname[DNAME_TEXTMAX];
+	uint32_t serial, refresh, retry, expire, minimum;
+	uint32_t ttl;                 /* of A, TXT, NS and SOA answers; negative answers use minimum */
+	uint32_t default_code;        /* host order, inside 127.0.0.0/8 */
+	unsigned ns_count;
+	char ns[ZONE_MAX_NS][DNAME_TEXTMAX];
+	char txt[ZONE_TXT_MAX];       /* '$' = the queried address, "$$" = a literal '$' */
+	int64_t created;
+	unsigned member_count;        /* > 0: an aggregate */
+	uint32_t members[ZONE_MAX_MEMBERS]; /* zone ids */
+} zone_def_t;
+
+/* Fills def with the defaults for a new zone called name (already normalised): contact hostmaster.<name>,
+ * mname = the first NS or "localhost", serial = now. */
+void zone_def_init(zone_def_t *def, const char *name, int64_t now);
+
+/* Upper bound of an encoded definition. */
+#define ZONE_ENCODED_MAX (64 + (3 + ZONE_MAX_NS) * DNAME_TEXTMAX + ZONE_TXT_MAX + 4 * ZONE_MAX_MEMBERS)
+
+/* Encodes def into buf (ZONE_ENCODED_MAX bytes); returns the length. */
+size_t zone_encode(const zone_def_t *def, uint8_t *buf);
+/* RBL_EINVAL if the value is truncated or malformed, RBL_EVERSION if written by a newer encoding. */
+int zone_decode(const uint8_t *buf, size_t len, zone_def_t *def);
+
+/* Parses an answer code "127.0.0.N" (host order into *code): RBL_EINVAL if not an IPv4 address, RBL_ERANGE if
+ * outside 127.0.0.0/8, as every answer code must be. */
+int zone_code_parse(const char *text, uint32_t *code);
+/* "127.0.0.2" into buf (16 bytes). */
+#define ZONE_CODE_STRLEN 16
+void zone_code_format(uint32_t code, char buf[ZONE_CODE_STRLEN]);
+
+#endif
