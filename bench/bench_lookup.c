@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* bench_lookup.c — measures the store's write and lookup costs on a generated data set, and the whole query path
  * (parse, zone match, lookup, answer writing) through answer_packet. Not a test: it prints numbers.
  *

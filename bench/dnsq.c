@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* dnsq.c — the benchmark's small DNS client: readiness, exec-to-first-answer, change visibility, paced sending
  * for callgrind. Loopback only: every command takes a port on 127.0.0.1.
  *

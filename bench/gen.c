@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* gen.c — the benchmark's data: a fixed-seed rbldnsd ip4set file of random /32s and /24s, and a dnsperf query file
  * of which half the names are listed and half are not.
  *

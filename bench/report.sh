@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # report.sh — bench/run's report: markdown tables from the raw results ($RES, one measurement a line) and the
 # callgrind profiles ($CGDIR). Sourced by bench/run after the measurements (or alone with --report-only); it uses
 # bench/run's settings and helpers (median, ratio, fmt, CONFIGS, CFG_DESC...) and measures nothing itself.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* listen.c — parsing listen addresses and binding reusable sockets to them. */
 #include "listen.h"
 

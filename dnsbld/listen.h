@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* listen.h — listen addresses ("127.0.0.1:5300", "[::1]:5300") and the sockets bound to them.
  *
  * Sockets are created and bound by the main thread before any worker starts, so a bad address or a port in use is

@@ -1,6 +1,8 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* main.c — dnsbld: command line, signals, and the server's lifetime. */
 #include "base/err.h"
 #include "base/log.h"
+#include "store/store.h"
 #include "server.h"
 
 #include <getopt.h>
@@ -17,13 +19,18 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: dnsbld [--db DIR] [--listen ADDR:PORT]... [--workers N]\n"
-		"              [--tcp-idle SECONDS] [--tcp-max-conns N] [--verbose]\n"
+		"              [--tcp-idle SECONDS] [--tcp-max-conns N] [--verbose] [--version]\n"
 		"  --db DIR          the store (default: $DNSBL_DB, else ~/.local/share/dnsbld)\n"
 		"  --listen A:P      UDP and TCP listen address, repeatable; IPv6 as [::1]:5300 (default %s)\n"
 		"  --workers N       worker threads, each with its own sockets (default: the number of CPUs)\n"
 		"  --tcp-idle S      close idle TCP connections after S seconds (default %d)\n"
 		"  --tcp-max-conns N open TCP connections per worker (default %d)\n",
 		LISTEN_DEFAULT, DEFAULT_TCP_IDLE_MS / 1000, DEFAULT_TCP_MAX_CONNS);
+}
+
+static void version(void)
+{
+	printf("dnsbld %s\n%s\nlibuv %s\n", RBL_VERSION, store_lmdb_version(), uv_version_string());
 }
 
 static int parse_count(const char *opt, const char *text, unsigned min, unsigned max, unsigned *out)
@@ -54,6 +61,7 @@ int main(int argc, char **argv)
 		{"tcp-max-conns", required_argument, NULL, 'c'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{0},
 	};
 	static server_config_t cfg;
@@ -96,10 +104,13 @@ int main(int argc, char **argv)
 				return 2;
 			break;
 		case 'v':
-			log_set_level(LOG_DEBUG);
+			log_set_level(RBL_LOG_DEBUG);
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			version();
 			return 0;
 		default:
 			usage(stderr);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* server.c — starting and stopping the worker threads. */
 #include "server.h"
 

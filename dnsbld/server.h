@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* server.h — dnsbld's worker threads: each runs its own libuv loop with its own UDP socket and TCP listener per
  * listen address (SO_REUSEPORT spreads the load), and its own store reader, so no lock is taken on the query path.
  */

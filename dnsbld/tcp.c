@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tcp.c — DNS over TCP: accept, frame, answer, write, time out.
  *
  * Each connection answers into two fixed buffers, allocated with the connection, never per query: one is being

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tcp.h — dnsbld's TCP path (RFC 7766): 2-byte length framing, pipelined queries answered in order, an idle
  * timeout, and a per-worker connection cap (connections past it are accepted and closed at once, so they do not
  * wait in the backlog). */

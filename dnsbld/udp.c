@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* udp.c — batched UDP receive, answer and send. */
 #include "udp.h"
 

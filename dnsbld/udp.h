@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* udp.h — dnsbld's UDP path: datagrams received in batches (recvmmsg through libuv), answered from one store
  * snapshot per batch, and the batch's replies sent with one sendmmsg. Nothing on this path allocates or logs. */
 #ifndef DNSBLD_UDP_H

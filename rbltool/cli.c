@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cli.c — shared helpers of rbltool's subcommands. */
 #include "cli.h"
 

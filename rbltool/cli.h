@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cli.h — what every rbltool subcommand shares: exit codes, error messages that name the bad value, option
  * parsing helpers, and opening the store.
  *

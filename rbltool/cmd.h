@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cmd.h — rbltool's subcommand families, one file each. */
 #ifndef RBLTOOL_CMD_H
 #define RBLTOOL_CMD_H

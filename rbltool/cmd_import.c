@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cmd_import.c — rbltool import ZONE FILE: plain, CSV and rbldnsd data files into a zone, in one transaction. */
 #include "cmd.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cmd_listing.c — rbltool add | exclude | del | list | show | expire: one listing at a time. */
 #include "cmd.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cmd_probe.c — rbltool probe and retest: the relay pipeline's middle. Targets are chosen in a read snapshot, probed
  * with no transaction open (probes take seconds), and every result is recorded — with the listings it leads to — in
  * one write transaction at the end. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cmd_report.c — rbltool report ADDR, and rbltool optout add|del|list: the intake end of the relay pipeline. */
 #include "cmd.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cmd_zone.c — rbltool zone create | list | show | delete. */
 #include "cmd.h"
 

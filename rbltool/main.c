@@ -1,5 +1,9 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* main.c — rbltool: global options and dispatch to the subcommand families. */
 #include "cmd.h"
+
+#include <ldns/ldns.h>
+#include <uv.h>
 
 #include <getopt.h>
 #include <limits.h>
@@ -8,7 +12,7 @@
 
 static void usage(FILE *out)
 {
-	fputs("usage: rbltool [--db DIR] COMMAND ...\n"
+	fputs("usage: rbltool [--db DIR] COMMAND ...     rbltool --help | --version\n"
 	      "zones and listings:\n"
 	      "  zone create ZONE [--ns NAME]... [--contact EMAIL] [--code 127.0.0.N] [--txt TEMPLATE] [--ttl SECS]\n"
 	      "                   [--member ZONE]...\n"
@@ -31,6 +35,12 @@ static void usage(FILE *out)
 	      out);
 }
 
+static void version(void)
+{
+	printf("rbltool %s\n%s\nlibuv %s\nldns %s\n", RBL_VERSION, store_lmdb_version(), uv_version_string(),
+	       ldns_version());
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -46,6 +56,7 @@ int main(int argc, char **argv)
 	static const struct option options[] = {
 		{"db", required_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{0},
 	};
 	char db_dir[PATH_MAX];
@@ -61,6 +72,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return CLI_OK;
+		case 'V':
+			version();
 			return CLI_OK;
 		default:
 			return cli_bad_option(argv, "rbltool [--db DIR] COMMAND ... (rbltool --help lists them)");

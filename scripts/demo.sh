@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The quick start: installs what is missing, builds, loads the demo zone (zones/demo.sh) into the default store
 # and runs dnsbld in the foreground on 127.0.0.1:5300. Try, from another terminal:
 #   dig @127.0.0.1 -p 5300 2.0.0.127.demo.rbl.example A

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Installs the Debian packages dnsbld needs to build, test and demo. Idempotent: installs only what is missing.
 set -euo pipefail
 

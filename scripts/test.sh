@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Installs what is missing, builds twice (warnings as errors; then AddressSanitizer + UndefinedBehaviorSanitizer)
 # and runs every test (unit and integration) with ctest in each build.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The demo zone demo.rbl.example: its definition and data, as rbltool commands (idempotent: the zone is recreated).
 #
 # RFC 5782 test points: every DNSxL must list 127.0.0.2 (so a client can check the list works: the query

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* addr.c — IPv4/IPv6 address and CIDR parsing, RFC 5952 formatting, and bit arithmetic. */
 #include "base/addr.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* addr.h — IPv4/IPv6 addresses and CIDR prefixes: parsing, formatting, arithmetic.
  *
  * Addresses are held in network byte order in a fixed 16-byte array; an IPv4 address uses b[0..3] and leaves the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* codec.c — bounded field reading and writing for stored values. */
 #include "base/codec.h"
 

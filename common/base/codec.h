@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* codec.h — bounded big-endian field reader and writer for the store's stored values (zones, entries).
  *
  * The writer is given a buffer sized by the caller for the largest value it can produce; the reader never reads

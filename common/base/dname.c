@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* dname.c — domain names between text and DNS wire format, for zone, NS and SOA names. */
 #include "base/dname.h"
 

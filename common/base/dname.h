@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* dname.h — domain names in DNS wire format (length-prefixed labels, ending with the root label).
  *
  * Used for zone names, NS and SOA names (not on the query path, which works on the packet's own bytes).

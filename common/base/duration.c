@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* duration.c — durations and expiry times as typed by operators, and UTC time stamps for display. */
 #include "base/duration.h"
 

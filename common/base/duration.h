@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* duration.h — durations ("90s", "15m", "12h", "30d", "2w") and expiry times (a duration from now, or an ISO 8601
  * date or date-time in UTC), as used by rbltool --expires and friends. */
 #ifndef RBL_DURATION_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* err.c — descriptions of rbl_err codes. */
 #include "base/err.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* err.h — the one error vocabulary of the project.
  *
  * Every non-void function in common/ returns 0 (RBL_OK) on success or one of the negative codes below. Foreign codes

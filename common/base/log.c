@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* log.c — timestamped stderr logging. */
 #include "base/log.h"
 
@@ -5,7 +6,7 @@
 #include <stdio.h>
 #include <time.h>
 
-static enum log_level log_threshold = LOG_INFO;
+static enum log_level log_threshold = RBL_LOG_INFO;
 static const char *const log_names[] = {"error", "warning", "info", "debug"};
 
 void log_set_level(enum log_level level)

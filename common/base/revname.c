@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* revname.c — reversed-address label sequences to IPv4/IPv6 prefixes, and addresses to reversed names. */
 #include "base/revname.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* revname.h — reversed-address query names ("2.0.0.127", 32 nibbles for IPv6) to addresses and back.
  *
  * The query path hands the labels in front of the zone apex to revname_parse, which says what they denote: a whole

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* export.h — writes one zone of the store as a file another DNS server loads, answering what dnsbld answers as
  * closely as that server can: an rbldnsd "combined" dataset (export_rbldnsd.c) or an RFC 1035 master file for BIND,
  * NSD or Knot (export_bind.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* export_bind.c — a zone as an RFC 1035 master file (BIND, NSD, Knot), answering what dnsbld answers.
  *
  * A master file has names, not prefixes, and wildcards (RFC 4592) that only match names that do not exist. So the

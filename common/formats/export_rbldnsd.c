@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* export_rbldnsd.c — a zone as an rbldnsd "combined" dataset; and the export model both writers share (the zone's
  * unexpired entries and its members', with the RFC 5782 test points applied).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* listfile.c — plain and CSV address lists. */
 #include "formats/listfile.h"
 

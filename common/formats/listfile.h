@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* listfile.h — the two simple list formats rbltool imports besides rbldnsd's: plain and CSV (plain or gzip).
  *
  *   plain  one address or CIDR a line, "!" in front for an exclusion; "#" starts a comment anywhere.

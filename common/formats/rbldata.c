@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* rbldata.c — reads an rbldnsd data file: gzip or plain input, lines, comments and special entries, the sections of
  * a combined file, and the substitution variables of each scope; address lines go to rbldata_entry.c. */
 #include "rbldata_internal.h"

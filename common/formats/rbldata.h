@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* rbldata.h — reads rbldnsd data files: the ip4set, ip4tset, ip4trie, ip6trie, ip6tset and combined datasets, plain
  * or gzip-compressed, with their whole syntax (rbldnsd(8), "DATASET TYPES AND FORMATS").
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* rbldata_entry.c — the address lines of the ip4set, ip4tset, ip4trie, ip6trie and ip6tset datasets, read as
  * rbldnsd reads them (its ip4range/ip4cidr/ip6prefix/ip6cidr rules), and handed to the sink as CIDRs. */
 #include "rbldata_internal.h"

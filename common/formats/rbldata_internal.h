@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* rbldata_internal.h — what the three parts of the rbldnsd data-file reader share: the reader state, and the calls
  * between the file/special-entry layer (rbldata.c), the address lines (rbldata_entry.c) and the A/TXT values and
  * templates (rbldata_value.c). Not for use outside those files.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* rbldata_special.c — the special entries of rbldnsd data files that describe the zone rather than its entries:
  * $SOA, $NS, $TTL, $MAXRANGE4 and $TIMESTAMP (rbldnsd(8), "Special Entries"). */
 #include "rbldata_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* rbldata_value.c — the A and TXT part of rbldnsd data lines (":A:TXT", ":A:", ":A", "TXT", the default line) and
  * the expansion of "$n" variables and the "$=" base template into the store's template language. */
 #include "rbldata_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* answer.c — the answers table: zone match, reversed-name parse, interval lookup, RFC 5782 test points, records. */
 #include "query/answer.h"
 

@@ -1,4 +1,5 @@
-/* answer.h — turns one DNS query packet into its response: DESIGN.md's answers table in code.
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* answer.h — turns one DNS query packet into its response: docs/DESIGN.md's answers table in code.
  *
  * Shared by dnsbld (every packet) and rbltool query (to print exactly what dnsbld would answer). Per batch of
  * packets the caller brackets answer_packet with answer_batch_begin/end. A batch answers from a read snapshot that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* wire_parse.c — reads a DNS query packet into a wire_query: the query path's only parser. No allocation, no
  * logging, and every read checked against the packet length first. */
 #include "query/wire.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* wire_write.c — builds a DNS response in a caller-owned buffer: header, the question copied byte for byte, records
  * whose owners are compression pointers, the OPT. Never writes at or past cap and never allocates. */
 #include "query/wire.h"

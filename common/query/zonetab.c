@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* zonetab.c — the zone table: built from the store when its generation changes, matched per question. */
 #include "query/zonetab.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* zonetab.h — a worker's in-memory table of the zones it serves, with their SOA and NS records in wire form.
  *
  * Built from a store snapshot (zonetab_load) whenever the store's generation changes, so a zone created, changed or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* probe.c — probe_run: one libuv loop, at most cfg->concurrency sessions at once, and sessions to the same address
  * started at least cfg->per_host_gap_ms apart.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* probe.h — SMTP open-relay probes: many hosts at once on one libuv loop.
  *
  * A probe opens SMTP to the host, reads the (possibly multi-line, possibly late) greeting, says EHLO (HELO when EHLO

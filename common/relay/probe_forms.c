@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* probe_forms.c — the relay battery, the commands a probe may send, and the verdict from the battery's outcomes.
  *
  * The 16 forms follow the set nmap's smtp-open-relay script tries: each pairs a sender with a recipient outside

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* probe_internal.h — the relay prober's parts, shared by probe*.c and tests/unit/test_probe.c.
  *
  *   probe_forms.c       the relay battery (the 16 MAIL FROM / RCPT TO forms), the SMTP commands we may send,

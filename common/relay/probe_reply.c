@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* probe_reply.c — SMTP replies as they come off the wire: assembled from fragments of any size, checked byte by
  * byte so that garbage is refused at once, never held beyond the configured limit; then what a reply means.
  *

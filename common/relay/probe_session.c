@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* probe_session.c — one SMTP relay probe on the engine's loop.
  *
  * connect -> greeting -> EHLO (HELO on 500/502) -> for each form: MAIL, RCPT, RSET before the next -> QUIT.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* probe_transcript.c — the evidence of a probe: every line sent and received, escaped, in a buffer that grows up to
  * its limit and is then cut, with a note saying so. Memory is bounded by the limit plus the note, whatever the
  * server sends.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* report.h — reports of open relays from mail: ARF feedback reports (RFC 5965) and mbox files of forwarded spam.
  *
  * A report names an address that someone says relayed abuse. It is not a listing: rbltool keeps reports as

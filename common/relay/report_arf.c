@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* report_arf.c — ARF feedback reports (RFC 5965): a multipart/report; report-type=feedback-report message whose
  * message/feedback-report part names the Source-IP that sent the reported mail.
  *
@@ -53,7 +54,7 @@ static int push_boundary(struct arf_reader *a, const char *content_type)
 	struct mime_stack *s = &a->stack;
 	char boundary[REPORT_BOUNDARY_MAX + 1];
 
-	int found = mime_param(content_type, "boundary", boundary, sizeof boundary);
+	int found = report_mime_param(content_type, "boundary", boundary, sizeof boundary);
 	if (found == 0)
 		return bad(a, "multipart without a boundary parameter");
 	if (found < 0)
@@ -69,13 +70,13 @@ static int push_boundary(struct arf_reader *a, const char *content_type)
 
 static int part_encoding(struct arf_reader *a)
 {
-	const char *cte = hdr_get(&a->hdr, "Content-Transfer-Encoding");
+	const char *cte = report_hdr_get(&a->hdr, "Content-Transfer-Encoding");
 	char mechanism[32];
 
 	a->encoding = ENC_IDENTITY;
 	if (!cte)
 		return 0;
-	if (!mime_media_type(cte, mechanism, sizeof mechanism)) {
+	if (!report_mime_media_type(cte, mechanism, sizeof mechanism)) {
 		/* Not type/subtype, as it should not be: read the mechanism as one token. */
 		size_t n = 0;
 		while (cte[n] && !isspace((unsigned char)cte[n]) && cte[n] != '(' && n + 1 < sizeof mechanism) {
@@ -108,12 +109,12 @@ static int find_feedback_part(struct arf_reader *a, struct msg_reader *m)
 	bool closing;
 	int rc;
 
-	while ((rc = msg_line(m, &line, &len)) != MSG_END) {
+	while ((rc = report_msg_line(m, &line, &len)) != MSG_END) {
 		if (rc < 0)
 			return rc;
 		if (rc == MSG_LONG)
 			return bad(a, "line %u is longer than %d bytes", m->line_in_message, REPORT_LINE_MAX);
-		int level = mime_boundary_match(&a->stack, line, len, &closing);
+		int level = report_mime_boundary_match(&a->stack, line, len, &closing);
 		if (level < 0)
 			continue; /* a preamble, a body we do not want, an epilogue */
 		a->stack.depth = (unsigned)level + (closing ? 0 : 1);
@@ -121,11 +122,11 @@ static int find_feedback_part(struct arf_reader *a, struct msg_reader *m)
 			continue;
 		if (++parts > REPORT_MIME_PARTS)
 			return bad(a, "more than %d body parts", REPORT_MIME_PARTS);
-		if ((rc = mime_read_headers(m, &a->hdr, &a->stack, a->why, a->whysize)) != MIME_OK)
+		if ((rc = report_mime_read_headers(m, &a->hdr, &a->stack, a->why, a->whysize)) != MIME_OK)
 			return rc;
-		const char *ct = hdr_get(&a->hdr, "Content-Type");
+		const char *ct = report_hdr_get(&a->hdr, "Content-Type");
 		char type[128];
-		if (!ct || !mime_media_type(ct, type, sizeof type))
+		if (!ct || !report_mime_media_type(ct, type, sizeof type))
 			continue; /* text/plain, or something unreadable: not ours either way */
 		if (!strncmp(type, "multipart/", 10)) {
 			if ((rc = push_boundary(a, ct)) != 0)
@@ -225,12 +226,12 @@ static int read_encoded_fields(struct arf_reader *a, struct msg_reader *m)
 	int rc;
 
 	a->decoded_len = 0;
-	while ((rc = msg_line(m, &line, &len)) != MSG_END) {
+	while ((rc = report_msg_line(m, &line, &len)) != MSG_END) {
 		if (rc < 0)
 			return rc;
 		if (rc == MSG_LONG)
 			return bad(a, "line %u is longer than %d bytes", m->line_in_message, REPORT_LINE_MAX);
-		if (mime_boundary_match(&a->stack, line, len, &closing) >= 0)
+		if (report_mime_boundary_match(&a->stack, line, len, &closing) >= 0)
 			break;
 		rc = a->encoding == ENC_BASE64 ? decode_base64_line(a, line, len, &acc, &bits, &done)
 		                               : decode_qp_line(a, line, len);
@@ -238,7 +239,7 @@ static int read_encoded_fields(struct arf_reader *a, struct msg_reader *m)
 			return rc;
 	}
 
-	hdr_begin(&a->hdr);
+	report_hdr_begin(&a->hdr);
 	const char *p = a->decoded, *end = a->decoded + a->decoded_len;
 	bool started = false;
 	while (p < end) {
@@ -252,14 +253,14 @@ static int read_encoded_fields(struct arf_reader *a, struct msg_reader *m)
 			continue;
 		}
 		started = true;
-		int st = hdr_feed(&a->hdr, p, n);
+		int st = report_hdr_feed(&a->hdr, p, n);
 		if (st == HDR_TOO_BIG)
 			return bad(a, "feedback-report fields over %d bytes", REPORT_HEADER_BYTES);
 		if (st != HDR_MORE)
 			break;
 		p = next;
 	}
-	hdr_finish(&a->hdr);
+	report_hdr_finish(&a->hdr);
 	return 0;
 }
 
@@ -270,13 +271,13 @@ static int read_plain_fields(struct arf_reader *a, struct msg_reader *m)
 	int rc;
 
 	/* Some generators leave a blank line between the part's header and its fields. */
-	while ((rc = msg_line(m, &line, &len)) == MSG_LINE && len == 0)
+	while ((rc = report_msg_line(m, &line, &len)) == MSG_LINE && len == 0)
 		;
 	if (rc < 0)
 		return rc;
 	if (rc != MSG_END)
-		msg_unget(m);
-	return mime_read_headers(m, &a->hdr, &a->stack, a->why, a->whysize);
+		report_msg_unget(m);
+	return report_mime_read_headers(m, &a->hdr, &a->stack, a->why, a->whysize);
 }
 
 /* "192.0.2.1", also "[192.0.2.1]" or "[IPv6:2001:db8::1]", and a comment after it. */
@@ -312,8 +313,8 @@ static bool is_feedback_type(const char *s)
 static int fill_report(struct arf_reader *a, report_t *r)
 {
 	const struct header_block *h = &a->hdr;
-	const char *type = hdr_get(h, "Feedback-Type");
-	const char *ip = hdr_get(h, "Source-IP");
+	const char *type = report_hdr_get(h, "Feedback-Type");
+	const char *ip = report_hdr_get(h, "Source-IP");
 	char shown[64];
 
 	if (!type)
@@ -329,17 +330,17 @@ static int fill_report(struct arf_reader *a, report_t *r)
 
 	/* Received-Date is Arrival-Date's name in the ARF drafts some generators still follow. An unreadable date
 	 * is no reason to lose the report: arrival stays 0. */
-	const char *date = hdr_get(h, "Arrival-Date");
+	const char *date = report_hdr_get(h, "Arrival-Date");
 	if (!date)
-		date = hdr_get(h, "Received-Date");
-	if (date && !mail_parse_date(date, &r->arrival))
+		date = report_hdr_get(h, "Received-Date");
+	if (date && !report_parse_date(date, &r->arrival))
 		r->arrival = 0;
 	const char *text;
-	if ((text = hdr_get(h, "Reported-Domain")))
+	if ((text = report_hdr_get(h, "Reported-Domain")))
 		report_text_copy(r->reported_domain, sizeof r->reported_domain, text);
-	if ((text = hdr_get(h, "Original-Mail-From")))
-		mail_address(text, r->mail_from, sizeof r->mail_from);
-	if (!r->source[0] && (text = hdr_get(h, "User-Agent")))
+	if ((text = report_hdr_get(h, "Original-Mail-From")))
+		report_address(text, r->mail_from, sizeof r->mail_from);
+	if (!r->source[0] && (text = report_hdr_get(h, "User-Agent")))
 		report_text_copy(r->source, sizeof r->source, text);
 	return REPORT_PARSED;
 }
@@ -353,20 +354,20 @@ static int arf_parse(void *state, struct msg_reader *m, report_t *r, char *why, 
 	a->why = why;
 	a->whysize = whysize;
 	a->stack.depth = 0;
-	if ((rc = mime_read_headers(m, &a->hdr, NULL, why, whysize)) != MIME_OK)
+	if ((rc = report_mime_read_headers(m, &a->hdr, NULL, why, whysize)) != MIME_OK)
 		return rc;
-	const char *ct = hdr_get(&a->hdr, "Content-Type");
-	if (!ct || !mime_media_type(ct, type, sizeof type) || strcmp(type, "multipart/report") != 0)
+	const char *ct = report_hdr_get(&a->hdr, "Content-Type");
+	if (!ct || !report_mime_media_type(ct, type, sizeof type) || strcmp(type, "multipart/report") != 0)
 		return bad(a, "not a multipart/report message (Content-Type: %s)", ct ? quoted(shown, ct) : "none");
-	if (mime_param(ct, "report-type", report_type, sizeof report_type) != 1 ||
+	if (report_mime_param(ct, "report-type", report_type, sizeof report_type) != 1 ||
 	    strcasecmp(report_type, "feedback-report") != 0)
 		return bad(a, "multipart/report without report-type=feedback-report");
 	if ((rc = push_boundary(a, ct)) != 0)
 		return rc;
 	/* The reporter is the report's sender; the header block is reused below, so it is taken now. */
-	const char *from = hdr_get(&a->hdr, "From");
+	const char *from = report_hdr_get(&a->hdr, "From");
 	if (from)
-		mail_address(from, r->source, sizeof r->source);
+		report_address(from, r->source, sizeof r->source);
 
 	if ((rc = find_feedback_part(a, m)) != 0)
 		return rc;

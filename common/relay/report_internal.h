@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* report_internal.h — what the two report readers (report_arf.c, report_mbox.c) share, implemented in report_mime.c:
  * splitting a file into messages, bounded header blocks with unfolding, Content-Type parameters, MIME boundaries,
  * RFC 5322 dates and mailbox addresses. Not for use outside those files.
@@ -48,35 +49,35 @@ struct msg_reader {
 
 	bool opened; /* the first message has been looked for */
 	bool mbox;
-	bool in_message;   /* msg_line belongs to message number `message` */
+	bool in_message;   /* report_msg_line belongs to message number `message` */
 	bool ended;        /* ... and that message has no more lines */
 	bool pending_from; /* the "From " line of the next message has been read */
 	bool prev_blank;
-	bool replay;      /* msg_unget: the next msg_line returns the current line again */
+	bool replay;      /* report_msg_unget: the next report_msg_line returns the current line again */
 	unsigned message; /* 1-based */
 	unsigned line_in_message;
 	unsigned first_long; /* the first over-long line of this message (1-based), 0 if none */
 };
 
 /* 0, or RBL_EIO (logged) when path cannot be opened. */
-int msg_open(struct msg_reader *m, const char *path);
-void msg_close(struct msg_reader *m);
+int report_msg_open(struct msg_reader *m, const char *path);
+void report_msg_close(struct msg_reader *m);
 /* Skips what is left of the current message and begins the next: 1 (m->message is its number), 0 at the end of the
  * file, RBL_EIO on a read error (logged). */
-int msg_next(struct msg_reader *m);
+int report_msg_next(struct msg_reader *m);
 /* The next line of the current message, CR LF or LF removed: enum msg_status, or RBL_EIO. */
-int msg_line(struct msg_reader *m, const char **line, size_t *len);
-/* Makes the next msg_line return the line it returned last. One level only. */
-void msg_unget(struct msg_reader *m);
+int report_msg_line(struct msg_reader *m, const char **line, size_t *len);
+/* Makes the next report_msg_line return the line it returned last. One level only. */
+void report_msg_unget(struct msg_reader *m);
 /* Reads the current message to its end; returns 0 or RBL_EIO. m->first_long then tells whether any line of the
  * whole message was over-long. */
-int msg_drain(struct msg_reader *m);
+int report_msg_drain(struct msg_reader *m);
 
 /* ---- header blocks ---- */
 
 struct header_field {
 	const char *name;
-	char *value; /* unfolded (line breaks removed, the folding blanks kept), trimmed by hdr_finish */
+	char *value; /* unfolded (line breaks removed, the folding blanks kept), trimmed by report_hdr_finish */
 };
 
 struct header_block {
@@ -93,13 +94,13 @@ enum hdr_status {
 	HDR_TOO_BIG = 3,   /* REPORT_HEADER_BYTES or REPORT_HEADER_FIELDS exceeded */
 };
 
-void hdr_begin(struct header_block *h);
+void report_hdr_begin(struct header_block *h);
 /* Adds one line (without its line break) to the block: enum hdr_status. */
-int hdr_feed(struct header_block *h, const char *line, size_t len);
+int report_hdr_feed(struct header_block *h, const char *line, size_t len);
 /* Trims every value; call once the block is complete. */
-void hdr_finish(struct header_block *h);
+void report_hdr_finish(struct header_block *h);
 /* The value of the first field named name (case-insensitive), or NULL. */
-const char *hdr_get(const struct header_block *h, const char *name);
+const char *report_hdr_get(const struct header_block *h, const char *name);
 
 /* ---- MIME ---- */
 
@@ -111,22 +112,22 @@ struct mime_stack {
 
 /* The boundary level (0 = outermost) that line delimits, -1 if none; *closing for a "--boundary--" line.
  * Trailing blanks (RFC 2046 transport padding) are allowed. */
-int mime_boundary_match(const struct mime_stack *s, const char *line, size_t len, bool *closing);
+int report_mime_boundary_match(const struct mime_stack *s, const char *line, size_t len, bool *closing);
 
 enum mime_read { MIME_OK = 0, MIME_BAD = 1 };
 
 /* Reads a header block from the current message into h, stopping at a blank line (consumed), a line that is not a
- * field or is a boundary of stack (may be NULL; either is given back with msg_unget), or the message's end.
+ * field or is a boundary of stack (may be NULL; either is given back with report_msg_unget), or the message's end.
  * MIME_OK; MIME_BAD with why filled (over-long line, block too big); RBL_EIO. */
-int mime_read_headers(struct msg_reader *m, struct header_block *h, const struct mime_stack *stack, char *why,
+int report_mime_read_headers(struct msg_reader *m, struct header_block *h, const struct mime_stack *stack, char *why,
                       size_t whysize);
 
 /* The media type of a Content-Type value ("multipart/report"), lowercased, without parameters. False when the
  * value is not type "/" subtype or does not fit. */
-bool mime_media_type(const char *value, char *type, size_t size);
+bool report_mime_media_type(const char *value, char *type, size_t size);
 /* A Content-Type parameter, quoted or not, by case-insensitive name: 1 found (unquoted into out), 0 absent,
  * -1 present but malformed or longer than size - 1. */
-int mime_param(const char *value, const char *name, char *out, size_t size);
+int report_mime_param(const char *value, const char *name, char *out, size_t size);
 
 /* ---- the message loop ---- */
 
@@ -144,13 +145,13 @@ int report_read_messages(const char *path, report_parse_fn parse, void *state, c
 
 /* An RFC 5322 date-time (obsolete forms too: no weekday, two-digit years, zone names, no seconds) to unix time.
  * False when it cannot be read. */
-bool mail_parse_date(const char *text, int64_t *when);
+bool report_parse_date(const char *text, int64_t *when);
 /* The address of a mailbox ("Name <a@b>", "a@b (Name)", "<a@b>") into out, truncated to fit; "" for "<>". */
-void mail_address(const char *value, char *out, size_t size);
+void report_address(const char *value, char *out, size_t size);
 /* Copies text into out: blanks at both ends trimmed, control characters made spaces, cut on a UTF-8 character
  * boundary to fit. */
 void report_text_copy(char *out, size_t size, const char *text);
 /* The word "From " at the start of line. */
-bool mbox_from_line(const char *line, size_t len);
+bool report_mbox_from_line(const char *line, size_t len);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* report_mbox.c — mboxes of spam: the relaying address of each message, from its Received: trace.
  *
  * Received: headers are read top-down, the topmost being our own server's. A header's sending address comes from
@@ -137,7 +138,7 @@ static int mbox_parse(void *state, struct msg_reader *m, report_t *r, char *why,
 	unsigned hops = 0;
 	int rc;
 
-	if ((rc = mime_read_headers(m, &b->hdr, NULL, why, whysize)) != MIME_OK)
+	if ((rc = report_mime_read_headers(m, &b->hdr, NULL, why, whysize)) != MIME_OK)
 		return rc;
 	for (unsigned i = 0; i < h->count; i++) {
 		const char *value = h->field[i].value;
@@ -147,15 +148,15 @@ static int mbox_parse(void *state, struct msg_reader *m, report_t *r, char *why,
 		if (is_trusted(b, &r->addr))
 			continue;
 		const char *semicolon = strrchr(value, ';');
-		if (!semicolon || !mail_parse_date(semicolon + 1, &r->arrival))
+		if (!semicolon || !report_parse_date(semicolon + 1, &r->arrival))
 			r->arrival = 0;
 		strcpy(r->feedback_type, "spam");
 		strcpy(r->source, "mbox");
-		const char *text = hdr_get(h, "Return-Path");
+		const char *text = report_hdr_get(h, "Return-Path");
 		if (text)
-			mail_address(text, r->mail_from, sizeof r->mail_from);
-		if (!r->mail_from[0] && (text = hdr_get(h, "From")))
-			mail_address(text, r->mail_from, sizeof r->mail_from);
+			report_address(text, r->mail_from, sizeof r->mail_from);
+		if (!r->mail_from[0] && (text = report_hdr_get(h, "From")))
+			report_address(text, r->mail_from, sizeof r->mail_from);
 		return REPORT_PARSED;
 	}
 	memset(&r->addr, 0, sizeof r->addr);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* report_mime.c — the mail plumbing both report readers stand on: messages out of a file or an mbox, header blocks,
  * Content-Type parameters, MIME boundaries, RFC 5322 dates and mailbox addresses (RFC 5322, 2045, 2046). */
 #include "report_internal.h"
@@ -67,12 +68,12 @@ static int read_raw(struct msg_reader *m)
 	return 1;
 }
 
-bool mbox_from_line(const char *line, size_t len)
+bool report_mbox_from_line(const char *line, size_t len)
 {
 	return len >= 5 && memcmp(line, "From ", 5) == 0;
 }
 
-int msg_open(struct msg_reader *m, const char *path)
+int report_msg_open(struct msg_reader *m, const char *path)
 {
 	memset(m, 0, sizeof *m);
 	m->path = path;
@@ -83,7 +84,7 @@ int msg_open(struct msg_reader *m, const char *path)
 	return 0;
 }
 
-void msg_close(struct msg_reader *m)
+void report_msg_close(struct msg_reader *m)
 {
 	if (m->in)
 		fclose(m->in);
@@ -112,7 +113,7 @@ static int open_first(struct msg_reader *m)
 		;
 	if (rc <= 0)
 		return rc;
-	m->mbox = mbox_from_line(m->line, m->len);
+	m->mbox = report_mbox_from_line(m->line, m->len);
 	begin_message(m);
 	if (!m->mbox) {
 		/* The line just read is the message's first. */
@@ -124,11 +125,11 @@ static int open_first(struct msg_reader *m)
 	return 1;
 }
 
-int msg_next(struct msg_reader *m)
+int report_msg_next(struct msg_reader *m)
 {
 	if (!m->opened)
 		return open_first(m);
-	int rc = msg_drain(m);
+	int rc = report_msg_drain(m);
 	if (rc < 0)
 		return rc;
 	m->in_message = false;
@@ -138,7 +139,7 @@ int msg_next(struct msg_reader *m)
 	return 1;
 }
 
-int msg_line(struct msg_reader *m, const char **line, size_t *len)
+int report_msg_line(struct msg_reader *m, const char **line, size_t *len)
 {
 	if (!m->in_message || m->ended)
 		return MSG_END;
@@ -152,7 +153,7 @@ int msg_line(struct msg_reader *m, const char **line, size_t *len)
 			m->ended = true;
 			return MSG_END;
 		}
-		if (m->mbox && m->prev_blank && mbox_from_line(m->line, m->len)) {
+		if (m->mbox && m->prev_blank && report_mbox_from_line(m->line, m->len)) {
 			m->pending_from = true;
 			m->ended = true;
 			return MSG_END;
@@ -167,19 +168,19 @@ int msg_line(struct msg_reader *m, const char **line, size_t *len)
 	return m->too_long ? MSG_LONG : MSG_LINE;
 }
 
-void msg_unget(struct msg_reader *m)
+void report_msg_unget(struct msg_reader *m)
 {
 	if (m->in_message && !m->ended)
 		m->replay = true;
 }
 
-int msg_drain(struct msg_reader *m)
+int report_msg_drain(struct msg_reader *m)
 {
 	const char *line;
 	size_t len;
 	int rc;
 
-	while ((rc = msg_line(m, &line, &len)) > 0)
+	while ((rc = report_msg_line(m, &line, &len)) > 0)
 		;
 	return rc;
 }
@@ -194,16 +195,16 @@ int report_read_messages(const char *path, report_parse_fn parse, void *state, c
 	struct msg_reader *m = malloc(sizeof *m);
 	if (!m)
 		return RBL_ENOMEM;
-	if ((rc = msg_open(m, path)) != 0)
+	if ((rc = report_msg_open(m, path)) != 0)
 		goto out;
-	while ((rc = msg_next(m)) == 1) {
+	while ((rc = report_msg_next(m)) == 1) {
 		report_t r;
 		memset(&r, 0, sizeof r);
 		r.message = m->message;
 		why[0] = '\0';
 		rc = parse(state, m, &r, why, sizeof why);
 		if (rc == REPORT_PARSED) {
-			rc = msg_drain(m);
+			rc = report_msg_drain(m);
 			if (rc == 0 && m->first_long) {
 				snprintf(why, sizeof why, "line %u is longer than %d bytes", m->first_long,
 				         REPORT_LINE_MAX);
@@ -221,14 +222,14 @@ int report_read_messages(const char *path, report_parse_fn parse, void *state, c
 			goto out;
 	}
 out:
-	msg_close(m);
+	report_msg_close(m);
 	free(m);
 	return rc;
 }
 
 /* ---- header blocks ---- */
 
-void hdr_begin(struct header_block *h)
+void report_hdr_begin(struct header_block *h)
 {
 	h->used = 0;
 	h->count = 0;
@@ -239,7 +240,7 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-int hdr_feed(struct header_block *h, const char *line, size_t len)
+int report_hdr_feed(struct header_block *h, const char *line, size_t len)
 {
 	if (len == 0)
 		return HDR_END;
@@ -284,7 +285,7 @@ int hdr_feed(struct header_block *h, const char *line, size_t len)
 	return HDR_MORE;
 }
 
-void hdr_finish(struct header_block *h)
+void report_hdr_finish(struct header_block *h)
 {
 	for (unsigned i = 0; i < h->count; i++) {
 		char *v = h->field[i].value;
@@ -297,7 +298,7 @@ void hdr_finish(struct header_block *h)
 	}
 }
 
-const char *hdr_get(const struct header_block *h, const char *name)
+const char *report_hdr_get(const struct header_block *h, const char *name)
 {
 	for (unsigned i = 0; i < h->count; i++)
 		if (strcasecmp(h->field[i].name, name) == 0)
@@ -307,7 +308,7 @@ const char *hdr_get(const struct header_block *h, const char *name)
 
 /* ---- MIME ---- */
 
-int mime_boundary_match(const struct mime_stack *s, const char *line, size_t len, bool *closing)
+int report_mime_boundary_match(const struct mime_stack *s, const char *line, size_t len, bool *closing)
 {
 	if (len < 3 || line[0] != '-' || line[1] != '-')
 		return -1;
@@ -329,7 +330,7 @@ int mime_boundary_match(const struct mime_stack *s, const char *line, size_t len
 	return -1;
 }
 
-int mime_read_headers(struct msg_reader *m, struct header_block *h, const struct mime_stack *stack, char *why,
+int report_mime_read_headers(struct msg_reader *m, struct header_block *h, const struct mime_stack *stack, char *why,
                       size_t whysize)
 {
 	const char *line;
@@ -337,24 +338,24 @@ int mime_read_headers(struct msg_reader *m, struct header_block *h, const struct
 	bool closing;
 	int rc;
 
-	hdr_begin(h);
-	while ((rc = msg_line(m, &line, &len)) != MSG_END) {
+	report_hdr_begin(h);
+	while ((rc = report_msg_line(m, &line, &len)) != MSG_END) {
 		if (rc < 0)
 			return rc;
 		if (rc == MSG_LONG) {
 			snprintf(why, whysize, "line %u is longer than %d bytes", m->line_in_message, REPORT_LINE_MAX);
 			return MIME_BAD;
 		}
-		if (stack && mime_boundary_match(stack, line, len, &closing) >= 0) {
-			msg_unget(m);
+		if (stack && report_mime_boundary_match(stack, line, len, &closing) >= 0) {
+			report_msg_unget(m);
 			break;
 		}
-		int st = hdr_feed(h, line, len);
+		int st = report_hdr_feed(h, line, len);
 		if (st == HDR_END)
 			break;
 		if (st == HDR_NOT_FIELD) {
 			/* What MTAs do with such a line (Postfix among them): the header ends, the body begins. */
-			msg_unget(m);
+			report_msg_unget(m);
 			break;
 		}
 		if (st == HDR_TOO_BIG) {
@@ -363,7 +364,7 @@ int mime_read_headers(struct msg_reader *m, struct header_block *h, const struct
 			return MIME_BAD;
 		}
 	}
-	hdr_finish(h);
+	report_hdr_finish(h);
 	return MIME_OK;
 }
 
@@ -411,7 +412,7 @@ static int read_token(const char **p, char *out, size_t size, bool lower)
 	return (int)n;
 }
 
-bool mime_media_type(const char *value, char *type, size_t size)
+bool report_mime_media_type(const char *value, char *type, size_t size)
 {
 	const char *p = skip_cfws(value);
 	int n = read_token(&p, type, size, true);
@@ -429,7 +430,7 @@ bool mime_media_type(const char *value, char *type, size_t size)
 	return sub > 0;
 }
 
-int mime_param(const char *value, const char *name, char *out, size_t size)
+int report_mime_param(const char *value, const char *name, char *out, size_t size)
 {
 	const char *p = strchr(value, ';');
 	char attr[64];
@@ -534,7 +535,7 @@ static bool read_zone(const char *p, int *offset)
 	return true;
 }
 
-bool mail_parse_date(const char *text, int64_t *when)
+bool report_parse_date(const char *text, int64_t *when)
 {
 	static const char months[12][4] = {"jan", "feb", "mar", "apr", "may", "jun",
 	                                   "jul", "aug", "sep", "oct", "nov", "dec"};
@@ -619,7 +620,7 @@ void report_text_copy(char *out, size_t size, const char *text)
 	out[n] = '\0';
 }
 
-void mail_address(const char *value, char *out, size_t size)
+void report_address(const char *value, char *out, size_t size)
 {
 	char plain[REPORT_TEXT_MAX];
 	size_t n = 0;

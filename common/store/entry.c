@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* entry.c — the stored form of listings: key layout and value encoding. */
 #include "store/entry.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* entry.h — one listing (or exclusion) of a zone: the source of truth the lookup index is derived from.
  *
  * Stored in the store's entries database under entry_key (zone id, family, network, prefix length), so that a cursor

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* store.c — opening the LMDB environment, meta and format version, transactions, serial bumps, the journal. */
 #include "store_internal.h"
 
@@ -302,6 +303,11 @@ fail:
 		mdb_env_close(st->env);
 	free(st);
 	return err;
+}
+
+const char *store_lmdb_version(void)
+{
+	return mdb_version(NULL, NULL, NULL);
 }
 
 void store_close(store_t *st)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* store.h — the LMDB listing store shared by rbltool (the only writer) and dnsbld (readers).
  *
  * One LMDB environment, five databases:
@@ -34,6 +35,8 @@ enum store_open_flags {
  * version (RBL_EVERSION for a newer one; the message is logged). */
 int store_open(const char *dir, unsigned flags, store_t **out);
 void store_close(store_t *st);
+/* The LMDB library version in use, as LMDB prints it ("LMDB 0.9.24: (July 24, 2019)"). */
+const char *store_lmdb_version(void);
 
 /* Default store directory: $DNSBL_DB, else $XDG_DATA_HOME/dnsbld, else $HOME/.local/share/dnsbld, else
  * ./dnsbld-db. Written into buf. */

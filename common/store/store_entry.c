@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* store_entry.c — listings and exclusions: put, delete, expire, look up, walk. Every change also updates the lookup
  * index (store_index.c) and the journal, and marks the zone's serial for a bump, in the same transaction. */
 #include "store_internal.h"

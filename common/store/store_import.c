@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* store_import.c — bulk import: queue entries in memory, sort and merge them, merge-join them with the zone's
  * stored entries, write only what changed, and rebuild the lookup index once.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* store_index.c — keeps the lookup index (non-overlapping intervals) in step with the entries.
  *
  * A change to prefix P only affects addresses inside P. The rebuild (1) removes the intervals inside P's range and

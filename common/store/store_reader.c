@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* store_reader.c — lookups for the query path: one MDB_SET_RANGE seek in the interval index per question. */
 #include "store/store_reader.h"
 

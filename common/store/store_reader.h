@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* store_reader.h — the query path's view of the store: one reusable read transaction, interval lookups, texts.
  *
  * A reader belongs to one worker. store_reader_begin renews its transaction (so it sees every commit made before

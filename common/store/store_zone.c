@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* store_zone.c — zone definitions in the store: create, update, delete, look up, walk. */
 #include "store_internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* zone.c — zone definitions: defaults, stored encoding, answer-code parsing. */
 #include "store/zone.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* zone.h — a zone's definition (SOA fields, NS set, TTL, default answer, TXT template) and its stored encoding.
  *
  * The definition is what `rbltool zone create` writes and what the query path turns into SOA/NS records. The

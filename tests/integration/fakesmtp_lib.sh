@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # fakesmtp_lib.sh — sourced after lib.sh: starts and stops tests/tools/fakesmtp (scripted misbehaving SMTP servers)
 # on free loopback ports, each with a bounded lifetime, stopped on exit.
 : "${FAKESMTP:?FAKESMTP must name the fakesmtp binary (ctest sets it)}"

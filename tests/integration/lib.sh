@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # lib.sh — what every integration script shares: a scratch directory, a dnsbld on a free loopback port, dig
 # queries, and assertions that count and explain their failures.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # postfix_lib.sh — private Postfix instances as relay-probe targets: each in its own directory under $IT_TMP (config,
 # queue, data, maillog), listening on one loopback address and port, with every transport set to discard so that it
 # can never deliver anything (and DATA refused, should a client ever send it).

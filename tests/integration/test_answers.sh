@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# test_answers.sh — pins DESIGN.md's answers table end to end: a store built with rbltool, a running dnsbld, dig.
+# SPDX-License-Identifier: BSD-2-Clause
+# test_answers.sh — pins docs/DESIGN.md's answers table end to end: a store built with rbltool, a running dnsbld, dig.
 #
 # Every row is checked over UDP and again over TCP: listed A (one per code, the zone's TTL) and TXT ('$' replaced,
 # no-text entries NODATA), other types NODATA, unlisted / excluded / expired NXDOMAIN with the SOA, empty

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_export.sh — rbltool export, checked against real servers: a store built with rbltool and served by dnsbld is
 # exported as an rbldnsd combined dataset and served by Debian's rbldnsd, and as a master file that named-checkzone
 # accepts and NSD serves; for a list of listed, unlisted, excluded and boundary addresses (IPv4, IPv6, IPv4-mapped),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_import.sh — pins rbltool import: plain, CSV and rbldnsd files (gzip too) land in one transaction and are
 # answered by a running dnsbld at once; a bad line refuses the whole file naming file:line and writes nothing;
 # --skip-bad imports the rest and names every skipped line; --replace makes the zone equal to the file and reports

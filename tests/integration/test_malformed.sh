@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_malformed.sh — pins what dnsbld does with packets dig cannot send, over UDP and over TCP, using $RAWDNS:
 # too short for a header and responses (QR=1) are dropped, never answered; QDCOUNT != 1, a compression pointer (and
 # so a pointer loop) in the question, a label longer than 63 bytes and a truncated question get FORMERR echoing the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_pipeline_optout.sh — pins the opt-out list of the relay pipeline against a fake open relay: an opted-out host
 # is never probed (not by probe --pending, not by retest, not when named) and never listed; opting out a host the
 # pipeline listed removes that listing at once (dnsbld answers NXDOMAIN) and keeps the history; a new report of an

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_pipeline_postfix.sh — the relay-probe pipeline end to end, against real MTAs: private Postfix instances on
 # loopback addresses (postfix_lib.sh), one configured as an open relay and one closed, each unable to deliver
 # anything. rbltool probe finds the open one open (naming the form that relayed) and the closed one closed, with

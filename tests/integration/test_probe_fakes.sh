@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_probe_fakes.sh — the relay prober against scripted fake SMTP servers (tests/tools/fakesmtp), through the
 # library (tests/tools/probe_driver; rbltool's probe command is another module's). For each behaviour a real MTA
 # cannot be told to have — silence, a late greeting, 421, replies in fragments, an endless reply, a 1 MB line,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_rbldnsd_diff.sh — the differential test against Debian's rbldnsd (1.0~20210120). gen_rbldata writes, from a
 # fixed seed, an ip4set file and an ip6trie file in rbldnsd's whole syntax (singles, CIDRs /8../32 and /32../128,
 # abbreviated prefixes, a-b ranges, nested listings with other values, exclusions and relistings, every value form,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_rbltool_input.sh — pins the command-line contract for bad input: rbltool answers every bad value (address,
 # CIDR length, host bits, zone, code, duration, date, zone name, subcommand) with one line on stderr naming the
 # value, exit status 2, and nothing written (the entries, every zone's serial and the zone list are compared before

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* dnsdiff.c — asks two DNS servers on 127.0.0.1 the same questions over UDP and compares what matters to a DNSBL
  * client: the rcode, the set of A records and the set of TXT strings (a TXT record's character-strings joined), and
  * the TC flag. For the differential test against rbldnsd (tests/integration/test_rbldnsd_diff.sh).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fakesmtp.c — a scriptable fake SMTP server for the relay-probe tests: it does what no real MTA can be told to do
  * (stay silent, greet late, answer forever, send garbage, tarpit) and records every command it receives.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* gen_rbldata.c — writes, from a fixed seed, the data and the questions of the differential test against rbldnsd
  * (tests/integration/test_rbldnsd_diff.sh): an ip4set file, an ip6trie file and a query list, the same bytes for the
  * same seed on every machine (its own PRNG, no rand()).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* probe_driver.c — runs probe_run over targets given on the command line, for the integration tests (rbltool's own
  * probe command is another module's). Loopback targets only: this is a test tool.
  *

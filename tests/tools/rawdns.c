@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* rawdns.c — sends one raw DNS message (given in hex) to a server over UDP or TCP and prints the response header,
  * or "noanswer" after the timeout. For the malformed-packet tests, which dig cannot produce.
  *

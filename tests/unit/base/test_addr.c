@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_addr.c — address and CIDR parsing, RFC 5952 formatting, and address arithmetic. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_dname.c — domain names between text and wire format, zone name normalisation, SOA RNAME from e-mail. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_duration.c — durations, expiry times, and UTC time stamps. */
 #include <stdarg.h>
 #include <stddef.h>

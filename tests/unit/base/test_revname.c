@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_revname.c — reversed-address label sequences: what they denote, and the names formatted for addresses.
  *
  * Every label sequence is handed to revname_parse in a heap block of exactly its length, so AddressSanitizer fails

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_export.c — rbltool export's writers (export_rbldnsd.c, export_bind.c) on a temp store with nested CIDRs,
  * exclusions, IPv6, no-text, multi-code and expired entries: the rbldnsd file and a small master file checked line by
  * line; the bigger master file parsed with ldns (a valid zone) and resolved name by name, with RFC 4592 wildcard

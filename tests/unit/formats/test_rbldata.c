@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_rbldata.c — the rbldnsd data-file reader: address forms, ranges, values and templates, specials, combined
  * sections, bad lines, gzip, and what the sink receives for each. Fixtures are in data/rbldata/ next to this file
  * (or in $RBLDATA_TEST_DATA); short cases are written to a temporary file by the test itself. */

@@ -1,5 +1,6 @@
-/* test_answer.c — DESIGN.md's answers table, end to end through answer_packet: a temp store with zones and listings
- * written through the store API, queries built with ldns (by hand when malformed), and every response parsed back
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* test_answer.c — docs/DESIGN.md's answers table, end to end through answer_packet: a temp store with zones and
+ * listings written through the store API, queries built with ldns (by hand when malformed), and every response parsed back
  * with ldns and checked field by field (header, question, records, SOA, OPT), over UDP and TCP. */
 #include "query/answer.h"
 #include "base/err.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_answer_aggregate.c — aggregate zones: one A per member (and own entries) that lists the address, each one's
  * TXT, members answering as their own zones below the aggregate, and membership following zone deletion. */
 #include "query/answer.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_wire.c — the hand-written DNS reader and writer: every verdict of wire_parse_query, and every response the
  * writer builds parsed back with ldns to prove it is valid DNS carrying exactly what was asked. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_wire_errors.c — error answers and EDNS0: a NOTIMP or FORMERR answer to a query that carried a well-formed OPT
  * carries ours back (RFC 6891 section 7); a message too broken to walk gets none; the walk never reads past it. */
 #include "base/err.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_probe.c — the relay prober's parts: reply parser, reply meaning, verdict rules, the 16 forms, the command
  * table, the transcript bound; and probe_run's scheduling (concurrency cap, per-host gap) against loopback sockets
  * that never answer. The full dialogue against scripted servers is tests/integration/test_probe_fakes.sh. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_report.c — the report readers: ARF feedback reports (RFC 5965) and mboxes of spam, one message or many, and
  * what the sink receives for good and bad messages. Fixtures are in data/report/ next to this file (or in
  * $REPORT_TEST_DATA); short or generated cases (over-long lines, binary junk) are written to a temporary file by the
@@ -742,40 +743,40 @@ static void test_rfc5322_dates_in_current_and_obsolete_forms(void **state)
 {
 	(void)state;
 	int64_t t = 0;
-	assert_true(mail_parse_date("Tue, 11 Mar 2025 10:00:03 +0000", &t));
+	assert_true(report_parse_date("Tue, 11 Mar 2025 10:00:03 +0000", &t));
 	assert_int_equal(t, 1741687203);
-	assert_true(mail_parse_date("11 Mar 2025 05:00:03 -0500 (EST)", &t));
+	assert_true(report_parse_date("11 Mar 2025 05:00:03 -0500 (EST)", &t));
 	assert_int_equal(t, 1741687203);
-	assert_true(mail_parse_date("Tue, 11 Mar 25 06:00:03 EDT", &t));
+	assert_true(report_parse_date("Tue, 11 Mar 25 06:00:03 EDT", &t));
 	assert_int_equal(t, 1741687203);
-	assert_true(mail_parse_date("Tue, 11 mar 2025 10:00 UT", &t));
+	assert_true(report_parse_date("Tue, 11 mar 2025 10:00 UT", &t));
 	assert_int_equal(t, 1741687200);
-	assert_true(mail_parse_date("Sat, 29 Feb 2020 00:00:00 +0100", &t));
+	assert_true(report_parse_date("Sat, 29 Feb 2020 00:00:00 +0100", &t));
 	assert_int_equal(t, 1582930800);
-	assert_true(mail_parse_date("Tue 11 Mar 2025 10:00:03 GMT", &t));
+	assert_true(report_parse_date("Tue 11 Mar 2025 10:00:03 GMT", &t));
 	assert_int_equal(t, 1741687203);
-	assert_true(mail_parse_date("Fri, 31 Dec 99 23:59:59 +0000", &t)); /* RFC 5322 4.3: 99 is 1999 */
+	assert_true(report_parse_date("Fri, 31 Dec 99 23:59:59 +0000", &t)); /* RFC 5322 4.3: 99 is 1999 */
 	assert_int_equal(t, 946684799);
-	assert_false(mail_parse_date("30 Feb 2025 10:00:00 +0000", &t));
-	assert_false(mail_parse_date("11 Mar 2025 24:00:00 +0000", &t));
-	assert_false(mail_parse_date("11 Mar 2025 10:00:00 +2400", &t));
-	assert_false(mail_parse_date("2025-03-11T10:00:00Z", &t));
-	assert_false(mail_parse_date("", &t));
+	assert_false(report_parse_date("30 Feb 2025 10:00:00 +0000", &t));
+	assert_false(report_parse_date("11 Mar 2025 24:00:00 +0000", &t));
+	assert_false(report_parse_date("11 Mar 2025 10:00:00 +2400", &t));
+	assert_false(report_parse_date("2025-03-11T10:00:00Z", &t));
+	assert_false(report_parse_date("", &t));
 }
 
 static void test_mailbox_addresses_lose_names_comments_and_angles(void **state)
 {
 	(void)state;
 	char out[REPORT_TEXT_MAX];
-	mail_address("\"Doe, John\" <john@example.org>", out, sizeof out);
+	report_address("\"Doe, John\" <john@example.org>", out, sizeof out);
 	assert_string_equal(out, "john@example.org");
-	mail_address("john@example.org (John Doe)", out, sizeof out);
+	report_address("john@example.org (John Doe)", out, sizeof out);
 	assert_string_equal(out, "john@example.org");
-	mail_address("<>", out, sizeof out);
+	report_address("<>", out, sizeof out);
 	assert_string_equal(out, "");
-	mail_address("\"odd local\"@example.org", out, sizeof out);
+	report_address("\"odd local\"@example.org", out, sizeof out);
 	assert_string_equal(out, "\"odd local\"@example.org");
-	mail_address("first@example.org, second@example.org", out, sizeof out);
+	report_address("first@example.org, second@example.org", out, sizeof out);
 	assert_string_equal(out, "first@example.org");
 	char small[8];
 	report_text_copy(small, sizeof small, "  ab\tc\xc3\xa9\xc3\xa9 ");
@@ -787,20 +788,21 @@ static void test_content_type_parameters_quoted_or_not(void **state)
 	(void)state;
 	char type[64], value[REPORT_BOUNDARY_MAX + 1];
 	const char *ct = "Multipart/Report (a comment); Report-Type = feedback-report ;\tboundary=\"a \\\"q\\\" b\"";
-	assert_true(mime_media_type(ct, type, sizeof type));
+	assert_true(report_mime_media_type(ct, type, sizeof type));
 	assert_string_equal(type, "multipart/report");
-	assert_int_equal(mime_param(ct, "report-type", value, sizeof value), 1);
+	assert_int_equal(report_mime_param(ct, "report-type", value, sizeof value), 1);
 	assert_string_equal(value, "feedback-report");
-	assert_int_equal(mime_param(ct, "BOUNDARY", value, sizeof value), 1);
+	assert_int_equal(report_mime_param(ct, "BOUNDARY", value, sizeof value), 1);
 	assert_string_equal(value, "a \"q\" b");
-	assert_int_equal(mime_param(ct, "charset", value, sizeof value), 0);
-	assert_int_equal(mime_param("multipart/mixed; boundary=\"unterminated", "boundary", value, sizeof value), -1);
+	assert_int_equal(report_mime_param(ct, "charset", value, sizeof value), 0);
+	assert_int_equal(report_mime_param("multipart/mixed; boundary=\"unterminated", "boundary", value, sizeof value),
+			 -1);
 	char boundary[200];
 	memset(boundary, 'b', sizeof boundary);
 	memcpy(boundary, "multipart/mixed; boundary=", 26);
 	boundary[sizeof boundary - 1] = '\0';
-	assert_int_equal(mime_param(boundary, "boundary", value, sizeof value), -1);
-	assert_false(mime_media_type("text", type, sizeof type));
+	assert_int_equal(report_mime_param(boundary, "boundary", value, sizeof value), -1);
+	assert_false(report_mime_media_type("text", type, sizeof type));
 }
 
 int main(void)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_store.c — the LMDB store: zones, entries, the interval index (longest prefix, exclusions, nesting),
  * expiry, serials, the journal, format versions. Every lookup goes through the query path's reader. */
 #include "base/err.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_store_import.c — bulk import: merge with the stored entries, --replace, duplicate networks, counts, and the
  * index after one big sweep or many small rebuilds answering exactly like entry-by-entry writes. */
 #include "base/err.h"
