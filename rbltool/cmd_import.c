@@ -478,7 +478,7 @@ int cmd_import(cli_t *cli, int argc, char **argv)
 			run.trusted_count++;
 			break;
 		case 'e':
-			err = expiry_parse(optarg, time(NULL), &run.expires);
+			err = duration_parse_expiry(optarg, time(NULL), &run.expires);
 			if (err)
 				return cli_bad_input("--expires: invalid duration or date '%s'", optarg);
 			break;

@@ -66,7 +66,7 @@ static int listing_command(cli_t *cli, int argc, char **argv, bool exclude)
 			snprintf(e.source, sizeof e.source, "%s", optarg);
 			break;
 		case 'e':
-			err = expiry_parse(optarg, time(NULL), &e.expires);
+			err = duration_parse_expiry(optarg, time(NULL), &e.expires);
 			if (err == RBL_ERANGE)
 				return cli_bad_input("--expires: '%s' is in the past or too far ahead", optarg);
 			if (err)
@@ -152,7 +152,7 @@ static int print_entry_line(const entry_t *e, void *ctx)
 	char net[ADDR_STRLEN], codes[160], expires[TIME_STRLEN];
 	cidr_format(&e->net, net);
 	codes_text(e, zone->default_code, codes, sizeof codes);
-	time_format(e->expires, expires);
+	duration_format_time(e->expires, expires);
 	const char *reason = e->flags & ENTRY_NOTEXT ? "(no text)" : e->reason;
 	printf("%s\t%s\t%s\t%s\n", net, codes, expires, reason);
 	return 0;
@@ -195,9 +195,9 @@ static int show_in_zone(const zone_def_t *zone, void *arg)
 	char net[ADDR_STRLEN], codes[160], created[TIME_STRLEN], updated[TIME_STRLEN], expires[TIME_STRLEN];
 	cidr_format(&e.net, net);
 	codes_text(&e, zone->default_code, codes, sizeof codes);
-	time_format(e.created, created);
-	time_format(e.updated, updated);
-	time_format(e.expires, expires);
+	duration_format_time(e.created, created);
+	duration_format_time(e.updated, updated);
+	duration_format_time(e.expires, expires);
 	bool expired = e.expires && e.expires <= s->now;
 	printf("zone     %s\nentry    %s%s\ncodes    %s\nreason   %s\nsource   %s\ncreated  %s\nupdated  %s\n"
 	       "expires  %s%s\n\n",
@@ -211,7 +211,7 @@ static int print_report(const report_t *rep, void *ctx)
 {
 	(void)ctx;
 	char when[TIME_STRLEN];
-	time_format(rep->arrival, when);
+	duration_format_time(rep->arrival, when);
 	printf("report   %s  %s  from %s%s%s%s%s\n", when, rep->feedback_type, rep->source,
 	       *rep->mail_from ? ", mail from " : "", rep->mail_from, *rep->reported_domain ? ", domain " : "",
 	       rep->reported_domain);
@@ -222,7 +222,7 @@ static int print_probe(const probe_record_t *p, void *ctx)
 {
 	(void)ctx;
 	char when[TIME_STRLEN];
-	time_format(p->started, when);
+	duration_format_time(p->started, when);
 	printf("probe    #%" PRIu64 "  %s  port %u  %s: %s%s%s  (%u ms)\n", p->id, when, p->port,
 	       probe_verdict_name((enum probe_verdict)p->verdict), p->why, *p->form_name ? ", form: " : "",
 	       p->form_name, p->elapsed_ms);
@@ -248,7 +248,7 @@ static int show_pipeline(cli_t *cli, const addr_t *addr)
 	err = pipeline_host_get(r, addr, &h);
 	if (err == RBL_OK) {
 		char last[TIME_STRLEN];
-		time_format(h.last_probe, last);
+		duration_format_time(h.last_probe, last);
 		printf("host     %s, %u report%s, last probe %s\n", pipeline_host_state_name((enum host_state)h.state), h.reports,
 		       h.reports == 1 ? "" : "s", h.last_probe ? last : "none");
 	} else if (err == RBL_ENOENT) {

@@ -152,7 +152,7 @@ static int list_open_relay(store_wtxn_t *w, const struct plan *p, const struct j
 		e->codes[0] = p->code;
 	}
 	char when[TIME_STRLEN];
-	time_format(j->result.started, when);
+	duration_format_time(j->result.started, when);
 	snprintf(e->reason, sizeof e->reason, "open relay: %s accepted %s", j->result.form_name, when);
 	snprintf(e->source, sizeof e->source, "probe");
 	e->evidence = probe_id;

@@ -81,7 +81,7 @@ static int print_optout(const optout_record_t *o, void *ctx)
 	(void)ctx;
 	char net[ADDR_STRLEN], when[TIME_STRLEN];
 	cidr_format(&o->net, net);
-	time_format(o->created, when);
+	duration_format_time(o->created, when);
 	printf("%s\t%s\t%s\n", net, when, o->reason);
 	return 0;
 }

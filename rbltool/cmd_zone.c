@@ -181,7 +181,7 @@ static int zone_show(cli_t *cli, int argc, char **argv)
 		return rc;
 	char code[ZONE_CODE_STRLEN], created[TIME_STRLEN];
 	zone_code_format(def.default_code, code);
-	time_format(def.created, created);
+	duration_format_time(def.created, created);
 	printf("zone     %s\nsoa      %s %s %" PRIu32 " %" PRIu32 " %" PRIu32 " %" PRIu32 " %" PRIu32 "\n", def.name,
 	       def.mname, def.rname, def.serial, def.refresh, def.retry, def.expire, def.minimum);
 	for (unsigned i = 0; i < def.ns_count; i++)

@@ -4,6 +4,7 @@
  * Addresses are held in network byte order in a fixed 16-byte array; an IPv4 address uses b[0..3] and leaves the
  * rest zero. An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is always converted to the IPv4 form on parsing, so the
  * store and the query path only ever see one representation of an IPv4 host. Pure functions, no allocation.
+ * Functions on a cidr_t are named cidr_*, after the type, the rest addr_*.
  */
 #ifndef RBL_ADDR_H
 #define RBL_ADDR_H

@@ -13,7 +13,7 @@
  * from int64 overflow. */
 #define DURATION_MAX ((int64_t)3653 * 86400)
 
-/* The documented minimum size of time_format's buffer. */
+/* The documented minimum size of duration_format_time's buffer. */
 #define TIME_MINBUF 21
 
 static int64_t unit_seconds(char unit)
@@ -114,7 +114,7 @@ static int parse_utc_time(const char *text, int64_t *when)
 	return RBL_OK;
 }
 
-int expiry_parse(const char *text, int64_t now, int64_t *when)
+int duration_parse_expiry(const char *text, int64_t now, int64_t *when)
 {
 	int64_t t, seconds;
 	int err = duration_parse(text, &seconds);
@@ -149,7 +149,7 @@ static char *put_field(char *p, int value, int width, char sep)
 	return p + width + 1;
 }
 
-void time_format(int64_t when, char buf[TIME_STRLEN])
+void duration_format_time(int64_t when, char buf[TIME_STRLEN])
 {
 	time_t t = (time_t)when;
 	struct tm tm;

@@ -14,11 +14,11 @@ int duration_parse(const char *text, int64_t *seconds);
 /* A duration (now + it), or "YYYY-MM-DD" (midnight UTC), or "YYYY-MM-DDTHH:MM[:SS][Z]" (UTC). The result must lie
  * after now: RBL_ERANGE for a time in the past, or exactly now (so "0s" is RBL_ERANGE here). RBL_EINVAL for anything
  * else, including impossible dates, a lowercase 't' or 'z', fractions of a second and zone offsets. */
-int expiry_parse(const char *text, int64_t now, int64_t *when);
+int duration_parse_expiry(const char *text, int64_t now, int64_t *when);
 
 /* "2026-11-27T23:02:16Z" into buf (at least 21 bytes); "never" for 0. A time outside the years 0000..9999 is written
  * as "@seconds" ("out of range" if even that would not fit), never truncated. */
 #define TIME_STRLEN 24
-void time_format(int64_t when, char buf[TIME_STRLEN]);
+void duration_format_time(int64_t when, char buf[TIME_STRLEN]);
 
 #endif

@@ -191,7 +191,7 @@ static int handle_line(struct reader *r, char *line, unsigned lineno)
 	if (parse_address(col[COL_ADDRESS], &row, &why) || parse_codes(col[COL_CODE], &row, &why))
 		return bad(r, lineno, copy, why);
 	if (*col[COL_EXPIRES]) {
-		int err = expiry_parse(col[COL_EXPIRES], r->now, &row.expires);
+		int err = duration_parse_expiry(col[COL_EXPIRES], r->now, &row.expires);
 		if (err)
 			return bad(r, lineno, copy, err == RBL_ERANGE ? "expiry in the past" : "expiry is not a duration or date");
 	}

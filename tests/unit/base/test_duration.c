@@ -34,7 +34,7 @@ static void assert_expiry(const char *text, int64_t expected)
 {
 	int64_t when = -1;
 
-	assert_int_equal(expiry_parse(text, NEW_YEAR_2026, &when), RBL_OK);
+	assert_int_equal(duration_parse_expiry(text, NEW_YEAR_2026, &when), RBL_OK);
 	assert_int_equal(when, expected);
 }
 
@@ -42,7 +42,7 @@ static void assert_expiry_error(const char *text, int err)
 {
 	int64_t when;
 
-	if (expiry_parse(text, NEW_YEAR_2026, &when) != err)
+	if (duration_parse_expiry(text, NEW_YEAR_2026, &when) != err)
 		fail_msg("\"%s\" did not give %d", text, err);
 }
 
@@ -50,7 +50,7 @@ static void assert_time_text(int64_t when, const char *expected)
 {
 	char buf[TIME_STRLEN];
 
-	time_format(when, buf);
+	duration_format_time(when, buf);
 	assert_string_equal(buf, expected);
 }
 
@@ -170,9 +170,9 @@ static void test_leap_day_is_accepted_in_leap_years(void **state)
 	(void)state;
 	int64_t when;
 
-	assert_int_equal(expiry_parse("2028-02-29", NEW_YEAR_2026, &when), RBL_OK);
+	assert_int_equal(duration_parse_expiry("2028-02-29", NEW_YEAR_2026, &when), RBL_OK);
 	assert_int_equal(when, NEW_YEAR_2026 + (365 + 365 + 31 + 28) * INT64_C(86400));
-	assert_int_equal(expiry_parse("2400-02-29T00:00Z", NEW_YEAR_2026, &when), RBL_OK);
+	assert_int_equal(duration_parse_expiry("2400-02-29T00:00Z", NEW_YEAR_2026, &when), RBL_OK);
 }
 
 static void test_expiry_in_the_past_is_out_of_range(void **state)
@@ -245,7 +245,7 @@ static void test_time_format_stays_within_documented_21_bytes(void **state)
 	for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
 		char buf[TIME_STRLEN + 8];
 		memset(buf, '#', sizeof buf);
-		time_format(times[i], buf);
+		duration_format_time(times[i], buf);
 		assert_true(strlen(buf) <= 20);
 		for (size_t j = 21; j < sizeof buf; j++)
 			assert_int_equal(buf[j], '#');
@@ -260,8 +260,8 @@ static void test_time_format_round_trips_through_expiry_parse(void **state)
 	for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
 		char buf[TIME_STRLEN];
 		int64_t back;
-		time_format(times[i], buf);
-		assert_int_equal(expiry_parse(buf, NEW_YEAR_2026, &back), RBL_OK);
+		duration_format_time(times[i], buf);
+		assert_int_equal(duration_parse_expiry(buf, NEW_YEAR_2026, &back), RBL_OK);
 		assert_int_equal(back, times[i]);
 	}
 }
