@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* cmd_export.c — rbltool export ZONE [--format rbldnsd|bind] [--output FILE]: a zone as a file another DNS server
- * loads (common/export_*.c writes it). With --output the file is written as FILE.tmp, synced and renamed, so that a
- * server reloading it never reads half a file; without it, stdout. What the format cannot say as dnsbld does goes to
+ * loads (common/formats/export_*.c writes it). With --output the file is written as FILE.tmp, synced and renamed, so
+ * that a server reloading it never reads half a file; without it, stdout. What the format cannot say as dnsbld does goes to
  * stderr, one line each, and a summary line ends the run. */
 #include "cmd.h"
 

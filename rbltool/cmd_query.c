@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* cmd_query.c — rbltool query ZONE ADDR: prints exactly what dnsbld answers, by running the same answer code
- * (common/answer.c) on the same store and printing the response with ldns. */
+ * (common/query/answer.c) on the same store and printing the response with ldns. */
 #include "cmd.h"
 
 #include "query/answer.h"

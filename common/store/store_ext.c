@@ -48,6 +48,25 @@ static int cached(const store_t *st, const MDB_txn *txn, const char *name, MDB_d
 	return 0;
 }
 
+/* A cached handle is unknown to a transaction that began before it was opened (LMDB: EINVAL). Such a snapshot
+ * either predates the table (RBL_ENOENT, as for any store without it) or has it under a handle it cannot use
+ * (RBL_EBUSY: end the transaction and begin another). */
+static int usable_in(MDB_txn *txn, const char *name, MDB_dbi dbi)
+{
+	unsigned flags;
+	MDB_dbi main_table;
+	MDB_val key = {strlen(name), (void *)name}, value;
+
+	if (mdb_dbi_flags(txn, dbi, &flags) == 0)
+		return RBL_OK;
+	int rc = mdb_dbi_open(txn, NULL, 0, &main_table);
+	if (rc == 0)
+		rc = mdb_get(txn, main_table, &key, &value);
+	if (rc == MDB_NOTFOUND)
+		return RBL_ENOENT;
+	return rc ? store_mdb_error(rc, "looking up an extension table") : RBL_EBUSY;
+}
+
 static void remember(store_t *st, const char *name, MDB_dbi dbi, MDB_txn *txn)
 {
 	struct store_ext_table *t = &st->ext[st->ext_count++];
@@ -64,8 +83,10 @@ static int open_table(store_t *st, MDB_txn *txn, const char *name, unsigned flag
 	if (err)
 		return err;
 	int found = cached(st, txn, name, dbi);
+	if (found < 0)
+		return found;
 	if (found)
-		return found < 0 ? found : RBL_OK;
+		return usable_in(txn, name, *dbi);
 	if (st->ext_count == STORE_EXT_TABLES_MAX)
 		return RBL_EFULL;
 	int rc = mdb_dbi_open(txn, name, flags, dbi);

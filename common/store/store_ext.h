@@ -32,8 +32,9 @@ int64_t store_ext_now(const store_wtxn_t *w);
  * process opened the table and has not ended (LMDB allows one opener at a time: open tables before overlapping
  * transactions). */
 int store_ext_table_w(store_wtxn_t *w, const char *name, MDB_dbi *dbi);
-/* The same for reading: RBL_ENOENT when the table does not exist (nothing was ever written to it). The handle is
- * cached once r ends (store_read_end). */
+/* The same for reading: RBL_ENOENT when the table does not exist in r's snapshot (nothing had been written to it
+ * when r began). The handle is cached once r ends (store_read_end). RBL_EBUSY when r began before this process
+ * opened a table that r's snapshot holds: end r and begin another. */
 int store_ext_table_r(store_rtxn_t *r, const char *name, MDB_dbi *dbi);
 
 /* Advances the named counter in the store's meta table by one and returns the new value (the first is 1). */
@@ -42,7 +43,7 @@ int store_ext_counter_next(store_wtxn_t *w, const char *name, uint64_t *value);
 /* Deletes every entry, in every zone, for which doomed returns true; the index, journal and serials follow as for
  * store_entry_del. *deleted = how many went. */
 int store_entries_delete_where(store_wtxn_t *w, bool (*doomed)(uint32_t zone_id, const entry_t *e, void *ctx),
-			       void *ctx, uint64_t *deleted);
+                               void *ctx, uint64_t *deleted);
 
 /* Translates an LMDB return code to an RBL_E* code, logging the failure with what was being done. */
 int store_mdb_error(int rc, const char *doing);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* store_internal.h — what the store_*.c files share and nothing outside common/store*.c may use. */
+/* store_internal.h — what the store_*.c files share and nothing outside common/store/ may use. */
 #ifndef RBL_STORE_INTERNAL_H
 #define RBL_STORE_INTERNAL_H
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* store_fixture.h — what the store-backed unit tests share: a fresh store in a temporary directory, a zone in it,
- * and the removal of both. Header-only (static functions) because every tests/unit/test_*.c is its own program. */
+ * and the removal of both. Header-only (static functions) because every tests/unit/<library>/test_*.c is its own
+ * program. */
 #ifndef RBL_TEST_STORE_FIXTURE_H
 #define RBL_TEST_STORE_FIXTURE_H
 
