@@ -102,6 +102,11 @@ uint64_t codec_get_varint(codec_reader_t *r)
 		const uint8_t *p = take(r, 1);
 		if (!p)
 			return 0;
+		/* The 10th byte holds bit 63 only: anything more would not fit in 64 bits. */
+		if (shift == 63 && (*p & 0x7e)) {
+			r->failed = true;
+			return 0;
+		}
 		v |= (uint64_t)(*p & 0x7f) << shift;
 		if (!(*p & 0x80))
 			return v;

@@ -191,7 +191,10 @@ static int handle_line(struct reader *r, char *line, unsigned lineno)
 	if (parse_address(col[COL_ADDRESS], &row, &why) || parse_codes(col[COL_CODE], &row, &why))
 		return bad(r, lineno, copy, why);
 	if (*col[COL_EXPIRES]) {
+		int64_t seconds;
 		int err = duration_parse_expiry(col[COL_EXPIRES], r->now, &row.expires);
+		if (err == RBL_ERANGE && duration_parse(col[COL_EXPIRES], &seconds) == RBL_ERANGE)
+			return bad(r, lineno, copy, "expiry more than 10 years ahead");
 		if (err)
 			return bad(r, lineno, copy, err == RBL_ERANGE ? "expiry in the past" : "expiry is not a duration or date");
 	}
