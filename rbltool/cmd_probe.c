@@ -18,9 +18,9 @@
 
 #define PROBE_USAGE                                                                                                  \
 	"rbltool probe HOST[:PORT]... | probe --pending [--port N] [--max-attempts N]  "                              \
-	"[--list-into ZONE [--expires 30d] [--code 127.0.0.N]] [--concurrency N] [--timeout SECS]"
+	"[--list-into ZONE [--expires 30d] [--code 127.0.0.N]] [--concurrency N] [--timeout SECS] [--gap 10s]"
 #define RETEST_USAGE                                                                                                 \
-	"rbltool retest ZONE [--older-than 7d] [--port N] [--expires 30d] [--concurrency N] [--timeout SECS]"
+	"rbltool retest ZONE [--older-than 7d] [--port N] [--expires 30d] [--concurrency N] [--timeout SECS] [--gap 10s]"
 #define DEFAULT_PORT 25
 #define DEFAULT_LISTING_TTL (30 * 86400)
 #define DEFAULT_MAX_ATTEMPTS 3
@@ -303,6 +303,11 @@ static int parse_common(struct plan *p, int opt, const char *arg, const char *us
 		p->config.reply_timeout_ms = p->config.connect_timeout_ms = (unsigned)secs * 1000u;
 		p->config.session_timeout_ms = (unsigned)secs * 4000u;
 		return CLI_OK;
+	case 'g':
+		if (duration_parse(arg, &secs) || secs > 3600)
+			return cli_bad_input("--gap: invalid duration '%s' (0s..1h, e.g. 10s)", arg);
+		p->config.per_host_gap_ms = (unsigned)secs * 1000u;
+		return CLI_OK;
 	case 'e':
 		if (duration_parse(arg, &p->listing_ttl) || p->listing_ttl <= 0)
 			return cli_bad_input("--expires: invalid duration '%s' (e.g. 30d)", arg);
@@ -321,6 +326,7 @@ int cmd_probe(cli_t *cli, int argc, char **argv)
 		{"pending", no_argument, NULL, 'P'},          {"list-into", required_argument, NULL, 'L'},
 		{"port", required_argument, NULL, 'p'},       {"max-attempts", required_argument, NULL, 'm'},
 		{"concurrency", required_argument, NULL, 'n'}, {"timeout", required_argument, NULL, 't'},
+		{"gap", required_argument, NULL, 'g'},
 		{"expires", required_argument, NULL, 'e'},    {"code", required_argument, NULL, 'c'},
 		{0},
 	};
@@ -397,6 +403,7 @@ int cmd_retest(cli_t *cli, int argc, char **argv)
 	static const struct option options[] = {
 		{"older-than", required_argument, NULL, 'o'}, {"port", required_argument, NULL, 'p'},
 		{"concurrency", required_argument, NULL, 'n'}, {"timeout", required_argument, NULL, 't'},
+		{"gap", required_argument, NULL, 'g'},
 		{"expires", required_argument, NULL, 'e'},    {0},
 	};
 	struct plan p;

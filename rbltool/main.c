@@ -29,7 +29,9 @@ static void usage(FILE *out)
 	      "  report ADDR [--source TEXT]      optout add CIDR [--reason TEXT] | optout del CIDR | optout list\n"
 	      "  probe HOST[:PORT]... | probe --pending [--port N] [--max-attempts N]\n"
 	      "        [--list-into ZONE [--expires 30d] [--code 127.0.0.N]] [--concurrency N] [--timeout SECS]\n"
-	      "  retest ZONE [--older-than 7d] [--port N] [--expires 30d] [--concurrency N] [--timeout SECS]\n"
+	      "        [--gap 10s]\n"
+	      "  retest ZONE [--older-than 7d] [--port N] [--expires 30d] [--concurrency N] [--timeout SECS] [--gap 10s]\n"
+	      "  (--gap: the least time between two connections to one host)\n"
 	      "The store is --db DIR, else $DNSBL_DB, else ~/.local/share/dnsbld.\n"
 	      "Exit status: 0 done, 1 failed, 2 bad input (nothing written).\n",
 	      out);

@@ -263,8 +263,8 @@ int pipeline_probe_add(store_wtxn_t *w, const addr_t *addr, uint16_t port, const
 	size_t form_len = strlen(res->form_name), why_len = strlen(res->why);
 	if (form_len > 63)
 		form_len = 63;
-	if (why_len > 255)
-		why_len = 255;
+	if (why_len > 511)
+		why_len = 511;
 	/* Fixed part, then the strings; the transcript is whatever the engine kept (it bounds it). */
 	size_t cap = 64 + form_len + why_len + res->transcript_len;
 	MDB_val k = {sizeof key, key}, v = {cap, NULL};
@@ -272,7 +272,7 @@ int pipeline_probe_add(store_wtxn_t *w, const addr_t *addr, uint16_t port, const
 	if (rc)
 		return store_mdb_error(rc, "writing a probe");
 	codec_writer_t c = {v.mv_data, 0};
-	char form[64], why[256];
+	char form[64], why[512];
 	memcpy(form, res->form_name, form_len);
 	form[form_len] = '\0';
 	memcpy(why, res->why, why_len);

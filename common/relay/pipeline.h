@@ -39,7 +39,7 @@ typedef struct probe_record {
 	uint8_t verdict;             /* enum probe_verdict */
 	int8_t form;
 	char form_name[64];
-	char why[256];
+	char why[512];
 	const char *transcript;      /* points into the snapshot (pipeline_probe_foreach) */
 	size_t transcript_len;
 } probe_record_t;

@@ -15,37 +15,59 @@
 #include <string.h>
 
 /* Templates: $s / $r the sender's / recipient's local part, $S / $R their domains, $L the target's address
- * literal, $N the target's own name. Every other byte is copied. */
+ * literal, $N the target's own name, $c a control's local part. Every other byte is copied. */
 struct form_template {
 	const char *name;
 	const char *mail;
 	const char *rcpt;
+	enum probe_sender sender;
+	enum probe_via via;
 };
 
+#define NUL PROBE_SENDER_NULL
+#define PLAIN PROBE_SENDER_PLAIN
+#define NAME PROBE_SENDER_NAME
+#define LIT PROBE_SENDER_LITERAL
+
 static const struct form_template forms[PROBE_FORM_COUNT] = {
-        {"null sender", "<>", "<$r@$R>"},
-        {"external to external", "<$s@$S>", "<$r@$R>"},
-        {"sender at the server's name", "<$s@$N>", "<$r@$R>"},
-        {"IP-literal sender", "<$s@$L>", "<$r@$R>"},
-        {"percent hack via IP literal", "<$s@$L>", "<$r%$R@$L>"},
-        {"percent hack via server name", "<$s@$L>", "<$r%$R@$N>"},
-        {"quoted local part", "<$s@$L>", "<\"$r@$R\">"},
-        {"quoted percent hack", "<$s@$L>", "<\"$r%$R\">"},
-        {"double @ via IP literal", "<$s@$L>", "<$r@$R@$L>"},
-        {"quoted double @ via IP literal", "<$s@$L>", "<\"$r@$R\"@$L>"},
-        {"double @ via server name", "<$s@$L>", "<$r@$R@$N>"},
-        {"source route via IP literal", "<$s@$L>", "<@$L:$r@$R>"},
-        {"source route via server name", "<$s@$L>", "<@$N:$r@$R>"},
-        {"bang path", "<$s@$L>", "<$R!$r>"},
-        {"bang path via IP literal", "<$s@$L>", "<$R!$r@$L>"},
-        {"bang path via server name", "<$s@$L>", "<$R!$r@$N>"},
+        {"null sender", "<>", "<$r@$R>", NUL, PROBE_VIA_NONE},
+        {"external to external", "<$s@$S>", "<$r@$R>", PLAIN, PROBE_VIA_NONE},
+        {"sender at the server's name", "<$s@$N>", "<$r@$R>", NAME, PROBE_VIA_NONE},
+        {"IP-literal sender", "<$s@$L>", "<$r@$R>", LIT, PROBE_VIA_NONE},
+        {"percent hack via IP literal", "<$s@$L>", "<$r%$R@$L>", LIT, PROBE_VIA_LITERAL},
+        {"percent hack via server name", "<$s@$L>", "<$r%$R@$N>", LIT, PROBE_VIA_NAME},
+        {"quoted local part", "<$s@$L>", "<\"$r@$R\">", LIT, PROBE_VIA_UNQUALIFIED},
+        {"quoted percent hack", "<$s@$L>", "<\"$r%$R\">", LIT, PROBE_VIA_UNQUALIFIED},
+        {"double @ via IP literal", "<$s@$L>", "<$r@$R@$L>", LIT, PROBE_VIA_LITERAL},
+        {"quoted double @ via IP literal", "<$s@$L>", "<\"$r@$R\"@$L>", LIT, PROBE_VIA_LITERAL},
+        {"double @ via server name", "<$s@$L>", "<$r@$R@$N>", LIT, PROBE_VIA_NAME},
+        {"source route via IP literal", "<$s@$L>", "<@$L:$r@$R>", LIT, PROBE_VIA_LITERAL},
+        {"source route via server name", "<$s@$L>", "<@$N:$r@$R>", LIT, PROBE_VIA_NAME},
+        {"bang path", "<$s@$L>", "<$R!$r>", LIT, PROBE_VIA_UNQUALIFIED},
+        {"bang path via IP literal", "<$s@$L>", "<$R!$r@$L>", LIT, PROBE_VIA_LITERAL},
+        {"bang path via server name", "<$s@$L>", "<$R!$r@$N>", LIT, PROBE_VIA_NAME},
 };
+
+#undef NUL
+#undef PLAIN
+#undef NAME
+#undef LIT
 
 const char *probe_form_name(int form)
 {
 	if (form < 0 || form >= PROBE_FORM_COUNT)
 		return "";
 	return forms[form].name;
+}
+
+enum probe_via probe_form_via(int form)
+{
+	return form < 0 || form >= PROBE_FORM_COUNT ? PROBE_VIA_NONE : forms[form].via;
+}
+
+enum probe_sender probe_form_sender(int form)
+{
+	return form < 0 || form >= PROBE_FORM_COUNT ? PROBE_SENDER_PLAIN : forms[form].sender;
 }
 
 static const char *template_value(char key, const struct probe_form_env *env)
@@ -63,6 +85,8 @@ static const char *template_value(char key, const struct probe_form_env *env)
 		return env->ip_literal;
 	case 'N':
 		return env->server_name;
+	case 'c':
+		return env->control_local;
 	}
 	return NULL;
 }
@@ -97,6 +121,28 @@ int probe_form_format(int form, const struct probe_form_env *env, char mail[PROB
 	if (err == RBL_OK)
 		err = expand(forms[form].rcpt, env, rcpt);
 	return err;
+}
+
+int probe_plain_sender(const struct probe_form_env *env, char mail[PROBE_ARG_MAX])
+{
+	return env == NULL ? RBL_EINVAL : expand("<$s@$S>", env, mail);
+}
+
+int probe_control_format(enum probe_via via, const struct probe_form_env *env, uint32_t nonce,
+			 char rcpt[PROBE_ARG_MAX])
+{
+	static const char *const templates[PROBE_VIA_COUNT] = {
+	        [PROBE_VIA_LITERAL] = "<$c@$L>",
+	        [PROBE_VIA_NAME] = "<$c@$N>",
+	        [PROBE_VIA_UNQUALIFIED] = "<$c>",
+	};
+	if (env == NULL || (unsigned)via >= PROBE_VIA_COUNT || templates[via] == NULL)
+		return RBL_EINVAL;
+	char local[64];
+	snprintf(local, sizeof local, "%s-nonexistent-%08x", PROBE_SENDER_LOCAL, (unsigned)nonce);
+	struct probe_form_env with_local = *env;
+	with_local.control_local = local;
+	return expand(templates[via], &with_local, rcpt);
 }
 
 void probe_ip_literal(const addr_t *a, char out[PROBE_LITERAL_MAX])
@@ -188,7 +234,7 @@ int probe_command_format(enum probe_command cmd, const char *arg, char line[PROB
 
 enum probe_verdict probe_decide(const enum probe_form_outcome outcome[PROBE_FORM_COUNT], int *first_relayed)
 {
-	bool all_refused = true;
+	bool all_decided = true, any_refused = false;
 
 	*first_relayed = -1;
 	for (int i = 0; i < PROBE_FORM_COUNT; i++) {
@@ -196,8 +242,9 @@ enum probe_verdict probe_decide(const enum probe_form_outcome outcome[PROBE_FORM
 			*first_relayed = i;
 			return PROBE_OPEN;
 		}
-		if (outcome[i] != PROBE_FORM_REFUSED)
-			all_refused = false;
+		any_refused |= outcome[i] == PROBE_FORM_REFUSED;
+		if (outcome[i] != PROBE_FORM_REFUSED && outcome[i] != PROBE_FORM_UNTESTABLE)
+			all_decided = false;
 	}
-	return all_refused ? PROBE_CLOSED : PROBE_INCONCLUSIVE;
+	return all_decided && any_refused ? PROBE_CLOSED : PROBE_INCONCLUSIVE;
 }

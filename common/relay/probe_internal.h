@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* probe_internal.h — the relay prober's parts, shared by probe*.c and tests/unit/test_probe.c.
+/* probe_internal.h — the relay prober's parts, shared by probe*.c and tests/unit/relay/test_probe.c.
  *
  *   probe_forms.c       the relay battery (the 16 MAIL FROM / RCPT TO forms), the SMTP commands we may send,
  *                       the verdict from the forms' outcomes
@@ -36,14 +36,34 @@ struct probe_form_env {
 	const char *recipient_domain; /* external recipient domain (cfg) */
 	const char *ip_literal;       /* the target's address literal: "[192.0.2.1]", "[IPv6:2001:db8::1]" */
 	const char *server_name;      /* the name the server gave in its EHLO/HELO reply, else the IP literal */
+	const char *control_local;    /* set by probe_control_format only */
 };
 
 /* Short English name of form 0..PROBE_FORM_COUNT-1 ("external to external", ...); "" for anything else. */
 const char *probe_form_name(int form);
 
+/* Where a form's recipient goes. PROBE_VIA_NONE: straight to the external domain (an acceptance is relaying).
+ * The others route through the server itself — its address literal, its own name, or no domain at all (which the
+ * server qualifies with its own) — so an acceptance proves relaying only if the server refuses a recipient that
+ * cannot exist at that same place (the control); a server that accepts any local part there is a catch-all. */
+enum probe_via { PROBE_VIA_NONE, PROBE_VIA_LITERAL, PROBE_VIA_NAME, PROBE_VIA_UNQUALIFIED, PROBE_VIA_COUNT };
+enum probe_via probe_form_via(int form);
+
+/* What kind of sender a form's MAIL FROM uses. */
+enum probe_sender { PROBE_SENDER_NULL, PROBE_SENDER_PLAIN, PROBE_SENDER_NAME, PROBE_SENDER_LITERAL };
+enum probe_sender probe_form_sender(int form);
+
 /* Writes form's MAIL FROM and RCPT TO arguments ("<...>", no verb, no CRLF). RBL_EINVAL for a bad form number,
  * RBL_ESPACE if the env's names make an argument longer than PROBE_ARG_MAX - 1. */
 int probe_form_format(int form, const struct probe_form_env *env, char mail[PROBE_ARG_MAX], char rcpt[PROBE_ARG_MAX]);
+
+/* The plain sender every form falls back to when its own is refused: "<rbl-probe@SENDER_DOMAIN>". */
+int probe_plain_sender(const struct probe_form_env *env, char mail[PROBE_ARG_MAX]);
+
+/* The control recipient for via: a local part that cannot exist ("rbl-probe-nonexistent-" and 8 hex digits of
+ * nonce) at the place via routes through. RBL_EINVAL for PROBE_VIA_NONE. */
+int probe_control_format(enum probe_via via, const struct probe_form_env *env, uint32_t nonce,
+			 char rcpt[PROBE_ARG_MAX]);
 
 /* The address literal of a (RFC 5321 4.1.3). */
 void probe_ip_literal(const addr_t *a, char out[PROBE_LITERAL_MAX]);
@@ -81,11 +101,103 @@ enum probe_form_outcome {
 	PROBE_FORM_RELAYED,     /* RCPT 250/251 */
 	PROBE_FORM_REFUSED,     /* 5xx at MAIL or RCPT, or a 4xx that says relaying is denied */
 	PROBE_FORM_DEFERRED,    /* any other answer: 4xx, 421, STARTTLS required, nonsense */
+	PROBE_FORM_UNTESTABLE,  /* routed through a catch-all domain: an acceptance proves nothing */
 };
 
 /* The verdict rules of probe.h: the first RELAYED form -> PROBE_OPEN (its index in *first_relayed, else -1);
- * every form REFUSED -> PROBE_CLOSED; anything else -> PROBE_INCONCLUSIVE. */
+ * every form REFUSED or UNTESTABLE, at least one REFUSED -> PROBE_CLOSED; anything else -> PROBE_INCONCLUSIVE. */
 enum probe_verdict probe_decide(const enum probe_form_outcome outcome[PROBE_FORM_COUNT], int *first_relayed);
+
+struct probe_transcript; /* below */
+
+/* --- the dialogue (probe_battery.c) ------------------------------------------------------------------------- */
+
+/* Budgets that keep a battery inside every common MTA's session limits, so that no server ends a session on us:
+ * Exim drops a session at its 3rd syntax or protocol error (smtp_max_synprot_errors) and after 10 non-mail commands
+ * (smtp_accept_max_nonmail); Postfix starts sleeping before each reply after 10 errors (smtpd_soft_error_limit).
+ * Past a budget the battery goes on in a new connection. */
+#define PROBE_FORMS_PER_CONNECTION 6
+#define PROBE_SYNTAX_ERRORS_PER_CONNECTION 2 /* 500..504 replies */
+#define PROBE_NONMAIL_PER_CONNECTION 8       /* EHLO/HELO and RSET */
+#define PROBE_MAX_CONNECTIONS 8
+#define PROBE_FORM_ATTEMPTS 2 /* a form whose connection ends under it is tried once more */
+#define PROBE_QUOTE_MAX 120   /* how much of one server reply a reason quotes */
+#define PROBE_WHY_MAX 512
+
+/* What the session must do next. */
+enum probe_action_kind {
+	PROBE_ACT_SEND,      /* send cmd with arg, then feed its reply */
+	PROBE_ACT_RECONNECT, /* end this connection (QUIT first if polite), then open a new one */
+	PROBE_ACT_FINISH,    /* the verdict is fixed: QUIT if polite, then report */
+};
+
+struct probe_action {
+	enum probe_action_kind kind;
+	enum probe_command cmd; /* PROBE_ACT_SEND */
+	const char *arg;        /* PROBE_ACT_SEND: NULL or a string owned by the battery, valid until the next event */
+	bool polite;            /* RECONNECT, FINISH: the server has not said it is closing, a QUIT is in order */
+};
+
+enum probe_battery_step { PROBE_STEP_GREETING, PROBE_STEP_EHLO, PROBE_STEP_HELO, PROBE_STEP_MAIL, PROBE_STEP_RCPT,
+			  PROBE_STEP_CONTROL, PROBE_STEP_RSET, PROBE_STEP_OFF };
+
+enum probe_control { PROBE_CONTROL_UNKNOWN, PROBE_CONTROL_REFUSED, PROBE_CONTROL_ACCEPTED, PROBE_CONTROL_DEFERRED };
+
+/* The relay battery as a state machine without I/O: probe_session.c feeds it the events of a probe (a connection
+ * made, a complete reply, a connection lost) and does what it answers. All the verdict rules of probe.h live here,
+ * so the unit tests can drive any dialogue without a socket. Notes on what it decides go into the transcript. */
+struct probe_battery {
+	const char *helo_name;
+	struct probe_form_env env; /* server_name points into server_name below once the server has named itself */
+	uint32_t nonce;            /* makes the control recipients' local parts */
+	struct probe_transcript *transcript;
+
+	enum probe_battery_step step;
+	unsigned connections;     /* opened so far, this one included */
+	unsigned conn_forms;      /* forms begun on this connection */
+	unsigned conn_errors;     /* 500..504 replies on this connection */
+	unsigned conn_nonmail;    /* EHLO/HELO/RSET sent on this connection */
+	bool in_transaction;      /* a MAIL was accepted on this connection and not RSET */
+	bool literal_refused;     /* a literal sender was refused once: plain senders from then on */
+	bool plain_sender[PROBE_FORM_COUNT]; /* the form's own sender was refused: it goes on with the plain one */
+	int form;                 /* the form being tried */
+	unsigned attempts[PROBE_FORM_COUNT];
+	enum probe_form_outcome outcome[PROBE_FORM_COUNT];
+	enum probe_control control[PROBE_VIA_COUNT];
+	bool decided;
+	enum probe_verdict verdict;
+	int first_relayed;
+
+	char server_name[PROBE_DOMAIN_MAX + 1];
+	char ip_literal[PROBE_LITERAL_MAX];
+	char mail[PROBE_ARG_MAX];     /* the current form's MAIL argument */
+	char rcpt[PROBE_ARG_MAX];     /* its RCPT argument */
+	char txn_mail[PROBE_ARG_MAX]; /* the MAIL argument of the open transaction */
+	char control_rcpt[PROBE_VIA_COUNT][PROBE_ARG_MAX];
+	char control_reply[PROBE_VIA_COUNT][PROBE_QUOTE_MAX];
+	char accepted[PROBE_QUOTE_MAX];   /* the acceptance of the form waiting on a control */
+	char last_refusal[PROBE_QUOTE_MAX];
+	char first_deferral[PROBE_QUOTE_MAX];
+	char literal_refusal[PROBE_QUOTE_MAX];
+	char catch_all[PROBE_ARG_MAX + PROBE_QUOTE_MAX + 16]; /* the first control accepted, with the reply */
+	char why[PROBE_WHY_MAX];
+};
+
+/* Sets b up for target: nothing is sent until probe_battery_connected. transcript receives the battery's notes.
+ * b points into itself: it must not be copied or moved once set up. */
+void probe_battery_init(struct probe_battery *b, const probe_config_t *cfg, const addr_t *target, uint32_t nonce,
+			struct probe_transcript *transcript);
+/* A new connection is up: the next reply fed is its greeting. */
+void probe_battery_connected(struct probe_battery *b);
+/* A complete reply (code, and its text as probe_reply holds it) to what the battery asked for. */
+void probe_battery_reply(struct probe_battery *b, int code, const char *text, struct probe_action *act);
+/* The connection ended without a reply: what says how (for the reason), retryable says whether a new connection
+ * could help (the server hung up) or not (a timeout, a byte limit, garbage: the same would happen again). */
+void probe_battery_lost(struct probe_battery *b, const char *what, bool retryable, struct probe_action *act);
+/* Ends the battery from outside (a connect failure, the session's time limit) with why, unless it has decided. */
+void probe_battery_stop(struct probe_battery *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Where the dialogue is, for a reason: "RCPT of form 11 on connection 2", "greeting". */
+void probe_battery_where(const struct probe_battery *b, char *out, size_t size);
 
 /* --- SMTP replies (probe_reply.c) --------------------------------------------------------------------------- */
 
@@ -133,6 +245,10 @@ enum probe_reply_kind {
 };
 
 enum probe_reply_kind probe_reply_classify(int code, const char *text);
+
+/* Whether a reply announces that the server is ending the session: 421, or words such as "Too many syntax or
+ * protocol errors", "Too many nonmail commands", "closing connection". After it nothing more may be sent. */
+bool probe_reply_ends_session(int code, const char *text);
 
 /* Whether a reply's text says relaying is refused ("Relay access denied", "Relaying denied", "not permitted to
  * relay", "we do not relay", ...). */

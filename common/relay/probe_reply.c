@@ -194,3 +194,17 @@ enum probe_reply_kind probe_reply_classify(int code, const char *text)
 		return PROBE_REPLY_CLOSING;
 	return kind == 5 ? PROBE_REPLY_REFUSED : PROBE_REPLY_DEFERRED;
 }
+
+bool probe_reply_ends_session(int code, const char *text)
+{
+	if (code == 421)
+		return true;
+	/* Exim: "554 Too many nonmail commands", "... Too many syntax or protocol errors"; others: "too many errors",
+	 * "too many connections". Not Postfix's "452 4.5.3 Error: too many recipients", which ends only the
+	 * transaction. */
+	if (contains_ci(text, "too many") && !contains_ci(text, "recipient") &&
+	    (contains_ci(text, "error") || contains_ci(text, "command") || contains_ci(text, "connection")))
+		return true;
+	return (contains_ci(text, "closing") && (contains_ci(text, "connection") || contains_ci(text, "channel"))) ||
+	       contains_ci(text, "disconnect") || contains_ci(text, "goodbye");
+}

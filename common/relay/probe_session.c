@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* probe_session.c — one SMTP relay probe on the engine's loop.
+/* probe_session.c — one relay probe on the engine's loop: the connections, reads, writes and timers of the dialogue
+ * that probe_battery.c conducts.
  *
- * connect -> greeting -> EHLO (HELO on 500/502) -> for each form: MAIL, RCPT, RSET before the next -> QUIT.
- * One command is outstanding at a time (no pipelining), so any byte after a complete reply is out of step and
- * ends the session. One timer serves every wait: the connect or reply timeout, capped by the session deadline.
- * Writes go only through send_command(), which only writes probe_command_format() lines: no DATA, ever.
- *
- * The session stops at the first relayed form (that is the evidence; more would only burden the relay), after a
- * STARTTLS demand (we do not speak TLS), after 421 or a refused RSET, and on any timeout, byte limit, garbage or
- * lost connection. The verdict is fixed before the QUIT, which only adds to the transcript.
+ * A probe is one or more connections to the target (the battery asks for another when a server's session limits or
+ * its hang-up call for one), each: connect -> the battery's commands, one at a time -> QUIT when polite -> close.
+ * Between two connections the per-host gap is kept (counted from one connect to the next). One timer serves every
+ * wait: the connect or reply timeout, capped by the connection's time limit (session_timeout_ms), and the gap.
+ * One command is outstanding at a time (no pipelining), so any byte after a complete reply is out of step and ends
+ * the probe. Writes go only through send_command(), which only writes probe_command_format() lines: no DATA, ever.
  */
 #include "probe_internal.h"
 
@@ -20,12 +19,16 @@
 #include <string.h>
 #include <time.h>
 
-enum step { STEP_CONNECT, STEP_GREETING, STEP_EHLO, STEP_HELO, STEP_MAIL, STEP_RCPT, STEP_RSET, STEP_QUIT, STEP_DONE };
-
-static const char *const step_names[] = {"connect", "greeting", "EHLO", "HELO", "MAIL", "RCPT", "RSET", "QUIT", "end"};
-
-#define QUOTE_MAX 120 /* how much of a server's reply goes into the one-line why */
 #define READ_CHUNK 4096
+
+enum phase {
+	PHASE_CONNECT, /* waiting for the connection */
+	PHASE_TALK,    /* waiting for the reply the battery asked for */
+	PHASE_QUIT,    /* QUIT sent: its reply, the server's close or the timeout ends the connection */
+	PHASE_CLOSING, /* the connection's handle is closing */
+	PHASE_GAP,     /* between connections */
+	PHASE_DONE,    /* reported; the handles are closing */
+};
 
 struct probe_session {
 	struct probe_engine *engine;
@@ -34,27 +37,17 @@ struct probe_session {
 	uv_tcp_t tcp;
 	uv_timer_t timer;
 	uv_connect_t connect_req;
-	int open_handles;
-	int connect_error; /* uv_tcp_connect failed at once: reported from the timer, not from inside the scheduler */
-	enum step step;
-	bool connected; /* up, as far as we know: a QUIT is worth sending */
-	bool decided;
-	int form; /* the form being tried */
-	enum probe_form_outcome outcome[PROBE_FORM_COUNT];
-	enum probe_verdict verdict;
-	int first_relayed;
+	enum phase phase;
+	bool connected;      /* up, as far as we know: a QUIT is worth sending */
+	bool reconnect;      /* what follows the connection's close: another connection, or the report */
+	int connect_error;   /* uv_tcp_connect failed at once: handled from the timer, not inside the scheduler */
+	uint64_t connect_at; /* loop time (ms) of the last connect */
+	uint64_t deadline;   /* loop time (ms) by which this connection must be over */
+	struct probe_battery battery;
 	struct probe_reply reply;
 	struct probe_transcript transcript;
 	char peer[ADDR_STRLEN + 8];
-	char ip_literal[PROBE_LITERAL_MAX];
-	char server_name[PROBE_DOMAIN_MAX + 1];
-	char mail[PROBE_ARG_MAX];
-	char rcpt[PROBE_ARG_MAX];
-	char why[384];
-	char last_refusal[QUOTE_MAX];
-	char first_deferral[QUOTE_MAX];
 	uint64_t started_ns;
-	uint64_t deadline; /* loop time, ms */
 	int64_t started_unix;
 	char read_buf[READ_CHUNK];
 };
@@ -66,21 +59,12 @@ struct pending_write {
 };
 
 static void on_timer(uv_timer_t *timer);
-static void send_command(struct probe_session *s, enum probe_command cmd, const char *arg, enum step next);
-
-/* The first line of a reply, printable, short: for the why. */
-static void quote_reply(const char *text, char out[QUOTE_MAX])
-{
-	size_t n = 0;
-
-	for (; text[n] != '\0' && text[n] != '\n' && n < QUOTE_MAX - 1; n++)
-		out[n] = (text[n] >= 0x20 && text[n] <= 0x7e) ? text[n] : '?';
-	out[n] = '\0';
-}
+static void act(struct probe_session *s, const struct probe_action *a);
+static void open_connection(struct probe_session *s);
 
 static void arm(struct probe_session *s, unsigned timeout_ms)
 {
-	uint64_t now = uv_now(s->tcp.loop);
+	uint64_t now = uv_now(s->timer.loop);
 	uint64_t due = now + timeout_ms;
 
 	if (due > s->deadline)
@@ -104,13 +88,11 @@ static void transcribe_reply(struct probe_session *s)
 	}
 }
 
-static void on_close(uv_handle_t *handle)
+static void on_timer_closed(uv_handle_t *handle)
 {
 	struct probe_session *s = handle->data;
-
-	if (--s->open_handles > 0)
-		return;
 	struct probe_engine *e = s->engine;
+
 	probe_reply_free(&s->reply);
 	probe_transcript_free(&s->transcript);
 	free(s);
@@ -119,65 +101,50 @@ static void on_close(uv_handle_t *handle)
 
 static void report(struct probe_session *s)
 {
-	if (!s->decided) {
-		s->decided = true;
-		s->verdict = probe_decide(s->outcome, &s->first_relayed);
-	}
-	probe_transcript_note(&s->transcript, "verdict: %s: %s", probe_verdict_name(s->verdict), s->why);
+	struct probe_battery *b = &s->battery;
+
+	probe_battery_stop(b, "ended");
+	probe_transcript_note(&s->transcript, "verdict: %s: %s", probe_verdict_name(b->verdict), b->why);
 	probe_result_t result = {
-	        .verdict = s->verdict,
-	        .form = s->first_relayed,
-	        .form_name = probe_form_name(s->first_relayed),
-	        .why = s->why,
+	        .verdict = b->verdict,
+	        .form = b->first_relayed,
+	        .form_name = probe_form_name(b->first_relayed),
+	        .why = b->why,
 	        .transcript = s->transcript.text ? s->transcript.text : "",
 	        .transcript_len = s->transcript.len,
 	        .started = s->started_unix,
 	        .elapsed_ms = (unsigned)((uv_hrtime() - s->started_ns) / 1000000u),
+	        .connections = b->connections,
 	        .data_sent = false,
 	};
 	probe_engine_report(s->engine, s->target, &result);
 }
 
-/* Reports the target and lets go of the connection; the session is freed when its handles have closed. */
-static void finish(struct probe_session *s)
+/* The connection's handle is closed: the next connection after the gap, or the report and the end. */
+static void on_tcp_closed(uv_handle_t *handle)
 {
-	if (s->step == STEP_DONE)
-		return;
-	s->step = STEP_DONE;
-	report(s);
-	uv_timer_stop(&s->timer);
-	uv_read_stop((uv_stream_t *)&s->tcp);
-	uv_close((uv_handle_t *)&s->tcp, on_close);
-	uv_close((uv_handle_t *)&s->timer, on_close);
-}
+	struct probe_session *s = handle->data;
 
-/* Fixes the verdict from the outcomes so far, with why; then QUITs (polite, and still connected) or hangs up.
- * Once the verdict is fixed, later events (the QUIT's reply, a timeout, a close) only end the session. */
-static void conclude(struct probe_session *s, bool polite, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void conclude(struct probe_session *s, bool polite, const char *fmt, ...)
-{
-	if (s->decided) {
-		finish(s);
+	if (s->reconnect) {
+		uint64_t now = uv_now(s->timer.loop), due = s->connect_at + s->cfg->per_host_gap_ms;
+		s->phase = PHASE_GAP;
+		uv_timer_start(&s->timer, on_timer, due > now ? due - now : 0, 0);
 		return;
 	}
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(s->why, sizeof s->why, fmt, ap);
-	va_end(ap);
-	s->decided = true;
-	s->verdict = probe_decide(s->outcome, &s->first_relayed);
-	if (polite && s->connected)
-		send_command(s, PROBE_CMD_QUIT, NULL, STEP_QUIT);
-	else
-		finish(s);
+	s->phase = PHASE_DONE;
+	report(s);
+	uv_close((uv_handle_t *)&s->timer, on_timer_closed);
 }
 
-/* The server refused the whole session (5xx to the greeting or to EHLO/HELO): no form can get through. */
-static void refuse_every_form(struct probe_session *s)
+static void close_connection(struct probe_session *s)
 {
-	for (int i = 0; i < PROBE_FORM_COUNT; i++)
-		if (s->outcome[i] == PROBE_FORM_UNTRIED)
-			s->outcome[i] = PROBE_FORM_REFUSED;
+	if (s->phase == PHASE_CLOSING || s->phase == PHASE_GAP || s->phase == PHASE_DONE)
+		return;
+	s->phase = PHASE_CLOSING;
+	s->connected = false;
+	uv_timer_stop(&s->timer);
+	uv_read_stop((uv_stream_t *)&s->tcp);
+	uv_close((uv_handle_t *)&s->tcp, on_tcp_closed);
 }
 
 static void on_write(uv_write_t *req, int status)
@@ -186,22 +153,31 @@ static void on_write(uv_write_t *req, int status)
 	struct probe_session *s = w->session;
 
 	free(w);
-	if (status < 0 && status != UV_ECANCELED && s->step != STEP_DONE) {
-		s->connected = false;
-		probe_transcript_note(&s->transcript, "write failed: %s", uv_strerror(status));
-		conclude(s, false, "write failed during %s: %s", step_names[s->step], uv_strerror(status));
+	if (status >= 0 || status == UV_ECANCELED)
+		return;
+	probe_transcript_note(&s->transcript, "write failed: %s", uv_strerror(status));
+	s->connected = false;
+	if (s->phase == PHASE_TALK) {
+		char what[64];
+		struct probe_action a;
+		snprintf(what, sizeof what, "write failed (%s)", uv_strerror(status));
+		probe_battery_lost(&s->battery, what, true, &a);
+		act(s, &a);
+	} else {
+		close_connection(s);
 	}
 }
 
-static void send_command(struct probe_session *s, enum probe_command cmd, const char *arg, enum step next)
+/* Writes one command line; false if it could not be sent (the probe then ends, or the connection does). */
+static bool send_command(struct probe_session *s, enum probe_command cmd, const char *arg)
 {
 	struct pending_write *w = malloc(sizeof *w);
 	int n = w ? probe_command_format(cmd, arg, w->line) : RBL_ENOMEM;
 
 	if (n < 0) {
 		free(w);
-		conclude(s, false, "cannot send %s: %s", probe_command_verb(cmd), rbl_strerror(n));
-		return;
+		probe_battery_stop(&s->battery, "cannot send %s: %s", probe_command_verb(cmd), rbl_strerror(n));
+		return false;
 	}
 	probe_transcript_add(&s->transcript, "C: ", w->line, (size_t)n - 2);
 	w->session = s;
@@ -210,202 +186,99 @@ static void send_command(struct probe_session *s, enum probe_command cmd, const 
 	if (err < 0) {
 		free(w);
 		s->connected = false;
-		conclude(s, false, "write failed during %s: %s", step_names[next], uv_strerror(err));
-		return;
+		probe_transcript_note(&s->transcript, "write failed: %s", uv_strerror(err));
+		probe_battery_stop(&s->battery, "write failed: %s", uv_strerror(err));
+		return false;
 	}
-	s->step = next;
 	probe_reply_reset(&s->reply);
 	arm(s, s->cfg->reply_timeout_ms);
+	return true;
 }
 
-static void send_mail(struct probe_session *s)
+/* Ends the connection, with a QUIT first when polite and still connected. */
+static void end_connection(struct probe_session *s, bool polite, bool reconnect)
 {
-	struct probe_form_env env = {
-	        .sender_domain = s->cfg->sender_domain,
-	        .recipient_domain = s->cfg->recipient_domain,
-	        .ip_literal = s->ip_literal,
-	        .server_name = s->server_name,
-	};
-	int err = probe_form_format(s->form, &env, s->mail, s->rcpt);
-
-	if (err < 0) {
-		conclude(s, true, "cannot build form %d: %s", s->form, rbl_strerror(err));
-		return;
+	s->reconnect = reconnect;
+	if (polite && s->connected && s->phase == PHASE_TALK) {
+		s->phase = PHASE_QUIT;
+		if (send_command(s, PROBE_CMD_QUIT, NULL))
+			return;
+		s->reconnect = false; /* the probe is over: probe_battery_stop has the reason */
 	}
-	send_command(s, PROBE_CMD_MAIL, s->mail, STEP_MAIL);
+	close_connection(s);
 }
 
-static void battery_done(struct probe_session *s)
+static void act(struct probe_session *s, const struct probe_action *a)
 {
-	int refused = 0, deferred = 0;
-
-	for (int i = 0; i < PROBE_FORM_COUNT; i++) {
-		refused += s->outcome[i] == PROBE_FORM_REFUSED;
-		deferred += s->outcome[i] == PROBE_FORM_DEFERRED;
-	}
-	if (refused == PROBE_FORM_COUNT)
-		conclude(s, true, "all %d forms refused (last: %s)", PROBE_FORM_COUNT, s->last_refusal);
-	else
-		conclude(s, true, "%d of %d forms refused, %d deferred (first: %s)", refused, PROBE_FORM_COUNT,
-		         deferred, s->first_deferral);
-}
-
-static void next_form(struct probe_session *s)
-{
-	if (s->form + 1 >= PROBE_FORM_COUNT)
-		battery_done(s);
-	else
-		send_command(s, PROBE_CMD_RSET, NULL, STEP_RSET);
-}
-
-/* MAIL or RCPT of the current form got anything but a go-ahead (MAIL) or an acceptance (RCPT). */
-static void form_not_accepted(struct probe_session *s, enum probe_reply_kind kind, const char *quoted)
-{
-	const char *what = step_names[s->step];
-
-	if (kind == PROBE_REPLY_REFUSED) {
-		s->outcome[s->form] = PROBE_FORM_REFUSED;
-		snprintf(s->last_refusal, sizeof s->last_refusal, "%s", quoted);
-		next_form(s);
+	switch (a->kind) {
+	case PROBE_ACT_SEND:
+		if (!send_command(s, a->cmd, a->arg))
+			end_connection(s, false, false);
 		return;
-	}
-	s->outcome[s->form] = PROBE_FORM_DEFERRED;
-	if (s->first_deferral[0] == '\0')
-		snprintf(s->first_deferral, sizeof s->first_deferral, "%s", quoted);
-	if (kind == PROBE_REPLY_TLS_REQUIRED)
-		conclude(s, true, "STARTTLS required at %s of form %d (%s); we do not speak TLS", what, s->form,
-		         quoted);
-	else if (kind == PROBE_REPLY_CLOSING)
-		conclude(s, false, "%s of form %d answered %s", what, s->form, quoted);
-	else
-		next_form(s);
-}
-
-/* 5xx, 4xx, 421 and oddities to the greeting or to EHLO/HELO. */
-static void session_not_accepted(struct probe_session *s, enum probe_reply_kind kind, const char *quoted)
-{
-	const char *what = step_names[s->step];
-
-	switch (kind) {
-	case PROBE_REPLY_REFUSED:
-		refuse_every_form(s);
-		conclude(s, true, "%s refused, so is every form: %s", what, quoted);
+	case PROBE_ACT_RECONNECT:
+		end_connection(s, a->polite, true);
 		return;
-	case PROBE_REPLY_CLOSING:
-		conclude(s, false, "%s answered %s", what, quoted);
-		return;
-	case PROBE_REPLY_TLS_REQUIRED:
-		conclude(s, true, "STARTTLS required at %s (%s); we do not speak TLS", what, quoted);
-		return;
-	default:
-		conclude(s, true, "%s answered %s", what, quoted);
+	case PROBE_ACT_FINISH:
+		end_connection(s, a->polite, false);
 		return;
 	}
 }
 
-static void start_battery(struct probe_session *s)
+static void lost(struct probe_session *s, const char *what, bool retryable)
 {
-	probe_server_name(s->reply.text, s->ip_literal, s->server_name);
-	s->form = 0;
-	send_mail(s);
-}
+	struct probe_action a;
 
-static void handle_reply(struct probe_session *s)
-{
-	char quoted[QUOTE_MAX];
-	int code = s->reply.code;
-	enum probe_reply_kind kind = probe_reply_classify(code, s->reply.text);
-
-	quote_reply(s->reply.text, quoted);
-	switch (s->step) {
-	case STEP_GREETING:
-		if (kind == PROBE_REPLY_OK)
-			send_command(s, PROBE_CMD_EHLO, s->cfg->helo_name, STEP_EHLO);
-		else
-			session_not_accepted(s, kind, quoted);
-		return;
-	case STEP_EHLO:
-		if (code == 500 || code == 502)
-			send_command(s, PROBE_CMD_HELO, s->cfg->helo_name, STEP_HELO);
-		else if (kind == PROBE_REPLY_OK)
-			start_battery(s);
-		else
-			session_not_accepted(s, kind, quoted);
-		return;
-	case STEP_HELO:
-		if (kind == PROBE_REPLY_OK)
-			start_battery(s);
-		else
-			session_not_accepted(s, kind, quoted);
-		return;
-	case STEP_MAIL:
-		if (kind == PROBE_REPLY_OK)
-			send_command(s, PROBE_CMD_RCPT, s->rcpt, STEP_RCPT);
-		else
-			form_not_accepted(s, kind, quoted);
-		return;
-	case STEP_RCPT:
-		if (code == 250 || code == 251) {
-			s->outcome[s->form] = PROBE_FORM_RELAYED;
-			conclude(s, true, "form %d (%s) relayed: MAIL FROM:%s RCPT TO:%s answered %s", s->form,
-			         probe_form_name(s->form), s->mail, s->rcpt, quoted);
-		} else {
-			/* Any other 2xx to RCPT is no acceptance we can name: deferred, not relayed. */
-			form_not_accepted(s, kind == PROBE_REPLY_OK ? PROBE_REPLY_ODD : kind, quoted);
-		}
-		return;
-	case STEP_RSET:
-		if (kind == PROBE_REPLY_OK) {
-			s->form++;
-			send_mail(s);
-		} else {
-			conclude(s, kind != PROBE_REPLY_CLOSING, "RSET after form %d answered %s", s->form, quoted);
-		}
-		return;
-	case STEP_QUIT:
-	default:
-		finish(s);
+	if (s->phase != PHASE_TALK) {
+		close_connection(s);
 		return;
 	}
-}
-
-/* Where the session was, for a why: "RCPT of form 11" or "greeting". */
-static void describe_step(const struct probe_session *s, char *out, size_t size)
-{
-	if (s->step == STEP_MAIL || s->step == STEP_RCPT || s->step == STEP_RSET)
-		snprintf(out, size, "%s of form %d", step_names[s->step], s->form);
-	else
-		snprintf(out, size, "%s", step_names[s->step]);
+	probe_battery_lost(&s->battery, what, retryable, &a);
+	act(s, &a);
 }
 
 static void on_timer(uv_timer_t *timer)
 {
 	struct probe_session *s = timer->data;
-	char where[32];
-	bool session_over = uv_now(timer->loop) >= s->deadline;
+	char what[96];
 
-	if (s->connect_error != 0) {
-		probe_transcript_note(&s->transcript, "connect failed: %s", uv_strerror(s->connect_error));
-		conclude(s, false, "connect to %s failed: %s", s->peer, uv_strerror(s->connect_error));
+	switch (s->phase) {
+	case PHASE_GAP:
+		open_connection(s);
 		return;
-	}
-	if (s->step == STEP_QUIT || s->step == STEP_DONE) {
-		finish(s);
+	case PHASE_CONNECT:
+		if (s->connect_error != 0) {
+			probe_transcript_note(&s->transcript, "connect failed: %s", uv_strerror(s->connect_error));
+			probe_battery_stop(&s->battery, "connect to %s failed: %s", s->peer,
+			                   uv_strerror(s->connect_error));
+		} else {
+			probe_transcript_note(&s->transcript, "no connection within %u ms", s->cfg->connect_timeout_ms);
+			probe_battery_stop(&s->battery, "no connection to %s within %u ms", s->peer,
+			                   s->cfg->connect_timeout_ms);
+		}
+		s->reconnect = false;
+		close_connection(s);
 		return;
-	}
-	if (s->reply.len > 0)
-		transcribe_reply(s);
-	describe_step(s, where, sizeof where);
-	if (session_over) {
-		probe_transcript_note(&s->transcript, "session time limit reached (%u ms)", s->cfg->session_timeout_ms);
-		conclude(s, false, "session time limit (%u ms) reached waiting for %s", s->cfg->session_timeout_ms,
-		         where);
-	} else if (s->step == STEP_CONNECT) {
-		probe_transcript_note(&s->transcript, "no connection within %u ms", s->cfg->connect_timeout_ms);
-		conclude(s, false, "no connection to %s within %u ms", s->peer, s->cfg->connect_timeout_ms);
-	} else {
-		probe_transcript_note(&s->transcript, "no complete reply within %u ms", s->cfg->reply_timeout_ms);
-		conclude(s, false, "no complete reply to %s within %u ms", where, s->cfg->reply_timeout_ms);
+	case PHASE_TALK:
+		if (s->reply.len > 0)
+			transcribe_reply(s);
+		if (uv_now(timer->loop) >= s->deadline) {
+			probe_transcript_note(&s->transcript, "connection time limit reached (%u ms)",
+			                      s->cfg->session_timeout_ms);
+			snprintf(what, sizeof what, "connection time limit (%u ms) reached",
+			         s->cfg->session_timeout_ms);
+		} else {
+			probe_transcript_note(&s->transcript, "no complete reply within %u ms",
+			                      s->cfg->reply_timeout_ms);
+			snprintf(what, sizeof what, "no complete reply within %u ms", s->cfg->reply_timeout_ms);
+		}
+		lost(s, what, false);
+		return;
+	case PHASE_QUIT:
+		close_connection(s);
+		return;
+	case PHASE_CLOSING:
+	case PHASE_DONE:
+		return;
 	}
 }
 
@@ -420,20 +293,19 @@ static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
 	struct probe_session *s = stream->data;
-	char where[32];
 	size_t used = 0;
+	char what[160];
 
-	if (nread == 0 || s->step == STEP_DONE)
+	if (nread == 0 || (s->phase != PHASE_TALK && s->phase != PHASE_QUIT))
 		return;
-	describe_step(s, where, sizeof where);
 	if (nread < 0) {
 		s->connected = false;
 		if (s->reply.len > 0)
 			transcribe_reply(s);
-		probe_transcript_note(&s->transcript, "%s",
-		                      nread == UV_EOF ? "connection closed by the server" : uv_strerror((int)nread));
-		conclude(s, false, "connection %s during %s", nread == UV_EOF ? "closed by the server" : "failed",
-		         where);
+		snprintf(what, sizeof what, "%s",
+		         nread == UV_EOF ? "connection closed by the server" : uv_strerror((int)nread));
+		probe_transcript_note(&s->transcript, "%s", what);
+		lost(s, what, true);
 		return;
 	}
 	switch (probe_reply_feed(&s->reply, buf->base, (size_t)nread, &used)) {
@@ -441,24 +313,32 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 		return;
 	case PROBE_FEED_DONE:
 		transcribe_reply(s);
-		if (used < (size_t)nread && s->step != STEP_QUIT) {
-			probe_transcript_add(&s->transcript, "S: ", buf->base + used, (size_t)nread - used);
-			probe_transcript_note(&s->transcript, "unasked-for bytes after the reply");
-			conclude(s, false, "out of step: %zu bytes nobody asked for after the %s reply",
-			         (size_t)nread - used, where);
+		if (s->phase == PHASE_QUIT) {
+			close_connection(s);
 			return;
 		}
-		handle_reply(s);
+		if (used < (size_t)nread) {
+			probe_transcript_add(&s->transcript, "S: ", buf->base + used, (size_t)nread - used);
+			probe_transcript_note(&s->transcript, "unasked-for bytes after the reply");
+			snprintf(what, sizeof what, "out of step: %zu bytes nobody asked for after the reply",
+			         (size_t)nread - used);
+			lost(s, what, false);
+			return;
+		}
+		struct probe_action a;
+		probe_battery_reply(&s->battery, s->reply.code, s->reply.text, &a);
+		act(s, &a);
 		return;
 	case PROBE_FEED_TOO_LONG:
 		transcribe_reply(s);
 		probe_transcript_note(&s->transcript, "reply over %zu bytes: given up", s->cfg->max_reply_bytes);
-		conclude(s, false, "reply to %s over %zu bytes", where, s->cfg->max_reply_bytes);
+		snprintf(what, sizeof what, "a reply over %zu bytes", s->cfg->max_reply_bytes);
+		lost(s, what, false);
 		return;
 	case PROBE_FEED_GARBAGE:
 		transcribe_reply(s);
 		probe_transcript_note(&s->transcript, "not an SMTP reply");
-		conclude(s, false, "not SMTP: garbage in the reply to %s", where);
+		lost(s, "not SMTP: garbage in the reply", false);
 		return;
 	}
 }
@@ -467,19 +347,25 @@ static void on_connect(uv_connect_t *req, int status)
 {
 	struct probe_session *s = req->data;
 
-	if (s->step == STEP_DONE)
-		return; /* cancelled: the timer ended the session */
+	if (s->phase != PHASE_CONNECT)
+		return; /* cancelled: the timer ended the connection */
 	if (status < 0) {
 		probe_transcript_note(&s->transcript, "connect failed: %s", uv_strerror(status));
-		conclude(s, false, "connect to %s failed: %s", s->peer, uv_strerror(status));
+		probe_battery_stop(&s->battery, "connect to %s failed: %s", s->peer, uv_strerror(status));
+		s->reconnect = false;
+		close_connection(s);
 		return;
 	}
 	s->connected = true;
 	probe_transcript_note(&s->transcript, "connected");
-	s->step = STEP_GREETING;
+	probe_battery_connected(&s->battery);
+	s->phase = PHASE_TALK;
+	probe_reply_reset(&s->reply);
 	int err = uv_read_start((uv_stream_t *)&s->tcp, on_alloc, on_read);
 	if (err < 0) {
-		conclude(s, false, "cannot read from %s: %s", s->peer, uv_strerror(err));
+		probe_battery_stop(&s->battery, "cannot read from %s: %s", s->peer, uv_strerror(err));
+		s->reconnect = false;
+		close_connection(s);
 		return;
 	}
 	arm(s, s->cfg->reply_timeout_ms);
@@ -503,11 +389,33 @@ static void target_sockaddr(const probe_target_t *t, struct sockaddr_storage *ss
 	}
 }
 
+static void open_connection(struct probe_session *s)
+{
+	uv_loop_t *loop = s->timer.loop;
+	struct sockaddr_storage ss;
+
+	/* Cannot fail on Unix short of a bad loop; the handle then exists and must be closed. */
+	uv_tcp_init(loop, &s->tcp);
+	s->tcp.data = s->connect_req.data = s;
+	s->phase = PHASE_CONNECT;
+	s->connect_error = 0;
+	s->connect_at = uv_now(loop);
+	s->deadline = s->connect_at + s->cfg->session_timeout_ms;
+	probe_transcript_note(&s->transcript, "connection %u to %s", s->battery.connections + 1, s->peer);
+	target_sockaddr(s->target, &ss);
+	int err = uv_tcp_connect(&s->connect_req, &s->tcp, (const struct sockaddr *)&ss, on_connect);
+	if (err < 0) {
+		s->connect_error = err;
+		uv_timer_start(&s->timer, on_timer, 0, 0);
+		return;
+	}
+	arm(s, s->cfg->connect_timeout_ms);
+}
+
 int probe_session_start(struct probe_engine *e, const probe_target_t *target)
 {
 	uv_loop_t *loop = probe_engine_loop(e);
 	struct probe_session *s = calloc(1, sizeof *s);
-	struct sockaddr_storage ss;
 	char text[ADDR_STRLEN];
 
 	if (s == NULL)
@@ -515,7 +423,6 @@ int probe_session_start(struct probe_engine *e, const probe_target_t *target)
 	s->engine = e;
 	s->cfg = probe_engine_config(e);
 	s->target = target;
-	s->first_relayed = -1;
 	if (probe_reply_init(&s->reply, s->cfg->max_reply_bytes) != RBL_OK) {
 		free(s);
 		return RBL_ENOMEM;
@@ -524,26 +431,15 @@ int probe_session_start(struct probe_engine *e, const probe_target_t *target)
 	addr_format(&target->addr, text);
 	snprintf(s->peer, sizeof s->peer, target->addr.family == ADDR_V6 ? "[%s]:%u" : "%s:%u", text,
 	         (unsigned)(target->port ? target->port : 25));
-	probe_ip_literal(&target->addr, s->ip_literal);
-	snprintf(s->server_name, sizeof s->server_name, "%s", s->ip_literal);
 	s->started_ns = uv_hrtime();
 	s->started_unix = (int64_t)time(NULL);
-	s->deadline = uv_now(loop) + s->cfg->session_timeout_ms;
-
-	/* Neither init can fail on Unix short of a bad loop; the handles then exist and must be closed. */
-	uv_tcp_init(loop, &s->tcp);
+	/* The control recipients' local parts: unguessable enough that no real mailbox has one. */
+	uint32_t nonce = (uint32_t)(s->started_ns ^ (s->started_ns >> 32));
+	for (size_t i = 0; i < 16; i++)
+		nonce = nonce * 31u + target->addr.b[i];
+	probe_battery_init(&s->battery, s->cfg, &target->addr, nonce, &s->transcript);
 	uv_timer_init(loop, &s->timer);
-	s->tcp.data = s->timer.data = s->connect_req.data = s;
-	s->open_handles = 2;
-	s->step = STEP_CONNECT;
-	probe_transcript_note(&s->transcript, "connecting to %s", s->peer);
-	target_sockaddr(target, &ss);
-	int err = uv_tcp_connect(&s->connect_req, &s->tcp, (const struct sockaddr *)&ss, on_connect);
-	if (err < 0) {
-		s->connect_error = err;
-		uv_timer_start(&s->timer, on_timer, 0, 0);
-		return RBL_OK;
-	}
-	arm(s, s->cfg->connect_timeout_ms);
+	s->timer.data = s;
+	open_connection(s);
 	return RBL_OK;
 }

@@ -7,7 +7,7 @@
 # installs it, with no system configuration and no running service) and root, as Postfix's master does.
 #
 #   postfix_require                     it_fail and return 1 unless Postfix can be run here
-#   postfix_start open|closed ADDR PORT an instance on ADDR:PORT, waited for until it greets with 220 (~10 s at most)
+#   postfix_start MODE ADDR PORT        an instance on ADDR:PORT, waited for until it greets with 220 (~10 s at most)
 #   postfix_reconfigure open|closed ADDR  rewrites main.cf, "postfix reload", waits until no old smtpd is left
 #   postfix_stop ADDR / postfix_stop_all  stops an instance and every process of it (the EXIT trap calls the latter)
 #   postfix_processes ADDR              its live processes ("PID COMMAND" lines): none once stopped
@@ -15,9 +15,11 @@
 #   postfix_queued_files ADDR           the message files in its queue, one a line (none: nothing was ever queued)
 #   postfix_queue_listing ADDR          what "postqueue -p" says ("Mail queue is empty")
 #
-# open: mynetworks = 127.0.0.0/8, which holds the prober's source address (127.0.0.1 for any 127/8 destination), so
-# permit_mynetworks lets it relay. closed: mynetworks = 192.0.2.255/32, a documentation address nobody uses, so every
-# external recipient gets reject_unauth_destination's "554 5.7.1 ...: Relay access denied".
+# MODE open: mynetworks = 127.0.0.0/8, which holds the prober's source address (127.0.0.1 for any 127/8 destination),
+# so permit_mynetworks lets it relay. closed: mynetworks = 192.0.2.255/32, a documentation address nobody uses, so
+# every external recipient gets reject_unauth_destination's "554 5.7.1 ...: Relay access denied". closed-defer: the
+# same with defer_unauth_destination ("454 4.7.1 ...: Relay access denied"). closed-nodelay: closed with
+# smtpd_delay_reject = no (restrictions applied at RCPT as they come, not all at RCPT).
 #
 # Nothing is written outside the instance directory: config_directory, queue_directory, data_directory and
 # maillog_file all point into it; master.cf runs every service unchrooted. No DNS: smtpd_peername_lookup = no (the
@@ -26,8 +28,8 @@
 # TERM to the master makes it kill its process group, i.e. every Postfix process of the instance.
 #
 # Timing: Postfix tarpits a client after smtpd_soft_error_limit (10) errors by sleeping smtpd_error_sleep_time per
-# reply, which makes the 16 refused relay forms of a closed probe take ~20 s. The instances turn that off so that the
-# test stays short; the probe's behaviour with slow replies is the unit tests' business.
+# reply. The instances turn that off so that the tests stay short, unless POSTFIX_LIMITS=default (the MTA matrix
+# test, which shows that the prober stays below those limits).
 
 POSTFIX_DIR="$IT_TMP/postfix"
 POSTFIX_MASTER=""
@@ -63,18 +65,31 @@ postfix_maillog() {
 	echo "$POSTFIX_DIR/$1/maillog"
 }
 
-# postfix_write_main_cf open|closed ADDR PORT
+# postfix_write_main_cf MODE ADDR PORT
 postfix_write_main_cf() {
-	local mode=$1 addr=$2 port=$3 dir networks
+	local mode=$1 addr=$2 port=$3 dir networks relay_restrictions extra="" limits
 	dir=$(postfix_dir "$addr")
+	relay_restrictions="permit_mynetworks, reject_unauth_destination"
 	case $mode in
 	open) networks=127.0.0.0/8 ;;
 	closed) networks=192.0.2.255/32 ;;
+	closed-defer)
+		networks=192.0.2.255/32
+		relay_restrictions="permit_mynetworks, defer_unauth_destination"
+		;;
+	closed-nodelay)
+		networks=192.0.2.255/32
+		extra="smtpd_delay_reject = no"
+		;;
 	*)
-		echo "postfix_write_main_cf: mode must be open or closed, not '$mode'" >&2
+		echo "postfix_write_main_cf: mode must be open, closed, closed-defer or closed-nodelay, not '$mode'" >&2
 		return 1
 		;;
 	esac
+	limits="smtpd_error_sleep_time = 0s
+smtpd_soft_error_limit = 100
+smtpd_hard_error_limit = 100"
+	[ "${POSTFIX_LIMITS:-}" = default ] && limits="# Postfix's own error limits and sleeps (POSTFIX_LIMITS=default)"
 	cat >"$dir/conf/main.cf.new" <<EOF
 # A private Postfix for dnsbld's relay-probe test ($mode): it can never deliver anything.
 compatibility_level = 3.6
@@ -92,7 +107,8 @@ inet_interfaces = loopback-only
 inet_protocols = ipv4
 proxy_interfaces = $addr
 mynetworks = $networks
-smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtpd_relay_restrictions = $relay_restrictions
+$extra
 smtpd_data_restrictions = reject
 # Every transport discards.
 default_transport = discard:
@@ -107,9 +123,7 @@ smtpd_peername_lookup = no
 smtp_dns_support_level = disabled
 smtp_host_lookup = native
 biff = no
-smtpd_error_sleep_time = 0s
-smtpd_soft_error_limit = 100
-smtpd_hard_error_limit = 100
+$limits
 EOF
 	mv "$dir/conf/main.cf.new" "$dir/conf/main.cf"
 }

@@ -15,7 +15,8 @@ name="1.26.0.127.$ZONE"
 rbl zone create "$ZONE" >/dev/null
 start_dnsbld || finish
 start_fake "$IT_TMP/fake.log" --listen "$HOST:PORT,open" || finish
-sessions() { grep -c '^EHLO\|^HELO' "$IT_TMP/fake.log"; }
+# The fake logs "ADDR:PORT #N C: COMMAND" for every command it receives.
+sessions() { grep -c ' C: EHLO\| C: HELO' "$IT_TMP/fake.log"; }
 
 rbl report "$HOST" >/dev/null
 out=$(rbl probe --pending --port "$FAKE_PORT" --list-into "$ZONE" --timeout 5 2>&1)
@@ -48,6 +49,8 @@ expect_exit "optout del succeeds" 0 $? "$out"
 out=$(rbl probe "$HOST:$FAKE_PORT" --list-into "$ZONE" --timeout 5 2>&1)
 expect_contains "without the opt-out it is probed again and listed" "listed" "$out"
 expect_answer_contains "and dnsbld answers it again" "IN A 127.0.0.2" "$(q "$name" A)"
-expect_eq "the fake never received DATA" 0 "$(grep -c '^DATA' "$IT_TMP/fake.log")"
+expect_eq "the fake had two probe sessions (before the opt-out and after it was lifted)" 2 "$(sessions)" \
+	"$(cat "$IT_TMP/fake.log")"
+expect_eq "the fake never received DATA" 0 "$(grep -c ' C: DATA\| C: BDAT' "$IT_TMP/fake.log")"
 
 finish

@@ -581,7 +581,7 @@ static void test_probe_walk_returns_every_field_and_the_transcript_intact(void *
 static void test_probe_form_name_and_reason_are_cut_to_their_fields(void **state)
 {
 	struct fixture *f = *state;
-	char form[100], why[300];
+	char form[100], why[600];
 	memset(form, 'f', sizeof form - 1);
 	form[sizeof form - 1] = '\0';
 	memset(why, 'w', sizeof why - 1);
@@ -596,8 +596,8 @@ static void test_probe_form_name_and_reason_are_cut_to_their_fields(void **state
 	assert_int_equal(c.count, 1);
 	assert_int_equal(strlen(c.probes[0].form_name), 63);
 	assert_memory_equal(c.probes[0].form_name, form, 63);
-	assert_int_equal(strlen(c.probes[0].why), 255);
-	assert_memory_equal(c.probes[0].why, why, 255);
+	assert_int_equal(strlen(c.probes[0].why), 511);
+	assert_memory_equal(c.probes[0].why, why, 511);
 	assert_int_equal(c.probes[0].transcript_len, 1);
 	collected_free(&c);
 }

@@ -649,7 +649,7 @@ static void test_silence_after_connect_is_inconclusive_after_the_reply_timeout(v
 	assert_true(t.end[0] >= 190 && t.end[0] < 2000);
 }
 
-static void test_the_session_limit_caps_a_long_reply_timeout(void **state)
+static void test_the_connection_time_limit_caps_a_long_reply_timeout(void **state)
 {
 	probe_config_t cfg;
 	probe_target_t target = {0};
@@ -662,7 +662,7 @@ static void test_the_session_limit_caps_a_long_reply_timeout(void **state)
 	assert_int_equal(probe_run(&cfg, &target, 1, record, &t), RBL_OK);
 	close(fd);
 	assert_int_equal(t.verdict[0], PROBE_INCONCLUSIVE);
-	assert_non_null(strstr(t.why[0], "session time limit"));
+	assert_non_null(strstr(t.why[0], "connection time limit"));
 	assert_true(t.end[0] < 2000);
 }
 
@@ -753,7 +753,7 @@ int main(void)
 	        cmocka_unit_test(test_probe_run_refuses_a_bad_configuration),
 	        cmocka_unit_test(test_a_refused_connection_is_inconclusive),
 	        cmocka_unit_test(test_silence_after_connect_is_inconclusive_after_the_reply_timeout),
-	        cmocka_unit_test(test_the_session_limit_caps_a_long_reply_timeout),
+	        cmocka_unit_test(test_the_connection_time_limit_caps_a_long_reply_timeout),
 	        cmocka_unit_test(test_no_more_sessions_than_the_concurrency_cap_run_at_once),
 	        cmocka_unit_test(test_sessions_to_one_address_are_spaced_by_the_gap_and_others_do_not_wait),
 	};

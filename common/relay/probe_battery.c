@@ -1,0 +1,536 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* probe_battery.c — the relay battery's dialogue and its verdict rules, as a state machine without I/O.
+ *
+ * Per connection: greeting -> EHLO (HELO after 500/502) -> forms. A form is MAIL FROM (skipped when the open
+ * transaction already has that sender), RCPT TO, and — when the recipient routes through the server's own name and
+ * was accepted — a control RCPT at the same place. Between senders, RSET. Rules (probe.h states them for users):
+ *
+ *   - A form is decided only by the answer to its RCPT. A refused MAIL FROM is retried with the plain sender; a
+ *     refused literal sender makes every later form use the plain sender too (Exim: "domain literals not allowed").
+ *   - No command is sent once the server said it is closing (421, "Too many ..."): the form under way is tried again
+ *     on a new connection (PROBE_FORM_ATTEMPTS in all). A connection also ends, politely, before it reaches a
+ *     common MTA's limits: PROBE_FORMS_PER_CONNECTION forms, PROBE_SYNTAX_ERRORS_PER_CONNECTION 500..504 replies,
+ *     PROBE_NONMAIL_PER_CONNECTION EHLO/HELO/RSET. At most PROBE_MAX_CONNECTIONS connections.
+ *   - A recipient accepted at an external domain is relaying. One accepted at the server's own literal, name or
+ *     no domain is relaying only if the control recipient there is refused; if the control is accepted, the domain
+ *     is a catch-all and the forms routed through it are untestable; the verdict rests on the others.
+ */
+#include "probe_internal.h"
+
+#include "base/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const step_names[] = {
+        [PROBE_STEP_GREETING] = "greeting", [PROBE_STEP_EHLO] = "EHLO", [PROBE_STEP_HELO] = "HELO",
+        [PROBE_STEP_MAIL] = "MAIL",         [PROBE_STEP_RCPT] = "RCPT", [PROBE_STEP_CONTROL] = "control RCPT",
+        [PROBE_STEP_RSET] = "RSET",         [PROBE_STEP_OFF] = "end",
+};
+
+/* The first line of a reply, printable, short. */
+static void quote(const char *text, char out[PROBE_QUOTE_MAX])
+{
+	size_t n = 0;
+
+	for (; text != NULL && text[n] != '\0' && text[n] != '\n' && n < PROBE_QUOTE_MAX - 1; n++)
+		out[n] = (text[n] >= 0x20 && text[n] <= 0x7e) ? text[n] : '?';
+	out[n] = '\0';
+}
+
+static void copy(char *out, size_t size, const char *text)
+{
+	snprintf(out, size, "%s", text);
+}
+
+/* Appends to b->why; what does not fit is cut. */
+static void why_add(struct probe_battery *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void why_add(struct probe_battery *b, const char *fmt, ...)
+{
+	size_t len = strlen(b->why);
+	va_list ap;
+
+	if (len >= sizeof b->why - 1)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->why + len, sizeof b->why - len, fmt, ap);
+	va_end(ap);
+}
+
+void probe_battery_init(struct probe_battery *b, const probe_config_t *cfg, const addr_t *target, uint32_t nonce,
+                        struct probe_transcript *transcript)
+{
+	memset(b, 0, sizeof *b);
+	b->helo_name = cfg->helo_name;
+	probe_ip_literal(target, b->ip_literal);
+	copy(b->server_name, sizeof b->server_name, b->ip_literal);
+	b->env = (struct probe_form_env){
+	        .sender_domain = cfg->sender_domain,
+	        .recipient_domain = cfg->recipient_domain,
+	        .ip_literal = b->ip_literal,
+	        .server_name = b->server_name,
+	};
+	b->nonce = nonce;
+	b->transcript = transcript;
+	b->step = PROBE_STEP_OFF;
+	b->form = -1;
+	b->first_relayed = -1;
+}
+
+void probe_battery_where(const struct probe_battery *b, char *out, size_t size)
+{
+	bool in_form = b->step == PROBE_STEP_MAIL || b->step == PROBE_STEP_RCPT || b->step == PROBE_STEP_CONTROL ||
+	               b->step == PROBE_STEP_RSET;
+
+	if (in_form)
+		snprintf(out, size, "%s of form %d on connection %u", step_names[b->step], b->form, b->connections);
+	else if (b->connections > 1 && b->step != PROBE_STEP_OFF)
+		snprintf(out, size, "%s on connection %u", step_names[b->step], b->connections);
+	else
+		snprintf(out, size, "%s", step_names[b->step]);
+}
+
+void probe_battery_connected(struct probe_battery *b)
+{
+	b->connections++;
+	b->conn_forms = b->conn_errors = b->conn_nonmail = 0;
+	b->in_transaction = false;
+	b->txn_mail[0] = '\0';
+	b->step = PROBE_STEP_GREETING;
+}
+
+static void decide(struct probe_battery *b)
+{
+	if (b->decided)
+		return;
+	b->decided = true;
+	b->verdict = probe_decide(b->outcome, &b->first_relayed);
+}
+
+static void finish(struct probe_battery *b, struct probe_action *act, bool polite, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+static void finish(struct probe_battery *b, struct probe_action *act, bool polite, const char *fmt, ...)
+{
+	if (!b->decided) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(b->why, sizeof b->why, fmt, ap);
+		va_end(ap);
+		decide(b);
+	}
+	b->step = PROBE_STEP_OFF;
+	*act = (struct probe_action){.kind = PROBE_ACT_FINISH, .polite = polite};
+}
+
+void probe_battery_stop(struct probe_battery *b, const char *fmt, ...)
+{
+	if (b->decided)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(b->why, sizeof b->why, fmt, ap);
+	va_end(ap);
+	decide(b);
+	b->step = PROBE_STEP_OFF;
+}
+
+static void send_command(struct probe_battery *b, struct probe_action *act, enum probe_command cmd, const char *arg,
+                         enum probe_battery_step next)
+{
+	if (cmd == PROBE_CMD_EHLO || cmd == PROBE_CMD_HELO || cmd == PROBE_CMD_RSET)
+		b->conn_nonmail++;
+	b->step = next;
+	*act = (struct probe_action){.kind = PROBE_ACT_SEND, .cmd = cmd, .arg = arg};
+}
+
+static int untried_forms(const struct probe_battery *b)
+{
+	int n = 0;
+
+	for (int i = 0; i < PROBE_FORM_COUNT; i++)
+		n += b->outcome[i] == PROBE_FORM_UNTRIED;
+	return n;
+}
+
+/* Ends this connection and asks for another, or — the connections spent — ends the battery. */
+static void reconnect(struct probe_battery *b, struct probe_action *act, bool polite, const char *reason)
+{
+	if (b->connections >= PROBE_MAX_CONNECTIONS) {
+		finish(b, act, polite, "%d forms untested after %u connections (the last ended: %s)", untried_forms(b),
+		       b->connections, reason);
+		return;
+	}
+	probe_transcript_note(b->transcript, "%s: the battery goes on in connection %u", reason, b->connections + 1);
+	b->step = PROBE_STEP_OFF;
+	*act = (struct probe_action){.kind = PROBE_ACT_RECONNECT, .polite = polite};
+}
+
+/* The connection ended under the current form: it is tried again, unless it has had its attempts. */
+static void form_interrupted(struct probe_battery *b, const char *how)
+{
+	if (b->form < 0 || b->outcome[b->form] != PROBE_FORM_UNTRIED)
+		return;
+	if (b->attempts[b->form] >= PROBE_FORM_ATTEMPTS) {
+		b->outcome[b->form] = PROBE_FORM_DEFERRED;
+		if (b->first_deferral[0] == '\0')
+			snprintf(b->first_deferral, sizeof b->first_deferral, "form %d: %s", b->form, how);
+	}
+}
+
+/* Sends a command of the current form, unless the connection's error budget is spent: then the form waits for the
+ * next connection (its attempt not counted: nothing went wrong with it). */
+static void send_in_form(struct probe_battery *b, struct probe_action *act, enum probe_command cmd, const char *arg,
+                         enum probe_battery_step next)
+{
+	if (b->conn_errors >= PROBE_SYNTAX_ERRORS_PER_CONNECTION) {
+		b->attempts[b->form]--;
+		b->conn_forms--;
+		reconnect(b, act, true, "this connection's share of syntax errors is spent");
+		return;
+	}
+	send_command(b, act, cmd, arg, next);
+}
+
+static void battery_done(struct probe_battery *b, struct probe_action *act)
+{
+	int refused = 0, deferred = 0, untestable = 0;
+
+	for (int i = 0; i < PROBE_FORM_COUNT; i++) {
+		refused += b->outcome[i] == PROBE_FORM_REFUSED;
+		deferred += b->outcome[i] == PROBE_FORM_DEFERRED;
+		untestable += b->outcome[i] == PROBE_FORM_UNTESTABLE;
+	}
+	b->why[0] = '\0';
+	if (refused + untestable == PROBE_FORM_COUNT && refused > 0) {
+		if (untestable == 0)
+			why_add(b, "all %d forms refused", PROBE_FORM_COUNT);
+		else
+			why_add(b, "every testable form refused (%d)", refused);
+		why_add(b, " on %u connection%s (last: '%s')", b->connections, b->connections == 1 ? "" : "s",
+		        b->last_refusal);
+	} else {
+		why_add(b, "%d of %d forms refused, %d deferred on %u connection%s (first: '%s')", refused,
+		        PROBE_FORM_COUNT, deferred, b->connections, b->connections == 1 ? "" : "s", b->first_deferral);
+	}
+	if (untestable > 0)
+		why_add(b, "; %d forms not testable on a catch-all domain: %s", untestable, b->catch_all);
+	if (b->literal_refused)
+		why_add(b, "; literal senders refused ('%s'), the plain sender used instead", b->literal_refusal);
+	decide(b);
+	b->step = PROBE_STEP_OFF;
+	*act = (struct probe_action){.kind = PROBE_ACT_FINISH, .polite = true};
+}
+
+/* The current form's MAIL and RCPT arguments, the plain sender standing in for a refused literal one. */
+static int form_arguments(struct probe_battery *b, int form)
+{
+	int err = probe_form_format(form, &b->env, b->mail, b->rcpt);
+	bool plain = b->plain_sender[form] || (b->literal_refused && probe_form_sender(form) == PROBE_SENDER_LITERAL);
+
+	if (err == RBL_OK && plain)
+		err = probe_plain_sender(&b->env, b->mail);
+	return err;
+}
+
+static void next_form(struct probe_battery *b, struct probe_action *act)
+{
+	int form = -1;
+
+	for (int i = 0; i < PROBE_FORM_COUNT && form < 0; i++)
+		if (b->outcome[i] == PROBE_FORM_UNTRIED)
+			form = i;
+	if (form < 0) {
+		battery_done(b, act);
+		return;
+	}
+	int err = form_arguments(b, form);
+	if (err != RBL_OK) {
+		finish(b, act, true, "cannot build form %d: %s", form, rbl_strerror(err));
+		return;
+	}
+	bool same_sender = b->in_transaction && strcmp(b->txn_mail, b->mail) == 0;
+	if (b->conn_forms >= PROBE_FORMS_PER_CONNECTION) {
+		reconnect(b, act, true, "this connection's share of forms is done");
+		return;
+	}
+	if (b->in_transaction && !same_sender && b->conn_nonmail >= PROBE_NONMAIL_PER_CONNECTION) {
+		reconnect(b, act, true, "this connection's share of non-mail commands is spent");
+		return;
+	}
+	b->form = form;
+	b->attempts[form]++;
+	b->conn_forms++;
+	if (same_sender)
+		send_in_form(b, act, PROBE_CMD_RCPT, b->rcpt, PROBE_STEP_RCPT);
+	else if (b->in_transaction)
+		send_in_form(b, act, PROBE_CMD_RSET, NULL, PROBE_STEP_RSET);
+	else
+		send_in_form(b, act, PROBE_CMD_MAIL, b->mail, PROBE_STEP_MAIL);
+}
+
+static void form_refused(struct probe_battery *b, struct probe_action *act, const char *q)
+{
+	b->outcome[b->form] = PROBE_FORM_REFUSED;
+	copy(b->last_refusal, sizeof b->last_refusal, q);
+	next_form(b, act);
+}
+
+static void form_deferred(struct probe_battery *b, struct probe_action *act, const char *q)
+{
+	b->outcome[b->form] = PROBE_FORM_DEFERRED;
+	if (b->first_deferral[0] == '\0')
+		copy(b->first_deferral, sizeof b->first_deferral, q);
+	next_form(b, act);
+}
+
+static void tls_required(struct probe_battery *b, struct probe_action *act, const char *q)
+{
+	char where[64];
+
+	if (b->form >= 0 && b->outcome[b->form] == PROBE_FORM_UNTRIED)
+		b->outcome[b->form] = PROBE_FORM_DEFERRED;
+	probe_battery_where(b, where, sizeof where);
+	finish(b, act, true, "STARTTLS required at %s ('%s'); we do not speak TLS", where, q);
+}
+
+/* The slot of a control: a server that names itself by its address literal has one place, not two. */
+static enum probe_via control_slot(const struct probe_battery *b, enum probe_via via)
+{
+	if (via == PROBE_VIA_NAME && strcmp(b->server_name, b->ip_literal) == 0)
+		return PROBE_VIA_LITERAL;
+	return via;
+}
+
+/* The current form relayed: acceptance is the server's answer to its RCPT; via, unless PROBE_VIA_NONE, the place
+ * whose control was refused. */
+static void relayed(struct probe_battery *b, struct probe_action *act, const char *acceptance, enum probe_via via)
+{
+	b->outcome[b->form] = PROBE_FORM_RELAYED;
+	b->why[0] = '\0';
+	why_add(b, "form %d (%s) relayed on connection %u: RCPT TO:%s answered '%s' (MAIL FROM:%s)", b->form,
+	        probe_form_name(b->form), b->connections, b->rcpt, acceptance, b->mail);
+	if (via != PROBE_VIA_NONE)
+		why_add(b, "; a recipient that cannot exist there, %s, was refused: '%s'", b->control_rcpt[via],
+		        b->control_reply[via]);
+	decide(b);
+	b->step = PROBE_STEP_OFF;
+	*act = (struct probe_action){.kind = PROBE_ACT_FINISH, .polite = true};
+}
+
+static void on_mail(struct probe_battery *b, struct probe_action *act, enum probe_reply_kind kind, const char *q)
+{
+	char plain[PROBE_ARG_MAX];
+
+	if (kind == PROBE_REPLY_OK) {
+		b->in_transaction = true;
+		copy(b->txn_mail, sizeof b->txn_mail, b->mail);
+		send_in_form(b, act, PROBE_CMD_RCPT, b->rcpt, PROBE_STEP_RCPT);
+		return;
+	}
+	if (kind == PROBE_REPLY_TLS_REQUIRED) {
+		tls_required(b, act, q);
+		return;
+	}
+	if (kind != PROBE_REPLY_REFUSED) {
+		form_deferred(b, act, q);
+		return;
+	}
+	/* A refused sender says nothing about relaying: the form's recipient goes on with the plain sender. */
+	if (probe_plain_sender(&b->env, plain) == RBL_OK && strcmp(plain, b->mail) != 0) {
+		if (probe_form_sender(b->form) == PROBE_SENDER_LITERAL && !b->literal_refused) {
+			b->literal_refused = true;
+			copy(b->literal_refusal, sizeof b->literal_refusal, q);
+			probe_transcript_note(b->transcript, "literal senders refused: %s from now on", plain);
+		} else {
+			probe_transcript_note(b->transcript, "sender refused: form %d goes on with %s", b->form, plain);
+		}
+		b->plain_sender[b->form] = true;
+		copy(b->mail, sizeof b->mail, plain);
+		send_in_form(b, act, PROBE_CMD_MAIL, b->mail, PROBE_STEP_MAIL);
+		return;
+	}
+	form_refused(b, act, q);
+}
+
+static void on_rcpt(struct probe_battery *b, struct probe_action *act, int code, enum probe_reply_kind kind,
+                    const char *q)
+{
+	if (code == 250 || code == 251) {
+		enum probe_via via = control_slot(b, probe_form_via(b->form));
+		if (via == PROBE_VIA_NONE) {
+			relayed(b, act, q, PROBE_VIA_NONE);
+			return;
+		}
+		switch (b->control[via]) {
+		case PROBE_CONTROL_REFUSED:
+			relayed(b, act, q, via);
+			return;
+		case PROBE_CONTROL_ACCEPTED:
+			b->outcome[b->form] = PROBE_FORM_UNTESTABLE;
+			next_form(b, act);
+			return;
+		case PROBE_CONTROL_DEFERRED:
+			form_deferred(b, act, q);
+			return;
+		case PROBE_CONTROL_UNKNOWN:
+			break;
+		}
+		int err = probe_control_format(via, &b->env, b->nonce, b->control_rcpt[via]);
+		if (err != RBL_OK) {
+			finish(b, act, true, "cannot build the control for form %d: %s", b->form, rbl_strerror(err));
+			return;
+		}
+		copy(b->accepted, sizeof b->accepted, q);
+		send_in_form(b, act, PROBE_CMD_RCPT, b->control_rcpt[via], PROBE_STEP_CONTROL);
+		return;
+	}
+	if (kind == PROBE_REPLY_REFUSED)
+		form_refused(b, act, q);
+	else if (kind == PROBE_REPLY_TLS_REQUIRED)
+		tls_required(b, act, q);
+	else
+		form_deferred(b, act, q); /* 4xx, and any 2xx but 250/251: no acceptance we can name */
+}
+
+static void on_control(struct probe_battery *b, struct probe_action *act, enum probe_reply_kind kind, const char *q)
+{
+	enum probe_via via = control_slot(b, probe_form_via(b->form));
+
+	copy(b->control_reply[via], sizeof b->control_reply[via], q);
+	if (kind == PROBE_REPLY_OK) {
+		b->control[via] = PROBE_CONTROL_ACCEPTED;
+		b->outcome[b->form] = PROBE_FORM_UNTESTABLE;
+		if (b->catch_all[0] == '\0')
+			snprintf(b->catch_all, sizeof b->catch_all, "RCPT TO:%s answered '%s'", b->control_rcpt[via],
+			         q);
+		probe_transcript_note(b->transcript, "catch-all: %s was accepted, so form %d proves nothing",
+		                      b->control_rcpt[via], b->form);
+		next_form(b, act);
+	} else if (kind == PROBE_REPLY_REFUSED) {
+		b->control[via] = PROBE_CONTROL_REFUSED;
+		relayed(b, act, b->accepted, via);
+	} else {
+		b->control[via] = PROBE_CONTROL_DEFERRED;
+		form_deferred(b, act, q);
+	}
+}
+
+/* 5xx, 4xx, 421 and oddities to the greeting or to EHLO/HELO. */
+static void session_not_accepted(struct probe_battery *b, struct probe_action *act, enum probe_reply_kind kind,
+                                 bool ends, const char *q)
+{
+	char where[64];
+
+	probe_battery_where(b, where, sizeof where);
+	if (kind == PROBE_REPLY_TLS_REQUIRED) {
+		finish(b, act, !ends, "STARTTLS required at %s ('%s'); we do not speak TLS", where, q);
+	} else if (kind == PROBE_REPLY_REFUSED && !ends && b->connections == 1) {
+		/* The server refuses us any session at all: no form can get through. */
+		for (int i = 0; i < PROBE_FORM_COUNT; i++)
+			if (b->outcome[i] == PROBE_FORM_UNTRIED)
+				b->outcome[i] = PROBE_FORM_REFUSED;
+		finish(b, act, true, "%s refused, so is every form: '%s'", where, q);
+	} else {
+		finish(b, act, !ends && kind != PROBE_REPLY_CLOSING, "%s answered '%s'", where, q);
+	}
+}
+
+static void start_forms(struct probe_battery *b, struct probe_action *act, const char *text)
+{
+	if (b->connections == 1)
+		probe_server_name(text, b->ip_literal, b->server_name);
+	next_form(b, act);
+}
+
+void probe_battery_reply(struct probe_battery *b, int code, const char *text, struct probe_action *act)
+{
+	char q[PROBE_QUOTE_MAX];
+	enum probe_reply_kind kind = probe_reply_classify(code, text);
+	bool ends = probe_reply_ends_session(code, text);
+
+	quote(text, q);
+	if (code >= 500 && code <= 504)
+		b->conn_errors++;
+	if (ends && b->step >= PROBE_STEP_MAIL && b->step <= PROBE_STEP_RSET) {
+		/* Whatever it answered for, the server has ended the session: nothing more is sent on it. A refusal
+		 * of the form itself ("421 relaying denied") still counts; any other form under way is tried again. */
+		char reason[PROBE_QUOTE_MAX + 64];
+		if (kind == PROBE_REPLY_REFUSED && b->step == PROBE_STEP_RCPT) {
+			b->outcome[b->form] = PROBE_FORM_REFUSED;
+			copy(b->last_refusal, sizeof b->last_refusal, q);
+		}
+		form_interrupted(b, q);
+		snprintf(reason, sizeof reason, "the server ended connection %u: '%s'", b->connections, q);
+		if (untried_forms(b) == 0)
+			battery_done(b, act);
+		else
+			reconnect(b, act, false, reason);
+		act->polite = false;
+		return;
+	}
+	switch (b->step) {
+	case PROBE_STEP_GREETING:
+		if (kind == PROBE_REPLY_OK && !ends)
+			send_command(b, act, PROBE_CMD_EHLO, b->helo_name, PROBE_STEP_EHLO);
+		else
+			session_not_accepted(b, act, kind, ends, q);
+		return;
+	case PROBE_STEP_EHLO:
+		if ((code == 500 || code == 502) && !ends)
+			send_command(b, act, PROBE_CMD_HELO, b->helo_name, PROBE_STEP_HELO);
+		else if (kind == PROBE_REPLY_OK && !ends)
+			start_forms(b, act, text);
+		else
+			session_not_accepted(b, act, kind, ends, q);
+		return;
+	case PROBE_STEP_HELO:
+		if (kind == PROBE_REPLY_OK && !ends)
+			start_forms(b, act, text);
+		else
+			session_not_accepted(b, act, kind, ends, q);
+		return;
+	case PROBE_STEP_MAIL:
+		on_mail(b, act, kind, q);
+		return;
+	case PROBE_STEP_RCPT:
+		on_rcpt(b, act, code, kind, q);
+		return;
+	case PROBE_STEP_CONTROL:
+		on_control(b, act, kind, q);
+		return;
+	case PROBE_STEP_RSET:
+		if (kind == PROBE_REPLY_OK) {
+			b->in_transaction = false;
+			b->txn_mail[0] = '\0';
+			send_in_form(b, act, PROBE_CMD_MAIL, b->mail, PROBE_STEP_MAIL);
+		} else {
+			b->attempts[b->form]--;
+			reconnect(b, act, true, "RSET was not accepted");
+		}
+		return;
+	case PROBE_STEP_OFF:
+		break;
+	}
+	finish(b, act, false, "a reply nobody asked for: '%s'", q);
+}
+
+void probe_battery_lost(struct probe_battery *b, const char *what, bool retryable, struct probe_action *act)
+{
+	char where[64];
+	bool in_forms = b->step >= PROBE_STEP_MAIL && b->step <= PROBE_STEP_RSET;
+
+	probe_battery_where(b, where, sizeof where);
+	if (retryable && in_forms && b->connections < PROBE_MAX_CONNECTIONS) {
+		char reason[PROBE_QUOTE_MAX + 128];
+		form_interrupted(b, what);
+		snprintf(reason, sizeof reason, "%s during %s", what, where);
+		if (untried_forms(b) == 0)
+			battery_done(b, act);
+		else
+			reconnect(b, act, false, reason);
+		act->polite = false;
+		return;
+	}
+	finish(b, act, false, "%s during %s", what, where);
+}
