@@ -4,6 +4,12 @@
  * Each connection answers into two fixed buffers, allocated with the connection, never per query: one is being
  * written while the other fills. When the filling one is full and the other is still on the wire, the connection
  * stops reading until the write completes — backpressure instead of an unbounded queue.
+ *
+ * Time limits (one timer a connection): a query must arrive whole within tcp_idle_ms of its first byte, and a
+ * connection with nothing under way is closed tcp_idle_ms after its last complete query (or its accept) — bytes that
+ * trickle in do not extend either, so a client cannot hold a slot by dripping a frame. When the worker's slots are
+ * full, a new client takes the slot of the connection idle the longest, else of the one whose unfinished query began
+ * the earliest (RFC 7766 section 6.2.3: the server may close connections to make room).
  */
 #include "tcp.h"
 
@@ -35,6 +41,8 @@ struct tcp_conn {
 	bool writing;                   /* the other buffer is on the wire */
 	bool reading;
 	bool eof;                       /* the client half-closed: answer what came, then close */
+	uint64_t active_at;             /* loop time (ms) of the accept or of the last complete query */
+	uint64_t frame_at;              /* loop time (ms) of the first byte of the query under way; 0: none */
 	int closing;                    /* handles still to be closed before the memory goes */
 };
 
@@ -80,6 +88,15 @@ static void conn_close(struct tcp_conn *c)
 static void on_idle(uv_timer_t *t)
 {
 	conn_close(t->data);
+}
+
+/* (Re)arms the connection's one timer: the query under way must be whole by frame_at + idle, an idle connection
+ * closes at active_at + idle. */
+static void arm(struct tcp_conn *c)
+{
+	uint64_t now = uv_now(c->idle.loop);
+	uint64_t due = (c->frame_at ? c->frame_at : c->active_at) + c->worker->config->tcp_idle_ms;
+	uv_timer_start(&c->idle, on_idle, due > now ? due - now : 0, 0);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -146,6 +163,11 @@ static bool answer_frames(struct tcp_conn *c)
 		answer_batch_end(ctx);
 	memmove(c->in, c->in + off, c->have - off);
 	c->have -= off;
+	if (off > 0) {
+		/* Queries completed: the connection is active now, and what is left began no earlier than now. */
+		c->active_at = uv_now(c->idle.loop);
+		c->frame_at = c->have ? c->active_at : 0;
+	}
 	return ok;
 }
 
@@ -203,9 +225,30 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 		conn_close(c);
 		return;
 	}
+	if (c->have == 0 && nread > 0)
+		c->frame_at = uv_now(c->idle.loop);
 	c->have += (size_t)nread;
-	uv_timer_again(&c->idle);
 	pump(c);
+	if (!c->closing)
+		arm(c);
+}
+
+/* The connection whose slot a new client may take: the one idle the longest (nothing under way), else the one whose
+ * unfinished query began the earliest. NULL if there is none. */
+static struct tcp_conn *victim(struct tcp_state *st)
+{
+	struct tcp_conn *idle = NULL, *slow = NULL;
+	for (struct tcp_conn *c = st->conns; c; c = c->next) {
+		if (c->closing)
+			continue;
+		if (c->frame_at == 0 && !c->writing) {
+			if (!idle || c->active_at < idle->active_at)
+				idle = c;
+		} else if (c->frame_at && (!slow || c->frame_at < slow->frame_at)) {
+			slow = c;
+		}
+	}
+	return idle ? idle : slow;
 }
 
 static void on_connection(uv_stream_t *listener, int status)
@@ -214,6 +257,11 @@ static void on_connection(uv_stream_t *listener, int status)
 	worker_t *w = ep->worker;
 	if (status < 0)
 		return;
+	if (w->tcp_conns >= w->config->tcp_max_conns) {
+		struct tcp_conn *old = victim(state_of(w));
+		if (old)
+			conn_close(old);
+	}
 	struct tcp_conn *c = calloc(1, sizeof *c);
 	if (!c)
 		return;
@@ -234,7 +282,8 @@ static void on_connection(uv_stream_t *listener, int status)
 		conn_close(c);
 		return;
 	}
-	uv_timer_start(&c->idle, on_idle, w->config->tcp_idle_ms, w->config->tcp_idle_ms);
+	c->active_at = uv_now(&w->loop);
+	arm(c);
 	c->reading = uv_read_start((uv_stream_t *)&c->handle, on_alloc, on_read) == 0;
 }
 

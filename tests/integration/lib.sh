@@ -76,7 +76,7 @@ start_dnsbld() {
 		fi
 		DNSBLD_LOG="$IT_TMP/dnsbld.$port.log"
 		timeout -k 2 "$IT_SERVER_LIFETIME" "$DNSBLD" --db "$IT_DB" --listen "127.0.0.1:$port" "${listen6[@]}" \
-			--workers 2 "$@" >"$DNSBLD_LOG" 2>&1 &
+			--workers "${DNSBLD_WORKERS:-2}" "$@" >"$DNSBLD_LOG" 2>&1 &
 		DNSBLD_PID=$!
 		DNSBLD_PORT=$port
 		deadline=$((SECONDS + 5))
