@@ -35,7 +35,7 @@ enum wire_verdict {
 	WIRE_ANSWER = 0,  /* a well-formed standard query: answer it */
 	WIRE_DROP,        /* too short for a header, or a response (QR=1): never answer */
 	WIRE_FORMERR,     /* header readable, rest malformed: answer FORMERR echoing the header */
-	WIRE_NOTIMP,      /* opcode other than QUERY: answer NOTIMP echoing the opcode */
+	WIRE_NOTIMP,      /* opcode other than QUERY: answer NOTIMP echoing the opcode (and no flag: RD, CD cleared) */
 	WIRE_BADVERS,     /* EDNS version above 0: answer BADVERS with an OPT record */
 };
 

@@ -170,6 +170,8 @@ enum wire_verdict wire_parse_query(const uint8_t *pkt, size_t len, wire_query_t 
 	q->cd = (pkt[3] & 0x10) != 0;
 	clear_question(q);
 	if (q->opcode != 0) {
+		/* RD and CD (like AA, RA, AD) are defined for QUERY only: an answer to another opcode has neither. */
+		q->rd = q->cd = false;
 		find_opt(pkt, len, q);
 		return WIRE_NOTIMP;
 	}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* test_answer.c — docs/DESIGN.md's answers table, end to end through answer_packet: a temp store with zones and
- * listings written through the store API, queries built with ldns (by hand when malformed), and every response parsed back
- * with ldns and checked field by field (header, question, records, SOA, OPT), over UDP and TCP. */
+ * listings written through the store API, queries built with ldns (by hand when malformed), and every response parsed
+ * back with ldns and checked field by field (header, question, records, SOA, OPT), over UDP and TCP. */
 #include "query/answer.h"
 #include "base/err.h"
 #include "store/store.h"
@@ -714,14 +714,15 @@ static size_t raw_query(uint8_t *p, uint16_t flags, uint16_t qd)
 	return 12 + sizeof question;
 }
 
-/* A response of a header only (FORMERR, NOTIMP): the query's id, QR, RD, opcode echoed, no question, no OPT. */
+/* A response of a header only (FORMERR, NOTIMP): the query's id, QR, opcode echoed, RD echoed for QUERY only (it
+ * means nothing for another opcode), no question, no OPT. */
 static void expect_header_only(struct fixture *f, size_t n, ldns_pkt_opcode opcode, ldns_pkt_rcode rcode)
 {
 	assert_int_equal(n, 12);
 	ldns_pkt *r = parse_response(f, n);
 	assert_int_equal(ldns_pkt_id(r), 0x4242);
 	assert_true(ldns_pkt_qr(r));
-	assert_true(ldns_pkt_rd(r));
+	assert_int_equal(ldns_pkt_rd(r), opcode == LDNS_PACKET_QUERY);
 	assert_int_equal(ldns_pkt_get_opcode(r), opcode);
 	assert_int_equal(ldns_pkt_qdcount(r), 0);
 	expect_status(r, rcode, false, false, 0, 0);
@@ -752,6 +753,34 @@ static void test_other_opcode_is_notimp_with_opcode_echoed(void **state)
 	expect_header_only(f, answer_raw(f, p, len, false), LDNS_PACKET_STATUS, LDNS_RCODE_NOTIMPL);
 	len = raw_query(p, 4 << 11 | 0x0100, 1); /* opcode 4, NOTIFY */
 	expect_header_only(f, answer_raw(f, p, len, true), LDNS_PACKET_NOTIFY, LDNS_RCODE_NOTIMPL);
+}
+
+/* ISC's DNS compliance tester (genreport) sends QUERY with each header flag set alone, and opcode 15 with none and
+ * with all. RD and CD are echoed for QUERY; AA is ours; TC, RA, Z and AD are never set. For any other opcode
+ * (NOTIMP) none of them means anything: only QR, the opcode and the rcode are set. */
+static void test_genreport_flag_and_opcode_combinations_get_clean_flags(void **state)
+{
+	struct fixture *f = *state;
+	static const uint16_t flags[] = {0x0400 /* aa */, 0x0200 /* tc */, 0x0100 /* rd */, 0x0080 /* ra */,
+	                                 0x0040 /* z */,  0x0020 /* ad */, 0x0010 /* cd */, 0x0000};
+	uint8_t p[128];
+	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+		size_t len = raw_query(p, flags[i], 1);
+		size_t n = answer_raw(f, p, len, false);
+		assert_true(n > 12);
+		assert_int_equal(f->out[2], 0x80 | 0x04 | (flags[i] == 0x0100 ? 0x01 : 0)); /* QR, AA, RD if asked */
+		assert_int_equal(f->out[3], flags[i] == 0x0010 ? 0x10 : 0x00);              /* CD if asked, NOERROR */
+	}
+	for (unsigned opcode = 1; opcode <= 15; opcode++) {
+		for (int all = 0; all <= 1; all++) {
+			size_t len = raw_query(p, (uint16_t)(opcode << 11 | (all ? 0x07F0 : 0)), 1);
+			for (int tcp = 0; tcp <= 1; tcp++) {
+				assert_int_equal(answer_raw(f, p, len, tcp), 12);
+				assert_int_equal(f->out[2], 0x80 | opcode << 3); /* QR and the opcode: no AA, TC, RD */
+				assert_int_equal(f->out[3], LDNS_RCODE_NOTIMPL); /* no RA, Z, AD, CD */
+			}
+		}
+	}
 }
 
 static void test_response_or_packet_shorter_than_header_is_never_answered(void **state)
@@ -929,6 +958,7 @@ int main(void)
 		TEST(test_chaos_class_is_refused),
 		TEST(test_qdcount_other_than_one_is_formerr),
 		TEST(test_other_opcode_is_notimp_with_opcode_echoed),
+		TEST(test_genreport_flag_and_opcode_combinations_get_clean_flags),
 		TEST(test_response_or_packet_shorter_than_header_is_never_answered),
 		TEST(test_edns_opt_is_echoed_with_our_payload_and_do_bit),
 		TEST(test_edns_version_1_is_badvers),
