@@ -15,6 +15,7 @@
 # shellcheck disable=SC2119 # start_dnsbld takes optional dnsbld options; none are needed here
 set -u
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/rbldnsd_lib.sh"
 
 : "${DNSDIFF:?DNSDIFF must name the dnsdiff binary (ctest sets it)}"
 : "${GEN_RBLDATA:?GEN_RBLDATA must name the gen_rbldata binary (ctest sets it)}"
@@ -25,58 +26,8 @@ STRICT=strict.rbl.test # a line rbldnsd takes and rbltool refuses
 IT_ZONE=$ZONE
 SEED=20210120
 MIN_QUERIES=20000
-RBLDNSD_PIDS=()
-RBLDNSD_PORT=""
 DIFF_TIMEOUT_MS=2000 # per attempt, one retry: generous for the sanitizer build
-# rbldnsd reads its files after dropping root (-u), so as root they live in a directory others can read.
-PUBLIC_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dnsbld-diff.XXXXXX") || exit 1
-chmod 755 "$PUBLIC_DIR"
-
-diff_cleanup() {
-	local pid
-	for pid in "${RBLDNSD_PIDS[@]}"; do
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	rm -rf "$PUBLIC_DIR"
-	it_cleanup
-}
-trap diff_cleanup EXIT
-
-if ! command -v rbldnsd >/dev/null; then
-	it_fail "rbldnsd is installed" "rbldnsd on PATH (apt-get install rbldnsd; scripts/deps.sh does)" "not found"
-	finish
-fi
-
-# start_rbldnsd LOG SPEC...: rbldnsd on a free 127.0.0.1 port; sets RBLDNSD_PORT, adds its pid to RBLDNSD_PIDS.
-start_rbldnsd() {
-	local log=$1 attempt port pid deadline user=()
-	shift
-	if [ "$(id -u)" = 0 ]; then
-		if id rbldns >/dev/null 2>&1; then user=(-u rbldns); else user=(-u nobody); fi
-	fi
-	for attempt in 1 2 3 4 5; do
-		: "$attempt"
-		port=$(random_port)
-		timeout -k 2 "$IT_SERVER_LIFETIME" rbldnsd -n "${user[@]}" -b "127.0.0.1/$port" "$@" >"$log" 2>&1 &
-		pid=$!
-		deadline=$((SECONDS + 10))
-		while [ "$SECONDS" -le "$deadline" ] && kill -0 "$pid" 2>/dev/null; do
-			if dig @127.0.0.1 -p "$port" +norec +time=1 +tries=1 "$ZONE" SOA 2>/dev/null | grep -q 'status:'; then
-				RBLDNSD_PIDS+=("$pid")
-				RBLDNSD_PORT=$port
-				it_pass "rbldnsd loads $* and answers on 127.0.0.1:$port"
-				return 0
-			fi
-			sleep 0.1
-		done
-		sed 's/^/#   /' "$log"
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	it_fail "rbldnsd loads $*" "an answer within ~10 s" "none (its log is above)"
-	return 1
-}
+rbldnsd_require || finish
 
 # What a server answers NAME TYPE [DIG OPTIONS]: "RCODE|sorted A set|sorted TXT set".
 answer_of() {
