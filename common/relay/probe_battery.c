@@ -108,30 +108,33 @@ static void decide(struct probe_battery *b)
 	b->verdict = probe_decide(b->outcome, &b->first_relayed);
 }
 
+/* Fixes the verdict with why, unless it is fixed already (the first reason stands). */
+static void decide_with(struct probe_battery *b, const char *fmt, va_list ap)
+{
+	if (b->decided)
+		return;
+	vsnprintf(b->why, sizeof b->why, fmt, ap);
+	decide(b);
+}
+
 static void finish(struct probe_battery *b, struct probe_action *act, bool polite, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 static void finish(struct probe_battery *b, struct probe_action *act, bool polite, const char *fmt, ...)
 {
-	if (!b->decided) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(b->why, sizeof b->why, fmt, ap);
-		va_end(ap);
-		decide(b);
-	}
+	va_list ap;
+	va_start(ap, fmt);
+	decide_with(b, fmt, ap);
+	va_end(ap);
 	b->step = PROBE_STEP_OFF;
 	*act = (struct probe_action){.kind = PROBE_ACT_FINISH, .polite = polite};
 }
 
 void probe_battery_stop(struct probe_battery *b, const char *fmt, ...)
 {
-	if (b->decided)
-		return;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(b->why, sizeof b->why, fmt, ap);
+	decide_with(b, fmt, ap);
 	va_end(ap);
-	decide(b);
 	b->step = PROBE_STEP_OFF;
 }
 

@@ -363,19 +363,10 @@ exim_host_test() {
 # Stops the instance: TERM to timeout(1), which passes it to the daemon; then KILL to what is left of the process
 # group (connection processes finishing a session) after ~5 s.
 exim_stop() {
-	local addr=$1 pid deadline
+	local addr=$1 pid
 	pid=${EXIM_TIMEOUT_PID[$addr]:-}
 	[ -n "$pid" ] || return 0
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	deadline=$((SECONDS + 5))
-	while [ -n "$(mta_group_processes "$pid")" ] && [ "$SECONDS" -le "$deadline" ]; do
-		sleep 0.1
-	done
-	if [ -n "$(mta_group_processes "$pid")" ]; then
-		echo "# Exim at $addr: processes left after TERM, killing group $pid" >&2
-		kill -KILL -- "-$pid" 2>/dev/null
-	fi
+	mta_stop_group "Exim at $addr" "$pid"
 	unset "EXIM_TIMEOUT_PID[$addr]"
 	EXIM_STOPPED_PGID[$addr]=$pid
 }

@@ -49,7 +49,7 @@
 #   mta_banner ADDR PORT           the greeting line
 #   mta_reply_to COMMAND TRANSCRIPT, mta_reply_line_to COMMAND TRANSCRIPT   the code / last line of its reply
 #   MTA_VIA=mta_client_exec mta_smtp ...   the same from the client namespace (any command prefix will do)
-#   mta_group_processes PGID, mta_ms_since START_NS
+#   mta_group_processes PGID, mta_stop_group WHAT PID, mta_ms_since START_NS
 #   MTA_CLEANUPS+=(FUNCTION)       run by the EXIT trap (mta_cleanup) before the namespaces go and it_cleanup
 #
 # No DNS: inside the namespace nsswitch.conf says "hosts: files" and resolv.conf names only 127.0.0.1 (with
@@ -277,6 +277,22 @@ mta_group_processes() {
 # it_cleanup removes $IT_TMP. A test that also sources postfix_lib.sh must source it first: this trap replaces its
 # trap and calls postfix_stop_all itself.
 MTA_CLEANUPS=()
+# mta_stop_group WHAT PID: TERM to PID (a timeout(1) leading the instance's process group), then waits ~5 s for
+# the group to go, and KILLs what is left (saying so on stderr, naming WHAT).
+mta_stop_group() {
+	local what=$1 pid=$2 deadline
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	deadline=$((SECONDS + 5))
+	while [ -n "$(mta_group_processes "$pid")" ] && [ "$SECONDS" -le "$deadline" ]; do
+		sleep 0.1
+	done
+	if [ -n "$(mta_group_processes "$pid")" ]; then
+		echo "# $what: processes left after TERM, killing group $pid" >&2
+		kill -KILL -- "-$pid" 2>/dev/null
+	fi
+}
+
 mta_cleanup() {
 	local f
 	for f in "${MTA_CLEANUPS[@]}"; do

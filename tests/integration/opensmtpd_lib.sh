@@ -184,19 +184,10 @@ opensmtpd_start() {
 # Stops the instance: TERM to timeout(1), which passes it to smtpd, whose parent then stops its children; KILL to
 # what is left of the process group after ~5 s.
 opensmtpd_stop() {
-	local addr=$1 pid deadline
+	local addr=$1 pid
 	pid=${OPENSMTPD_TIMEOUT_PID[$addr]:-}
 	[ -n "$pid" ] || return 0
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	deadline=$((SECONDS + 5))
-	while [ -n "$(mta_group_processes "$pid")" ] && [ "$SECONDS" -le "$deadline" ]; do
-		sleep 0.1
-	done
-	if [ -n "$(mta_group_processes "$pid")" ]; then
-		echo "# OpenSMTPD at $addr: processes left after TERM, killing group $pid" >&2
-		kill -KILL -- "-$pid" 2>/dev/null
-	fi
+	mta_stop_group "OpenSMTPD at $addr" "$pid"
 	unset "OPENSMTPD_TIMEOUT_PID[$addr]"
 	OPENSMTPD_STOPPED_PGID[$addr]=$pid
 }

@@ -220,19 +220,10 @@ sendmail_ruleset_test() {
 }
 
 sendmail_stop() {
-	local addr=$1 pid deadline
+	local addr=$1 pid
 	pid=${SENDMAIL_TIMEOUT_PID[$addr]:-}
 	[ -n "$pid" ] || return 0
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	deadline=$((SECONDS + 5))
-	while [ -n "$(mta_group_processes "$pid")" ] && [ "$SECONDS" -le "$deadline" ]; do
-		sleep 0.1
-	done
-	if [ -n "$(mta_group_processes "$pid")" ]; then
-		echo "# Sendmail at $addr: processes left after TERM, killing group $pid" >&2
-		kill -KILL -- "-$pid" 2>/dev/null
-	fi
+	mta_stop_group "Sendmail at $addr" "$pid"
 	unset "SENDMAIL_TIMEOUT_PID[$addr]"
 	SENDMAIL_STOPPED_PGID[$addr]=$pid
 }
