@@ -179,17 +179,18 @@ static void test_response_packet_is_dropped(void **state)
 	assert_int_equal(q.id, 7); /* not touched */
 }
 
-static void test_other_opcode_is_notimp_with_header_filled(void **state)
+static void test_other_opcode_is_notimp_with_header_filled_and_no_flags(void **state)
 {
 	struct packet p;
-	/* NOTIFY (4) with QDCOUNT 0: the opcode is checked before the counts. */
+	/* NOTIFY (4) with QDCOUNT 0: the opcode is checked before the counts. RD and CD mean nothing outside QUERY, so
+	 * the answer echoes neither. */
 	put_header(&p, 4 << 11 | 0x0100 | 0x0010, 0, 0, 0, 0);
 	wire_query_t q;
 	parse_ok(&p, &q, WIRE_NOTIMP);
 	assert_int_equal(q.id, 0x1234);
 	assert_int_equal(q.opcode, 4);
-	assert_true(q.rd);
-	assert_true(q.cd);
+	assert_false(q.rd);
+	assert_false(q.cd);
 	assert_null(q.qname);
 	assert_false(q.edns);
 }
@@ -958,7 +959,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nine_byte_packet_is_dropped),
 		cmocka_unit_test(test_response_packet_is_dropped),
-		cmocka_unit_test(test_other_opcode_is_notimp_with_header_filled),
+		cmocka_unit_test(test_other_opcode_is_notimp_with_header_filled_and_no_flags),
 		cmocka_unit_test(test_qdcount_two_is_formerr),
 		cmocka_unit_test(test_qdcount_zero_is_formerr),
 		cmocka_unit_test(test_ancount_or_nscount_is_formerr),
