@@ -1,31 +1,47 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* main.c — dnsbld: command line, signals, and the server's lifetime. */
+/* main.c — dnsbld: the command line and dnsbld.conf (config.c), privileges, signals (TERM and INT stop, HUP
+ * re-reads the configuration), systemd's readiness protocol, and the server's lifetime. */
 #include "base/err.h"
 #include "base/log.h"
-#include "store/store.h"
+#include "config.h"
+#include "privileges.h"
 #include "server.h"
+#include "store/store.h"
 
 #include <getopt.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
 
-#define DEFAULT_TCP_IDLE_MS 10000
-#define DEFAULT_TCP_MAX_CONNS 256
+#define ERR_MAX 768
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: dnsbld [--db DIR] [--listen ADDR:PORT]... [--workers N]\n"
-		"              [--tcp-idle SECONDS] [--tcp-max-conns N] [--verbose] [--version]\n"
-		"  --db DIR          the store (default: $DNSBL_DB, else ~/.local/share/dnsbld)\n"
-		"  --listen A:P      UDP and TCP listen address, repeatable; IPv6 as [::1]:5300 (default %s)\n"
-		"  --workers N       worker threads, each with its own sockets (default: the number of CPUs)\n"
-		"  --tcp-idle S      close idle TCP connections after S seconds (default %d)\n"
-		"  --tcp-max-conns N open TCP connections per worker (default %d)\n",
-		LISTEN_DEFAULT, DEFAULT_TCP_IDLE_MS / 1000, DEFAULT_TCP_MAX_CONNS);
+	        "usage: dnsbld [--config FILE] [--check-config] [--db DIR] [--listen ADDR:PORT]... [--workers N]\n"
+	        "              [--user NAME [--group NAME]] [--allow-root] [--tcp-idle SECONDS] [--tcp-max-conns N]\n"
+	        "              [--allow-query CIDR]... [--acl-action refuse|drop] [--log-level LEVEL] [--verbose]\n"
+	        "              [--identity TEXT] [--server-version TEXT] [--syslog] [--version]\n"
+	        "  --config FILE       settings (default %s when it exists); the options below win over it\n"
+	        "  --check-config      check the settings, print them as they take effect, and exit\n"
+	        "  --db DIR            the store (default: db in the file, $DNSBL_DB, else ~/.local/share/dnsbld)\n"
+	        "  --listen A:P        UDP and TCP listen address, repeatable; IPv6 as [::1]:5300 (default %s)\n"
+	        "  --workers N         worker threads, each with its own sockets (default: the number of CPUs)\n"
+	        "  --user, --group     drop root for this user and group once the sockets are bound\n"
+	        "  --allow-root        go on as root (not recommended)\n"
+	        "  --tcp-idle S        a TCP query must arrive, and an idle connection closes, within S s (default 10)\n"
+	        "  --tcp-max-conns N   TCP connections per worker (default 256)\n"
+	        "  --allow-query CIDR  answer only these clients, repeatable (default: everyone)\n"
+	        "  --acl-action        what the others get: refuse (REFUSED, the default) or drop (nothing)\n"
+	        "  --log-level LEVEL   error, warning, info (default) or debug; --verbose is debug\n"
+	        "  --identity TEXT     answer CH TXT id.server / hostname.bind (default: REFUSED)\n"
+	        "  --server-version T  answer CH TXT version.bind / version.server (default: REFUSED)\n"
+	        "  --syslog            log to syslog (facility daemon) instead of stderr\n"
+	        "SIGHUP re-reads the file: allow-query, acl-action, log-level, identity and version change at once.\n",
+	        CONFIG_DEFAULT_PATH, LISTEN_DEFAULT);
 }
 
 static void version(void)
@@ -33,79 +49,136 @@ static void version(void)
 	printf("dnsbld %s\n%s\nlibuv %s\n", RBL_VERSION, store_lmdb_version(), uv_version_string());
 }
 
-static int parse_count(const char *opt, const char *text, unsigned min, unsigned max, unsigned *out)
+/* What the signal handlers need. */
+struct running {
+	config_t config; /* what runs now */
+	const char *path;
+	const config_override_t *overrides;
+	unsigned override_count;
+	server_t *server;
+};
+
+static void notify_reloading(void)
 {
-	char *end;
-	unsigned long v = strtoul(text, &end, 10);
-	if (!*text || *end || text[0] == '-' || v < min || v > max) {
-		fprintf(stderr, "dnsbld: %s: invalid value '%s' (expected %u..%u)\n", opt, text, min, max);
-		return -1;
-	}
-	*out = (unsigned)v;
-	return 0;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+	           (unsigned long long)now.tv_sec * 1000000ull + (unsigned long long)now.tv_nsec / 1000ull);
 }
 
-static void on_signal(uv_signal_t *sig, int signum)
+static void on_hup(uv_signal_t *sig, int signum)
+{
+	(void)signum;
+	struct running *r = sig->data;
+	static config_t reread; /* large: not on the stack */
+	char err[ERR_MAX];
+	notify_reloading();
+	if (config_load(&reread, r->path, r->overrides, r->override_count, err, sizeof err)) {
+		log_err("reload: %s; the running settings stay", err);
+		sd_notify(0, "READY=1\nSTATUS=reload failed: the running settings stay");
+		return;
+	}
+	char restart[256];
+	config_restart_keys(&r->config, &reread, restart, sizeof restart);
+	if (*restart)
+		log_warn("reload: %s changed in %s: restart dnsbld to apply; the running values stay", restart,
+		         *reread.path ? reread.path : "the settings");
+	if (server_reload(r->server, &reread.live) != RBL_OK) {
+		log_err("reload: out of memory; the running settings stay");
+		sd_notify(0, "READY=1");
+		return;
+	}
+	r->config.live = reread.live;
+	server_live_fix(&r->config.live);
+	r->config.log_level = reread.log_level;
+	log_set_level((enum log_level)reread.log_level);
+	log_debug("reload: %s re-read, log level %d", *reread.path ? reread.path : "(no file)", reread.log_level);
+	log_info("reload: settings re-read (%u allow-query networks, acl-action %s, identity %s, version %s)",
+	         reread.live.allow_count, reread.live.acl_drop ? "drop" : "refuse", *reread.live.identity ? "on" : "off",
+	         *reread.live.version ? "on" : "off");
+	sd_notify(0, "READY=1\nSTATUS=serving");
+}
+
+static void on_stop_signal(uv_signal_t *sig, int signum)
 {
 	log_info("signal %d: stopping", signum);
+	sd_notify(0, "STOPPING=1");
 	uv_stop(sig->loop);
 }
 
+/* After the sockets are bound, before the store is opened: privileges and limits. */
+static int after_bind(void *ctx)
+{
+	const config_t *cfg = ctx;
+	char err[ERR_MAX];
+	if (privileges_drop(cfg->user, cfg->group, cfg->allow_root, err, sizeof err)) {
+		log_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Option -> key of dnsbld.conf; the value goes through the key's setter (config.c). */
+static const struct option options[] = {
+        {"config", required_argument, NULL, 'C'},
+        {"check-config", no_argument, NULL, 'K'},
+        {"db", required_argument, NULL, 'k'},
+        {"listen", required_argument, NULL, 'k'},
+        {"workers", required_argument, NULL, 'k'},
+        {"user", required_argument, NULL, 'k'},
+        {"group", required_argument, NULL, 'k'},
+        {"allow-root", no_argument, NULL, 'R'},
+        {"tcp-idle", required_argument, NULL, 'k'},
+        {"tcp-max-conns", required_argument, NULL, 'k'},
+        {"allow-query", required_argument, NULL, 'k'},
+        {"acl-action", required_argument, NULL, 'k'},
+        {"log-level", required_argument, NULL, 'k'},
+        {"identity", required_argument, NULL, 'k'},
+        {"server-version", required_argument, NULL, 'S'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"syslog", no_argument, NULL, 'L'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {0},
+};
+
 int main(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"listen", required_argument, NULL, 'l'},
-		{"workers", required_argument, NULL, 'w'},
-		{"tcp-idle", required_argument, NULL, 'i'},
-		{"tcp-max-conns", required_argument, NULL, 'c'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{0},
-	};
-	static server_config_t cfg;
-	char db_dir[PATH_MAX];
-	store_default_dir(db_dir, sizeof db_dir);
-	cfg.db_dir = db_dir;
-	cfg.workers = (unsigned)uv_available_parallelism();
-	cfg.tcp_idle_ms = DEFAULT_TCP_IDLE_MS;
-	cfg.tcp_max_conns = DEFAULT_TCP_MAX_CONNS;
-	unsigned idle_s;
-	int opt;
-	while ((opt = getopt_long(argc, argv, "d:l:w:i:c:vh", options, NULL)) != -1) {
+	static struct running r;
+	static config_override_t overrides[CONFIG_OVERRIDES_MAX];
+	const char *path = NULL;
+	bool check_only = false;
+	enum log_target target = log_target_from_environment();
+	unsigned count = 0;
+	int opt, index = 0;
+	char err[ERR_MAX];
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "vh", options, &index)) != -1) {
+		const char *key = NULL, *value = optarg;
 		switch (opt) {
-		case 'd':
-			cfg.db_dir = optarg;
+		case 'C':
+			path = optarg;
+			continue;
+		case 'K':
+			check_only = true;
+			continue;
+		case 'k':
+			key = options[index].name;
 			break;
-		case 'l':
-			if (cfg.listen_count == SERVER_MAX_LISTEN) {
-				fprintf(stderr, "dnsbld: at most %d listen addresses\n", SERVER_MAX_LISTEN);
-				return 2;
-			}
-			if (listen_parse(optarg, &cfg.listen[cfg.listen_count])) {
-				fprintf(stderr, "dnsbld: --listen: invalid address '%s' (expected ADDR:PORT or [IPV6]:PORT)\n",
-					optarg);
-				return 2;
-			}
-			cfg.listen_count++;
+		case 'R':
+			key = "allow-root";
+			value = "yes";
 			break;
-		case 'w':
-			if (parse_count("--workers", optarg, 1, 256, &cfg.workers))
-				return 2;
-			break;
-		case 'i':
-			if (parse_count("--tcp-idle", optarg, 1, 3600, &idle_s))
-				return 2;
-			cfg.tcp_idle_ms = idle_s * 1000;
-			break;
-		case 'c':
-			if (parse_count("--tcp-max-conns", optarg, 1, 100000, &cfg.tcp_max_conns))
-				return 2;
+		case 'S':
+			key = "version";
 			break;
 		case 'v':
-			log_set_level(RBL_LOG_DEBUG);
+			key = "log-level";
+			value = "debug";
 			break;
+		case 'L':
+			target = LOG_TO_SYSLOG;
+			continue;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -113,39 +186,68 @@ int main(int argc, char **argv)
 			version();
 			return 0;
 		default:
+			fprintf(stderr, "dnsbld: %s: unknown option, or its value is missing\n", argv[optind - 1]);
 			usage(stderr);
 			return 2;
 		}
+		if (count == CONFIG_OVERRIDES_MAX) {
+			fprintf(stderr, "dnsbld: more than %d options\n", CONFIG_OVERRIDES_MAX);
+			return 2;
+		}
+		overrides[count++] = (config_override_t){key, value};
 	}
 	if (optind < argc) {
 		fprintf(stderr, "dnsbld: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
 		return 2;
 	}
-	if (cfg.listen_count == 0)
-		listen_parse(LISTEN_DEFAULT, &cfg.listen[cfg.listen_count++]);
+	if (config_load(&r.config, path, overrides, count, err, sizeof err)) {
+		fprintf(stderr, "dnsbld: %s\n", err);
+		return 2;
+	}
+	if (check_only) {
+		config_print(&r.config, stdout);
+		return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+	}
+	r.path = path;
+	r.overrides = overrides;
+	r.override_count = count;
+	log_set_target(target, "dnsbld");
+	log_set_level((enum log_level)r.config.log_level);
+	server_config_t *cfg = &r.config.server;
+	unsigned long fds = (unsigned long)cfg->workers * (cfg->tcp_max_conns + 1 + 2 * cfg->listen_count) + 64;
+	if (privileges_file_limit(fds, err, sizeof err)) {
+		log_err("%s", err);
+		return 1;
+	}
+	cfg->after_bind = after_bind;
+	cfg->after_bind_ctx = &r.config;
 
 	/* A TCP client that hangs up while we write must cost an EPIPE, not the process: every worker inherits this. */
 	signal(SIGPIPE, SIG_IGN);
 	uv_loop_t *loop = uv_default_loop();
-	uv_signal_t sigterm, sigint;
+	uv_signal_t sigterm, sigint, sighup;
 	uv_signal_init(loop, &sigterm);
 	uv_signal_init(loop, &sigint);
-	uv_signal_start(&sigterm, on_signal, SIGTERM);
-	uv_signal_start(&sigint, on_signal, SIGINT);
+	uv_signal_init(loop, &sighup);
+	uv_signal_start(&sigterm, on_stop_signal, SIGTERM);
+	uv_signal_start(&sigint, on_stop_signal, SIGINT);
 
-	server_t *server;
-	if (server_start(&cfg, &server)) {
+	if (server_start(cfg, &r.server)) {
 		log_err("dnsbld not started");
 		return 1;
 	}
-	for (unsigned i = 0; i < cfg.listen_count; i++)
-		log_info("dnsbld serving %s on %s (udp, tcp) with %u worker(s)", cfg.db_dir, cfg.listen[i].text,
-			 cfg.workers);
+	sighup.data = &r;
+	uv_signal_start(&sighup, on_hup, SIGHUP);
+	for (unsigned i = 0; i < cfg->listen_count; i++)
+		log_info("dnsbld serving %s on %s (udp, tcp) with %u worker(s)", cfg->db_dir, cfg->listen[i].text,
+		         cfg->workers);
+	sd_notify(0, "READY=1\nSTATUS=serving");
 	uv_run(loop, UV_RUN_DEFAULT);
-	server_stop(server);
+	server_stop(r.server);
 	uv_close((uv_handle_t *)&sigterm, NULL);
 	uv_close((uv_handle_t *)&sigint, NULL);
+	uv_close((uv_handle_t *)&sighup, NULL);
 	uv_run(loop, UV_RUN_DEFAULT);
 	uv_loop_close(loop);
 	log_info("dnsbld stopped");

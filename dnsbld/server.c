@@ -16,6 +16,9 @@ struct server {
 	const server_config_t *config;
 	store_t *store;
 	worker_t *workers;
+	server_live_t *current; /* the newest live, handed to every worker */
+	server_live_t *retired; /* the one before: freed once every worker has taken the newest */
+	atomic_uint reload_acks;
 };
 
 /* Closes every handle of the worker; its loop then ends by itself. Runs on the worker's own thread. */
@@ -25,6 +28,7 @@ static void close_handles(worker_t *w)
 	tcp_close_all(w);
 	uv_close((uv_handle_t *)&w->idle, NULL);
 	uv_close((uv_handle_t *)&w->stop, NULL);
+	uv_close((uv_handle_t *)&w->reload, NULL);
 }
 
 #define IDLE_RELEASE_MS 1000
@@ -42,6 +46,15 @@ static void on_idle_tick(uv_timer_t *t)
 static void on_stop(uv_async_t *async)
 {
 	close_handles(async->data);
+}
+
+/* On the worker's own thread, between packets: the new live takes effect for the next one. */
+static void on_reload(uv_async_t *async)
+{
+	worker_t *w = async->data;
+	w->live = atomic_load(&w->pending_live);
+	w->answer.options = &w->live->answer;
+	atomic_fetch_add(w->reload_acks, 1);
 }
 
 static void worker_main(void *arg)
@@ -75,23 +88,27 @@ static int bind_sockets(worker_t *w)
 	return RBL_OK;
 }
 
-/* Sets up a worker's loop and handles in the main thread, before its thread runs the loop. */
-static int worker_init(server_t *s, worker_t *w, unsigned index)
+/* Sets up a worker's loop and handles in the main thread, before its thread runs the loop; its sockets are bound
+ * already. */
+static int worker_init(server_t *s, worker_t *w)
 {
-	w->index = index;
-	w->config = s->config;
 	int err = answer_ctx_init(&w->answer, s->store);
 	if (err)
 		return err;
+	w->live = s->current;
+	atomic_store(&w->pending_live, s->current);
+	w->reload_acks = &s->reload_acks;
+	w->answer.options = &w->live->answer;
 	if (uv_loop_init(&w->loop))
 		return RBL_ENOMEM;
 	w->loop_ready = true;
-	w->stop.data = w;
+	w->stop.data = w->reload.data = w;
 	uv_async_init(&w->loop, &w->stop, on_stop);
+	uv_async_init(&w->loop, &w->reload, on_reload);
 	w->idle.data = w;
 	uv_timer_init(&w->loop, &w->idle);
 	uv_timer_start(&w->idle, on_idle_tick, IDLE_RELEASE_MS, IDLE_RELEASE_MS);
-	if ((err = bind_sockets(w)) || (err = udp_start(w)) || (err = tcp_start(w)))
+	if ((err = udp_start(w)) || (err = tcp_start(w)))
 		return err;
 	return RBL_OK;
 }
@@ -124,9 +141,7 @@ int server_start(const server_config_t *config, server_t **out)
 	if (!s)
 		return RBL_ENOMEM;
 	s->config = config;
-	int err = store_open(config->db_dir, STORE_READONLY, &s->store);
-	if (err)
-		goto fail;
+	int err = RBL_OK;
 	for (unsigned i = 0; i < config->listen_count; i++) {
 		if (listen_check_free(&config->listen[i])) {
 			log_err("cannot listen on %s: %s (is another dnsbld serving it?)", config->listen[i].text,
@@ -140,8 +155,29 @@ int server_start(const server_config_t *config, server_t **out)
 		err = RBL_ENOMEM;
 		goto fail;
 	}
+	/* Every socket first (a port below 1024 needs the privileges the hook may drop), then the store. */
 	for (unsigned i = 0; i < config->workers; i++) {
-		err = worker_init(s, &s->workers[i], i);
+		s->workers[i].index = i;
+		s->workers[i].config = config;
+		if ((err = bind_sockets(&s->workers[i])))
+			goto fail;
+	}
+	if (config->after_bind && config->after_bind(config->after_bind_ctx)) {
+		err = RBL_EINVAL;
+		goto fail;
+	}
+	if ((err = store_open(config->db_dir, STORE_READONLY, &s->store)))
+		goto fail;
+	s->current = malloc(sizeof *s->current);
+	if (!s->current) {
+		err = RBL_ENOMEM;
+		goto fail;
+	}
+	*s->current = *config->live;
+	server_live_fix(s->current);
+	atomic_store(&s->reload_acks, config->workers); /* every worker starts with the current live */
+	for (unsigned i = 0; i < config->workers; i++) {
+		err = worker_init(s, &s->workers[i]);
 		if (err)
 			goto fail;
 	}
@@ -174,5 +210,30 @@ void server_stop(server_t *s)
 		worker_free(&s->workers[i]);
 	free(s->workers);
 	store_close(s->store);
+	free(s->current);
+	free(s->retired);
 	free(s);
+}
+
+int server_reload(server_t *s, const server_live_t *live)
+{
+	server_live_t *next = malloc(sizeof *next);
+	if (!next)
+		return RBL_ENOMEM;
+	*next = *live;
+	server_live_fix(next);
+	/* The retired live is free to go once every worker has taken the current one; a worker that has not (it would
+	 * be busy for a whole reload interval) keeps it, and it stays allocated. */
+	if (atomic_load(&s->reload_acks) >= s->config->workers)
+		free(s->retired);
+	else
+		log_warn("a worker had not taken the previous settings yet: their memory is kept");
+	s->retired = s->current;
+	s->current = next;
+	atomic_store(&s->reload_acks, 0);
+	for (unsigned i = 0; i < s->config->workers; i++) {
+		atomic_store(&s->workers[i].pending_live, next);
+		uv_async_send(&s->workers[i].reload);
+	}
+	return RBL_OK;
 }

@@ -43,6 +43,7 @@ struct tcp_conn {
 	bool eof;                       /* the client half-closed: answer what came, then close */
 	uint64_t active_at;             /* loop time (ms) of the accept or of the last complete query */
 	uint64_t frame_at;              /* loop time (ms) of the first byte of the query under way; 0: none */
+	struct sockaddr_storage peer;   /* the client, for allow-query */
 	int closing;                    /* handles still to be closed before the memory goes */
 };
 
@@ -146,7 +147,16 @@ static bool answer_frames(struct tcp_conn *c)
 			answer_batch_begin(ctx);
 			batch = true;
 		}
-		size_t n = answer_packet(ctx, c->in + off + 2, len, st->scratch, sizeof st->scratch, true);
+		const server_live_t *live = w->live;
+		size_t n;
+		if (server_live_allows(live, (const struct sockaddr *)&c->peer)) {
+			n = answer_packet(ctx, c->in + off + 2, len, st->scratch, sizeof st->scratch, true);
+		} else if (!live->acl_drop) {
+			n = answer_refused(c->in + off + 2, len, st->scratch, sizeof st->scratch, true);
+		} else {
+			ok = false; /* acl-action = drop: no answer, no connection */
+			break;
+		}
 		uint8_t *out = c->out[c->filling];
 		size_t *out_len = &c->out_len[c->filling];
 		if (n && *out_len + 2 + n > TCP_OUT_CAP)
@@ -279,6 +289,11 @@ static void on_connection(uv_stream_t *listener, int status)
 	c->out[1] = malloc(TCP_OUT_CAP);
 	if (uv_accept(listener, (uv_stream_t *)&c->handle) || w->tcp_conns > w->config->tcp_max_conns || !c->out[0] ||
 	    !c->out[1]) {
+		conn_close(c);
+		return;
+	}
+	int peer_len = sizeof c->peer;
+	if (uv_tcp_getpeername(&c->handle, (struct sockaddr *)&c->peer, &peer_len)) {
 		conn_close(c);
 		return;
 	}

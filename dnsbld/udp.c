@@ -85,7 +85,13 @@ static void answer_one(struct udp_endpoint *ep, const uint8_t *pkt, size_t len, 
 	if (ep->pending == UDP_BATCH)
 		flush_replies(ep);
 	struct udp_reply *r = &ep->replies[ep->pending];
-	r->len = answer_packet(ctx, pkt, len, r->data, sizeof r->data, false);
+	const server_live_t *live = ep->worker->live;
+	if (server_live_allows(live, peer))
+		r->len = answer_packet(ctx, pkt, len, r->data, sizeof r->data, false);
+	else if (!live->acl_drop)
+		r->len = answer_refused(pkt, len, r->data, sizeof r->data, false);
+	else
+		r->len = 0;
 	if (!r->len)
 		return;
 	r->peer_len = peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);

@@ -4,11 +4,17 @@
 
 #include "base/dname.h"
 #include "base/err.h"
+#include "base/text.h"
 #include "store/zone.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+
+/* The errno of the first failed write to stdout; 0 while none failed. */
+static int output_errno;
 
 static void vmessage(const char *fmt, va_list ap)
 {
@@ -35,13 +41,29 @@ int cli_fail(const char *fmt, ...)
 	return CLI_FAILED;
 }
 
+int cli_check_db(const cli_t *cli)
+{
+	if (!*cli->db_dir)
+		return cli_bad_input("the store directory is empty (--db '' or DNSBL_DB=''): name a directory");
+	return CLI_OK;
+}
+
 int cli_open(cli_t *cli, bool write)
 {
 	if (cli->store)
 		return CLI_OK;
+	int rc = cli_check_db(cli);
+	if (rc)
+		return rc;
 	int err = store_open(cli->db_dir, write ? STORE_CREATE : 0, &cli->store);
+	if (err == RBL_ENOENT)
+		return cli_fail("no store in %s (a command that writes, such as zone create, makes one)", cli->db_dir);
+	if (err == RBL_EDAMAGED)
+		return cli_fail("cannot open the store %s: it is damaged (see README: recovery)", cli->db_dir);
 	if (err)
 		return cli_fail("cannot open the store %s: %s", cli->db_dir, rbl_strerror(err));
+	if (store_created(cli->store))
+		fprintf(stderr, "rbltool: created a new store in %s\n", cli->db_dir);
 	return CLI_OK;
 }
 
@@ -51,6 +73,11 @@ int cli_parse_cidr(const char *text, cidr_t *out)
 	if (err)
 		return cli_bad_input("invalid address or CIDR '%s': %s", text, rbl_strerror(err));
 	return CLI_OK;
+}
+
+unsigned cli_widest(enum addr_family family)
+{
+	return family == ADDR_V4 ? CLI_WIDEST_V4 : CLI_WIDEST_V6;
 }
 
 int cli_zone_exists(cli_t *cli, const char *text, zone_def_t *def)
@@ -120,4 +147,59 @@ int cli_in_write_txn(cli_t *cli, int (*fn)(store_wtxn_t *w, void *ctx), void *ct
 	}
 	err = store_write_commit(w);
 	return err ? cli_fail("cannot commit: %s", rbl_strerror(err)) : CLI_OK;
+}
+
+int cli_check_text(const char *opt, const char *text)
+{
+	const char *bad = text_has_control(text, strlen(text));
+	if (!bad)
+		return CLI_OK;
+	char shown[TEXT_ESCAPED_SIZE(256)];
+	size_t need = text_escape(text, strlen(text), shown, sizeof shown);
+	return cli_bad_input("%s: control character 0x%02x not allowed in '%s'%s", opt, (unsigned char)*bad, shown,
+			     need >= sizeof shown ? "..." : "");
+}
+
+const char *cli_escaped(const char *text, char *buf, size_t cap)
+{
+	text_escape(text, strlen(text), buf, cap);
+	return buf;
+}
+
+void cli_print_escaped(const char *text, size_t len)
+{
+	char chunk[TEXT_ESCAPED_SIZE(256)];
+	for (size_t done = 0; done < len;) {
+		size_t n = len - done < 256 ? len - done : 256;
+		size_t out = text_escape(text + done, n, chunk, sizeof chunk);
+		fwrite(chunk, 1, out, stdout);
+		done += n;
+	}
+}
+
+bool cli_output_failed(void)
+{
+	if (!ferror(stdout))
+		return false;
+	/* Called right after the write that failed, errno is still that write's. */
+	if (!output_errno)
+		output_errno = errno ? errno : EIO;
+	return true;
+}
+
+int cli_close_output(int rc)
+{
+	/* stdio keeps what it could not write, so flushing again gives the reason afresh, and that errno is surely the
+	 * write's; a write that failed earlier and left nothing behind is known by ferror and the errno kept then. */
+	errno = 0;
+	int why = fflush(stdout) != 0 ? (errno ? errno : EIO) : 0;
+	if (cli_output_failed() && !why)
+		why = output_errno;
+	errno = 0;
+	if (fclose(stdout) != 0 && !why)
+		why = errno ? errno : EIO;
+	if (!why)
+		return rc;
+	cli_fail("cannot write the output: %s", strerror(why));
+	return rc ? rc : CLI_FAILED;
 }

@@ -4,6 +4,7 @@
 
 #include "base/duration.h"
 #include "base/err.h"
+#include "base/text.h"
 #include "formats/listfile.h"
 #include "formats/rbldata.h"
 #include "relay/report.h"
@@ -20,7 +21,7 @@
 #define IMPORT_USAGE                                                                                                 \
 	"rbltool import ZONE FILE [--format plain|csv|rbldnsd|arf|mbox] "                                             \
 	"[--dataset ip4set|ip4tset|ip4trie|ip6trie|ip6tset|combined] [--replace] [--skip-bad] [--as-reports] "        \
-	"[--trusted CIDR]... [--code 127.0.0.N] [--reason TEXT] [--source TEXT] [--expires 30d|DATE]"
+	"[--trusted CIDR]... [--code 127.0.0.N] [--reason TEXT] [--source TEXT] [--expires 30d|DATE] [--allow-wide]"
 #define MAX_TRUSTED 32
 
 enum import_format { FORMAT_PLAIN, FORMAT_CSV, FORMAT_RBLDNSD, FORMAT_ARF, FORMAT_MBOX };
@@ -43,6 +44,8 @@ struct import_run {
 	unsigned target_count;
 	struct target *current;   /* where entries go now */
 	bool skip_bad;
+	bool allow_wide;          /* listings wider than cli_widest() are imported too */
+	unsigned wide_line;       /* the last rbldnsd line refused as too wide (a range gives several CIDRs) */
 	unsigned long skipped;
 	int stop;                 /* the first error that ends the import */
 	/* Defaults from the command line, for rows that do not say. */
@@ -85,10 +88,14 @@ static void on_progress(void *ctx, unsigned long lines, unsigned long long bytes
 static int on_bad_line(void *ctx, const char *file, unsigned line, const char *text, const char *why)
 {
 	struct import_run *run = ctx;
+	/* The line comes from the file, and some reasons quote it: escaped, so that it stays one line of plain text. */
+	char shown_why[TEXT_ESCAPED_SIZE(256)], shown_text[TEXT_ESCAPED_SIZE(200)];
+	size_t text_len = strnlen(text, 200);
+	text_escape(text, text_len, shown_text, sizeof shown_text);
 	if (run->tty)
 		fputc('\r', stderr);
-	fprintf(stderr, "rbltool: %s:%u: %s: '%.200s'%s\n", file, line, why, text,
-		run->skip_bad ? " (skipped)" : "");
+	fprintf(stderr, "rbltool: %s:%u: %s: '%s'%s\n", file, line, cli_escaped(why, shown_why, sizeof shown_why),
+		shown_text, run->skip_bad ? " (skipped)" : "");
 	if (run->skip_bad) {
 		run->skipped++;
 		return 0;
@@ -129,7 +136,9 @@ static int on_report(void *ctx, const report_t *rep)
 static void on_bad_message(void *ctx, const char *file, unsigned message, const char *why)
 {
 	struct import_run *run = ctx;
-	fprintf(stderr, "rbltool: %s: message %u: %s (skipped)\n", file, message, why);
+	char shown[TEXT_ESCAPED_SIZE(256)];
+	fprintf(stderr, "rbltool: %s: message %u: %s (skipped)\n", file, message,
+		cli_escaped(why, shown, sizeof shown));
 	run->skipped++;
 }
 
@@ -151,6 +160,14 @@ static int on_list_row(void *ctx, const listfile_row_t *row)
 		}
 		return add_report(run, &rep);
 	}
+	if (!row->exclude && !run->allow_wide && row->net.len < cli_widest(row->net.addr.family)) {
+		char why[96];
+		snprintf(why, sizeof why, "a listing wider than /%u (--allow-wide imports it)",
+			 cli_widest(row->net.addr.family));
+		char net[ADDR_STRLEN];
+		cidr_format(&row->net, net);
+		return on_bad_line(run, run->file, row->line, net, why);
+	}
 	store_import_item_t item = {.net = row->net, .flags = row->exclude ? ENTRY_EXCLUDE : 0};
 	item.ncodes = row->ncodes;
 	memcpy(item.codes, row->codes, sizeof item.codes);
@@ -167,6 +184,18 @@ static int on_list_row(void *ctx, const listfile_row_t *row)
 static int on_rbldata_entry(void *ctx, const rbldata_entry_t *e)
 {
 	struct import_run *run = ctx;
+	/* A range line is split into CIDRs that all carry the line's widest length: the line goes in whole or not at
+	 * all, and is reported once. */
+	if (!e->exclude && !run->allow_wide && e->widest_len < cli_widest(e->net.addr.family)) {
+		if (e->line == run->wide_line)
+			return 0;
+		run->wide_line = e->line;
+		char why[96], net[ADDR_STRLEN];
+		snprintf(why, sizeof why, "a listing wider than /%u (--allow-wide imports it)",
+			 cli_widest(e->net.addr.family));
+		cidr_format(&e->net, net);
+		return on_bad_line(run, run->file, e->line, net, why);
+	}
 	store_import_item_t item = {.net = e->net, .expires = run->expires};
 	if (e->exclude) {
 		item.flags = ENTRY_EXCLUDE;
@@ -426,7 +455,7 @@ int cmd_import(cli_t *cli, int argc, char **argv)
 		{"code", required_argument, NULL, 'c'},   {"reason", required_argument, NULL, 'r'},
 		{"source", required_argument, NULL, 's'}, {"expires", required_argument, NULL, 'e'},
 		{"as-reports", no_argument, NULL, 'A'},   {"trusted", required_argument, NULL, 'T'},
-		{0},
+		{"allow-wide", no_argument, NULL, 'W'},   {0},
 	};
 	static struct import_run run;
 	memset(&run, 0, sizeof run);
@@ -452,6 +481,9 @@ int cmd_import(cli_t *cli, int argc, char **argv)
 		case 'S':
 			run.skip_bad = true;
 			break;
+		case 'W':
+			run.allow_wide = true;
+			break;
 		case 'c':
 			if ((rc = cli_parse_code("--code", optarg, &run.code)))
 				return rc;
@@ -460,11 +492,15 @@ int cmd_import(cli_t *cli, int argc, char **argv)
 		case 'r':
 			if (strlen(optarg) >= ENTRY_TEXT_MAX)
 				return cli_bad_input("--reason: longer than %d bytes", ENTRY_TEXT_MAX - 1);
+			if ((rc = cli_check_text("--reason", optarg)))
+				return rc;
 			run.reason = optarg;
 			break;
 		case 's':
 			if (strlen(optarg) >= ENTRY_SOURCE_MAX)
 				return cli_bad_input("--source: longer than %d bytes", ENTRY_SOURCE_MAX - 1);
+			if ((rc = cli_check_text("--source", optarg)))
+				return rc;
 			run.source = optarg;
 			break;
 		case 'A':
@@ -512,6 +548,9 @@ int cmd_import(cli_t *cli, int argc, char **argv)
 	if (!run.source) {
 		const char *slash = strrchr(run.file, '/');
 		run.source = slash ? slash + 1 : run.file;
+		/* The file's name becomes the entries' source: it may not smuggle in what --source may not. */
+		if (text_has_control(run.source, strlen(run.source)))
+			return cli_check_text("the file name (the default --source; give --source)", run.source);
 	}
 	return run_import(cli, &run, format, dataset);
 }

@@ -4,6 +4,7 @@
 
 #include "base/duration.h"
 #include "base/err.h"
+#include "base/text.h"
 #include "relay/pipeline.h"
 
 #include <getopt.h>
@@ -14,7 +15,7 @@
 
 #define ADD_USAGE                                                                                                    \
 	"rbltool add ZONE ADDR[/LEN] [--code 127.0.0.N]... [--reason TEXT] [--source TEXT] [--expires 30d|DATE] "   \
-	"[--no-text]"
+	"[--no-text] [--allow-wide]"
 #define EXCLUDE_USAGE "rbltool exclude ZONE ADDR[/LEN] [--reason TEXT] [--source TEXT] [--expires 30d|DATE]"
 
 /* Writes e into the zone in one transaction. */
@@ -37,12 +38,14 @@ static int listing_command(cli_t *cli, int argc, char **argv, bool exclude)
 	static const struct option options[] = {
 		{"code", required_argument, NULL, 'c'},    {"reason", required_argument, NULL, 'r'},
 		{"source", required_argument, NULL, 's'},  {"expires", required_argument, NULL, 'e'},
-		{"no-text", no_argument, NULL, 'n'},       {0},
+		{"no-text", no_argument, NULL, 'n'},       {"allow-wide", no_argument, NULL, 'w'},
+		{0},
 	};
 	const char *usage = exclude ? EXCLUDE_USAGE : ADD_USAGE;
 	entry_t e;
 	memset(&e, 0, sizeof e);
 	e.flags = exclude ? ENTRY_EXCLUDE : 0;
+	bool allow_wide = false;
 	int opt, rc, err;
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (opt) {
@@ -58,11 +61,15 @@ static int listing_command(cli_t *cli, int argc, char **argv, bool exclude)
 		case 'r':
 			if (strlen(optarg) >= sizeof e.reason)
 				return cli_bad_input("--reason: longer than %d bytes", ENTRY_TEXT_MAX - 1);
+			if ((rc = cli_check_text("--reason", optarg)))
+				return rc;
 			snprintf(e.reason, sizeof e.reason, "%s", optarg);
 			break;
 		case 's':
 			if (strlen(optarg) >= sizeof e.source)
 				return cli_bad_input("--source: longer than %d bytes", ENTRY_SOURCE_MAX - 1);
+			if ((rc = cli_check_text("--source", optarg)))
+				return rc;
 			snprintf(e.source, sizeof e.source, "%s", optarg);
 			break;
 		case 'e':
@@ -78,19 +85,28 @@ static int listing_command(cli_t *cli, int argc, char **argv, bool exclude)
 				return cli_bad_input("exclude takes no --no-text (usage: %s)", usage);
 			e.flags |= ENTRY_NOTEXT;
 			break;
+		case 'w':
+			if (exclude) /* an exclusion takes nothing away from what is answered: no width is too wide */
+				return cli_bad_input("exclude takes no --allow-wide (usage: %s)", usage);
+			allow_wide = true;
+			break;
 		default:
 			return cli_bad_option(argv, usage);
 		}
 	}
 	zone_def_t zone;
 	/* Every value is checked before the store is opened: bad input is named whatever state the store is in. */
-	if ((rc = cli_expect_args(argc, argv, optind, 2, usage)) || (rc = cli_parse_cidr(argv[optind + 1], &e.net)) ||
-	    (rc = cli_zone_exists(cli, argv[optind], &zone)))
-		return rc;
-	if ((rc = cli_open(cli, true)) || (rc = put_entry(cli, &zone, &e)))
+	if ((rc = cli_expect_args(argc, argv, optind, 2, usage)) || (rc = cli_parse_cidr(argv[optind + 1], &e.net)))
 		return rc;
 	char net[ADDR_STRLEN];
 	cidr_format(&e.net, net);
+	unsigned widest = cli_widest(e.net.addr.family);
+	if (!exclude && !allow_wide && e.net.len < widest)
+		return cli_bad_input("'%s' is wider than /%u: give --allow-wide to list that much", net, widest);
+	if ((rc = cli_zone_exists(cli, argv[optind], &zone)))
+		return rc;
+	if ((rc = cli_open(cli, true)) || (rc = put_entry(cli, &zone, &e)))
+		return rc;
 	printf("%s %s in %s\n", exclude ? "excluded" : "listed", net, zone.name);
 	return CLI_OK;
 }
@@ -149,13 +165,14 @@ static void codes_text(const entry_t *e, uint32_t default_code, char *buf, size_
 static int print_entry_line(const entry_t *e, void *ctx)
 {
 	const zone_def_t *zone = ctx;
-	char net[ADDR_STRLEN], codes[160], expires[TIME_STRLEN];
+	char net[ADDR_STRLEN], codes[160], expires[TIME_STRLEN], reason[TEXT_ESCAPED_SIZE(ENTRY_TEXT_MAX)];
 	cidr_format(&e->net, net);
 	codes_text(e, zone->default_code, codes, sizeof codes);
 	duration_format_time(e->expires, expires);
-	const char *reason = e->flags & ENTRY_NOTEXT ? "(no text)" : e->reason;
+	/* Escaped: a reason stored before control characters were refused must not break the line or the terminal. */
+	cli_escaped(e->flags & ENTRY_NOTEXT ? "(no text)" : e->reason, reason, sizeof reason);
 	printf("%s\t%s\t%s\t%s\n", net, codes, expires, reason);
-	return 0;
+	return cli_output_failed() ? 1 : 0;
 }
 
 int cmd_list(cli_t *cli, int argc, char **argv)
@@ -169,6 +186,8 @@ int cmd_list(cli_t *cli, int argc, char **argv)
 	if (!err)
 		err = store_entry_foreach(r, zone.id, print_entry_line, &zone);
 	store_read_end(r);
+	if (cli_output_failed())
+		return CLI_FAILED; /* main says why */
 	return err ? cli_fail("cannot list %s: %s", zone.name, rbl_strerror(err)) : CLI_OK;
 }
 
@@ -193,6 +212,7 @@ static int show_in_zone(const zone_def_t *zone, void *arg)
 	}
 	s->found++;
 	char net[ADDR_STRLEN], codes[160], created[TIME_STRLEN], updated[TIME_STRLEN], expires[TIME_STRLEN];
+	char reason[TEXT_ESCAPED_SIZE(ENTRY_TEXT_MAX)], source[TEXT_ESCAPED_SIZE(ENTRY_SOURCE_MAX)];
 	cidr_format(&e.net, net);
 	codes_text(&e, zone->default_code, codes, sizeof codes);
 	duration_format_time(e.created, created);
@@ -202,39 +222,47 @@ static int show_in_zone(const zone_def_t *zone, void *arg)
 	printf("zone     %s\nentry    %s%s\ncodes    %s\nreason   %s\nsource   %s\ncreated  %s\nupdated  %s\n"
 	       "expires  %s%s\n\n",
 	       zone->name, net, e.flags & ENTRY_EXCLUDE ? " (exclusion)" : "", codes,
-	       e.flags & ENTRY_NOTEXT ? "(no text: TXT answers NODATA)" : e.reason, e.source, created, updated, expires,
+	       e.flags & ENTRY_NOTEXT ? "(no text: TXT answers NODATA)" : cli_escaped(e.reason, reason, sizeof reason),
+	       cli_escaped(e.source, source, sizeof source), created, updated, expires,
 	       expired ? " (expired: not served)" : "");
-	return 0;
+	return cli_output_failed() ? 1 : 0;
 }
 
 static int print_report(const report_t *rep, void *ctx)
 {
 	(void)ctx;
 	char when[TIME_STRLEN];
+	/* Every field comes from a stranger's mail: escaped. */
+	char type[TEXT_ESCAPED_SIZE(sizeof rep->feedback_type)], source[TEXT_ESCAPED_SIZE(sizeof rep->source)];
+	char from[TEXT_ESCAPED_SIZE(sizeof rep->mail_from)], domain[TEXT_ESCAPED_SIZE(sizeof rep->reported_domain)];
 	duration_format_time(rep->arrival, when);
-	printf("report   %s  %s  from %s%s%s%s%s\n", when, rep->feedback_type, rep->source,
-	       *rep->mail_from ? ", mail from " : "", rep->mail_from, *rep->reported_domain ? ", domain " : "",
-	       rep->reported_domain);
-	return 0;
+	printf("report   %s  %s  from %s%s%s%s%s\n", when, cli_escaped(rep->feedback_type, type, sizeof type),
+	       cli_escaped(rep->source, source, sizeof source), *rep->mail_from ? ", mail from " : "",
+	       cli_escaped(rep->mail_from, from, sizeof from), *rep->reported_domain ? ", domain " : "",
+	       cli_escaped(rep->reported_domain, domain, sizeof domain));
+	return cli_output_failed() ? 1 : 0;
 }
 
 static int print_probe(const probe_record_t *p, void *ctx)
 {
 	(void)ctx;
-	char when[TIME_STRLEN];
+	char when[TIME_STRLEN], why[TEXT_ESCAPED_SIZE(sizeof p->why)], form[TEXT_ESCAPED_SIZE(sizeof p->form_name)];
 	duration_format_time(p->started, when);
+	/* The reason quotes the server, and the transcript is what the server said: escaped. */
 	printf("probe    #%" PRIu64 "  %s  port %u  %s: %s%s%s  (%u ms)\n", p->id, when, p->port,
-	       probe_verdict_name((enum probe_verdict)p->verdict), p->why, *p->form_name ? ", form: " : "",
-	       p->form_name, p->elapsed_ms);
+	       probe_verdict_name((enum probe_verdict)p->verdict), cli_escaped(p->why, why, sizeof why),
+	       *p->form_name ? ", form: " : "", cli_escaped(p->form_name, form, sizeof form), p->elapsed_ms);
 	/* The transcript, indented, line by line: the evidence. */
 	const char *t = p->transcript, *end = p->transcript + p->transcript_len;
-	while (t < end) {
+	while (t < end && !cli_output_failed()) {
 		const char *nl = memchr(t, '\n', (size_t)(end - t));
 		size_t n = nl ? (size_t)(nl - t) : (size_t)(end - t);
-		printf("           %.*s\n", (int)n, t);
+		fputs("           ", stdout);
+		cli_print_escaped(t, n);
+		putchar('\n');
 		t += n + (nl ? 1 : 0);
 	}
-	return 0;
+	return cli_output_failed() ? 1 : 0;
 }
 
 /* What the relay pipeline knows of the address: its state, every report, every probe with its transcript. */
@@ -263,6 +291,8 @@ static int show_pipeline(cli_t *cli, const addr_t *addr)
 	if (!err)
 		err = pipeline_probe_foreach(r, addr, print_probe, NULL);
 	store_read_end(r);
+	if (cli_output_failed())
+		return CLI_FAILED; /* main says why */
 	return err ? cli_fail("cannot read the store: %s", rbl_strerror(err)) : CLI_OK;
 }
 
@@ -283,6 +313,8 @@ int cmd_show(cli_t *cli, int argc, char **argv)
 	struct show_ctx s = {r, &addr, time(NULL), 0, 0};
 	err = store_zone_foreach(r, show_in_zone, &s);
 	store_read_end(r);
+	if (cli_output_failed())
+		return CLI_FAILED;
 	if (s.err || (err && err != 1))
 		return cli_fail("cannot read the store: %s", rbl_strerror(s.err ? s.err : err));
 	if (!s.found)

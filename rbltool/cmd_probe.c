@@ -6,6 +6,7 @@
 
 #include "base/duration.h"
 #include "base/err.h"
+#include "base/text.h"
 #include "relay/probe.h"
 #include "relay/pipeline.h"
 
@@ -189,8 +190,10 @@ static int record_results(store_wtxn_t *w, void *ctx)
 		}
 		if (err)
 			return cli_fail("cannot record the probe of %s: %s", addr, rbl_strerror(err));
+		/* The reason quotes the server: escaped, and no longer than the store keeps it. */
+		char why[TEXT_ESCAPED_SIZE(sizeof((probe_record_t *)0)->why)];
 		printf("%s:%u\t%s\t%s\tevidence %" PRIu64 "%s\n", addr, j->target.port,
-		       probe_verdict_name(j->result.verdict), j->result.why, id, action);
+		       probe_verdict_name(j->result.verdict), cli_escaped(j->result.why, why, sizeof why), id, action);
 	}
 	return CLI_OK;
 }

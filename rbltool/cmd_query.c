@@ -66,7 +66,7 @@ int cmd_query(cli_t *cli, int argc, char **argv)
 		return cli_fail("cannot read the store: %s", rbl_strerror(err));
 	}
 	rc = ask(&ctx, qname, LDNS_RR_TYPE_A);
-	if (!rc)
+	if (!rc && !cli_output_failed())
 		rc = ask(&ctx, qname, LDNS_RR_TYPE_TXT);
 	answer_ctx_free(&ctx);
 	return rc;

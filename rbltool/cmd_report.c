@@ -4,6 +4,7 @@
 
 #include "base/duration.h"
 #include "base/err.h"
+#include "base/text.h"
 #include "relay/pipeline.h"
 
 #include <getopt.h>
@@ -39,6 +40,8 @@ int cmd_report(cli_t *cli, int argc, char **argv)
 			return cli_bad_option(argv, REPORT_USAGE);
 		if (strlen(optarg) >= sizeof m.report.source)
 			return cli_bad_input("--source: longer than %zu bytes", sizeof m.report.source - 1);
+		if ((rc = cli_check_text("--source", optarg)))
+			return rc;
 		snprintf(m.report.source, sizeof m.report.source, "%s", optarg);
 	}
 	if ((rc = cli_expect_args(argc, argv, optind, 1, REPORT_USAGE)))
@@ -79,11 +82,11 @@ static int delete_optout(store_wtxn_t *w, void *ctx)
 static int print_optout(const optout_record_t *o, void *ctx)
 {
 	(void)ctx;
-	char net[ADDR_STRLEN], when[TIME_STRLEN];
+	char net[ADDR_STRLEN], when[TIME_STRLEN], reason[TEXT_ESCAPED_SIZE(sizeof o->reason)];
 	cidr_format(&o->net, net);
 	duration_format_time(o->created, when);
-	printf("%s\t%s\t%s\n", net, when, o->reason);
-	return 0;
+	printf("%s\t%s\t%s\n", net, when, cli_escaped(o->reason, reason, sizeof reason));
+	return cli_output_failed() ? 1 : 0;
 }
 
 int cmd_optout(cli_t *cli, int argc, char **argv)
@@ -105,6 +108,8 @@ int cmd_optout(cli_t *cli, int argc, char **argv)
 			return cli_bad_option(argv, usage);
 		if (strlen(optarg) >= sizeof o->reason)
 			return cli_bad_input("--reason: longer than %zu bytes", sizeof o->reason - 1);
+		if ((rc = cli_check_text("--reason", optarg)))
+			return rc;
 		snprintf(o->reason, sizeof o->reason, "%s", optarg);
 	}
 	if (strcmp(sub, "list") == 0) {
@@ -115,6 +120,8 @@ int cmd_optout(cli_t *cli, int argc, char **argv)
 		if (!err)
 			err = pipeline_optout_foreach(r, print_optout, NULL);
 		store_read_end(r);
+		if (cli_output_failed())
+			return CLI_FAILED; /* main says why */
 		return err ? cli_fail("cannot read the opt-out list: %s", rbl_strerror(err)) : CLI_OK;
 	}
 	if (strcmp(sub, "add") != 0 && strcmp(sub, "del") != 0)

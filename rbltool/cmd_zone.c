@@ -4,6 +4,7 @@
 
 #include "base/duration.h"
 #include "base/err.h"
+#include "base/text.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -69,6 +70,8 @@ static int zone_create(cli_t *cli, int argc, char **argv)
 		case 't':
 			if (strlen(optarg) >= sizeof def.txt)
 				return cli_bad_input("--txt: template longer than %d bytes", ZONE_TXT_MAX - 1);
+			if ((rc = cli_check_text("--txt", optarg)))
+				return rc;
 			snprintf(def.txt, sizeof def.txt, "%s", optarg);
 			break;
 		case 'T':
@@ -131,7 +134,7 @@ static int print_zone_line(const zone_def_t *def, void *ctx)
 	char code[ZONE_CODE_STRLEN];
 	zone_code_format(def->default_code, code);
 	printf("%s\tserial %" PRIu32 "\tttl %" PRIu32 "\tcode %s\n", def->name, def->serial, def->ttl, code);
-	return 0;
+	return cli_output_failed() ? 1 : 0;
 }
 
 static int zone_list(cli_t *cli, int argc, char **argv)
@@ -144,6 +147,8 @@ static int zone_list(cli_t *cli, int argc, char **argv)
 	if (!err)
 		err = store_zone_foreach(r, print_zone_line, NULL);
 	store_read_end(r);
+	if (cli_output_failed())
+		return CLI_FAILED; /* main says why */
 	return err ? cli_fail("cannot list zones: %s", rbl_strerror(err)) : CLI_OK;
 }
 
@@ -179,14 +184,15 @@ static int zone_show(cli_t *cli, int argc, char **argv)
 	int rc = cli_expect_args(argc, argv, 1, 1, "rbltool zone show ZONE");
 	if (rc || (rc = cli_zone_exists(cli, argv[1], &def)))
 		return rc;
-	char code[ZONE_CODE_STRLEN], created[TIME_STRLEN];
+	char code[ZONE_CODE_STRLEN], created[TIME_STRLEN], txt[TEXT_ESCAPED_SIZE(ZONE_TXT_MAX)];
 	zone_code_format(def.default_code, code);
 	duration_format_time(def.created, created);
 	printf("zone     %s\nsoa      %s %s %" PRIu32 " %" PRIu32 " %" PRIu32 " %" PRIu32 " %" PRIu32 "\n", def.name,
 	       def.mname, def.rname, def.serial, def.refresh, def.retry, def.expire, def.minimum);
 	for (unsigned i = 0; i < def.ns_count; i++)
 		printf("ns       %s\n", def.ns[i]);
-	printf("ttl      %" PRIu32 "\ncode     %s\ntxt      %s\ncreated  %s\n", def.ttl, code, def.txt, created);
+	printf("ttl      %" PRIu32 "\ncode     %s\ntxt      %s\ncreated  %s\n", def.ttl, code,
+	       cli_escaped(def.txt, txt, sizeof txt), created);
 	return show_members(cli, &def);
 }
 

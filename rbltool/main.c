@@ -19,11 +19,13 @@ static void usage(FILE *out)
 	      "  zone list | zone show ZONE | zone delete ZONE\n"
 	      "  add ZONE ADDR[/LEN] [--code 127.0.0.N]... [--reason TEXT] [--source TEXT] [--expires 30d|DATE]"
 	      " [--no-text]\n"
+	      "                   [--allow-wide]   (a listing wider than /8 or IPv6 /16 needs --allow-wide)\n"
 	      "  exclude ZONE ADDR[/LEN] [--reason TEXT] [--source TEXT] [--expires 30d|DATE]\n"
 	      "  del ZONE ADDR[/LEN]      list ZONE      show ADDR      query ZONE ADDR      expire\n"
 	      "files:\n"
 	      "  import ZONE FILE [--format plain|csv|rbldnsd|arf|mbox] [--dataset TYPE] [--replace] [--skip-bad]\n"
 	      "                   [--as-reports] [--trusted CIDR]... [--code C] [--reason T] [--source T] [--expires D]\n"
+	      "                   [--allow-wide]\n"
 	      "  export ZONE [--format rbldnsd|bind] [--output FILE]\n"
 	      "relay pipeline:\n"
 	      "  report ADDR [--source TEXT]      optout add CIDR [--reason TEXT] | optout del CIDR | optout list\n"
@@ -32,6 +34,8 @@ static void usage(FILE *out)
 	      "        [--gap 10s]\n"
 	      "  retest ZONE [--older-than 7d] [--port N] [--expires 30d] [--concurrency N] [--timeout SECS] [--gap 10s]\n"
 	      "  (--gap: the least time between two connections to one host)\n"
+	      "the store:\n"
+	      "  verify      backup DIR (into a new directory; safe while dnsbld runs)\n"
 	      "The store is --db DIR, else $DNSBL_DB, else ~/.local/share/dnsbld.\n"
 	      "Exit status: 0 done, 1 failed, 2 bad input (nothing written).\n",
 	      out);
@@ -54,6 +58,7 @@ int main(int argc, char **argv)
 		{"export", cmd_export},
 		{"import", cmd_import}, {"report", cmd_report}, {"optout", cmd_optout},
 		{"probe", cmd_probe},   {"retest", cmd_retest},
+		{"verify", cmd_verify}, {"backup", cmd_backup},
 	};
 	static const struct option options[] = {
 		{"db", required_argument, NULL, 'd'},
@@ -74,10 +79,10 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return CLI_OK;
+			return cli_close_output(CLI_OK);
 		case 'V':
 			version();
-			return CLI_OK;
+			return cli_close_output(CLI_OK);
 		default:
 			return cli_bad_option(argv, "rbltool [--db DIR] COMMAND ... (rbltool --help lists them)");
 		}
@@ -99,5 +104,6 @@ int main(int argc, char **argv)
 	if (rc < 0)
 		rc = cli_bad_input("unknown command '%s' (rbltool --help lists them)", sub_argv[0]);
 	store_close(cli.store);
-	return rc;
+	/* Every command prints through stdout's buffer: only closing it tells whether what it printed was written. */
+	return cli_close_output(rc);
 }

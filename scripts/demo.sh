@@ -11,4 +11,7 @@ cmake --build "$top/build/release" -j"$(nproc)" >/dev/null
 export PATH="$top/build/release/rbltool:$top/build/release/dnsbld:$PATH"
 RBLTOOL=rbltool bash "$top/zones/demo.sh"
 echo "serving; try: dig @127.0.0.1 -p 5300 2.0.0.127.demo.rbl.example A   (Ctrl-C stops)" >&2
-exec dnsbld --listen 127.0.0.1:5300 "$@"
+# dnsbld refuses to run as root unless told: a demo run as root says so.
+root_opt=()
+[ "$(id -u)" = 0 ] && root_opt=(--allow-root)
+exec dnsbld "${root_opt[@]}" --listen 127.0.0.1:5300 "$@"

@@ -18,6 +18,8 @@ const char *rbl_strerror(int err)
 	case RBL_EIO: return "I/O error";
 	case RBL_EFULL: return "capacity exhausted";
 	case RBL_EBUSY: return "in use by another transaction";
+	case RBL_ENOSPC: return "no space left on device";
+	case RBL_EDAMAGED: return "store damaged";
 	}
 	return "unknown error";
 }

@@ -21,6 +21,8 @@ enum rbl_err {
 	RBL_EIO = -10,     /* file or socket I/O */
 	RBL_EFULL = -11,   /* a fixed capacity is exhausted (codes per entry, NS per zone) */
 	RBL_EBUSY = -12,   /* held by another transaction of this process */
+	RBL_ENOSPC = -13,  /* no space left on the device holding a file (the store, an export, a backup) */
+	RBL_EDAMAGED = -14, /* the store's files are damaged: short, unreadable pages, records that do not decode */
 };
 
 /* A short English description of an rbl_err code; never NULL. */

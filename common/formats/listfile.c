@@ -5,10 +5,13 @@
 #include "base/duration.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/text.h"
 #include "store/zone.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -16,6 +19,17 @@ enum column { COL_ADDRESS, COL_CODE, COL_REASON, COL_SOURCE, COL_EXPIRES, COL_CO
 static const char *const column_names[COL_COUNT] = {"address", "code", "reason", "source", "expires"};
 
 #define MAX_FIELDS 16
+#define READ_CHUNK (128 * 1024)
+
+/* The file, read in chunks and cut into lines by their newlines (not by gzgets, which cannot tell a NUL byte in a
+ * line from the end of the line). */
+struct input {
+	const char *path;
+	gzFile gz;
+	char *buf; /* READ_CHUNK + LISTFILE_LINE_MAX + 2 bytes */
+	size_t start, end;
+	bool eof, discarding;
+};
 
 struct reader {
 	const char *path;
@@ -200,48 +214,111 @@ static int handle_line(struct reader *r, char *line, unsigned lineno)
 	}
 	if (strlen(col[COL_REASON]) >= ENTRY_TEXT_MAX || strlen(col[COL_SOURCE]) >= ENTRY_SOURCE_MAX)
 		return bad(r, lineno, copy, "reason or source too long");
+	for (int c = COL_REASON; c <= COL_SOURCE; c++) {
+		const char *control = text_has_control(col[c], strlen(col[c]));
+		if (control) {
+			char control_why[64];
+			snprintf(control_why, sizeof control_why, "control character 0x%02x in the %s",
+				 (unsigned char)*control, column_names[c]);
+			return bad(r, lineno, copy, control_why);
+		}
+	}
 	row.reason = col[COL_REASON];
 	row.source = col[COL_SOURCE];
 	return r->sink->row(r->ctx, &row);
 }
 
+/* Returns 1 with the next line, without its newline and NUL-terminated, in *line and its length in *len (a NUL
+ * byte inside it included), or with *too_long for a line over LISTFILE_LINE_MAX bytes (the rest of it skipped); 0
+ * at the end of the input; RBL_EIO on a read error (logged). */
+static int next_line(struct input *in, unsigned lineno, char **line, size_t *len, bool *too_long)
+{
+	*too_long = false;
+	for (;;) {
+		char *p = in->buf + in->start;
+		size_t avail = in->end - in->start;
+		char *nl = avail ? memchr(p, '\n', avail) : NULL;
+		if (nl) {
+			size_t n = (size_t)(nl - p);
+			in->start += n + 1;
+			*nl = '\0';
+			*too_long = in->discarding || n > LISTFILE_LINE_MAX;
+			in->discarding = false;
+			*line = p;
+			*len = n;
+			return 1;
+		}
+		if (avail > LISTFILE_LINE_MAX) /* no newline in sight: skip to the next one */
+			in->discarding = true;
+		if (in->discarding)
+			in->start = in->end = avail = 0;
+		if (in->eof) {
+			if (!in->discarding && avail == 0)
+				return 0;
+			*too_long = in->discarding;
+			in->discarding = false;
+			p[avail] = '\0'; /* a last line without a newline */
+			in->start = in->end;
+			*line = p;
+			*len = avail;
+			return 1;
+		}
+		memmove(in->buf, p, avail);
+		in->start = 0;
+		in->end = avail;
+		int n = gzread(in->gz, in->buf + in->end, READ_CHUNK);
+		if (n < 0) {
+			int gzerr = 0;
+			const char *msg = gzerror(in->gz, &gzerr);
+			log_err("%s: read error after line %u: %s", in->path, lineno,
+				gzerr == Z_ERRNO ? strerror(errno) : msg);
+			return RBL_EIO;
+		}
+		if (n == 0)
+			in->eof = true;
+		in->end += (size_t)n;
+	}
+}
+
 int listfile_read(const char *path, enum listfile_format format, int64_t now, const listfile_sink_t *sink,
 		  void *ctx)
 {
-	gzFile in = gzopen(path, "rb");
-	if (!in) {
+	struct input in = {.path = path};
+	if (!(in.gz = gzopen(path, "rb"))) {
 		log_err("cannot open %s", path);
 		return RBL_EIO;
 	}
-	gzbuffer(in, 128 * 1024);
+	gzbuffer(in.gz, READ_CHUNK);
+	if (!(in.buf = malloc(READ_CHUNK + LISTFILE_LINE_MAX + 2))) {
+		gzclose(in.gz);
+		return RBL_ENOMEM;
+	}
 	struct reader r = {path, format, now, sink, ctx, {0}, false};
-	char line[LISTFILE_LINE_MAX + 2];
 	unsigned lineno = 0;
-	int err = RBL_OK;
-	while (!err && gzgets(in, line, sizeof line)) {
+	int err = RBL_OK, more = 0;
+	char *line;
+	size_t n;
+	bool too_long;
+	while (!err && (more = next_line(&in, lineno, &line, &n, &too_long)) > 0) {
 		lineno++;
-		size_t n = strlen(line);
-		if (n && line[n - 1] != '\n' && !gzeof(in)) {
-			/* Longer than the bound (or cut by a NUL byte): report it, then skip the rest of it. */
-			err = bad(&r, lineno, "(line too long)", "line longer than 4096 bytes, or binary data");
-			while (n && line[n - 1] != '\n' && gzgets(in, line, sizeof line))
-				n = strlen(line);
-			continue;
+		if (too_long) {
+			err = bad(&r, lineno, "(line too long)", "line longer than 4096 bytes");
+		} else if (memchr(line, '\0', n)) {
+			/* Binary data, or a line cut short by a NUL: either way not a line of text. */
+			err = bad(&r, lineno, line, "NUL byte in the line");
+		} else {
+			while (n && line[n - 1] == '\r')
+				line[--n] = '\0';
+			err = handle_line(&r, line, lineno);
 		}
-		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = '\0';
-		err = handle_line(&r, line, lineno);
 		if (sink->progress && lineno % 65536 == 0)
-			sink->progress(ctx, lineno, (unsigned long long)gzoffset(in));
+			sink->progress(ctx, lineno, (unsigned long long)gzoffset(in.gz));
 	}
-	int gzerr = 0;
-	const char *msg = gzerror(in, &gzerr);
-	if (!err && gzerr != Z_OK && gzerr != Z_STREAM_END) {
-		log_err("%s: read error after line %u: %s", path, lineno, msg);
-		err = RBL_EIO;
-	}
+	if (!err && more < 0)
+		err = more;
 	if (!err && format == LISTFILE_CSV && !r.have_header && lineno > 0)
 		err = bad(&r, lineno, "", "no header line");
-	gzclose(in);
+	gzclose(in.gz);
+	free(in.buf);
 	return err;
 }

@@ -5,7 +5,9 @@
  *   csv    RFC 4180 (quoted fields, "" inside quotes); a header line naming the columns, in any order, from
  *          address (required), code, reason, source, expires; code may hold several codes separated by spaces;
  *          expires is empty, a duration ("30d") or an ISO 8601 date; an address starting with "!" is an exclusion.
- * Every line is bounded (LISTFILE_LINE_MAX); a bad line goes to the sink with file, line and the reason.
+ * Every line is bounded (LISTFILE_LINE_MAX); a bad line goes to the sink with file, line and the reason. A line
+ * holding a NUL byte is a bad line, and so is a reason or source holding a control character (base/text.h: a byte
+ * below 0x20, TAB included, or 0x7f): what is stored is printed and served as is.
  */
 #ifndef RBL_LISTFILE_H
 #define RBL_LISTFILE_H

@@ -16,8 +16,9 @@
  * dataset's first default line. To give the same answers, a regular file is read twice (variables and tset defaults
  * first); a pipe is read once, and then they apply from their line on. Any other default line (":A:TXT") holds from
  * its line to the end of its file or section. Deliberately stricter than rbldnsd: a code outside 127.0.0.0/8, a line
- * over 4096 bytes, an expanded template over RBLDATA_TXT_MAX - 1 bytes and names that are not valid DNS names are bad
- * lines; a '\r' before the newline is dropped. TXT templates are not cut at 255 bytes (the store splits long TXT into
+ * over 4096 bytes, a NUL byte, an expanded template over RBLDATA_TXT_MAX - 1 bytes or holding a control character
+ * (base/text.h: any byte below 0x20, TAB included, and 0x7f) and names that are not valid DNS names are bad lines; a
+ * '\r' before the newline is dropped. TXT templates are not cut at 255 bytes (the store splits long TXT into
  * several strings).
  */
 #ifndef RBL_RBLDATA_H
@@ -54,6 +55,9 @@ typedef struct rbldata_entry {
 	bool has_txt;       /* false: TXT queries get nothing (rbldnsd's ":A:" form, or no template anywhere) */
 	const char *txt;    /* has_txt: the expanded template, valid during the callback */
 	unsigned line;      /* where it came from */
+	/* The shortest prefix length among the CIDRs this line was split into (net.len for a line that names one
+	 * CIDR): the same for every CIDR of a line, so that a caller refusing too wide a listing refuses all of it. */
+	uint8_t widest_len;
 } rbldata_entry_t;
 
 /* $SOA: times already in seconds ("1w", "2h" understood). A ttl of 0 means the default TTL (rbldnsd's -t or $TTL);

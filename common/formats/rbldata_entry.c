@@ -335,17 +335,31 @@ static int check_maxrange(struct rbldata_reader *r, uint64_t count, const char *
 	return 0;
 }
 
-/* Splits first..last into the fewest CIDRs, each its own entry. */
+/* The prefix length of the largest block that starts at a and ends at or before end. */
+static unsigned v4_block(uint64_t a, uint64_t end)
+{
+	unsigned len = 32;
+	/* Grow the block while a stays aligned to it and it stays inside the range. */
+	while (len > 0 && (a & ((UINT64_C(1) << (33 - len)) - 1)) == 0 && a + (UINT64_C(1) << (33 - len)) <= end)
+		len--;
+	return len;
+}
+
+/* Splits first..last into the fewest CIDRs, each its own entry, all marked with the widest of them. */
 static int emit_v4_range(struct rbldata_reader *r, uint32_t first, uint32_t last, rbldata_entry_t *e)
 {
-	uint64_t a = first, end = (uint64_t)last + 1;
+	uint64_t a, end = (uint64_t)last + 1;
+	unsigned widest = 32;
 
-	while (a < end) {
-		unsigned len = 32;
-		/* Grow the block while a stays aligned to it and it stays inside the range. */
-		while (len > 0 && (a & ((UINT64_C(1) << (33 - len)) - 1)) == 0 &&
-		       a + (UINT64_C(1) << (33 - len)) <= end)
-			len--;
+	for (a = first; a < end;) {
+		unsigned len = v4_block(a, end);
+		if (len < widest)
+			widest = len;
+		a += UINT64_C(1) << (32 - len);
+	}
+	e->widest_len = (uint8_t)widest;
+	for (a = first; a < end;) {
+		unsigned len = v4_block(a, end);
 		e->net.addr.b[0] = (uint8_t)(a >> 24);
 		e->net.addr.b[1] = (uint8_t)(a >> 16);
 		e->net.addr.b[2] = (uint8_t)(a >> 8);
@@ -425,6 +439,7 @@ int rbldata_entry_line(struct rbldata_reader *r, const char *s)
 			return -1;
 		if (!e.exclude && resolve_value(r, s, &e) < 0)
 			return -1;
+		e.widest_len = e.net.len;
 		return emit(r, &e);
 	case RBLDATA_IP6TSET: {
 		uint8_t bytes[16];
@@ -443,6 +458,7 @@ int rbldata_entry_line(struct rbldata_reader *r, const char *s)
 			e.has_txt = len > 0;
 		}
 		v6_to_cidr(bytes, bits, &e.net);
+		e.widest_len = e.net.len;
 		return emit(r, &e);
 	}
 	default:

@@ -3,6 +3,8 @@
  * the expansion of "$n" variables and the "$=" base template into the store's template language. */
 #include "rbldata_internal.h"
 
+#include "base/text.h"
+
 #include <string.h>
 
 int rbldata_parse_code(struct rbldata_reader *r, const char **sp, uint32_t *code)
@@ -225,6 +227,10 @@ int rbldata_expand(struct rbldata_reader *r, const char *raw, char *out, size_t 
 	if (o.ambiguous)
 		return rbldata_fail(r, "TXT template puts a '$' right after the address, which has no spelling in "
 		                       "dnsbld's templates");
+	/* A control character would be served raw in TXT answers and printed raw by rbltool list. */
+	const char *control = text_has_control(out, o.len);
+	if (control)
+		return rbldata_fail(r, "control character 0x%02x in the TXT text", (unsigned char)*control);
 	out[o.len] = '\0';
 	*out_len = o.len;
 	return 0;

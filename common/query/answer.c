@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* answer.c — the answers table: zone match, reversed-name parse, interval lookup, RFC 5782 test points, records. */
-#include "query/answer.h"
+#include "answer_internal.h"
 
 #include "base/err.h"
 #include "base/revname.h"
@@ -331,19 +331,22 @@ size_t answer_packet(answer_ctx_t *ctx, const uint8_t *pkt, size_t len, uint8_t 
 
 	size_t prefix_len = 0;
 	const zonetab_zone_t *zone = NULL;
+	const char *chaos = verdict == WIRE_ANSWER ? answer_chaos_text(ctx->options, &q) : NULL;
 	if (verdict == WIRE_ANSWER && ctx->in_batch && (q.qclass == WIRE_C_IN || q.qclass == WIRE_C_ANY))
 		zone = zonetab_match(&ctx->zones, &q, &prefix_len);
-	wire_writer_begin(&w, out, limit, &q, zone != NULL, true);
+	wire_writer_begin(&w, out, limit, &q, zone != NULL || chaos != NULL, true);
 	if (q.edns)
 		wire_writer_reserve(&w, WIRE_OPT_LEN);
 
 	unsigned rcode;
 	if (verdict == WIRE_BADVERS)
 		rcode = WIRE_R_BADVERS;
+	else if (chaos)
+		rcode = answer_chaos(&q, &w, chaos);
 	else if (!ctx->in_batch)
 		rcode = WIRE_R_SERVFAIL;
 	else if (!zone || q.qtype == WIRE_T_AXFR || q.qtype == WIRE_T_IXFR)
-		rcode = WIRE_R_REFUSED; /* outside every zone, class CH (version.bind is off), zone transfers (not yet) */
+		rcode = WIRE_R_REFUSED; /* outside every zone, class CH without an operator's text, zone transfers */
 	else {
 		struct question qn = {ctx, &q, zone, &w, clamp_u16(WIRE_HEADER_LEN + prefix_len)};
 		rcode = prefix_len == 0 ? answer_apex(&qn) : answer_below_apex(&qn, prefix_len);
@@ -355,5 +358,20 @@ size_t answer_packet(answer_ctx_t *ctx, const uint8_t *pkt, size_t len, uint8_t 
 		wire_writer_unreserve(&w, WIRE_OPT_LEN);
 		wire_writer_opt(&w, rcode, q.edns_do);
 	}
+	return wire_writer_finish(&w);
+}
+
+size_t answer_refused(const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, bool tcp)
+{
+	wire_query_t q;
+	enum wire_verdict verdict = wire_parse_query(pkt, len, &q);
+	if (verdict == WIRE_DROP)
+		return 0;
+	wire_writer_t w;
+	bool question = verdict == WIRE_ANSWER || verdict == WIRE_BADVERS;
+	wire_writer_begin(&w, out, response_limit(&q, cap, tcp), &q, false, question);
+	wire_writer_rcode(&w, WIRE_R_REFUSED);
+	if (q.edns)
+		wire_writer_opt(&w, WIRE_R_REFUSED, q.edns_do);
 	return wire_writer_finish(&w);
 }

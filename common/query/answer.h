@@ -17,12 +17,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Answers a server operator chooses (dnsbld.conf; swapped between batches on a reload): the CH TXT names. A NULL
+ * text, or no options at all, answers that name REFUSED. */
+typedef struct answer_options {
+	const char *identity; /* CH TXT id.server and hostname.bind */
+	const char *version;  /* CH TXT version.bind and version.server */
+} answer_options_t;
+
 typedef struct answer_ctx {
 	store_reader_t reader;
 	zonetab_t zones;
 	int64_t now;
 	uint64_t batches; /* counted by answer_batch_begin: an idle timer compares it to release the snapshot */
 	bool in_batch; /* a snapshot is held: answers come from it; without one every query gets SERVFAIL */
+	const answer_options_t *options; /* the caller's; NULL: every CH name REFUSED */
 } answer_ctx_t;
 
 int answer_ctx_init(answer_ctx_t *ctx, store_t *st);
@@ -38,5 +46,10 @@ void answer_release(answer_ctx_t *ctx);
  * the packet must not be answered. Over UDP (tcp false) the response is kept within the requester's limit (512
  * without EDNS0, its payload size capped at 1232 with it) and truncated with TC=1 when the answer does not fit. */
 size_t answer_packet(answer_ctx_t *ctx, const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, bool tcp);
+
+/* The REFUSED response to pkt, for a client the server does not answer (outside allow-query): the question echoed
+ * (header only for a message that answer_packet would FORMERR or NOTIMP), an OPT when the query had one; 0 when the
+ * packet must not be answered at all. Reads no store. */
+size_t answer_refused(const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, bool tcp);
 
 #endif

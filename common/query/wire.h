@@ -82,6 +82,7 @@ typedef struct wire_writer {
 	size_t cap;      /* the most the response may take (transport limit); bytes past it are never touched */
 	size_t len;
 	uint16_t ancount, nscount, arcount;
+	uint16_t rr_class; /* the class of the records appended: IN (set by wire_writer_begin), CH for CH answers */
 	bool overflow;   /* a record did not fit: the caller truncates (wire_writer_truncate) */
 } wire_writer_t;
 

@@ -33,6 +33,7 @@ void wire_writer_begin(wire_writer_t *w, uint8_t *buf, size_t cap, const wire_qu
 	w->cap = cap;
 	w->len = 0;
 	w->ancount = w->nscount = w->arcount = 0;
+	w->rr_class = WIRE_C_IN;
 	w->overflow = false;
 	if (cap < WIRE_HEADER_LEN) {
 		w->overflow = true;
@@ -86,7 +87,7 @@ static uint8_t *put_rr_head(wire_writer_t *w, enum wire_section section, uint16_
 	uint8_t *p = w->buf + w->len;
 	put16(p, (uint16_t)(0xC000 | (owner_off & 0x3FFF)));
 	put16(p + 2, type);
-	put16(p + 4, WIRE_C_IN);
+	put16(p + 4, w->rr_class);
 	put32(p + 6, ttl);
 	put16(p + 10, rdlen);
 	w->len += RR_FIXED_LEN + (size_t)rdlen;

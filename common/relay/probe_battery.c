@@ -229,7 +229,8 @@ static void battery_done(struct probe_battery *b, struct probe_action *act)
 static int form_arguments(struct probe_battery *b, int form)
 {
 	int err = probe_form_format(form, &b->env, b->mail, b->rcpt);
-	bool plain = b->plain_sender[form] || (b->literal_refused && probe_form_sender(form) == PROBE_SENDER_LITERAL);
+	/* The sender as written decides: a server without a name of its own makes form 2's sender a literal too. */
+	bool plain = b->plain_sender[form] || (b->literal_refused && strstr(b->mail, "@[") != NULL);
 
 	if (err == RBL_OK && plain)
 		err = probe_plain_sender(&b->env, b->mail);
@@ -321,6 +322,23 @@ static void relayed(struct probe_battery *b, struct probe_action *act, const cha
 	*act = (struct probe_action){.kind = PROBE_ACT_FINISH, .polite = true};
 }
 
+/* The current form's own sender was refused (q says how): it goes on with the plain sender, and after a refused
+ * literal sender so does every later form. */
+static void sender_refused(struct probe_battery *b, const char *q)
+{
+	char plain[PROBE_ARG_MAX];
+
+	if (strstr(b->mail, "@[") != NULL && !b->literal_refused) {
+		b->literal_refused = true;
+		copy(b->literal_refusal, sizeof b->literal_refusal, q);
+		if (probe_plain_sender(&b->env, plain) == RBL_OK)
+			probe_transcript_note(b->transcript, "literal senders refused: %s from now on", plain);
+	} else {
+		probe_transcript_note(b->transcript, "sender refused: form %d goes on with the plain sender", b->form);
+	}
+	b->plain_sender[b->form] = true;
+}
+
 static void on_mail(struct probe_battery *b, struct probe_action *act, enum probe_reply_kind kind, const char *q)
 {
 	char plain[PROBE_ARG_MAX];
@@ -335,25 +353,17 @@ static void on_mail(struct probe_battery *b, struct probe_action *act, enum prob
 		tls_required(b, act, q);
 		return;
 	}
-	if (kind != PROBE_REPLY_REFUSED) {
-		form_deferred(b, act, q);
-		return;
-	}
-	/* A refused sender says nothing about relaying: the form's recipient goes on with the plain sender. */
+	/* A refused (or deferred) sender says nothing about relaying: the form's recipient goes on with the plain
+	 * sender. Only the plain sender refused too decides the form: the server takes no mail from us at all. */
 	if (probe_plain_sender(&b->env, plain) == RBL_OK && strcmp(plain, b->mail) != 0) {
-		if (probe_form_sender(b->form) == PROBE_SENDER_LITERAL && !b->literal_refused) {
-			b->literal_refused = true;
-			copy(b->literal_refusal, sizeof b->literal_refusal, q);
-			probe_transcript_note(b->transcript, "literal senders refused: %s from now on", plain);
-		} else {
-			probe_transcript_note(b->transcript, "sender refused: form %d goes on with %s", b->form, plain);
-		}
-		b->plain_sender[b->form] = true;
+		sender_refused(b, q);
 		copy(b->mail, sizeof b->mail, plain);
 		send_in_form(b, act, PROBE_CMD_MAIL, b->mail, PROBE_STEP_MAIL);
-		return;
+	} else if (kind == PROBE_REPLY_REFUSED) {
+		form_refused(b, act, q);
+	} else {
+		form_deferred(b, act, q);
 	}
-	form_refused(b, act, q);
 }
 
 static void on_rcpt(struct probe_battery *b, struct probe_action *act, int code, enum probe_reply_kind kind,
@@ -386,6 +396,21 @@ static void on_rcpt(struct probe_battery *b, struct probe_action *act, int code,
 		}
 		copy(b->accepted, sizeof b->accepted, q);
 		send_in_form(b, act, PROBE_CMD_RCPT, b->control_rcpt[via], PROBE_STEP_CONTROL);
+		return;
+	}
+	char plain[PROBE_ARG_MAX];
+	if (kind != PROBE_REPLY_OK && kind != PROBE_REPLY_TLS_REQUIRED && probe_text_refuses_sender(q) &&
+	    probe_plain_sender(&b->env, plain) == RBL_OK) {
+		/* Checked at RCPT (Postfix's smtpd_delay_reject, Exim's verify = sender), the refusal is of the sender:
+		 * with the plain sender the form is tried again (RSET, MAIL); the plain one refused leaves it untested. */
+		if (strcmp(plain, b->mail) == 0) {
+			form_deferred(b, act, q);
+			return;
+		}
+		sender_refused(b, q);
+		b->attempts[b->form]--;
+		b->conn_forms--;
+		next_form(b, act);
 		return;
 	}
 	if (kind == PROBE_REPLY_REFUSED)

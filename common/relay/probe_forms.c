@@ -20,38 +20,27 @@ struct form_template {
 	const char *name;
 	const char *mail;
 	const char *rcpt;
-	enum probe_sender sender;
 	enum probe_via via;
 };
 
-#define NUL PROBE_SENDER_NULL
-#define PLAIN PROBE_SENDER_PLAIN
-#define NAME PROBE_SENDER_NAME
-#define LIT PROBE_SENDER_LITERAL
-
 static const struct form_template forms[PROBE_FORM_COUNT] = {
-        {"null sender", "<>", "<$r@$R>", NUL, PROBE_VIA_NONE},
-        {"external to external", "<$s@$S>", "<$r@$R>", PLAIN, PROBE_VIA_NONE},
-        {"sender at the server's name", "<$s@$N>", "<$r@$R>", NAME, PROBE_VIA_NONE},
-        {"IP-literal sender", "<$s@$L>", "<$r@$R>", LIT, PROBE_VIA_NONE},
-        {"percent hack via IP literal", "<$s@$L>", "<$r%$R@$L>", LIT, PROBE_VIA_LITERAL},
-        {"percent hack via server name", "<$s@$L>", "<$r%$R@$N>", LIT, PROBE_VIA_NAME},
-        {"quoted local part", "<$s@$L>", "<\"$r@$R\">", LIT, PROBE_VIA_UNQUALIFIED},
-        {"quoted percent hack", "<$s@$L>", "<\"$r%$R\">", LIT, PROBE_VIA_UNQUALIFIED},
-        {"double @ via IP literal", "<$s@$L>", "<$r@$R@$L>", LIT, PROBE_VIA_LITERAL},
-        {"quoted double @ via IP literal", "<$s@$L>", "<\"$r@$R\"@$L>", LIT, PROBE_VIA_LITERAL},
-        {"double @ via server name", "<$s@$L>", "<$r@$R@$N>", LIT, PROBE_VIA_NAME},
-        {"source route via IP literal", "<$s@$L>", "<@$L:$r@$R>", LIT, PROBE_VIA_LITERAL},
-        {"source route via server name", "<$s@$L>", "<@$N:$r@$R>", LIT, PROBE_VIA_NAME},
-        {"bang path", "<$s@$L>", "<$R!$r>", LIT, PROBE_VIA_UNQUALIFIED},
-        {"bang path via IP literal", "<$s@$L>", "<$R!$r@$L>", LIT, PROBE_VIA_LITERAL},
-        {"bang path via server name", "<$s@$L>", "<$R!$r@$N>", LIT, PROBE_VIA_NAME},
+        {"null sender", "<>", "<$r@$R>", PROBE_VIA_NONE},
+        {"external to external", "<$s@$S>", "<$r@$R>", PROBE_VIA_NONE},
+        {"sender at the server's name", "<$s@$N>", "<$r@$R>", PROBE_VIA_NONE},
+        {"IP-literal sender", "<$s@$L>", "<$r@$R>", PROBE_VIA_NONE},
+        {"percent hack via IP literal", "<$s@$L>", "<$r%$R@$L>", PROBE_VIA_LITERAL},
+        {"percent hack via server name", "<$s@$L>", "<$r%$R@$N>", PROBE_VIA_NAME},
+        {"quoted local part", "<$s@$L>", "<\"$r@$R\">", PROBE_VIA_UNQUALIFIED},
+        {"quoted percent hack", "<$s@$L>", "<\"$r%$R\">", PROBE_VIA_UNQUALIFIED},
+        {"double @ via IP literal", "<$s@$L>", "<$r@$R@$L>", PROBE_VIA_LITERAL},
+        {"quoted double @ via IP literal", "<$s@$L>", "<\"$r@$R\"@$L>", PROBE_VIA_LITERAL},
+        {"double @ via server name", "<$s@$L>", "<$r@$R@$N>", PROBE_VIA_NAME},
+        {"source route via IP literal", "<$s@$L>", "<@$L:$r@$R>", PROBE_VIA_LITERAL},
+        {"source route via server name", "<$s@$L>", "<@$N:$r@$R>", PROBE_VIA_NAME},
+        {"bang path", "<$s@$L>", "<$R!$r>", PROBE_VIA_UNQUALIFIED},
+        {"bang path via IP literal", "<$s@$L>", "<$R!$r@$L>", PROBE_VIA_LITERAL},
+        {"bang path via server name", "<$s@$L>", "<$R!$r@$N>", PROBE_VIA_NAME},
 };
-
-#undef NUL
-#undef PLAIN
-#undef NAME
-#undef LIT
 
 const char *probe_form_name(int form)
 {
@@ -63,11 +52,6 @@ const char *probe_form_name(int form)
 enum probe_via probe_form_via(int form)
 {
 	return form < 0 || form >= PROBE_FORM_COUNT ? PROBE_VIA_NONE : forms[form].via;
-}
-
-enum probe_sender probe_form_sender(int form)
-{
-	return form < 0 || form >= PROBE_FORM_COUNT ? PROBE_SENDER_PLAIN : forms[form].sender;
 }
 
 static const char *template_value(char key, const struct probe_form_env *env)

@@ -49,10 +49,6 @@ const char *probe_form_name(int form);
 enum probe_via { PROBE_VIA_NONE, PROBE_VIA_LITERAL, PROBE_VIA_NAME, PROBE_VIA_UNQUALIFIED, PROBE_VIA_COUNT };
 enum probe_via probe_form_via(int form);
 
-/* What kind of sender a form's MAIL FROM uses. */
-enum probe_sender { PROBE_SENDER_NULL, PROBE_SENDER_PLAIN, PROBE_SENDER_NAME, PROBE_SENDER_LITERAL };
-enum probe_sender probe_form_sender(int form);
-
 /* Writes form's MAIL FROM and RCPT TO arguments ("<...>", no verb, no CRLF). RBL_EINVAL for a bad form number,
  * RBL_ESPACE if the env's names make an argument longer than PROBE_ARG_MAX - 1. */
 int probe_form_format(int form, const struct probe_form_env *env, char mail[PROBE_ARG_MAX], char rcpt[PROBE_ARG_MAX]);
@@ -249,6 +245,10 @@ enum probe_reply_kind probe_reply_classify(int code, const char *text);
 /* Whether a reply announces that the server is ending the session: 421, or words such as "Too many syntax or
  * protocol errors", "Too many nonmail commands", "closing connection". After it nothing more may be sent. */
 bool probe_reply_ends_session(int code, const char *text);
+
+/* Whether a reply's text says the sender is refused ("Sender verify failed", "Sender address rejected: Domain not
+ * found"): said to a RCPT (Postfix and Exim check the sender there), it is about the sender, not about relaying. */
+bool probe_text_refuses_sender(const char *text);
 
 /* Whether a reply's text says relaying is refused ("Relay access denied", "Relaying denied", "not permitted to
  * relay", "we do not relay", ...). */

@@ -197,8 +197,10 @@ enum probe_reply_kind probe_reply_classify(int code, const char *text)
 
 bool probe_reply_ends_session(int code, const char *text)
 {
-	if (code == 421)
+	if (code == 421 || code == 221) /* 221: "closing transmission channel", by definition (RFC 5321) */
 		return true;
+	if (code < 400) /* a banner may well say "abusers are disconnected" */
+		return false;
 	/* Exim: "554 Too many nonmail commands", "... Too many syntax or protocol errors"; others: "too many errors",
 	 * "too many connections". Not Postfix's "452 4.5.3 Error: too many recipients", which ends only the
 	 * transaction. */
@@ -207,4 +209,16 @@ bool probe_reply_ends_session(int code, const char *text)
 		return true;
 	return (contains_ci(text, "closing") && (contains_ci(text, "connection") || contains_ci(text, "channel"))) ||
 	       contains_ci(text, "disconnect") || contains_ci(text, "goodbye");
+}
+
+bool probe_text_refuses_sender(const char *text)
+{
+	if (!contains_ci(text, "sender"))
+		return false;
+	static const char *const words[] = {"verif", "reject", "refuse", "denied", "unknown", "not found",
+	                                    "does not exist", "unroutable", "unrouteable", "invalid"};
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (contains_ci(text, words[i]))
+			return true;
+	return false;
 }

@@ -10,14 +10,47 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
+#include <unistd.h>
+
+static size_t store_map_size(void);
 
 int store_mdb_error(int rc, const char *doing)
 {
-	if (rc == MDB_NOTFOUND)
+	switch (rc) {
+	case MDB_NOTFOUND:
 		return RBL_ENOENT;
+	case ENOSPC:
+		log_err("store: %s: no space left on device", doing);
+		return RBL_ENOSPC;
+	case MDB_MAP_FULL:
+		/* The map is the most the file may grow to: only a larger one, in every process, lets it grow further. */
+		log_err("store: %s: the store's map of %zu MiB is full: %s", doing, store_map_size() >> 20,
+			getenv("DNSBL_MAP_GIB") ? "unset DNSBL_MAP_GIB or raise it, for rbltool and dnsbld alike"
+						 : "set DNSBL_MAP_GIB above 32 (GiB), for rbltool and dnsbld alike");
+		return RBL_EFULL;
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+		log_err("store: %s: %s: the store is damaged (rbltool verify tells more; see README: recovery)", doing,
+			mdb_strerror(rc));
+		return RBL_EDAMAGED;
+	}
 	log_err("store: %s: %s", doing, mdb_strerror(rc));
 	return RBL_ESTORE;
+}
+
+/* LMDB reports a short write as EIO ("filesystem full?", it guesses): with the store's file system all but full, that
+ * is what it was. Short writes come in chunks of at most 64 pages, so the space left after one is below 1 MiB. */
+static bool disk_full(MDB_env *env)
+{
+	int fd;
+	struct statvfs vfs;
+	if (mdb_env_get_fd(env, &fd) != 0 || fstatvfs(fd, &vfs) != 0)
+		return false;
+	unsigned long long left = (unsigned long long)(geteuid() == 0 ? vfs.f_bfree : vfs.f_bavail) * vfs.f_frsize;
+	return left < (1ull << 20);
 }
 
 void store_put_u32(uint8_t *p, uint32_t v)
@@ -74,7 +107,7 @@ int store_meta_put_u64(MDB_txn *txn, MDB_dbi meta, const char *key, uint64_t val
 void store_default_dir(char *buf, size_t cap)
 {
 	const char *env = getenv("DNSBL_DB");
-	if (env && *env) {
+	if (env) {
 		snprintf(buf, cap, "%s", env);
 		return;
 	}
@@ -183,6 +216,10 @@ static int check_ready(store_t *st, const char *dir)
 		err = RBL_EVERSION;
 	}
 	bool ready = !rc && !err && version == STORE_FORMAT_VERSION;
+	if (rc == MDB_NOTFOUND && !st->readonly && !st->may_create) {
+		mdb_txn_abort(txn);
+		return RBL_ENOENT; /* an LMDB file without the store's tables: no store, and only a writer makes one */
+	}
 	if (ready) {
 		/* Committing (not aborting) a read transaction keeps the database handles it opened. */
 		rc = mdb_txn_commit(txn);
@@ -219,7 +256,10 @@ static int init_meta(store_t *st, const char *dir)
 	}
 	uint64_t version = 0;
 	int err = store_meta_get_u64(txn, st->meta, META_VERSION, &version);
+	if (!err && version == 0 && !st->may_create)
+		err = RBL_ENOENT;
 	if (!err && version == 0) {
+		st->created = true;
 		version = STORE_FORMAT_VERSION;
 		err = store_meta_put_u64(txn, st->meta, META_VERSION, version);
 		if (!err)
@@ -237,17 +277,17 @@ static int init_meta(store_t *st, const char *dir)
 	return rc ? store_mdb_error(rc, "committing the opening transaction") : RBL_OK;
 }
 
-/* STORE_MAP_SIZE, or $DNSBL_MAP_GIB GiB: tools with a smaller address space (valgrind) need a smaller map. LMDB
- * keeps the largest size any opener has set, so the first open of a store fixes its floor. */
+/* STORE_MAP_SIZE, or $DNSBL_MAP_GIB GiB: tools with a smaller address space (valgrind) need a smaller map, and the
+ * fault tests fill a map of a few MiB (a fraction: 0.01). LMDB never maps less than the data already committed. */
 static size_t store_map_size(void)
 {
 	const char *env = getenv("DNSBL_MAP_GIB");
 	if (env && *env) {
 		char *end;
-		unsigned long gib = strtoul(env, &end, 10);
-		if (!*end && gib >= 1 && gib <= 1024)
-			return (size_t)gib << 30;
-		log_warn("DNSBL_MAP_GIB=%s is not 1..1024: using the default map size", env);
+		double gib = strtod(env, &end);
+		if (!*end && gib >= 1.0 / 1024 && gib <= 1024)
+			return (size_t)(gib * (1u << 30)) & ~(size_t)0xffff; /* whole 64 KiB: a multiple of any page size */
+		log_warn("DNSBL_MAP_GIB=%s is not 1..1024 (or a fraction down to 1/1024): using the default map size", env);
 	}
 	return STORE_MAP_SIZE;
 }
@@ -255,10 +295,28 @@ static size_t store_map_size(void)
 int store_open(const char *dir, unsigned flags, store_t **out)
 {
 	*out = NULL;
+	if (!*dir) {
+		log_err("store: the directory name is empty");
+		return RBL_EINVAL;
+	}
+	/* Before LMDB maps the file: a file shorter than its pages would fault on first touch (SIGBUS), an empty one would
+	 * be taken for a new store, and a missing one would be created by any opener but a read-only one. */
+	char why[512];
+	int found = store_file_check(dir, why, sizeof why);
+	if (found == RBL_ENOENT && !(flags & STORE_CREATE)) {
+		if (flags & STORE_READONLY)
+			log_err("no store in %s (create it with: rbltool --db %s zone create ZONE)", dir, dir);
+		return RBL_ENOENT;
+	}
+	if (found && found != RBL_ENOENT) {
+		log_err("%s", why);
+		return found;
+	}
 	store_t *st = calloc(1, sizeof *st);
 	if (!st)
 		return RBL_ENOMEM;
 	st->readonly = flags & STORE_READONLY;
+	st->may_create = !st->readonly && (flags & STORE_CREATE);
 	int err = RBL_OK;
 	if (flags & STORE_CREATE) {
 		err = make_dirs(dir);
@@ -283,10 +341,10 @@ int store_open(const char *dir, unsigned flags, store_t **out)
 	rc = mdb_env_open(st->env, dir, envflags, 0644);
 	if (rc) {
 		if (rc == ENOENT)
-			log_err("store %s does not exist (create it with: rbltool --db %s zone create ZONE)", dir, dir);
+			log_err("no store in %s (create it with: rbltool --db %s zone create ZONE)", dir, dir);
 		else
 			log_err("cannot open store %s: %s", dir, mdb_strerror(rc));
-		err = rc == ENOENT ? RBL_ENOENT : RBL_ESTORE;
+		err = rc == ENOENT ? RBL_ENOENT : rc == ENOSPC ? RBL_ENOSPC : rc == MDB_INVALID ? RBL_EDAMAGED : RBL_ESTORE;
 		goto fail;
 	}
 	int dead = 0;
@@ -303,6 +361,11 @@ fail:
 		mdb_env_close(st->env);
 	free(st);
 	return err;
+}
+
+bool store_created(const store_t *st)
+{
+	return st->created;
 }
 
 const char *store_lmdb_version(void)
@@ -410,6 +473,8 @@ int store_write_commit(store_wtxn_t *w)
 	MDB_txn *txn = w->txn;
 	int rc = mdb_txn_commit(txn);
 	store_ext_settle(w->st, txn, rc == 0);
+	if (rc == EIO && disk_full(w->st->env))
+		rc = ENOSPC;
 	free(w);
 	return rc ? store_mdb_error(rc, "committing") : RBL_OK;
 }

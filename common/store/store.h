@@ -32,14 +32,25 @@ enum store_open_flags {
 };
 
 /* Opens (and with STORE_CREATE creates) the store in directory dir, clears stale reader slots, checks the format
- * version (RBL_EVERSION for a newer one; the message is logged). */
+ * version (RBL_EVERSION for a newer one; the message is logged). Without STORE_CREATE a directory without a store is
+ * RBL_ENOENT and nothing is made in it (logged only with STORE_READONLY: rbltool words it itself). Before LMDB maps
+ * data.mdb, a file that is empty, not LMDB's or shorter than its last page is RBL_EDAMAGED, logged naming it: LMDB
+ * would fault on it (SIGBUS) or take it for a new store. An empty dir is RBL_EINVAL. */
 int store_open(const char *dir, unsigned flags, store_t **out);
 void store_close(store_t *st);
+/* True when this open made the store (STORE_CREATE on a directory without one): rbltool says so. */
+bool store_created(const store_t *st);
 /* The LMDB library version in use, as LMDB prints it ("LMDB 0.9.24: (July 24, 2019)"). */
 const char *store_lmdb_version(void);
 
+/* Writes a compacted copy of the store (one read snapshot: safe while dnsbld reads and rbltool writes) into dest, a
+ * new directory or an empty one (RBL_EEXIST otherwise, not logged); *bytes = the copy's size. The copy is synced;
+ * nothing is left in dest on failure. A copy holds data.mdb only: LMDB makes lock.mdb when it is opened. */
+int store_backup(store_t *st, const char *dest, uint64_t *bytes);
+
 /* Default store directory: $DNSBL_DB, else $XDG_DATA_HOME/dnsbld, else $HOME/.local/share/dnsbld, else
- * ./dnsbld-db. Written into buf. */
+ * ./dnsbld-db. Written into buf. A DNSBL_DB set but empty gives "", which store_open refuses: an empty name is a
+ * mistake to report, not a reason to fall back to another store. */
 void store_default_dir(char *buf, size_t cap);
 
 /* --- writing (rbltool) --- */

@@ -129,9 +129,8 @@ static int clear_range(MDB_txn *txn, const store_t *st, uint32_t zone_id, const 
 
 /* The sweep's state: a stack of open prefixes and the first address not yet given to one. */
 struct sweep {
-	MDB_txn *txn;
-	const store_t *st;
-	uint32_t zone_id;
+	store_interval_fn emit; /* what becomes of each interval: written, or compared (store_verify.c) */
+	void *emit_ctx;
 	struct frame stack[130]; /* one per prefix length, plus the base */
 	unsigned depth;
 	addr_t next;
@@ -146,7 +145,7 @@ static int sweep_emit(struct sweep *s, const addr_t *to)
 	const struct frame *top = &s->stack[s->depth - 1];
 	int err = RBL_OK;
 	if (top->writes)
-		err = put_interval(s->txn, s->st, s->zone_id, &s->next, to, top->payload, top->payload_len);
+		err = s->emit(s->emit_ctx, &s->next, to, top->payload, top->payload_len);
 	s->next = *to;
 	if (!addr_inc(&s->next))
 		s->exhausted = true;
@@ -181,24 +180,21 @@ static int sweep_entry(struct sweep *s, const entry_t *e)
 	return RBL_OK;
 }
 
-int store_index_rebuild(MDB_txn *txn, const store_t *st, uint32_t zone_id, const cidr_t *net)
+/* Sweeps the entries inside net, handing each interval they call for to emit. */
+static int sweep_range(MDB_txn *txn, const store_t *st, uint32_t zone_id, const cidr_t *net, store_interval_fn emit,
+		       void *emit_ctx)
 {
 	addr_t lo, hi;
 	cidr_first(net, &lo);
 	cidr_last(net, &hi);
-	int err = clear_range(txn, st, zone_id, &lo, &hi);
-	if (err)
-		return err;
-
 	static _Thread_local struct sweep s; /* 130 frames: too large for a comfortable stack frame */
 	memset(&s, 0, sizeof s);
-	s.txn = txn;
-	s.st = st;
-	s.zone_id = zone_id;
+	s.emit = emit;
+	s.emit_ctx = emit_ctx;
 	s.next = lo;
 	/* The base frame: whatever covers all of net from outside it. */
 	entry_t cover;
-	err = net->len ? store_covering_entry(txn, st, zone_id, &lo, net->len - 1u, 0, &cover) : RBL_ENOENT;
+	int err = net->len ? store_covering_entry(txn, st, zone_id, &lo, net->len - 1u, 0, &cover) : RBL_ENOENT;
 	if (err && err != RBL_ENOENT)
 		return err;
 	if (err == RBL_OK)
@@ -240,4 +236,36 @@ int store_index_rebuild(MDB_txn *txn, const store_t *st, uint32_t zone_id, const
 		s.depth--;
 	}
 	return err;
+}
+
+struct writer {
+	MDB_txn *txn;
+	const store_t *st;
+	uint32_t zone_id;
+};
+
+static int write_interval(void *ctx, const addr_t *first, const addr_t *last, const uint8_t *payload,
+			  size_t payload_len)
+{
+	const struct writer *w = ctx;
+	return put_interval(w->txn, w->st, w->zone_id, first, last, payload, payload_len);
+}
+
+int store_index_rebuild(MDB_txn *txn, const store_t *st, uint32_t zone_id, const cidr_t *net)
+{
+	addr_t lo, hi;
+	cidr_first(net, &lo);
+	cidr_last(net, &hi);
+	int err = clear_range(txn, st, zone_id, &lo, &hi);
+	if (err)
+		return err;
+	struct writer w = {txn, st, zone_id};
+	return sweep_range(txn, st, zone_id, net, write_interval, &w);
+}
+
+int store_index_expected(MDB_txn *txn, const store_t *st, uint32_t zone_id, uint8_t family, store_interval_fn emit,
+			 void *ctx)
+{
+	cidr_t all = {.addr = {.family = family}, .len = 0};
+	return sweep_range(txn, st, zone_id, &all, emit, ctx);
 }

@@ -5,6 +5,7 @@
 
 #include "store/store.h"
 #include "store/store_ext.h"
+#include "store/store_reader.h"
 
 #include <lmdb.h>
 
@@ -14,6 +15,8 @@ struct store {
 	MDB_env *env;
 	MDB_dbi meta, zones, entries, index, journal;
 	bool readonly;
+	bool may_create; /* STORE_CREATE: this open may make the store (directory, data file, tables) */
+	bool created;    /* it did */
 	/* Tables that libraries above the store keep in its environment (store_ext.h), opened on first use. */
 	struct store_ext_table {
 		char name[STORE_EXT_NAME_MAX + 1];
@@ -45,6 +48,11 @@ struct store_rtxn {
 #define META_CREATED "created"
 #define META_NEXT_ZONE "next_zone_id"
 #define META_NEXT_JOURNAL "next_journal"
+
+/* Checks the data file of the store in dir before LMDB maps it (store_file.c): its two meta pages are LMDB's and it
+ * is as long as the last page the newer one names. RBL_OK, RBL_ENOENT when there is no data.mdb, RBL_EDAMAGED (a
+ * short, empty or foreign file) or RBL_EIO, with a message naming dir in why. Two page reads. */
+int store_file_check(const char *dir, char *why, size_t cap);
 
 /* Settles the extension tables opened in txn as it ends: kept when it committed, forgotten when it did not (LMDB
  * closed their handles). Called by store_write_commit/abort and store_read_end. */
@@ -84,6 +92,17 @@ int store_covering_entry(MDB_txn *txn, const store_t *st, uint32_t zone_id, cons
 
 /* Rebuilds the intervals of the range of net from the entries (store_index.c). */
 int store_index_rebuild(MDB_txn *txn, const store_t *st, uint32_t zone_id, const cidr_t *net);
+/* The intervals the entries of a zone and family call for, in address order, handed to emit instead of written (the
+ * rebuild's own sweep, over the whole family): payload is an interval value after its first address. A non-zero
+ * return from emit stops the sweep and is returned. */
+typedef int (*store_interval_fn)(void *ctx, const addr_t *first, const addr_t *last, const uint8_t *payload,
+				 size_t payload_len);
+int store_index_expected(MDB_txn *txn, const store_t *st, uint32_t zone_id, uint8_t family, store_interval_fn emit,
+			 void *ctx);
+/* Compares the stored index of a zone and family with what its entries call for (store_verify_index.c): 0 when they
+ * agree, 1 with the first difference described in what, RBL_EDAMAGED for an interval that does not decode, or a
+ * store error. */
+int store_verify_index(MDB_txn *txn, const store_t *st, uint32_t zone_id, uint8_t family, char *what, size_t cap);
 /* Removes every interval, entry and journal record whose key starts with the 4-byte zone id, in db. */
 int store_delete_zone_keys(MDB_txn *txn, MDB_dbi db, uint32_t zone_id);
 
@@ -93,5 +112,7 @@ int store_delete_zone_keys(MDB_txn *txn, MDB_dbi db, uint32_t zone_id);
 #define INTERVAL_KEY_MAX 21
 #define INTERVAL_VALUE_MAX (16 + 3 + 10 + 3 * ENTRY_MAX_CODES)
 size_t store_interval_key(uint32_t zone_id, const addr_t *last, uint8_t key[INTERVAL_KEY_MAX]);
+/* Decodes an interval value after its first address (store_reader.c); RBL_ESTORE when malformed. */
+int store_hit_decode(const uint8_t *p, size_t len, store_hit_t *hit);
 
 #endif

@@ -107,7 +107,7 @@ static int cursor_interval(store_reader_t *r, MDB_cursor_op op, uint32_t zone_id
 	return 1;
 }
 
-static int decode_hit(const uint8_t *p, size_t len, store_hit_t *hit)
+int store_hit_decode(const uint8_t *p, size_t len, store_hit_t *hit)
 {
 	codec_reader_t c = {p, len, false};
 	hit->entry_len = codec_get_u8(&c);
@@ -153,7 +153,7 @@ int store_reader_lookup(store_reader_t *r, uint32_t zone_id, const addr_t *a, in
 		return found;
 	if (addr_cmp(&iv.first, a) > 0)
 		return 0;
-	int err = decode_hit(iv.payload, iv.payload_len, hit);
+	int err = store_hit_decode(iv.payload, iv.payload_len, hit);
 	if (err)
 		return err;
 	if (hit->expires != 0 && hit->expires <= now)
@@ -172,7 +172,7 @@ bool store_reader_range_listed(store_reader_t *r, uint32_t zone_id, const cidr_t
 	 * them — a bounded number of times: past that, say yes (NODATA instead of NXDOMAIN is the harmless error). */
 	for (unsigned steps = 0; found > 0 && addr_cmp(&iv.first, &hi) <= 0; steps++) {
 		store_hit_t hit;
-		if (decode_hit(iv.payload, iv.payload_len, &hit) || steps == 1000)
+		if (store_hit_decode(iv.payload, iv.payload_len, &hit) || steps == 1000)
 			return true;
 		bool expired = hit.expires != 0 && hit.expires <= now;
 		if (!expired && !(hit.flags & ENTRY_EXCLUDE))

@@ -76,7 +76,7 @@ setup_store() {
 	seed exclude "$ZONE" 2001:db8:abcd:1::/64
 	seed add "$ZONE" 2001:db8::1/128
 	seed add "$ZONE" 2001:db8:2::/126 --reason 'v6 $ quad'
-	seed add "$ZONE" 2400::/12 --code 127.0.0.13
+	seed add "$ZONE" 2400::/12 --code 127.0.0.13 --allow-wide
 	seed add "$ZONE" 203.0.113.20 --expires 1s # expired by the time of the export
 
 	seed zone create "$OTHER" --ns ns1.example.org --ttl "$TTL"

@@ -130,6 +130,15 @@ static void write_gzip(struct fixture *f, const char *text)
 	assert_int_equal(gzclose(out), Z_OK);
 }
 
+static int read_bytes(struct fixture *f, enum listfile_format format, const char *bytes, size_t len)
+{
+	FILE *out = fopen(f->path, "wb");
+	assert_non_null(out);
+	assert_int_equal(fwrite(bytes, 1, len, out), len);
+	assert_int_equal(fclose(out), 0);
+	return listfile_read(f->path, format, NOW, &sink, f);
+}
+
 static int read_plain(struct fixture *f, const char *text)
 {
 	write_file(f, text);
@@ -319,6 +328,37 @@ static void test_lines_are_bounded_and_an_overlong_one_is_skipped_whole(void **s
 	assert_bare_row(&f->rows[2], 5, "192.0.2.5/32", false);
 }
 
+static void test_a_nul_byte_in_a_line_is_named_as_a_nul_byte_not_a_long_line(void **state)
+{
+	struct fixture *f = *state;
+	static const char text[] = "192.0.2.1\n192.0.2.2\x00junk\n192.0.2.3\n192.0.2.4\x00";
+	assert_int_equal(read_bytes(f, LISTFILE_PLAIN, text, sizeof text - 1), RBL_OK);
+	assert_int_equal(f->nbad, 2);
+	assert_bad(f, 0, 2, "192.0.2.2", "NUL byte");
+	assert_bad(f, 1, 4, "192.0.2.4", "NUL byte"); /* the last line, without a newline */
+	assert_null(strstr(f->bad[0].why, "longer"));
+	assert_int_equal(f->nrows, 2);
+	assert_bare_row(&f->rows[0], 1, "192.0.2.1/32", false);
+	assert_bare_row(&f->rows[1], 3, "192.0.2.3/32", false);
+}
+
+static void test_a_line_that_is_only_a_nul_is_refused_not_skipped(void **state)
+{
+	struct fixture *f = *state;
+	static const char text[] = "192.0.2.1\n\x00\n192.0.2.3\n";
+	assert_int_equal(read_bytes(f, LISTFILE_PLAIN, text, sizeof text - 1), RBL_OK);
+	assert_int_equal(f->nbad, 1);
+	assert_bad(f, 0, 2, "", "NUL byte");
+	assert_int_equal(f->nrows, 2);
+	static const char csv[] = "address,reason\n192.0.2.1,a\x00" "b\n\x00\n";
+	f->nbad = f->nrows = 0;
+	assert_int_equal(read_bytes(f, LISTFILE_CSV, csv, sizeof csv - 1), RBL_OK);
+	assert_int_equal(f->nbad, 2);
+	assert_bad(f, 0, 2, NULL, "NUL byte");
+	assert_bad(f, 1, 3, NULL, "NUL byte");
+	assert_int_equal(f->nrows, 0);
+}
+
 static void test_progress_is_reported_every_65536_lines(void **state)
 {
 	struct fixture *f = *state;
@@ -494,6 +534,24 @@ static void test_csv_expiry_beyond_the_duration_cap_is_not_called_past(void **st
 	assert_non_null(strstr(f->bad[0].why, "10 years"));
 }
 
+static void test_csv_control_characters_in_reason_or_source_are_bad_lines(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(read_csv(f, "address,reason,source\n"
+	                             "192.0.2.1,\"a\x1b[31mred\",feed\n"
+	                             "192.0.2.2,fine,tab\there\n"
+	                             "192.0.2.3,del\x7f,feed\n"
+	                             "192.0.2.4,\"caf\xc3\xa9, 50% \\ ok\",feed\n"),
+	                 RBL_OK);
+	assert_int_equal(f->nbad, 3);
+	assert_bad(f, 0, 2, NULL, "control character 0x1b in the reason");
+	assert_bad(f, 1, 3, NULL, "control character 0x09 in the source");
+	assert_bad(f, 2, 4, NULL, "control character 0x7f in the reason");
+	assert_int_equal(f->nrows, 1);
+	assert_row(&f->rows[0], 5, "192.0.2.4/32", false);
+	assert_string_equal(f->rows[0].reason, "caf\xc3\xa9, 50% \\ ok");
+}
+
 static void test_csv_gzip_file_reads_like_the_plain_one(void **state)
 {
 	struct fixture *f = *state;
@@ -520,6 +578,8 @@ int main(void)
 	        TEST(test_row_sink_value_stops_the_read_and_is_returned),
 	        TEST(test_missing_file_is_eio),
 	        TEST(test_lines_are_bounded_and_an_overlong_one_is_skipped_whole),
+	        TEST(test_a_nul_byte_in_a_line_is_named_as_a_nul_byte_not_a_long_line),
+	        TEST(test_a_line_that_is_only_a_nul_is_refused_not_skipped),
 	        TEST(test_progress_is_reported_every_65536_lines),
 	        TEST(test_csv_reads_every_column_in_the_header_order),
 	        TEST(test_csv_needs_only_the_address_column_named_in_any_case),
@@ -529,6 +589,7 @@ int main(void)
 	        TEST(test_csv_file_with_no_header_line_is_reported),
 	        TEST(test_csv_bad_rows_are_named_with_line_and_reason_and_the_rest_read),
 	        TEST(test_csv_expiry_beyond_the_duration_cap_is_not_called_past),
+	        TEST(test_csv_control_characters_in_reason_or_source_are_bad_lines),
 	        TEST(test_csv_gzip_file_reads_like_the_plain_one),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,6 +30,7 @@ struct got_entry {
 	char txt[RBLDATA_TXT_MAX];
 	unsigned line;
 	unsigned section; /* how many sections had begun when it arrived */
+	unsigned widest_len;
 };
 
 struct got_bad {
@@ -81,6 +82,7 @@ static int on_entry(void *ctx, const rbldata_entry_t *e)
 		snprintf(g->txt, sizeof g->txt, "%s", e->has_txt ? e->txt : "");
 		g->line = e->line;
 		g->section = rec->nsections;
+		g->widest_len = e->widest_len;
 	}
 	if (rec->stop_at && rec->counted == rec->stop_at)
 		return rec->stop_value;
@@ -816,6 +818,70 @@ static void test_binary_garbage_is_a_bad_line(void **state)
 	assert_entry(1, "1.0.0.4/32", CODE(2), NULL, 5);
 }
 
+static void test_a_line_that_is_only_a_nul_is_a_bad_line(void **state)
+{
+	(void)state;
+	static const char text[] = "1.0.0.1\n\x00\n1.0.0.2\n1.0.0.3\x00";
+	assert_int_equal(read_bytes(RBLDATA_IP4SET, text, sizeof text - 1), 0);
+	assert_int_equal(rec->nbad, 2);
+	assert_bad(0, 2, "NUL byte in the line");
+	assert_bad(1, 4, "NUL byte in the line"); /* the last line, without a newline */
+	assert_int_equal(rec->n, 2);
+	assert_entry(0, "1.0.0.1/32", CODE(2), NULL, 1);
+	assert_entry(1, "1.0.0.2/32", CODE(2), NULL, 3);
+}
+
+static void test_every_cidr_of_a_range_carries_the_widest_length_of_its_line(void **state)
+{
+	(void)state;
+	assert_int_equal(read_text(RBLDATA_IP4SET, "0.0.0.1-255.255.255.254\n10.0.0.3-10.0.0.17\n"
+	                                           "0.0.0.0-255.255.255.255\n192.0.2.0/24\n"),
+	                 0);
+	assert_int_equal(rec->n, 62 + 4 + 1 + 1);
+	for (unsigned i = 0; i < 62; i++) /* /32 /31 ... /2 /2 ... /32: the line is as wide as its /2s */
+		assert_int_equal(rec->entries[i].widest_len, 2);
+	for (unsigned i = 62; i < 66; i++) /* 10.0.0.3/32, .4/30, .8/29, .16/31 */
+		assert_int_equal(rec->entries[i].widest_len, 29);
+	assert_net(66, "0.0.0.0/0");
+	assert_int_equal(rec->entries[66].widest_len, 0);
+	assert_int_equal(rec->entries[67].widest_len, 24);
+}
+
+static void test_widest_length_of_trie_and_ipv6_lines_is_their_own(void **state)
+{
+	(void)state;
+	assert_int_equal(read_text(RBLDATA_IP4TRIE, "10.0.0.0/8\n0.0.0.0/0\n"), 0);
+	assert_int_equal(rec->entries[0].widest_len, 8);
+	assert_int_equal(rec->entries[1].widest_len, 0);
+	memset(rec, 0, sizeof *rec);
+	assert_int_equal(read_text(RBLDATA_IP6TRIE, "2001:db8::/32\n::/0\n::ffff:0:0/96\n"), 0);
+	assert_int_equal(rec->entries[0].widest_len, 32);
+	assert_int_equal(rec->entries[1].widest_len, 0);
+	assert_net(2, "0.0.0.0/0"); /* IPv4-mapped: as wide as all of IPv4 */
+	assert_int_equal(rec->entries[2].widest_len, 0);
+}
+
+static void test_control_characters_in_txt_are_bad_lines(void **state)
+{
+	(void)state;
+	assert_int_equal(read_text(RBLDATA_IP4SET, "1.0.0.1 :2:a\x1b[31mred\n"
+	                                           "1.0.0.2 :2:tab\there\n"
+	                                           ":3:bad\adefault\n"
+	                                           "$1 x\x01y\n"
+	                                           "1.0.0.3 :2:via $1\n"
+	                                           "1.0.0.4 :2:bell\x7f\n"
+	                                           "1.0.0.5 :2:fine \xc3\xa9\n"),
+	                 0);
+	assert_int_equal(rec->nbad, 5);
+	assert_bad(0, 1, "control character 0x1b in the TXT text");
+	assert_bad(1, 2, "control character 0x09 in the TXT text");
+	assert_bad(2, 3, "control character 0x07 in the TXT text");
+	assert_bad(3, 5, "control character 0x01 in the TXT text"); /* the variable's text, once used */
+	assert_bad(4, 6, "control character 0x7f in the TXT text");
+	assert_int_equal(rec->n, 1);
+	assert_entry(0, "1.0.0.5/32", CODE(2), "fine \xc3\xa9", 7);
+}
+
 static void test_crlf_and_missing_final_newline(void **state)
 {
 	(void)state;
@@ -971,6 +1037,10 @@ int main(void)
 		T(test_line_of_10000_bytes_is_a_bad_line),
 		T(test_line_of_4096_bytes_is_read_and_4097_is_not),
 		T(test_binary_garbage_is_a_bad_line),
+		T(test_a_line_that_is_only_a_nul_is_a_bad_line),
+		T(test_every_cidr_of_a_range_carries_the_widest_length_of_its_line),
+		T(test_widest_length_of_trie_and_ipv6_lines_is_their_own),
+		T(test_control_characters_in_txt_are_bad_lines),
 		T(test_crlf_and_missing_final_newline),
 		T(test_gzip_file_reads_like_the_plain_one),
 		T(test_truncated_gzip_is_an_io_error),

@@ -681,12 +681,45 @@ static void test_name_outside_every_zone_is_refused_without_aa(void **state)
 	}
 }
 
-static void test_chaos_class_is_refused(void **state)
+static void test_chaos_class_is_refused_without_operator_text(void **state)
 {
 	struct fixture *f = *state;
 	expect_refused(f, &(struct query){.name = "version.bind.", LDNS_RR_TYPE_TXT, .klass = LDNS_RR_CLASS_CH});
 	expect_refused(f, &(struct query){.name = "id.server.", LDNS_RR_TYPE_TXT, .klass = LDNS_RR_CLASS_CH});
 	expect_refused(f, &(struct query){.name = "2.0.0.127.rbl.example.", LDNS_RR_TYPE_A, .klass = LDNS_RR_CLASS_CH});
+	answer_options_t only_version = {.version = "dnsbld 1"};
+	f->ctx.options = &only_version;
+	expect_refused(f, &(struct query){.name = "id.server.", LDNS_RR_TYPE_TXT, .klass = LDNS_RR_CLASS_CH});
+	expect_refused(f, &(struct query){.name = "version.bind.", LDNS_RR_TYPE_TXT}); /* class IN: not ours */
+	f->ctx.options = NULL;
+}
+
+/* The CH TXT answer to q: NOERROR, AA, one TXT of class CH, TTL 0, the text as given ('$' kept). */
+static void expect_chaos_txt(struct fixture *f, const char *name, const char *text)
+{
+	ldns_pkt *r = ask(f, &(struct query){.name = name, LDNS_RR_TYPE_TXT, .klass = LDNS_RR_CLASS_CH});
+	expect_status(r, LDNS_RCODE_NOERROR, true, false, 1, 0);
+	ldns_rr *rr = ldns_rr_list_rr(ldns_pkt_answer(r), 0);
+	assert_int_equal(ldns_rr_get_class(rr), LDNS_RR_CLASS_CH);
+	assert_int_equal(ldns_rr_ttl(rr), 0);
+	const ldns_rdf *rdf = ldns_rr_rdf(rr, 0);
+	assert_int_equal(ldns_rdf_size(rdf), strlen(text) + 1);
+	assert_memory_equal(ldns_rdf_data(rdf) + 1, text, strlen(text));
+}
+
+static void test_chaos_names_answer_the_operator_text(void **state)
+{
+	struct fixture *f = *state;
+	answer_options_t options = {.identity = "ns1.example", .version = "dnsbld $1"};
+	f->ctx.options = &options;
+	expect_chaos_txt(f, "version.bind.", "dnsbld $1");
+	expect_chaos_txt(f, "VERSION.Server.", "dnsbld $1");
+	expect_chaos_txt(f, "id.server.", "ns1.example");
+	expect_chaos_txt(f, "hostname.bind.", "ns1.example");
+	ldns_pkt *r = ask(f, &(struct query){.name = "id.server.", LDNS_RR_TYPE_A, .klass = LDNS_RR_CLASS_CH});
+	expect_status(r, LDNS_RCODE_NOERROR, true, false, 0, 0); /* another type: no data */
+	expect_refused(f, &(struct query){.name = "authors.bind.", LDNS_RR_TYPE_TXT, .klass = LDNS_RR_CLASS_CH});
+	f->ctx.options = NULL;
 }
 
 /* Answers a hand-built packet from an exact-size heap copy, so that AddressSanitizer sees any read past its end. */
@@ -781,6 +814,28 @@ static void test_genreport_flag_and_opcode_combinations_get_clean_flags(void **s
 			}
 		}
 	}
+}
+
+static void test_refused_answer_for_clients_outside_the_acl_echoes_the_question(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t p[128];
+	size_t len = raw_query(p, 0x0100, 1);
+	for (int tcp = 0; tcp <= 1; tcp++) {
+		size_t n = answer_refused(p, len, f->out, sizeof f->out, tcp);
+		assert_int_equal(n, len);
+		ldns_pkt *r = parse_response(f, n);
+		assert_int_equal(ldns_pkt_id(r), 0x4242);
+		assert_true(ldns_pkt_rd(r));
+		assert_int_equal(ldns_pkt_qdcount(r), 1);
+		expect_status(r, LDNS_RCODE_REFUSED, false, false, 0, 0);
+		assert_memory_equal(f->out + 12, p + 12, len - 12);
+	}
+	len = raw_query(p, 4 << 11, 1); /* NOTIFY: refused too, header only */
+	assert_int_equal(answer_refused(p, len, f->out, sizeof f->out, false), 12);
+	assert_int_equal(f->out[3] & 0xf, LDNS_RCODE_REFUSED);
+	p[2] |= 0x80; /* a response: never answered */
+	assert_int_equal(answer_refused(p, len, f->out, sizeof f->out, false), 0);
 }
 
 static void test_response_or_packet_shorter_than_header_is_never_answered(void **state)
@@ -955,7 +1010,9 @@ int main(void)
 		TEST(test_apex_any_answers_what_exists),
 		TEST(test_apex_a_is_nodata_with_soa),
 		TEST(test_name_outside_every_zone_is_refused_without_aa),
-		TEST(test_chaos_class_is_refused),
+		TEST(test_chaos_class_is_refused_without_operator_text),
+		TEST(test_chaos_names_answer_the_operator_text),
+		TEST(test_refused_answer_for_clients_outside_the_acl_echoes_the_question),
 		TEST(test_qdcount_other_than_one_is_formerr),
 		TEST(test_other_opcode_is_notimp_with_opcode_echoed),
 		TEST(test_genreport_flag_and_opcode_combinations_get_clean_flags),
