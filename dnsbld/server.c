@@ -134,6 +134,27 @@ static void worker_free(worker_t *w)
 	answer_ctx_free(&w->answer);
 }
 
+static int warn_unreachable_ns(const zone_def_t *def, void *ctx)
+{
+	(void)ctx;
+	for (unsigned i = 0; i < def->ns_count; i++)
+		if (zone_ns_in_zone(def, i) && def->ns_addr_count[i] == 0)
+			log_warn("zone %s: name server %s lies inside the zone and has no address: resolvers that look it up "
+			         "get NXDOMAIN and may fail the whole zone (rbltool zone set %s --ns %s=ADDR)",
+			         def->name, def->ns[i], def->name, def->ns[i]);
+	return 0;
+}
+
+/* Says at start-up which zones name a server nobody can find (their definitions predate name-server addresses). */
+static void check_zones(store_t *st)
+{
+	store_rtxn_t *r;
+	if (store_read_begin(st, &r) == RBL_OK) {
+		store_zone_foreach(r, warn_unreachable_ns, NULL);
+		store_read_end(r);
+	}
+}
+
 int server_start(const server_config_t *config, server_t **out)
 {
 	*out = NULL;
@@ -168,6 +189,7 @@ int server_start(const server_config_t *config, server_t **out)
 	}
 	if ((err = store_open(config->db_dir, STORE_READONLY, &s->store)))
 		goto fail;
+	check_zones(s->store);
 	s->current = malloc(sizeof *s->current);
 	if (!s->current) {
 		err = RBL_ENOMEM;

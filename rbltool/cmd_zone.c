@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* cmd_zone.c — rbltool zone create | list | show | delete. */
+/* cmd_zone.c — rbltool zone create | set | list | show | delete. */
 #include "cmd.h"
 
 #include "base/duration.h"
@@ -14,8 +14,59 @@
 #include <time.h>
 
 #define CREATE_USAGE                                                                                                 \
-	"rbltool zone create ZONE [--ns NAME]... [--contact EMAIL] [--code 127.0.0.N] [--txt TEMPLATE] [--ttl SECS] "  \
-	"[--member ZONE]..."
+	"rbltool zone create ZONE [--ns NAME[=ADDR[,ADDR]...]]... [--contact EMAIL] [--code 127.0.0.N] "               \
+	"[--txt TEMPLATE] [--ttl SECS] [--member ZONE]..."
+#define SET_USAGE                                                                                                    \
+	"rbltool zone set ZONE [--ns NAME[=ADDR[,ADDR]...]]... [--contact EMAIL] [--code 127.0.0.N] [--txt TEMPLATE] " \
+	"[--ttl SECS]"
+
+/* One --ns NAME[=ADDR[,ADDR]...]: appended to def's name servers. */
+static int parse_ns(const char *arg, zone_def_t *def)
+{
+	char text[DNAME_TEXTMAX + 256], name[DNAME_TEXTMAX];
+	if (def->ns_count == ZONE_MAX_NS)
+		return cli_bad_input("--ns: at most %d name servers", ZONE_MAX_NS);
+	if (strlen(arg) >= sizeof text)
+		return cli_bad_input("--ns: '%s' is too long", arg);
+	snprintf(text, sizeof text, "%s", arg);
+	char *addrs = strchr(text, '=');
+	if (addrs)
+		*addrs++ = '\0';
+	if (dname_normalize(text, name))
+		return cli_bad_input("--ns: invalid name server name '%s'", text);
+	unsigned i = def->ns_count;
+	memcpy(def->ns[i], name, sizeof name);
+	def->ns_addr_count[i] = 0;
+	for (char *save = NULL, *a = addrs ? strtok_r(addrs, ",", &save) : NULL; a; a = strtok_r(NULL, ",", &save)) {
+		if (def->ns_addr_count[i] == ZONE_NS_ADDR_MAX)
+			return cli_bad_input("--ns %s: at most %d addresses", name, ZONE_NS_ADDR_MAX);
+		if (addr_parse(a, &def->ns_addr[i][def->ns_addr_count[i]]))
+			return cli_bad_input("--ns %s: invalid address '%s'", name, a);
+		def->ns_addr_count[i]++;
+	}
+	if (addrs && def->ns_addr_count[i] == 0)
+		return cli_bad_input("--ns %s=: no address after '='", name);
+	def->ns_count++;
+	return CLI_OK;
+}
+
+/* A name server inside the zone needs its address (nobody else can give it); one outside must not have one (it is
+ * not this zone's to give). */
+static int check_ns(const zone_def_t *def)
+{
+	for (unsigned i = 0; i < def->ns_count; i++) {
+		bool inside = zone_ns_in_zone(def, i);
+		if (inside && def->ns_addr_count[i] == 0)
+			return cli_bad_input("--ns %s lies inside zone %s: give its address (--ns %s=ADDR), or resolvers "
+			                     "cannot find it",
+			                     def->ns[i], def->name, def->ns[i]);
+		if (!inside && def->ns_addr_count[i] > 0)
+			return cli_bad_input("--ns %s: an address only for a name server inside zone %s (this one's address "
+			                     "is up to its own zone)",
+			                     def->ns[i], def->name);
+	}
+	return CLI_OK;
+}
 
 /* A TTL as seconds or as a duration ("15m"). */
 static int parse_ttl(const char *text, uint32_t *ttl)
@@ -48,15 +99,11 @@ static int zone_create(cli_t *cli, int argc, char **argv)
 	const char *members[ZONE_MAX_MEMBERS];
 	unsigned member_count = 0;
 	int opt, rc;
-	char name[DNAME_TEXTMAX];
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
-			if (def.ns_count == ZONE_MAX_NS)
-				return cli_bad_input("--ns: at most %d name servers", ZONE_MAX_NS);
-			if (dname_normalize(optarg, name))
-				return cli_bad_input("--ns: invalid name server name '%s'", optarg);
-			memcpy(def.ns[def.ns_count++], name, sizeof name);
+			if ((rc = parse_ns(optarg, &def)))
+				return rc;
 			break;
 		case 'm':
 			if (dname_from_email(optarg, def.rname))
@@ -102,6 +149,8 @@ static int zone_create(cli_t *cli, int argc, char **argv)
 	}
 	if (def.ns_count)
 		memcpy(def.mname, def.ns[0], sizeof def.mname);
+	if ((rc = check_ns(&def)))
+		return rc;
 	for (unsigned i = 0; i < member_count; i++) {
 		zone_def_t member;
 		if ((rc = cli_zone_exists(cli, members[i], &member)))
@@ -126,6 +175,99 @@ static int zone_create(cli_t *cli, int argc, char **argv)
 		return cli_fail("cannot commit: %s", rbl_strerror(err));
 	printf("zone %s created (serial %" PRIu32 ")\n", def.name, def.serial);
 	return CLI_OK;
+}
+
+/* What zone set changes: each field only when its option was given. */
+struct zone_changes {
+	char name[DNAME_TEXTMAX];
+	zone_def_t given; /* the options' values; ns_count > 0: the new name-server set */
+	bool contact, code, txt, ttl;
+};
+
+static int apply_changes(store_wtxn_t *w, void *ctx)
+{
+	struct zone_changes *c = ctx;
+	zone_def_t def;
+	int err = store_zone_get_w(w, c->name, &def);
+	if (err == RBL_ENOENT)
+		return cli_bad_input("no such zone '%s'", c->name);
+	if (err)
+		return cli_fail("cannot read zone '%s': %s", c->name, rbl_strerror(err));
+	if (c->given.ns_count) {
+		def.ns_count = c->given.ns_count;
+		memcpy(def.ns, c->given.ns, sizeof def.ns);
+		memcpy(def.ns_addr_count, c->given.ns_addr_count, sizeof def.ns_addr_count);
+		memcpy(def.ns_addr, c->given.ns_addr, sizeof def.ns_addr);
+		memcpy(def.mname, def.ns[0], sizeof def.mname);
+	}
+	if (c->contact)
+		memcpy(def.rname, c->given.rname, sizeof def.rname);
+	if (c->code)
+		def.default_code = c->given.default_code;
+	if (c->txt)
+		memcpy(def.txt, c->given.txt, sizeof def.txt);
+	if (c->ttl)
+		def.ttl = c->given.ttl;
+	int rc = check_ns(&def);
+	if (rc)
+		return rc;
+	if ((err = store_zone_update(w, &def)))
+		return cli_fail("cannot change zone '%s': %s", def.name, rbl_strerror(err));
+	printf("zone %s changed\n", def.name);
+	return CLI_OK;
+}
+
+static int zone_set(cli_t *cli, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"ns", required_argument, NULL, 'n'},   {"contact", required_argument, NULL, 'm'},
+		{"code", required_argument, NULL, 'c'}, {"txt", required_argument, NULL, 't'},
+		{"ttl", required_argument, NULL, 'T'},  {0},
+	};
+	struct zone_changes c;
+	memset(&c, 0, sizeof c);
+	int opt, rc;
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			if ((rc = parse_ns(optarg, &c.given)))
+				return rc;
+			break;
+		case 'm':
+			if (dname_from_email(optarg, c.given.rname))
+				return cli_bad_input("--contact: invalid contact address '%s'", optarg);
+			c.contact = true;
+			break;
+		case 'c':
+			if ((rc = cli_parse_code("--code", optarg, &c.given.default_code)))
+				return rc;
+			c.code = true;
+			break;
+		case 't':
+			if (strlen(optarg) >= sizeof c.given.txt)
+				return cli_bad_input("--txt: template longer than %d bytes", ZONE_TXT_MAX - 1);
+			if ((rc = cli_check_text("--txt", optarg)))
+				return rc;
+			snprintf(c.given.txt, sizeof c.given.txt, "%s", optarg);
+			c.txt = true;
+			break;
+		case 'T':
+			if ((rc = parse_ttl(optarg, &c.given.ttl)))
+				return rc;
+			c.ttl = true;
+			break;
+		default:
+			return cli_bad_option(argv, SET_USAGE);
+		}
+	}
+	if ((rc = cli_expect_args(argc, argv, optind, 1, SET_USAGE)))
+		return rc;
+	if (!c.given.ns_count && !c.contact && !c.code && !c.txt && !c.ttl)
+		return cli_bad_input("zone set: nothing to change (usage: %s)", SET_USAGE);
+	if (dname_normalize(argv[optind], c.name))
+		return cli_bad_input("invalid zone name '%s'", argv[optind]);
+	snprintf(c.given.name, sizeof c.given.name, "%s", c.name); /* check_ns in apply_changes reads the real zone */
+	return cli_in_write_txn(cli, apply_changes, &c);
 }
 
 static int print_zone_line(const zone_def_t *def, void *ctx)
@@ -189,8 +331,19 @@ static int zone_show(cli_t *cli, int argc, char **argv)
 	duration_format_time(def.created, created);
 	printf("zone     %s\nsoa      %s %s %" PRIu32 " %" PRIu32 " %" PRIu32 " %" PRIu32 " %" PRIu32 "\n", def.name,
 	       def.mname, def.rname, def.serial, def.refresh, def.retry, def.expire, def.minimum);
-	for (unsigned i = 0; i < def.ns_count; i++)
-		printf("ns       %s\n", def.ns[i]);
+	for (unsigned i = 0; i < def.ns_count; i++) {
+		printf("ns       %s", def.ns[i]);
+		for (unsigned k = 0; k < def.ns_addr_count[i]; k++) {
+			char addr[ADDR_STRLEN];
+			addr_format(&def.ns_addr[i][k], addr);
+			printf(" %s", addr);
+		}
+		if (zone_ns_in_zone(&def, i) && def.ns_addr_count[i] == 0)
+			printf("  (inside the zone without an address: resolvers cannot find it; rbltool zone set %s "
+			       "--ns %s=ADDR)",
+			       def.name, def.ns[i]);
+		printf("\n");
+	}
 	printf("ttl      %" PRIu32 "\ncode     %s\ntxt      %s\ncreated  %s\n", def.ttl, code,
 	       cli_escaped(def.txt, txt, sizeof txt), created);
 	return show_members(cli, &def);
@@ -219,13 +372,14 @@ int cmd_zone(cli_t *cli, int argc, char **argv)
 	static const struct {
 		const char *name;
 		cli_command_fn fn;
-	} subs[] = {{"create", zone_create}, {"list", zone_list}, {"show", zone_show}, {"delete", zone_delete}};
+	} subs[] = {{"create", zone_create}, {"set", zone_set},       {"list", zone_list},
+		    {"show", zone_show},     {"delete", zone_delete}};
 	if (argc < 2)
-		return cli_bad_input("usage: rbltool zone create|list|show|delete ...");
+		return cli_bad_input("usage: rbltool zone create|set|list|show|delete ...");
 	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
 		if (strcmp(argv[1], subs[i].name) == 0) {
 			optind = 0; /* glibc: restart getopt for the subcommand's own options */
 			return subs[i].fn(cli, argc - 1, argv + 1);
 		}
-	return cli_bad_input("unknown zone subcommand '%s' (create, list, show, delete)", argv[1]);
+	return cli_bad_input("unknown zone subcommand '%s' (create, set, list, show, delete)", argv[1]);
 }

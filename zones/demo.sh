@@ -14,7 +14,7 @@ r() { "${RBLTOOL:-rbltool}" "$@" >/dev/null; }
 zone=demo.rbl.example
 
 "${RBLTOOL:-rbltool}" zone show "$zone" >/dev/null 2>&1 && r zone delete "$zone"
-r zone create "$zone" --ns ns1.demo.rbl.example --contact hostmaster@demo.rbl.example --ttl 900 \
+r zone create "$zone" --ns ns1.demo.rbl.example=127.0.0.1 --contact hostmaster@demo.rbl.example --ttl 900 \
   --txt 'Listed in demo.rbl.example: see https://demo.rbl.example/lookup?ip=$'
 
 # The RFC 5782 test point, with its own text.

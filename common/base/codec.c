@@ -21,6 +21,12 @@ void codec_put_u64(codec_writer_t *w, uint64_t v)
 	codec_put_u32(w, (uint32_t)v);
 }
 
+void codec_put_bytes(codec_writer_t *w, const void *bytes, size_t n)
+{
+	memcpy(w->p + w->len, bytes, n);
+	w->len += n;
+}
+
 void codec_put_str(codec_writer_t *w, const char *s)
 {
 	size_t n = strlen(s);
@@ -40,6 +46,15 @@ static const uint8_t *take(codec_reader_t *r, size_t n)
 	r->p += n;
 	r->left -= n;
 	return at;
+}
+
+void codec_get_bytes(codec_reader_t *r, void *out, size_t n)
+{
+	const uint8_t *p = take(r, n);
+	if (p)
+		memcpy(out, p, n);
+	else
+		memset(out, 0, n);
 }
 
 uint8_t codec_get_u8(codec_reader_t *r)

@@ -21,6 +21,8 @@ void codec_put_u32(codec_writer_t *w, uint32_t v);
 void codec_put_u64(codec_writer_t *w, uint64_t v);
 /* A 2-byte length then the bytes of s (without the NUL). */
 void codec_put_str(codec_writer_t *w, const char *s);
+/* n raw bytes, no length: the reader must know n. */
+void codec_put_bytes(codec_writer_t *w, const void *bytes, size_t n);
 /* LEB128: 7 bits a byte, small values in one byte (at most 10 bytes). */
 void codec_put_varint(codec_writer_t *w, uint64_t v);
 /* A varint length then the bytes of s. */
@@ -37,6 +39,8 @@ uint32_t codec_get_u32(codec_reader_t *r);
 uint64_t codec_get_u64(codec_reader_t *r);
 /* Reads a string written by codec_put_str into buf of cap bytes, NUL-terminated; fails if it does not fit. */
 void codec_get_str(codec_reader_t *r, char *buf, size_t cap);
+/* n raw bytes into out (zeroed when they are not there: failed is set). */
+void codec_get_bytes(codec_reader_t *r, void *out, size_t n);
 uint64_t codec_get_varint(codec_reader_t *r);
 void codec_get_vstr(codec_reader_t *r, char *buf, size_t cap);
 /* A vstr without copying: *s points into the reader's buffer. */

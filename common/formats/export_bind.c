@@ -455,12 +455,6 @@ static void walk_tree(struct bind_writer *w, const struct segments *tree, int fa
 
 /* --- the apex ---------------------------------------------------------------------------------------------------- */
 
-static bool inside_zone(const char *name, const char *zone)
-{
-	size_t n = strlen(name), z = strlen(zone);
-	return n == z ? strcmp(name, zone) == 0 : n > z && name[n - z - 1] == '.' && strcmp(name + n - z, zone) == 0;
-}
-
 static void write_apex(struct bind_writer *w)
 {
 	const zone_def_t *z = &w->m->zone;
@@ -474,9 +468,20 @@ static void write_apex(struct bind_writer *w)
 	for (unsigned i = 0; i < z->ns_count; i++) {
 		export_printf(&w->out, "\tIN\tNS\t%s.\n", z->ns[i]);
 		w->records++;
-		if (inside_zone(z->ns[i], z->name))
+		if (zone_ns_in_zone(z, i) && z->ns_addr_count[i] == 0)
 			export_note(w->m, "NS %s lies inside the zone and dnsbld has no address for it: add its A/AAAA "
-				    "records before a server loads this file", z->ns[i]);
+				    "records before a server loads this file (rbltool zone set %s --ns %s=ADDR)",
+				    z->ns[i], z->name, z->ns[i]);
+	}
+	/* The addresses of the name servers inside the zone: records of their own, and so glue for a secondary. */
+	for (unsigned i = 0; i < z->ns_count; i++) {
+		for (unsigned k = 0; zone_ns_in_zone(z, i) && k < z->ns_addr_count[i]; k++) {
+			char addr[ADDR_STRLEN];
+			addr_format(&z->ns_addr[i][k], addr);
+			export_printf(&w->out, "%s.\tIN\t%s\t%s\n", z->ns[i],
+				      z->ns_addr[i][k].family == ADDR_V6 ? "AAAA" : "A", addr);
+			w->records++;
+		}
 	}
 	if (z->ns_count == 0) {
 		export_printf(&w->out, "\tIN\tNS\t%s.\n", z->mname);

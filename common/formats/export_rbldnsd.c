@@ -480,6 +480,27 @@ static void write_header(struct rbldnsd_writer *w)
 		export_write(&w->out, "\n", 1);
 	}
 	export_printf(&w->out, "$TTL %u\n", z->ttl);
+	/* The addresses of the name servers inside the zone, in a generic dataset (A only: rbldnsd's generic dataset
+	 * has no AAAA). */
+	bool generic = false;
+	for (unsigned i = 0; i < z->ns_count; i++) {
+		if (!zone_ns_in_zone(z, i))
+			continue;
+		size_t rel = strlen(z->ns[i]) > strlen(z->name) ? strlen(z->ns[i]) - strlen(z->name) - 1 : 0;
+		for (unsigned k = 0; k < z->ns_addr_count[i]; k++) {
+			char addr[ADDR_STRLEN];
+			addr_format(&z->ns_addr[i][k], addr);
+			if (z->ns_addr[i][k].family == ADDR_V6) {
+				export_note(w->m, "NS %s: its IPv6 address %s is left out: rbldnsd's generic dataset has no AAAA",
+					    z->ns[i], addr);
+				continue;
+			}
+			if (!generic)
+				export_printf(&w->out, "$DATASET generic:nameservers @\n");
+			generic = true;
+			export_printf(&w->out, "%.*s A %s\n", (int)(rel ? rel : 1), rel ? z->ns[i] : "@", addr);
+		}
+	}
 }
 
 int export_rbldnsd(store_rtxn_t *r, const char *zone, const export_opts_t *opts, FILE *out, export_stats_t *stats)

@@ -85,21 +85,44 @@ static unsigned negative(struct question *qn, unsigned rcode)
 	return rcode;
 }
 
+/* A name server's own name inside the zone: its addresses, or no data for another type. */
+static unsigned answer_ns_name(struct question *qn, unsigned ns)
+{
+	uint16_t qtype = qn->q->qtype;
+	if (answer_ns_addresses(qn->w, qn->zone, ns, qtype, WIRE_ANSWER_SECTION, WIRE_HEADER_LEN) == 0)
+		return negative(qn, WIRE_R_NOERROR);
+	return WIRE_R_NOERROR;
+}
+
 static unsigned answer_apex(struct question *qn)
 {
 	const zonetab_zone_t *z = qn->zone;
 	uint16_t qtype = qn->q->qtype;
 	bool any = qtype == WIRE_T_ANY;
+	int apex_ns = answer_ns_host(z, qn->q, 0); /* a name server named like the zone itself */
+	if ((qtype == WIRE_T_A || qtype == WIRE_T_AAAA) && apex_ns >= 0)
+		return answer_ns_name(qn, (unsigned)apex_ns);
 	if (qtype != WIRE_T_SOA && qtype != WIRE_T_NS && !any)
 		return negative(qn, WIRE_R_NOERROR);
 	if (qtype == WIRE_T_NS && z->ns_count == 0)
 		return negative(qn, WIRE_R_NOERROR);
 	if (qtype == WIRE_T_SOA || any)
 		add_soa(qn, WIRE_ANSWER_SECTION, z->ttl);
-	if (qtype == WIRE_T_NS || any)
-		for (unsigned i = 0; i < z->ns_count; i++)
+	uint16_t ns_name_off[ZONE_MAX_NS] = {0}; /* where each NS record's name server name lies in the response */
+	if (qtype == WIRE_T_NS || any) {
+		for (unsigned i = 0; i < z->ns_count; i++) {
+			if (!qn->w->overflow)
+				ns_name_off[i] = (uint16_t)(qn->w->len + 12); /* after the record's fixed part */
 			wire_writer_rr(qn->w, WIRE_ANSWER_SECTION, qn->apex_off, WIRE_T_NS, z->ttl, z->ns_rdata[i],
 				       z->ns_rdlen[i]);
+		}
+	}
+	if (any && apex_ns >= 0)
+		answer_ns_addresses(qn->w, z, (unsigned)apex_ns, WIRE_T_ANY, WIRE_ANSWER_SECTION, qn->apex_off);
+	/* Glue: the addresses of the name servers inside the zone, which no one else can give. */
+	for (unsigned i = 0; i < z->ns_count && !qn->w->overflow; i++)
+		if (z->ns_in_zone[i] && ns_name_off[i] && (!any || (int)i != apex_ns))
+			answer_ns_addresses(qn->w, z, i, WIRE_T_ANY, WIRE_ADDITIONAL_SECTION, ns_name_off[i]);
 	return WIRE_R_NOERROR;
 }
 
@@ -277,6 +300,11 @@ static bool names_nonempty_range(struct question *qn, const revname_t *rn)
 
 static unsigned answer_below_apex(struct question *qn, size_t prefix_len)
 {
+	int ns = answer_ns_host(qn->zone, qn->q, prefix_len);
+	if (ns >= 0)
+		return answer_ns_name(qn, (unsigned)ns);
+	if (answer_ns_below(qn->zone, qn->q, prefix_len))
+		return negative(qn, WIRE_R_NOERROR); /* an empty non-terminal above a name server's name (RFC 8020) */
 	revname_t rn;
 	revname_parse(qn->q->lower, prefix_len, &rn);
 	const addr_t *a = NULL;

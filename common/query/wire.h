@@ -95,10 +95,11 @@ void wire_writer_begin(wire_writer_t *w, uint8_t *buf, size_t cap, const wire_qu
 /* Sets the rcode (the low 4 bits; wire_writer_opt puts the upper bits of an extended rcode in the OPT). */
 void wire_writer_rcode(wire_writer_t *w, unsigned rcode);
 
-/* Appends a resource record in the answer (section 1) or authority (section 2) section. The owner is a compression
- * pointer to offset owner_off in the response (12 = the question name; 12 + k = a suffix of it). rdata is copied as
- * is. On overflow nothing is appended and w->overflow is set. */
-enum wire_section { WIRE_ANSWER_SECTION = 1, WIRE_AUTHORITY_SECTION = 2 };
+/* Appends a resource record in the answer (section 1), authority (2) or additional (3) section, in that order, the
+ * OPT after them all. The owner is a compression pointer to offset owner_off in the response (12 = the question name;
+ * 12 + k = a suffix of it; any earlier name). rdata is copied as is. On overflow nothing is appended and w->overflow
+ * is set — except in the additional section, whose records may simply be left out (RFC 2181 section 9). */
+enum wire_section { WIRE_ANSWER_SECTION = 1, WIRE_AUTHORITY_SECTION = 2, WIRE_ADDITIONAL_SECTION = 3 };
 void wire_writer_rr(wire_writer_t *w, enum wire_section section, uint16_t owner_off, uint16_t type, uint32_t ttl,
 		    const uint8_t *rdata, uint16_t rdlen);
 

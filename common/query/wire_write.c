@@ -70,11 +70,14 @@ void wire_writer_rcode(wire_writer_t *w, unsigned rcode)
  * order, or the counts written by wire_writer_finish would describe the wrong records. */
 static bool record_fits(wire_writer_t *w, enum wire_section section, size_t rdlen)
 {
-	(void)section; /* read by the asserts only, which NDEBUG builds drop */
-	assert(section == WIRE_ANSWER_SECTION || section == WIRE_AUTHORITY_SECTION);
-	assert(w->arcount == 0 && (section == WIRE_AUTHORITY_SECTION || w->nscount == 0));
-	if (w->overflow || room(w) < RR_FIXED_LEN + rdlen) {
-		w->overflow = true;
+	assert(section == WIRE_ADDITIONAL_SECTION ||
+	       (w->arcount == 0 && (section == WIRE_AUTHORITY_SECTION || w->nscount == 0)));
+	if (w->overflow)
+		return false;
+	if (room(w) < RR_FIXED_LEN + rdlen) {
+		/* Additional data may be left out (RFC 2181 section 9); an answer or authority record may not. */
+		if (section != WIRE_ADDITIONAL_SECTION)
+			w->overflow = true;
 		return false;
 	}
 	return true;
@@ -93,8 +96,10 @@ static uint8_t *put_rr_head(wire_writer_t *w, enum wire_section section, uint16_
 	w->len += RR_FIXED_LEN + (size_t)rdlen;
 	if (section == WIRE_ANSWER_SECTION)
 		w->ancount++;
-	else
+	else if (section == WIRE_AUTHORITY_SECTION)
 		w->nscount++;
+	else
+		w->arcount++;
 	return p + RR_FIXED_LEN;
 }
 

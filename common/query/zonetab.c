@@ -5,6 +5,7 @@
 #include "base/err.h"
 #include "base/log.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +66,15 @@ static int add_zone(const zone_def_t *def, void *ctx)
 		size_t len;
 		err = dname_from_text(def->ns[i], z->ns_rdata[i], &len);
 		z->ns_rdlen[i] = (uint16_t)len;
+		if (!err && zone_ns_in_zone(def, i)) {
+			/* The labels in front of the apex, lowercase, as a question's lower form holds them. */
+			z->ns_in_zone[i] = true;
+			z->ns_prefix_len[i] = (uint8_t)(len - z->apex_len);
+			for (size_t k = 0; k < z->ns_prefix_len[i]; k++)
+				z->ns_prefix[i][k] = (uint8_t)tolower(z->ns_rdata[i][k]);
+			z->ns_addr_count[i] = def->ns_addr_count[i];
+			memcpy(z->ns_addr[i], def->ns_addr[i], sizeof z->ns_addr[i]);
+		}
 	}
 	if (err) {
 		log_err("zone %s has an invalid name in its definition; not served", def->name);

@@ -26,6 +26,13 @@ typedef struct zonetab_zone {
 	unsigned ns_count;
 	uint8_t ns_rdata[ZONE_MAX_NS][DNAME_MAXLEN];
 	uint16_t ns_rdlen[ZONE_MAX_NS];
+	/* Name servers inside the zone: their name in front of the apex, lowercase wire labels as they appear in front
+	 * of it in wire_query_t.lower (length 0 and in_zone: the apex itself), and their addresses. */
+	bool ns_in_zone[ZONE_MAX_NS];
+	uint8_t ns_prefix[ZONE_MAX_NS][DNAME_MAXLEN];
+	uint8_t ns_prefix_len[ZONE_MAX_NS];
+	unsigned ns_addr_count[ZONE_MAX_NS];
+	addr_t ns_addr[ZONE_MAX_NS][ZONE_NS_ADDR_MAX];
 	char txt[ZONE_TXT_MAX];
 	size_t txt_len;
 	unsigned member_count;

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define ZONE_ENCODING 2 /* 2 added the member list */
+#define ZONE_ENCODING 3 /* 2 added the member list, 3 the name servers' addresses */
 
 void zone_def_init(zone_def_t *def, const char *name, int64_t now)
 {
@@ -52,6 +52,14 @@ size_t zone_encode(const zone_def_t *def, uint8_t *buf)
 	codec_put_u8(&w, (uint8_t)def->member_count);
 	for (unsigned i = 0; i < def->member_count; i++)
 		codec_put_u32(&w, def->members[i]);
+	for (unsigned i = 0; i < def->ns_count; i++) {
+		codec_put_u8(&w, (uint8_t)def->ns_addr_count[i]);
+		for (unsigned j = 0; j < def->ns_addr_count[i]; j++) {
+			const addr_t *a = &def->ns_addr[i][j];
+			codec_put_u8(&w, a->family);
+			codec_put_bytes(&w, a->b, addr_bytes(a->family));
+		}
+	}
 	return w.len;
 }
 
@@ -88,7 +96,29 @@ int zone_decode(const uint8_t *buf, size_t len, zone_def_t *def)
 		for (unsigned i = 0; i < def->member_count; i++)
 			def->members[i] = codec_get_u32(&r);
 	}
+	if (encoding >= 3) {
+		for (unsigned i = 0; i < def->ns_count && !r.failed; i++) {
+			def->ns_addr_count[i] = codec_get_u8(&r);
+			if (def->ns_addr_count[i] > ZONE_NS_ADDR_MAX)
+				return RBL_EINVAL;
+			for (unsigned j = 0; j < def->ns_addr_count[i]; j++) {
+				addr_t *a = &def->ns_addr[i][j];
+				a->family = codec_get_u8(&r);
+				if (a->family != ADDR_V4 && a->family != ADDR_V6)
+					return RBL_EINVAL;
+				codec_get_bytes(&r, a->b, addr_bytes(a->family));
+			}
+		}
+	}
 	return r.failed || r.left ? RBL_EINVAL : RBL_OK;
+}
+
+bool zone_ns_in_zone(const zone_def_t *def, unsigned i)
+{
+	size_t n = strlen(def->ns[i]), z = strlen(def->name);
+	if (n == z)
+		return strcmp(def->ns[i], def->name) == 0;
+	return n > z && def->ns[i][n - z - 1] == '.' && strcmp(def->ns[i] + n - z, def->name) == 0;
 }
 
 int zone_code_parse(const char *text, uint32_t *code)

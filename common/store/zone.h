@@ -7,12 +7,15 @@
 #ifndef RBL_ZONE_H
 #define RBL_ZONE_H
 
+#include "base/addr.h"
 #include "base/dname.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define ZONE_MAX_NS 8
+#define ZONE_NS_ADDR_MAX 4 /* addresses of one name server (IPv4 and IPv6 together) */
 #define ZONE_TXT_MAX 1024  /* template bytes, NUL included */
 
 #define ZONE_DEFAULT_TTL 900
@@ -37,6 +40,10 @@ typedef struct zone_def {
 	uint32_t default_code;        /* host order, inside 127.0.0.0/8 */
 	unsigned ns_count;
 	char ns[ZONE_MAX_NS][DNAME_TEXTMAX];
+	/* The addresses of each name server: what dnsbld answers (and adds as glue) for a name server inside the zone,
+	 * which nobody else can resolve. A name server outside the zone has none. */
+	unsigned ns_addr_count[ZONE_MAX_NS];
+	addr_t ns_addr[ZONE_MAX_NS][ZONE_NS_ADDR_MAX];
 	char txt[ZONE_TXT_MAX];       /* '$' = the queried address, "$$" = a literal '$' */
 	int64_t created;
 	unsigned member_count;        /* > 0: an aggregate */
@@ -47,8 +54,14 @@ typedef struct zone_def {
  * mname = the first NS or "localhost", serial = now. */
 void zone_def_init(zone_def_t *def, const char *name, int64_t now);
 
+/* Whether name server i lies inside the zone (its name is the zone's or ends in ".<zone>"): then only the zone's own
+ * records can give its address. */
+bool zone_ns_in_zone(const zone_def_t *def, unsigned i);
+
 /* Upper bound of an encoded definition. */
-#define ZONE_ENCODED_MAX (64 + (3 + ZONE_MAX_NS) * DNAME_TEXTMAX + ZONE_TXT_MAX + 4 * ZONE_MAX_MEMBERS)
+#define ZONE_ENCODED_MAX                                                                                             \
+	(64 + (3 + ZONE_MAX_NS) * DNAME_TEXTMAX + ZONE_TXT_MAX + 4 * ZONE_MAX_MEMBERS +                                \
+	 ZONE_MAX_NS * (1 + 17 * ZONE_NS_ADDR_MAX))
 
 /* Encodes def into buf (ZONE_ENCODED_MAX bytes); returns the length. */
 size_t zone_encode(const zone_def_t *def, uint8_t *buf);

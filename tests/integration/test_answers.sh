@@ -25,8 +25,9 @@ seed() {
 }
 
 setup_store() {
-	seed zone create "$ZONE" --ns ns1.demo.rbl.test --ns ns2.demo.rbl.test --contact hostmaster@example.org \
-		--ttl "$TTL"
+	# Name servers inside the zone, with their addresses (glue).
+	seed zone create "$ZONE" --ns ns1.demo.rbl.test=127.0.0.1,::1 --ns ns2.demo.rbl.test=127.0.0.1 \
+		--contact hostmaster@example.org --ttl "$TTL"
 	NEG_TTL=$(rbl zone show "$ZONE" | awk '$1 == "soa" {print $8}')
 	seed add "$ZONE" 192.0.2.1
 	seed add "$ZONE" 192.0.2.3
@@ -214,6 +215,16 @@ check_answers_table() {
 	expect_answer_count "$T apex NS answers the NS set" 2 "$out" NS
 	expect_answer_contains "$T apex NS answers ns1" "IN NS ns1.demo.rbl.test." "$out"
 	expect_answer_contains "$T apex NS answers ns2" "IN NS ns2.demo.rbl.test." "$out"
+	expect_contains "$T apex NS carries the in-zone name servers' addresses as glue" \
+		"ns1.demo.rbl.test. $TTL IN A 127.0.0.1" "$(section_of ADDITIONAL "$out")"
+	expect_contains "$T ... IPv6 glue too" "ns1.demo.rbl.test. $TTL IN AAAA ::1" "$(section_of ADDITIONAL "$out")"
+	out=$(q "ns1.$ZONE" A)
+	expect_answer_contains "$T an in-zone name server's A is answered" "IN A 127.0.0.1" "$out"
+	expect_flag "$T ... authoritatively" aa "$out"
+	out=$(q "NS1.$ZONE" AAAA)
+	expect_answer_contains "$T ... and its AAAA, whatever the case of the name" "IN AAAA ::1" "$out"
+	expect_nodata "$T an in-zone name server's AAAA, when it has none, is NODATA" "$(q "ns2.$ZONE" AAAA)" "$NEG_TTL"
+	expect_nxdomain "$T a name next to the name servers is NXDOMAIN" "$(q "ns3.$ZONE" A)" "$NEG_TTL"
 	out=$(q "$ZONE" ANY)
 	expect_answer_count "$T apex ANY answers the SOA" 1 "$out" SOA
 	expect_answer_count "$T apex ANY answers the NS set" 2 "$out" NS

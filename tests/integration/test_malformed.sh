@@ -185,7 +185,7 @@ check_tcp_streams() {
 		"$(sed -n 's/^;; ->>HEADER<<- .* status: \([A-Z]*\),.*/\1/p' <<<"$out" | tr '\n' ' ' | sed 's/ $//')" "$out"
 }
 
-out=$(rbl zone create "$ZONE" --ns ns1.demo.rbl.test 2>&1)
+out=$(rbl zone create "$ZONE" --ns ns1.demo.rbl.test=127.0.0.1 2>&1)
 expect_exit "rbltool zone create makes a fresh store" 0 $? "$out"
 start_dnsbld || finish
 

@@ -54,7 +54,7 @@ expect_missing() {
 }
 
 # --- a store with something in it
-out=$(rbl zone create "$ZONE" --ns ns1.demo.rbl.test --contact hostmaster@example.org 2>&1)
+out=$(rbl zone create "$ZONE" --ns ns1.demo.rbl.test=127.0.0.1 --contact hostmaster@example.org 2>&1)
 expect_exit "rbltool zone create makes a fresh store" 0 $? "$out"
 for cidr in 192.0.2.1 198.51.100.0/24 2001:db8::/48; do
 	out=$(rbl add "$ZONE" "$cidr" --reason "seed $cidr" 2>&1)

@@ -204,16 +204,19 @@ static void test_value_from_a_newer_encoding_is_eversion(void **state)
 static void test_value_of_the_encoding_before_members_reads_as_no_members(void **state)
 {
 	(void)state;
-	/* Encoding 1 is encoding 2 without the member count and list at the end. */
+	/* Encoding 1 is encoding 3 without the member count and list, and without the name servers' address counts
+	 * that follow them (one a name server). */
 	zone_def_t def, back;
 	configured_zone(&def);
 	def.member_count = 0;
 	static uint8_t buf[ZONE_ENCODED_MAX];
 	size_t len = zone_encode(&def, buf);
-	assert_int_equal(buf[len - 1], 0); /* the member count */
+	size_t tail = 1 + def.ns_count;
+	for (size_t i = len - tail; i < len; i++)
+		assert_int_equal(buf[i], 0); /* the member count, then an address count of 0 per name server */
 	buf[0] = 1;
 	memset(&back, 0xa5, sizeof back);
-	assert_int_equal(zone_decode(buf, len - 1, &back), RBL_OK);
+	assert_int_equal(zone_decode(buf, len - tail, &back), RBL_OK);
 	assert_defs_equal(&def, &back);
 	assert_int_equal(back.member_count, 0);
 }
@@ -236,6 +239,7 @@ static void test_more_name_servers_than_a_zone_holds_is_einval(void **state)
 	size_t len = zone_encode(&def, buf);
 	size_t at = ns_count_offset(&def);
 	assert_int_equal(len, at + 2); /* NS count 0, member count 0 */
+	buf[0] = 2; /* the layout below is encoding 2's: no address counts after the members */
 	/* Nine well-formed NS names where at most eight may be. */
 	buf[at] = ZONE_MAX_NS + 1;
 	size_t p = at + 1;
@@ -262,7 +266,8 @@ static void test_more_members_than_an_aggregate_holds_is_einval(void **state)
 	configured_zone(&def);
 	def.member_count = 0;
 	static uint8_t buf[ZONE_ENCODED_MAX + 128];
-	size_t count_at = zone_encode(&def, buf) - 1, len = count_at + 1;
+	size_t count_at = zone_encode(&def, buf) - 1 - def.ns_count, len = count_at + 1;
+	buf[0] = 2; /* encoding 2: the member list is the end of the value */
 	/* Seventeen member ids where at most sixteen may be. */
 	buf[count_at] = ZONE_MAX_MEMBERS + 1;
 	for (unsigned i = 0; i < ZONE_MAX_MEMBERS + 1; i++) {
@@ -276,6 +281,57 @@ static void test_more_members_than_an_aggregate_holds_is_einval(void **state)
 	assert_int_equal(zone_decode(buf, len - 4, &back), RBL_OK);
 	assert_int_equal(back.member_count, ZONE_MAX_MEMBERS);
 	assert_int_equal(back.members[ZONE_MAX_MEMBERS - 1], ZONE_MAX_MEMBERS);
+}
+
+static void test_name_server_addresses_round_trip_and_are_bounded(void **state)
+{
+	(void)state;
+	zone_def_t def, back;
+	configured_zone(&def);
+	def.ns_count = 2;
+	snprintf(def.ns[0], sizeof def.ns[0], "ns1.%.200s", def.name);
+	snprintf(def.ns[1], sizeof def.ns[1], "ns.elsewhere.example");
+	def.ns_addr_count[0] = 2;
+	addr_parse("192.0.2.53", &def.ns_addr[0][0]);
+	addr_parse("2001:db8::53", &def.ns_addr[0][1]);
+	def.ns_addr_count[1] = 0;
+	static uint8_t buf[ZONE_ENCODED_MAX];
+	size_t len = zone_encode(&def, buf);
+	assert_int_equal(zone_decode(buf, len, &back), RBL_OK);
+	assert_int_equal(back.ns_addr_count[0], 2);
+	assert_int_equal(back.ns_addr_count[1], 0);
+	assert_int_equal(addr_cmp(&back.ns_addr[0][0], &def.ns_addr[0][0]), 0);
+	assert_int_equal(back.ns_addr[0][1].family, ADDR_V6);
+	assert_int_equal(addr_cmp(&back.ns_addr[0][1], &def.ns_addr[0][1]), 0);
+	assert_true(zone_ns_in_zone(&back, 0));
+	assert_false(zone_ns_in_zone(&back, 1));
+	/* Every truncation fails. */
+	for (size_t cut = len - 1; cut > len - 40; cut--)
+		assert_int_equal(zone_decode(buf, cut, &back), RBL_EINVAL);
+	/* An address count above ZONE_NS_ADDR_MAX, or an unknown family, is refused. */
+	size_t first_count = len - (1 + 4 + 1 + 16) - 1 - 1; /* ns 0: count, v4, v6; ns 1: count */
+	assert_int_equal(buf[first_count], 2);
+	buf[first_count] = ZONE_NS_ADDR_MAX + 1;
+	assert_int_equal(zone_decode(buf, len, &back), RBL_EINVAL);
+	buf[first_count] = 2;
+	buf[first_count + 1] = 5; /* family */
+	assert_int_equal(zone_decode(buf, len, &back), RBL_EINVAL);
+}
+
+static void test_name_server_inside_the_zone_is_on_a_label_boundary(void **state)
+{
+	(void)state;
+	zone_def_t def;
+	zone_def_init(&def, "rbl.example", 0);
+	def.ns_count = 4;
+	snprintf(def.ns[0], sizeof def.ns[0], "ns1.rbl.example");
+	snprintf(def.ns[1], sizeof def.ns[1], "rbl.example");
+	snprintf(def.ns[2], sizeof def.ns[2], "nsrbl.example");
+	snprintf(def.ns[3], sizeof def.ns[3], "ns.example");
+	assert_true(zone_ns_in_zone(&def, 0));
+	assert_true(zone_ns_in_zone(&def, 1));
+	assert_false(zone_ns_in_zone(&def, 2));
+	assert_false(zone_ns_in_zone(&def, 3));
 }
 
 static void test_stored_name_longer_than_a_definition_holds_is_einval(void **state)
@@ -370,6 +426,8 @@ int main(void)
 	        cmocka_unit_test(test_value_of_the_encoding_before_members_reads_as_no_members),
 	        cmocka_unit_test(test_more_name_servers_than_a_zone_holds_is_einval),
 	        cmocka_unit_test(test_more_members_than_an_aggregate_holds_is_einval),
+	        cmocka_unit_test(test_name_server_addresses_round_trip_and_are_bounded),
+	        cmocka_unit_test(test_name_server_inside_the_zone_is_on_a_label_boundary),
 	        cmocka_unit_test(test_stored_name_longer_than_a_definition_holds_is_einval),
 	        cmocka_unit_test(test_answer_codes_inside_127_8_parse_to_host_order),
 	        cmocka_unit_test(test_addresses_outside_127_8_are_erange),
