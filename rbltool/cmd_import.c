@@ -231,13 +231,27 @@ static int on_rbldata_ns(void *ctx, uint32_t ttl, const char *const *names, unsi
 	(void)ttl;
 	struct import_run *run = ctx;
 	zone_def_t *z = &BASE(run)->zone;
+	zone_def_t before = *z; /* name servers keep the addresses they had, by name: a data file cannot give any */
 	z->ns_count = 0;
 	for (unsigned i = 0; i < count && i < ZONE_MAX_NS; i++) {
-		if (dname_normalize(names[i], z->ns[z->ns_count])) {
+		unsigned n = z->ns_count;
+		if (dname_normalize(names[i], z->ns[n])) {
 			fprintf(stderr, "rbltool: %s: $NS name '%s' is not a valid DNS name\n", run->file, names[i]);
 			return run->stop = RBL_EINVAL;
 		}
+		z->ns_addr_count[n] = 0;
+		for (unsigned k = 0; k < before.ns_count; k++) {
+			if (strcmp(before.ns[k], z->ns[n]) == 0) {
+				z->ns_addr_count[n] = before.ns_addr_count[k];
+				memcpy(z->ns_addr[n], before.ns_addr[k], sizeof z->ns_addr[n]);
+			}
+		}
 		z->ns_count++;
+		if (zone_ns_in_zone(z, n) && z->ns_addr_count[n] == 0)
+			fprintf(stderr,
+			        "rbltool: %s: $NS %s lies inside zone %s and has no address: resolvers cannot find it "
+			        "until rbltool zone set %s --ns %s=ADDR\n",
+			        run->file, z->ns[n], z->name, z->name, z->ns[n]);
 	}
 	if (z->ns_count)
 		memcpy(z->mname, z->ns[0], sizeof z->mname);

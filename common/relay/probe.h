@@ -22,8 +22,8 @@
  * once a literal sender is refused ("domain literals not allowed") every later form uses the plain sender.
  * Traffic goes only where the caller says; the caller is responsible for never aiming it outside what it may probe.
  *
- * Connections: the battery stays inside common MTAs' session limits (Exim drops a session at its 3rd syntax error
- * or 11th non-mail command; Postfix slows down after 10 errors): a connection carries at most a few forms, two
+ * Connections: the battery stays inside common MTAs' session limits (Exim drops a session at its 4th syntax error
+ * or its 12th RSET; Postfix slows down after 10 errors): a connection carries at most a few forms, two
  * syntax errors and eight EHLO/HELO/RSETs, then the battery goes on in a new connection; so it does after a server
  * ends a session (421, "Too many ..."), and nothing is sent after a server said it is closing. The form under way
  * when a connection ends is tried again once. At most 8 connections, per_host_gap_ms apart (connect to connect).

@@ -109,8 +109,9 @@ struct probe_transcript; /* below */
 /* --- the dialogue (probe_battery.c) ------------------------------------------------------------------------- */
 
 /* Budgets that keep a battery inside every common MTA's session limits, so that no server ends a session on us:
- * Exim drops a session at its 3rd syntax or protocol error (smtp_max_synprot_errors) and after 10 non-mail commands
- * (smtp_accept_max_nonmail); Postfix starts sleeping before each reply after 10 errors (smtpd_soft_error_limit).
+ * Exim drops a session when its syntax or protocol errors exceed smtp_max_synprot_errors (3: at the 4th) and its
+ * non-mail commands exceed smtp_accept_max_nonmail (10; the first HELO/EHLO and RSET are free); Postfix starts
+ * sleeping before each reply after 10 errors (smtpd_soft_error_limit).
  * Past a budget the battery goes on in a new connection. */
 #define PROBE_FORMS_PER_CONNECTION 6
 #define PROBE_SYNTAX_ERRORS_PER_CONNECTION 2 /* 500..504 replies */
