@@ -8,13 +8,14 @@
 #ifndef DNSBLD_CONFIG_H
 #define DNSBLD_CONFIG_H
 
+#include "conf/conf.h"
 #include "server.h"
 
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 
-#define CONFIG_DEFAULT_PATH "/etc/dnsbld/dnsbld.conf"
+#define CONFIG_DEFAULT_PATH CONF_DNSBLD_PATH
 #define CONFIG_OVERRIDES_MAX 64
 
 /* One key = value from the command line, applied after the file. */

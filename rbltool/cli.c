@@ -5,13 +5,16 @@
 #include "base/dname.h"
 #include "base/err.h"
 #include "base/text.h"
+#include "conf/conf.h"
 #include "store/zone.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The errno of the first failed write to stdout; 0 while none failed. */
 static int output_errno;
@@ -39,6 +42,43 @@ int cli_fail(const char *fmt, ...)
 	vmessage(fmt, ap);
 	va_end(ap);
 	return CLI_FAILED;
+}
+
+struct db_setting {
+	char *buf;
+	size_t cap;
+};
+
+static int take_db(void *target, const char *value, char *why, size_t why_size)
+{
+	struct db_setting *d = target;
+	if (!*value || strlen(value) >= d->cap) {
+		snprintf(why, why_size, "%s", *value ? "too long" : "empty");
+		return RBL_EINVAL;
+	}
+	snprintf(d->buf, d->cap, "%s", value);
+	return RBL_OK;
+}
+
+int cli_default_db(char *buf, size_t cap)
+{
+	const char *env = getenv("DNSBL_DB");
+	if (env) {
+		snprintf(buf, cap, "%s", env); /* empty: cli_check_db refuses it */
+		return CLI_OK;
+	}
+	store_default_dir(buf, cap);
+	if (access(CONF_DNSBLD_PATH, F_OK) != 0)
+		return CLI_OK;
+	static const conf_key_t keys[] = {{"", "db", false, take_db}};
+	struct db_setting d = {buf, cap};
+	conf_error_t err;
+	int rc = conf_read(CONF_DNSBLD_PATH, keys, 1, CONF_IGNORE_UNKNOWN, &d, &err);
+	if (rc != RBL_OK && rc != RBL_ENOENT) {
+		fprintf(stderr, "rbltool: %s\n", err.message);
+		return CLI_BAD_INPUT;
+	}
+	return CLI_OK;
 }
 
 int cli_check_db(const cli_t *cli)

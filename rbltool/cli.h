@@ -31,6 +31,11 @@ int cli_bad_input(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "rbltool: <message>" to stderr and returns CLI_FAILED. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The store when --db is not given, into buf: $DNSBL_DB, else "db" of the packaged dnsbld.conf when that file exists
+ * (so that rbltool and the service agree), else the per-user default. CLI_OK, or CLI_BAD_INPUT after one line naming
+ * the file and line that could not be read. */
+int cli_default_db(char *buf, size_t cap);
+
 /* Opens the store: for writing (created if missing, saying so on stderr) or for reading (it must exist: "no store in
  * DIR", CLI_FAILED, nothing created). An empty directory name is CLI_BAD_INPUT. */
 int cli_open(cli_t *cli, bool write);

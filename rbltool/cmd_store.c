@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* cmd_store.c — rbltool verify and backup: the store's health and its copies (the work is store_verify.h's and
- * store_backup's). */
+/* cmd_store.c — rbltool init, verify and backup: making an empty store, its health and its copies (the work is
+ * store_open's, store_verify.h's and store_backup's). */
 #include "cmd.h"
 
 #include "base/err.h"
@@ -8,8 +8,21 @@
 
 #include <stdio.h>
 
+#define INIT_USAGE "rbltool init"
 #define VERIFY_USAGE "rbltool verify"
 #define BACKUP_USAGE "rbltool backup DIR"
+
+/* A store and nothing else, for a package's postinst: dnsbld refuses a directory without one. Idempotent: a store
+ * already there is left as it is (and still opened, so a damaged or newer one is reported, exit 1). */
+int cmd_init(cli_t *cli, int argc, char **argv)
+{
+	int rc;
+	if ((rc = cli_expect_args(argc, argv, 1, 0, INIT_USAGE)) || (rc = cli_open(cli, true)))
+		return rc; /* cli_open says "created a new store in DIR" when it made one */
+	if (!store_created(cli->store))
+		fprintf(stderr, "rbltool: a store is already in %s: nothing changed\n", cli->db_dir);
+	return CLI_OK;
+}
 
 static void print_problem(void *ctx, const char *what)
 {

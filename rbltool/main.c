@@ -14,8 +14,9 @@ static void usage(FILE *out)
 {
 	fputs("usage: rbltool [--db DIR] COMMAND ...     rbltool --help | --version\n"
 	      "zones and listings:\n"
-	      "  zone create ZONE [--ns NAME]... [--contact EMAIL] [--code 127.0.0.N] [--txt TEMPLATE] [--ttl SECS]\n"
+	      "  zone create ZONE [--ns NAME[=ADDR,...]]... [--contact EMAIL] [--code 127.0.0.N] [--txt TEMPLATE] [--ttl SECS]\n"
 	      "                   [--member ZONE]...\n"
+	      "  zone set ZONE [--ns NAME[=ADDR,...]]... [--contact EMAIL] [--code 127.0.0.N] [--txt T] [--ttl SECS]\n"
 	      "  zone list | zone show ZONE | zone delete ZONE\n"
 	      "  add ZONE ADDR[/LEN] [--code 127.0.0.N]... [--reason TEXT] [--source TEXT] [--expires 30d|DATE]"
 	      " [--no-text]\n"
@@ -35,8 +36,9 @@ static void usage(FILE *out)
 	      "  retest ZONE [--older-than 7d] [--port N] [--expires 30d] [--concurrency N] [--timeout SECS] [--gap 10s]\n"
 	      "  (--gap: the least time between two connections to one host)\n"
 	      "the store:\n"
+	      "  init        an empty store in the --db directory, if none is there (for installing)\n"
 	      "  verify      backup DIR (into a new directory; safe while dnsbld runs)\n"
-	      "The store is --db DIR, else $DNSBL_DB, else ~/.local/share/dnsbld.\n"
+	      "The store is --db DIR, else $DNSBL_DB, else db in /etc/dnsbld/dnsbld.conf, else ~/.local/share/dnsbld.\n"
 	      "Exit status: 0 done, 1 failed, 2 bad input (nothing written).\n",
 	      out);
 }
@@ -58,7 +60,7 @@ int main(int argc, char **argv)
 		{"export", cmd_export},
 		{"import", cmd_import}, {"report", cmd_report}, {"optout", cmd_optout},
 		{"probe", cmd_probe},   {"retest", cmd_retest},
-		{"verify", cmd_verify}, {"backup", cmd_backup},
+		{"verify", cmd_verify}, {"backup", cmd_backup}, {"init", cmd_init},
 	};
 	static const struct option options[] = {
 		{"db", required_argument, NULL, 'd'},
@@ -67,7 +69,8 @@ int main(int argc, char **argv)
 		{0},
 	};
 	char db_dir[PATH_MAX];
-	store_default_dir(db_dir, sizeof db_dir);
+	if (cli_default_db(db_dir, sizeof db_dir))
+		return CLI_BAD_INPUT;
 	cli_t cli = {db_dir, NULL};
 	int opt;
 	opterr = 0; /* every bad option gets our own one-line message */

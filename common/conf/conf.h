@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#define CONF_DNSBLD_PATH "/etc/dnsbld/dnsbld.conf" /* the packaged dnsbld.conf: dnsbld's, and rbltool's store */
 #define CONF_ERROR_MAX 640
 #define CONF_LINE_MAX 4096 /* a longer line is an error */
 

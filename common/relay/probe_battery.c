@@ -177,7 +177,7 @@ static void form_interrupted(struct probe_battery *b, const char *how)
 	if (b->attempts[b->form] >= PROBE_FORM_ATTEMPTS) {
 		b->outcome[b->form] = PROBE_FORM_DEFERRED;
 		if (b->first_deferral[0] == '\0')
-			snprintf(b->first_deferral, sizeof b->first_deferral, "form %d: %s", b->form, how);
+			snprintf(b->first_deferral, sizeof b->first_deferral, "form %d: %.100s", b->form, how);
 	}
 }
 

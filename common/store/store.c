@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
+#include <limits.h>
 #include <unistd.h>
 
 static size_t store_map_size(void);
@@ -277,6 +278,24 @@ static int init_meta(store_t *st, const char *dir)
 	return rc ? store_mdb_error(rc, "committing the opening transaction") : RBL_OK;
 }
 
+/* The shared-store model (README: deploy): a store directory with the setgid bit (/var/lib/dnsbld, dnsbld:dnsbld 2770)
+ * is shared by its group — the daemon's user and the operators who run rbltool — so its files must be group-writable
+ * whoever created them and whatever their umask: readers register in lock.mdb. Files of other owners are left as they
+ * are (only their owner may change their mode). */
+static void share_with_group(const char *dir)
+{
+	struct stat sb;
+	if (stat(dir, &sb) != 0 || !(sb.st_mode & S_ISGID))
+		return;
+	static const char *const files[] = {"data.mdb", "lock.mdb"};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+		if (stat(path, &sb) == 0 && sb.st_uid == geteuid() && (sb.st_mode & 0060) != 0060)
+			chmod(path, (sb.st_mode & 07777) | 0060);
+	}
+}
+
 /* STORE_MAP_SIZE, or $DNSBL_MAP_GIB GiB: tools with a smaller address space (valgrind) need a smaller map, and the
  * fault tests fill a map of a few MiB (a fraction: 0.01). LMDB never maps less than the data already committed. */
 static size_t store_map_size(void)
@@ -338,7 +357,7 @@ int store_open(const char *dir, unsigned flags, store_t **out)
 	}
 	/* MDB_NOTLS: a read transaction belongs to its worker, not to a thread slot, so it can be reset and renewed. */
 	unsigned envflags = MDB_NOTLS | (st->readonly ? MDB_RDONLY : 0);
-	rc = mdb_env_open(st->env, dir, envflags, 0644);
+	rc = mdb_env_open(st->env, dir, envflags, 0664);
 	if (rc) {
 		if (rc == ENOENT)
 			log_err("no store in %s (create it with: rbltool --db %s zone create ZONE)", dir, dir);
@@ -347,6 +366,7 @@ int store_open(const char *dir, unsigned flags, store_t **out)
 		err = rc == ENOENT ? RBL_ENOENT : rc == ENOSPC ? RBL_ENOSPC : rc == MDB_INVALID ? RBL_EDAMAGED : RBL_ESTORE;
 		goto fail;
 	}
+	share_with_group(dir);
 	int dead = 0;
 	mdb_reader_check(st->env, &dead);
 	if (dead)

@@ -70,7 +70,7 @@ expect_no_data_in "show: the closed probe never sent DATA" "$shown"
 
 # --- the pipeline: reports -> pending -> probe -> listed -> reconfigured closed -> retest -> delisted -------------
 
-rbl zone create "$ZONE" --ns ns1.pipeline.test=127.0.0.1 >/dev/null
+rbl zone create "$ZONE" --ns ns1.pipeline.test >/dev/null
 out=$(rbl optout add "$OPTED_OUT/32" --reason 'asked not to be probed' 2>&1)
 expect_exit "optout add succeeds" 0 $? "$out"
 

@@ -7,7 +7,7 @@
 # than /8 or /16 without --allow-wide are bad input too, and so is a file line holding a NUL byte (named as such);
 # missing arguments exit 2 with one line and write nothing; del of an entry that is not there exits 1 and writes
 # nothing; dnsbld exits 2 on a bad --listen and non-zero, with a message naming the store, on a store that does not
-# exist.
+# exist. rbltool init makes a store and nothing else, says so, and on a store already there changes nothing.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -253,6 +253,35 @@ if [ -e "$IT_TMP/fresh" ]; then
 else
 	it_pass "zone create bad..name on a new store creates no store"
 fi
+
+# --- rbltool init: a store and nothing else, idempotent (the package's postinst runs it)
+init_db="$IT_TMP/init/store"
+out=$("$RBLTOOL" --db "$init_db" init 2>&1)
+expect_exit "init on a new directory: exit status 0" 0 $? "$out"
+expect_eq "init on a new directory says it created the store" "rbltool: created a new store in $init_db" "$out"
+out=$("$RBLTOOL" --db "$init_db" verify 2>&1)
+expect_contains "init makes a sound store with no zone" "is sound: " "$out"
+expect_contains "init makes a store with no zone" ", 0 zones" "$out"
+before=$(cksum <"$init_db/data.mdb")
+out=$("$RBLTOOL" --db "$init_db" init 2>&1)
+expect_exit "init on a store already there: exit status 0" 0 $? "$out"
+expect_eq "init on a store already there says so" "rbltool: a store is already in $init_db: nothing changed" "$out"
+expect_eq "init on a store already there changes nothing" "$before" "$(cksum <"$init_db/data.mdb")"
+out=$(DNSBL_DB="$init_db" "$RBLTOOL" zone create init.rbl.test 2>&1)
+expect_exit "init's store takes a zone (DNSBL_DB names it)" 0 $? "$out"
+out=$("$RBLTOOL" --db "$init_db" init 2>&1)
+expect_exit "init on a store with a zone: exit status 0" 0 $? "$out"
+expect_contains "init on a store with a zone keeps it" "init.rbl.test" "$("$RBLTOOL" --db "$init_db" zone list 2>&1)"
+out=$("$RBLTOOL" --db "$init_db" init extra 2>&1)
+expect_exit "init with an argument: exit status 2" 2 $? "$out"
+expect_contains "init with an argument: the message names it" "'extra'" "$out"
+out=$("$RBLTOOL" --db '' init 2>&1)
+expect_exit "init --db '': exit status 2" 2 $? "$out"
+mkdir -p "$IT_TMP/init/damaged"
+: >"$IT_TMP/init/damaged/data.mdb"
+out=$("$RBLTOOL" --db "$IT_TMP/init/damaged" init 2>&1)
+expect_exit "init on a damaged store (empty data.mdb): exit status 1" 1 $? "$out"
+expect_eq "init on a damaged store leaves it as it was" 0 "$(stat -c %s "$IT_TMP/init/damaged/data.mdb")"
 
 # --- dnsbld's command line
 port=$(random_port)

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# test_package_files.sh — what the package ships, checked from the source tree against the built programs, with no
+# install: the man pages pass mandoc -T lint with no warning and name exactly the options that dnsbld --help and
+# rbltool --help name (and every command and key they document exists); dnsbld.conf(5) and the example dnsbld.conf
+# document exactly the keys dnsbld takes, with valid examples; the unit passes systemd-analyze verify.
+# (test_package.sh installs the .deb and checks the installed copies.)
+set -u
+. "$(dirname "$0")/lib.sh"
+
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+MAN="$SRC/docs/man"
+CONF="$SRC/packaging/dnsbld.conf"
+
+# The long options a --help text names, "--name" words, sorted, one a line; --help itself included.
+options_of() {
+	{
+		grep -o -- '--[a-z][a-z-]*'
+		echo --help
+	} | sort -u
+}
+
+# The options a man page names with Fl, as the reader sees them: "Fl -name" is "--name".
+man_options() {
+	grep -o 'Fl -[a-z][a-z-]*' "$1" | sed 's/^Fl /-/' | sort -u
+}
+
+# --- mandoc -T lint ---------------------------------------------------------------------------------------------
+for page in dnsbld.8 rbltool.8 dnsbld.conf.5; do
+	if ! command -v mandoc >/dev/null; then
+		it_fail "mandoc is installed (scripts/deps.sh)" "mandoc" "missing"
+		break
+	fi
+	# MANPATH: this tree's pages only, so cross-references are not looked up in the machine's.
+	out=$(MANPATH="$IT_TMP/no-manpath" mandoc -T lint -W warning "$MAN/$page" 2>&1)
+	status=$?
+	if [ "$status" = 0 ] && [ -z "$out" ]; then
+		it_pass "mandoc -T lint -W warning: $page is clean"
+	else
+		it_fail "mandoc -T lint -W warning: $page is clean" "exit 0, no output" "exit $status" "$out"
+	fi
+	head -n 1 "$MAN/$page" | grep -q 'SPDX-License-Identifier: BSD-2-Clause' ||
+		it_fail "$page starts with its SPDX line" "SPDX-License-Identifier on line 1" "$(head -n 1 "$MAN/$page")"
+done
+
+# --- dnsbld(8) against dnsbld --help ----------------------------------------------------------------------------
+help=$("$DNSBLD" --help | options_of)
+expect_eq "dnsbld(8) names exactly the options of dnsbld --help" "$help" "$(man_options "$MAN/dnsbld.8")"
+documented=$(grep -o '^\.It Fl -[a-z-]*' "$MAN/dnsbld.8" | sed 's/^\.It Fl /-/' | sort -u)
+expect_eq "dnsbld(8) describes every option of dnsbld --help in OPTIONS" "$help" "$documented"
+
+# --- rbltool(8) against rbltool --help and the commands themselves -------------------------------------------------
+help=$("$RBLTOOL" --help | options_of)
+expect_eq "rbltool(8) names exactly the options of rbltool --help" "$help" "$(man_options "$MAN/rbltool.8")"
+# A word is a command when rbltool does not call it unknown (run on a scratch store: some commands write).
+is_command() {
+	! "$RBLTOOL" --db "$IT_TMP/scratch" "$@" </dev/null 2>&1 | grep -q "unknown command\|unknown zone subcommand"
+}
+man_commands=$(grep -o '^\.It Cm [a-z]*\( [a-z]*\)\?' "$MAN/rbltool.8" | sed 's/^\.It Cm //; s/ Ar$//' | sort -u)
+missing=""
+while read -r words; do
+	# shellcheck disable=SC2086 # "zone create" is two words on purpose
+	is_command $words || missing+="'$words' "
+done <<<"$man_commands"
+expect_eq "every command rbltool(8) describes exists" "" "$missing"
+undocumented=""
+for word in $("$RBLTOOL" --help | grep -o '\b[a-z][a-z]*\b' | sort -u); do
+	is_command "$word" || continue
+	grep -q "^\.It Cm $word\b" "$MAN/rbltool.8" || undocumented+="$word "
+done
+expect_eq "rbltool(8) describes every command of rbltool --help" "" "$undocumented"
+undocumented=""
+for sub in create set list show delete; do
+	is_command zone "$sub" || continue
+	grep -q "^\.It Cm zone $sub\b" "$MAN/rbltool.8" || undocumented+="zone $sub "
+done
+expect_eq "rbltool(8) describes every zone subcommand" "" "$undocumented"
+
+# --- dnsbld.conf(5) and the example file against the keys dnsbld takes ---------------------------------------------
+# dnsbld's keys: the table in dnsbld/config.c (the command line's options go through the same table).
+keys=$(grep -o '{"", "[a-z-]*"' "$SRC/dnsbld/config.c" | sed 's/.*"\([a-z-]*\)"$/\1/' | sort -u)
+expect_eq "dnsbld has its 13 keys (db ... version)" 13 "$(wc -l <<<"$keys")" "$keys"
+expect_eq "the example sets or comments out every key" "$keys" \
+	"$(grep -o '^#\?[a-z-]* = ' "$CONF" | sed 's/^#//; s/ = $//' | sort -u)"
+expect_eq "dnsbld.conf(5) describes exactly dnsbld's keys" "$keys" \
+	"$(grep -o '^\.It Cm [a-z-]* No =' "$MAN/dnsbld.conf.5" | sed 's/^\.It Cm //; s/ No =$//' | sort -u)"
+# Each commented line is a valid example: uncommented, they all take effect.
+sed 's/^#\([a-z-]* = \)/\1/' "$CONF" >"$IT_TMP/every-key.conf"
+out=$("$DNSBLD" --config "$IT_TMP/every-key.conf" --check-config 2>&1)
+expect_exit "every commented key of packaging/dnsbld.conf, uncommented, is valid" 0 $? "$out"
+expect_eq "uncommented, the example sets every key" "$keys" \
+	"$(grep -o '^[a-z-]* = ' <<<"$out" | sed 's/ = $//' | sort -u)" "$out"
+out=$("$DNSBLD" --config "$CONF" --check-config 2>&1)
+expect_contains "the example, as shipped, names the packaged store" "db = /var/lib/dnsbld" "$out"
+expect_not_contains "the example, as shipped, sets no user (the unit runs dnsbld as dnsbld)" "user = " "$out"
+
+# --- the unit ---------------------------------------------------------------------------------------------------
+if command -v systemd-analyze >/dev/null; then
+	# The binary is the one just built (the installed path does not exist before install); man pages are not
+	# installed yet either: test_package.sh verifies the installed unit whole.
+	sed "s|/usr/sbin/dnsbld|$DNSBLD|" "$SRC/packaging/dnsbld.service" >"$IT_TMP/dnsbld.service"
+	out=$(timeout 60 systemd-analyze verify --man=no "$IT_TMP/dnsbld.service" 2>&1)
+	status=$?
+	if [ "$status" = 0 ] && [ -z "$out" ]; then
+		it_pass "systemd-analyze verify: packaging/dnsbld.service is clean"
+	else
+		it_fail "systemd-analyze verify: packaging/dnsbld.service is clean" "exit 0, no output" "exit $status" "$out"
+	fi
+else
+	it_fail "systemd-analyze is installed (Debian's systemd package, scripts/deps.sh)" "systemd-analyze" "missing"
+fi
+unit=$(cat "$SRC/packaging/dnsbld.service")
+# shellcheck disable=SC2016 # $MAINPID is systemd's, not ours
+for line in Type=notify 'ExecReload=/bin/kill -HUP $MAINPID' User=dnsbld Group=dnsbld \
+	AmbientCapabilities=CAP_NET_BIND_SERVICE NoNewPrivileges=yes ProtectSystem=strict ReadWritePaths=/var/lib/dnsbld \
+	PrivateTmp=yes StateDirectory=dnsbld StateDirectoryMode=2770; do
+	expect_contains "the unit says $line" "$line" "$(grep -x -F -- "$line" <<<"$unit")"
+done
+
+finish
