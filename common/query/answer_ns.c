@@ -33,6 +33,14 @@ unsigned answer_ns_addresses(wire_writer_t *w, const zonetab_zone_t *z, unsigned
                              enum wire_section section, uint16_t owner_off)
 {
 	unsigned n = 0;
+	if (section == WIRE_ADDITIONAL_SECTION) {
+		/* Glue goes in whole or not at all: a resolver takes a partial address set for the whole one. */
+		size_t need = 0;
+		for (unsigned k = 0; k < z->ns_addr_count[i]; k++)
+			need += 12 + addr_bytes(z->ns_addr[i][k].family);
+		if (need > wire_writer_room(w))
+			return 0;
+	}
 	for (unsigned k = 0; k < z->ns_addr_count[i]; k++) {
 		const addr_t *a = &z->ns_addr[i][k];
 		uint16_t type = a->family == ADDR_V6 ? WIRE_T_AAAA : WIRE_T_A;

@@ -103,6 +103,10 @@ enum wire_section { WIRE_ANSWER_SECTION = 1, WIRE_AUTHORITY_SECTION = 2, WIRE_AD
 void wire_writer_rr(wire_writer_t *w, enum wire_section section, uint16_t owner_off, uint16_t type, uint32_t ttl,
 		    const uint8_t *rdata, uint16_t rdlen);
 
+/* Bytes a record may still take (0 after an overflow): a caller adding optional data decides what fits as a whole. A
+ * record of rdlen bytes takes 12 + rdlen (its owner is a compression pointer). */
+size_t wire_writer_room(const wire_writer_t *w);
+
 /* Appends the TXT record whose text is tmpl with every '$' replaced by subst (NUL-terminated; NULL counts as "")
  * and every "$$" by one literal '$' (rbldnsd's template language, so imported templates mean the same);
  * a text longer than 255 bytes is split into several character-strings of one record, each 255 bytes but the last.

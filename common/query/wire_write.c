@@ -26,6 +26,11 @@ static size_t room(const wire_writer_t *w)
 	return w->cap > w->len ? w->cap - w->len : 0;
 }
 
+size_t wire_writer_room(const wire_writer_t *w)
+{
+	return w->overflow ? 0 : room(w);
+}
+
 void wire_writer_begin(wire_writer_t *w, uint8_t *buf, size_t cap, const wire_query_t *q, bool aa,
 		       bool include_question)
 {
