@@ -18,6 +18,9 @@ packages=(
   m4 swaks iproute2 util-linux        # the MTA matrix (tests/integration/mta_unpack_lib.sh): Sendmail's .cf, swaks
                                       # as a second opinion, network and mount namespaces. Exim, OpenSMTPD and
                                       # Sendmail conflict with postfix: the tests unpack them (apt-get download)
+  unbound dns-root-data               # the mail-stack test (test_mail_stack.sh): a private unbound in front of dnsbld,
+                                      # validating with the root key as Debian's does; swaks and socat are its clients
+  spamassassin                        # the same test lints the README's check_rbl rule (spamassassin --lint)
 )
 
 missing=()
@@ -29,8 +32,8 @@ done
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 echo "installing: ${missing[*]}" >&2
-# Servers the tests run themselves (NSD, Postfix) must not start as system services on install: a policy-rc.d
-# that says "no" (exit 101) stops invoke-rc.d for the duration, unless the machine already has one.
+# Servers the tests run themselves (NSD, Postfix, unbound, spamd) must not start as system services on install: a
+# policy-rc.d that says "no" (exit 101) stops invoke-rc.d for the duration, unless the machine already has one.
 policy=/usr/sbin/policy-rc.d
 own_policy=""
 if [ ! -e "$policy" ]; then

@@ -69,12 +69,17 @@
 #                                                      relay-check@relay-test.example
 #                                                          <-- relay-test.example!relay-check@H
 #                                                        router = remote_domains, transport = discard_remote
+#   dnslists         closed, with "deny dnslists = $EXIM_DNSLISTS" first in the RCPT ACL (test_mail_stack.sh, in a
+#                    network namespace whose resolver on 127.0.0.1 is a private unbound): a client the list names
+#                      RCPT TO:<postmaster@H>          550 ADDR is listed in ZONE: TXT
+#                    one it does not name gets the closed mode's answers (250 Accepted for postmaster@H).
 #
 # Nothing is delivered: queue_only (and no queue runner), DATA refused by acl_smtp_predata ("554 DATA refused ..."),
 # every router ends in an appendfile transport writing to /dev/null. Remote domains are routed by an "accept" router
 # (remote_domains) instead of dnslookup, so that neither reception nor -bt makes a DNS query; local domains by
-# fixed local parts (postmaster, abuse) instead of the system's users. No lookups: host_lookup, rfc1413_hosts and
-# helo_lookup_domains empty, primary_hostname set, and the namespace's nsswitch.conf/resolv.conf are local anyway.
+# fixed local parts (postmaster, abuse) instead of the system's users. No lookups (but dnslists' DNSBL queries):
+# host_lookup, rfc1413_hosts and helo_lookup_domains empty, primary_hostname set, and the namespace's
+# nsswitch.conf/resolv.conf are local anyway.
 # Spool and logs are in the instance directory (spool_directory, log_file_path); no pid file (-oX without -oP); no
 # TLS (tls_advertise_hosts empty).
 #
@@ -153,7 +158,7 @@ exim_run() {
 
 # exim_write_conf MODE ADDR PORT
 exim_write_conf() {
-	local mode=$1 addr=$2 port=$3 dir relay_from literals=false local_deny remote_deny routers
+	local mode=$1 addr=$2 port=$3 dir relay_from literals=false local_deny remote_deny routers dnslists_acl=""
 	dir=$(exim_dir "$addr")
 	relay_from=192.0.2.255/32
 	# Debian's CHECK_RCPT_LOCAL_LOCALPARTS and CHECK_RCPT_REMOTE_LOCALPARTS.
@@ -188,8 +193,22 @@ bang_path:
   allow_fail
 '
 		;;
+	dnslists)
+		if [ -z "${EXIM_DNSLISTS:-}" ]; then
+			echo "exim_write_conf: mode dnslists needs EXIM_DNSLISTS (the DNSBL zone)" >&2
+			return 1
+		fi
+		# shellcheck disable=SC2016 # Exim's own variables, expanded by Exim
+		dnslists_acl='
+  # The DNSBL: a client it lists is refused at RCPT, with the list'"'"'s TXT.
+  deny
+    dnslists = '"$EXIM_DNSLISTS"'
+    message = $sender_host_address is listed in $dnslist_domain${if def:dnslist_text{: $dnslist_text}}
+'
+		;;
 	*)
-		echo "exim_write_conf: mode must be open, closed, closed-literals, closed-catchall or bang-relay, not '$mode'" >&2
+		echo "exim_write_conf: mode must be open, closed, closed-literals, closed-catchall, bang-relay or dnslists," \
+			"not '$mode'" >&2
 		return 1
 		;;
 	esac
@@ -236,7 +255,7 @@ begin acl
 acl_check_rcpt:
   accept
     hosts = :
-
+$dnslists_acl
   deny
     domains = +local_domains
     local_parts = $local_deny

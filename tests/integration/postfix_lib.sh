@@ -21,11 +21,21 @@
 # same with defer_unauth_destination ("454 4.7.1 ...: Relay access denied"). closed-nodelay: closed with
 # smtpd_delay_reject = no (restrictions applied at RCPT as they come, not all at RCPT).
 #
-# Nothing is written outside the instance directory: config_directory, queue_directory, data_directory and
-# maillog_file all point into it; master.cf runs every service unchrooted. No DNS: smtpd_peername_lookup = no (the
-# client is "unknown[127.0.0.1]"), smtp_dns_support_level = disabled, myhostname set. The master runs in the
-# foreground under timeout(1) (IT_SERVER_LIFETIME, as dnsbld), so even a killed test leaves no Postfix for long; a
-# TERM to the master makes it kill its process group, i.e. every Postfix process of the instance.
+# Two modes use a DNSBL, the zone named by $POSTFIX_DNSBL (test_mail_stack.sh, which runs them in a network namespace
+# whose resolver is a private unbound): rbl is closed with "smtpd_recipient_restrictions = reject_rbl_client
+# $POSTFIX_DNSBL=127.0.0.[2..255]" (a listed client gets "554 5.7.1 Service unavailable; Client host [ADDR] blocked
+# using ZONE; TXT" at RCPT) and one smtpd process (maxproc 1) serving the connections in turn; postscreen is closed with
+# postscreen in front of smtpd (master.cf: postscreen, smtpd pass, dnsblog, tlsproxy), "postscreen_dnsbl_sites =
+# $POSTFIX_DNSBL*2", threshold 1, action enforce, a greet wait of 2 s (postscreen's dummy engine answers a listed
+# client's RCPT with 550 5.7.1; an unlisted one is handed to smtpd). Both look names up in DNS through the system
+# resolver (/etc/resolv.conf); the other modes never do.
+#
+# Nothing is written outside the instance directory: config_directory, queue_directory, data_directory and maillog_file
+# all point into it; master.cf runs every service unchrooted. No DNS but the DNSBL modes' lookups: smtpd_peername_lookup
+# = no (the client is "unknown[127.0.0.1]"), smtp_dns_support_level = disabled (the SMTP client's, which no discard
+# transport uses; smtpd's DNSBL lookups do not depend on it), myhostname set. The master runs in the foreground under
+# timeout(1) (IT_SERVER_LIFETIME, as dnsbld), so even a killed test leaves no Postfix for long; a TERM to the master
+# makes it kill its process group, i.e. every Postfix process of the instance.
 #
 # Timing: Postfix tarpits a client after smtpd_soft_error_limit (10) errors by sleeping smtpd_error_sleep_time per
 # reply. The instances turn that off so that the tests stay short, unless POSTFIX_LIMITS=default (the MTA matrix
@@ -81,8 +91,26 @@ postfix_write_main_cf() {
 		networks=192.0.2.255/32
 		extra="smtpd_delay_reject = no"
 		;;
+	rbl | postscreen)
+		if [ -z "${POSTFIX_DNSBL:-}" ]; then
+			echo "postfix_write_main_cf: mode $mode needs POSTFIX_DNSBL (the DNSBL zone)" >&2
+			return 1
+		fi
+		networks=192.0.2.255/32
+		if [ "$mode" = rbl ]; then
+			extra="# The DNSBL: a client whose address it lists gets a 5xx at RCPT, with the list's TXT.
+smtpd_recipient_restrictions = reject_rbl_client $POSTFIX_DNSBL=127.0.0.[2..255]"
+		else
+			extra="# The DNSBL, asked by postscreen before smtpd ever sees the client: a listing scores 2, 1 blocks.
+postscreen_dnsbl_sites = $POSTFIX_DNSBL*2
+postscreen_dnsbl_threshold = 1
+postscreen_dnsbl_action = enforce
+postscreen_greet_wait = 2s"
+		fi
+		;;
 	*)
-		echo "postfix_write_main_cf: mode must be open, closed, closed-defer or closed-nodelay, not '$mode'" >&2
+		echo "postfix_write_main_cf: mode must be open, closed, closed-defer, closed-nodelay, rbl or postscreen," \
+			"not '$mode'" >&2
 		return 1
 		;;
 	esac
@@ -128,13 +156,24 @@ EOF
 	mv "$dir/conf/main.cf.new" "$dir/conf/main.cf"
 }
 
-# postfix_write_master_cf ADDR PORT: the services an smtpd session needs, none chrooted, no pickup, no TLS.
+# postfix_write_master_cf ADDR PORT [MODE]: the services an smtpd session needs, none chrooted, no pickup, no TLS;
+# with MODE postscreen, postscreen on ADDR:PORT in front of smtpd, and its dnsblog and tlsproxy.
 postfix_write_master_cf() {
-	local dir
+	local dir front
 	dir=$(postfix_dir "$1")
+	front="$1:$2 inet       n       -      n      -      -       smtpd"
+	if [ "${3:-}" = rbl ]; then
+		# One smtpd process serves every connection in turn: what its DNSBL cache keeps is seen by the next one.
+		front="$1:$2 inet       n       -      n      -      1       smtpd"
+	elif [ "${3:-}" = postscreen ]; then
+		front="$1:$2 inet       n       -      n      -      1       postscreen
+smtpd               pass       -       -      n      -      -       smtpd
+dnsblog             unix       -       -      n      -      0       dnsblog
+tlsproxy            unix       -       -      n      -      0       tlsproxy"
+	fi
 	cat >"$dir/conf/master.cf" <<EOF
 # service           type       private unpriv chroot wakeup maxproc command
-$1:$2 inet       n       -      n      -      -       smtpd
+$front
 postlog             unix-dgram n       -      n      -      1       postlogd
 cleanup             unix       n       -      n      -      0       cleanup
 qmgr                unix       n       -      n      300    1       qmgr
@@ -173,7 +212,7 @@ postfix_start() {
 	mkdir -p "$dir/conf" "$dir/queue"
 	chmod 711 "$POSTFIX_DIR" "$dir"
 	postfix_write_main_cf "$mode" "$addr" "$port" || return 1
-	postfix_write_master_cf "$addr" "$port"
+	postfix_write_master_cf "$addr" "$port" "$mode"
 	# Creates the queue and data directories with their owners and modes, and checks the configuration.
 	if ! postfix -c "$dir/conf" check >"$dir/check.out" 2>&1; then
 		it_fail "Postfix ($mode) passes 'postfix check' for $addr:$port" "exit status 0" "failed" \
@@ -187,7 +226,8 @@ postfix_start() {
 	deadline=$((SECONDS + 10))
 	while [ "$SECONDS" -le "$deadline" ] && kill -0 "$pid" 2>/dev/null; do
 		banner=$(postfix_banner "$addr" "$port")
-		if [[ $banner == "220 "* ]]; then
+		# postscreen greets with the first line of a multi-line 220 ("220-"), then waits for the DNSBL answers.
+		if [[ $banner == "220 "* || ($mode == postscreen && $banner == "220-"*) ]]; then
 			POSTFIX_PGID[$addr]=$(awk '{print $1; exit}' "$dir/queue/pid/master.pid" 2>/dev/null)
 			it_pass "Postfix ($mode) starts on $addr:$port and greets: $banner"
 			return 0
