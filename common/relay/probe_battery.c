@@ -444,6 +444,18 @@ static void on_control(struct probe_battery *b, struct probe_action *act, enum p
 	}
 }
 
+/* The connection ended under a form (how: the server's words or the event): the battery ends if nothing is left to
+ * try, else goes on in a new connection; either way nothing more is said on this one. */
+static void connection_ended(struct probe_battery *b, struct probe_action *act, const char *how, const char *reason)
+{
+	form_interrupted(b, how);
+	if (untried_forms(b) == 0)
+		battery_done(b, act);
+	else
+		reconnect(b, act, false, reason);
+	act->polite = false;
+}
+
 /* 5xx, 4xx, 421 and oddities to the greeting or to EHLO/HELO. */
 static void session_not_accepted(struct probe_battery *b, struct probe_action *act, enum probe_reply_kind kind,
                                  bool ends, const char *q)
@@ -488,13 +500,8 @@ void probe_battery_reply(struct probe_battery *b, int code, const char *text, st
 			b->outcome[b->form] = PROBE_FORM_REFUSED;
 			copy(b->last_refusal, sizeof b->last_refusal, q);
 		}
-		form_interrupted(b, q);
 		snprintf(reason, sizeof reason, "the server ended connection %u: '%s'", b->connections, q);
-		if (untried_forms(b) == 0)
-			battery_done(b, act);
-		else
-			reconnect(b, act, false, reason);
-		act->polite = false;
+		connection_ended(b, act, q, reason);
 		return;
 	}
 	switch (b->step) {
@@ -551,13 +558,8 @@ void probe_battery_lost(struct probe_battery *b, const char *what, bool retryabl
 	probe_battery_where(b, where, sizeof where);
 	if (retryable && in_forms && b->connections < PROBE_MAX_CONNECTIONS) {
 		char reason[PROBE_QUOTE_MAX + 128];
-		form_interrupted(b, what);
 		snprintf(reason, sizeof reason, "%s during %s", what, where);
-		if (untried_forms(b) == 0)
-			battery_done(b, act);
-		else
-			reconnect(b, act, false, reason);
-		act->polite = false;
+		connection_ended(b, act, what, reason);
 		return;
 	}
 	finish(b, act, false, "%s during %s", what, where);
