@@ -5,7 +5,7 @@
 # cannot be told to have — silence, a late greeting, 421, replies in fragments, an endless reply, a 1 MB line,
 # binary garbage, greylisting, relaying for one form only, a tarpit that hangs up after 10 errors, STARTTLS demanded
 # — the verdict, the form named, the time it took (capped), the transcript, and the fake's own log of every command
-# it received: DATA never came. Five more model Exim (tests/tools/fakesmtp.c says how): domain literal senders
+# it received: DATA never came. Five more model Exim (tests/tools/fakesmtp_behaviours.c says how): domain literal senders
 # refused, its syntax/protocol error limit, its non-mail command limit, a catch-all own domain (closed: forms routed
 # through the server's own name prove nothing there), and one that really relays bang paths (open); the prober
 # never sends a command after the fake said it is closing. Then 1,000 fake hosts of mixed behaviour on 1,000
