@@ -382,25 +382,16 @@ exim_host_test() {
 # Stops the instance: TERM to timeout(1), which passes it to the daemon; then KILL to what is left of the process
 # group (connection processes finishing a session) after ~5 s.
 exim_stop() {
-	local addr=$1 pid
-	pid=${EXIM_TIMEOUT_PID[$addr]:-}
-	[ -n "$pid" ] || return 0
-	mta_stop_group "Exim at $addr" "$pid"
-	unset "EXIM_TIMEOUT_PID[$addr]"
-	EXIM_STOPPED_PGID[$addr]=$pid
+	mta_instance_stop Exim EXIM "$1"
 }
 declare -A EXIM_STOPPED_PGID=()
 
 exim_stop_all() {
-	local addr
-	for addr in "${!EXIM_TIMEOUT_PID[@]}"; do
-		exim_stop "$addr"
-	done
+	mta_instance_stop_all Exim EXIM
 }
 
 exim_processes() {
-	local pgid=${EXIM_TIMEOUT_PID[$1]:-${EXIM_STOPPED_PGID[$1]:-}}
-	[ -n "$pgid" ] && mta_group_processes "$pgid"
+	mta_instance_processes EXIM "$1"
 }
 
 exim_queued_files() {

@@ -293,6 +293,33 @@ mta_stop_group() {
 	fi
 }
 
+# The instances of one MTA live in two arrays named after it, PREFIX_TIMEOUT_PID (ADDR -> the timeout(1) leading a
+# running instance's process group) and PREFIX_STOPPED_PGID (ADDR -> that group once stopped, so that its processes
+# can still be looked for). mta_instance_stop WHAT PREFIX ADDR stops one, mta_instance_stop_all WHAT PREFIX every
+# one, mta_instance_processes PREFIX ADDR lists what is left of one ("PID COMMAND" lines).
+mta_instance_stop() {
+	local -n mta_running=$2_TIMEOUT_PID mta_stopped=$2_STOPPED_PGID
+	local pid=${mta_running[$3]:-}
+	[ -n "$pid" ] || return 0
+	mta_stop_group "$1 at $3" "$pid"
+	unset "mta_running[$3]"
+	mta_stopped[$3]=$pid
+}
+
+mta_instance_stop_all() {
+	local -n mta_all=$2_TIMEOUT_PID
+	local addr
+	for addr in "${!mta_all[@]}"; do
+		mta_instance_stop "$1" "$2" "$addr"
+	done
+}
+
+mta_instance_processes() {
+	local -n mta_running=$1_TIMEOUT_PID mta_stopped=$1_STOPPED_PGID
+	local pgid=${mta_running[$2]:-${mta_stopped[$2]:-}}
+	[ -n "$pgid" ] && mta_group_processes "$pgid"
+}
+
 mta_cleanup() {
 	local f
 	for f in "${MTA_CLEANUPS[@]}"; do

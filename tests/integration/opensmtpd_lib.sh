@@ -184,24 +184,15 @@ opensmtpd_start() {
 # Stops the instance: TERM to timeout(1), which passes it to smtpd, whose parent then stops its children; KILL to
 # what is left of the process group after ~5 s.
 opensmtpd_stop() {
-	local addr=$1 pid
-	pid=${OPENSMTPD_TIMEOUT_PID[$addr]:-}
-	[ -n "$pid" ] || return 0
-	mta_stop_group "OpenSMTPD at $addr" "$pid"
-	unset "OPENSMTPD_TIMEOUT_PID[$addr]"
-	OPENSMTPD_STOPPED_PGID[$addr]=$pid
+	mta_instance_stop OpenSMTPD OPENSMTPD "$1"
 }
 
 opensmtpd_stop_all() {
-	local addr
-	for addr in "${!OPENSMTPD_TIMEOUT_PID[@]}"; do
-		opensmtpd_stop "$addr"
-	done
+	mta_instance_stop_all OpenSMTPD OPENSMTPD
 }
 
 opensmtpd_processes() {
-	local pgid=${OPENSMTPD_TIMEOUT_PID[$1]:-${OPENSMTPD_STOPPED_PGID[$1]:-}}
-	[ -n "$pgid" ] && mta_group_processes "$pgid"
+	mta_instance_processes OPENSMTPD "$1"
 }
 
 opensmtpd_queued_files() {

@@ -220,24 +220,15 @@ sendmail_ruleset_test() {
 }
 
 sendmail_stop() {
-	local addr=$1 pid
-	pid=${SENDMAIL_TIMEOUT_PID[$addr]:-}
-	[ -n "$pid" ] || return 0
-	mta_stop_group "Sendmail at $addr" "$pid"
-	unset "SENDMAIL_TIMEOUT_PID[$addr]"
-	SENDMAIL_STOPPED_PGID[$addr]=$pid
+	mta_instance_stop Sendmail SENDMAIL "$1"
 }
 
 sendmail_stop_all() {
-	local addr
-	for addr in "${!SENDMAIL_TIMEOUT_PID[@]}"; do
-		sendmail_stop "$addr"
-	done
+	mta_instance_stop_all Sendmail SENDMAIL
 }
 
 sendmail_processes() {
-	local pgid=${SENDMAIL_TIMEOUT_PID[$1]:-${SENDMAIL_STOPPED_PGID[$1]:-}}
-	[ -n "$pgid" ] && mta_group_processes "$pgid"
+	mta_instance_processes SENDMAIL "$1"
 }
 
 sendmail_queued_files() {
