@@ -49,12 +49,17 @@ rbl() {
 	"$RBLTOOL" --db "$IT_DB" "$@"
 }
 
-# A port number in 20000..60000 that no socket on this machine listens on (as far as ss can tell).
+# A port number that no socket on this machine uses (as far as ss can tell), below the kernel's ephemeral range
+# (10000 up to ip_local_port_range's low end): a server on an ephemeral port can meet a client whose own source
+# port the kernel picked equal to it — dig then receives its own query, "response not set" (seen in CI).
 random_port() {
-	local port attempt
+	local port attempt low span
+	low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+	[ "$low" -gt 12000 ] 2>/dev/null || low=32768
+	span=$((low - 10000))
 	for attempt in 1 2 3 4 5 6 7 8 9 10; do
 		: "$attempt"
-		port=$((20000 + (RANDOM * 32768 + RANDOM) % 40001))
+		port=$((10000 + (RANDOM * 32768 + RANDOM) % span))
 		if ! command -v ss >/dev/null || [ -z "$(ss -Htuan "( sport = :$port )" 2>/dev/null)" ]; then
 			break
 		fi
