@@ -152,6 +152,35 @@ int cli_parse_code(const char *opt, const char *text, uint32_t *code)
 	return CLI_OK;
 }
 
+int cli_parse_json_flag(int argc, char **argv, const char *usage, bool *json)
+{
+	static const struct option options[] = {{"json", no_argument, NULL, 'j'}, {0}};
+	int opt;
+	*json = false;
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		if (opt != 'j')
+			return cli_bad_option(argv, usage);
+		*json = true;
+	}
+	return CLI_OK;
+}
+
+void cli_codes_text(const entry_t *e, uint32_t default_code, char *buf, size_t cap)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	if (e->flags & ENTRY_EXCLUDE) {
+		snprintf(buf, cap, "excluded");
+		return;
+	}
+	unsigned count = e->ncodes ? e->ncodes : 1;
+	for (unsigned i = 0; i < count && n < cap; i++) {
+		uint32_t c = e->ncodes ? e->codes[i] : default_code;
+		n += (size_t)snprintf(buf + n, cap - n, "%s%u.%u.%u.%u", i ? "," : "", c >> 24, (c >> 16) & 255,
+				      (c >> 8) & 255, c & 255);
+	}
+}
+
 int cli_expect_args(int argc, char **argv, int first, int want, const char *usage)
 {
 	int have = argc - first;
@@ -166,7 +195,9 @@ int cli_bad_option(char **argv, const char *usage)
 {
 	/* getopt is silenced (opterr = 0): this is the one line the user sees. optind has moved past the option. */
 	const char *opt = optind > 0 ? argv[optind - 1] : "?";
-	if (optopt && optopt != '?')
+	/* getopt sets optopt for an unknown short option too; no subcommand has a short option, so "-x" is unknown. */
+	bool short_option = opt[0] == '-' && opt[1] != '-';
+	if (optopt && optopt != '?' && !short_option)
 		return cli_bad_input("option '%s' needs a value (usage: %s)", opt, usage);
 	return cli_bad_input("unknown option '%s' (usage: %s)", opt, usage);
 }

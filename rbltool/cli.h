@@ -59,6 +59,14 @@ int cli_zone_exists(cli_t *cli, const char *text, zone_def_t *def);
 /* Parses a code in 127.0.0.0/8. */
 int cli_parse_code(const char *opt, const char *text, uint32_t *code);
 
+/* For a command whose only option is --json: parses it wherever it stands (*json = given), leaving the operands
+ * from optind on; any other option is CLI_BAD_INPUT naming it. */
+int cli_parse_json_flag(int argc, char **argv, const char *usage, bool *json);
+
+/* An entry's codes as the text output shows them: "127.0.0.2,127.0.0.3" (the zone's default_code when it names
+ * none), or "excluded". */
+void cli_codes_text(const entry_t *e, uint32_t default_code, char *buf, size_t cap);
+
 /* Checks the positional argument count after option parsing: CLI_BAD_INPUT with the usage line otherwise. */
 int cli_expect_args(int argc, char **argv, int first, int want, const char *usage);
 /* For getopt's '?' (unknown option, or an option missing its value): one line naming it, CLI_BAD_INPUT. */

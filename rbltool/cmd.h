@@ -19,6 +19,8 @@ int cmd_report(cli_t *cli, int argc, char **argv);  /* cmd_report.c */
 int cmd_optout(cli_t *cli, int argc, char **argv);
 int cmd_probe(cli_t *cli, int argc, char **argv);   /* cmd_probe.c */
 int cmd_retest(cli_t *cli, int argc, char **argv);
+int cmd_check(cli_t *cli, int argc, char **argv);   /* cmd_check.c */
+int cmd_rdns(cli_t *cli, int argc, char **argv);    /* cmd_rdns.c */
 int cmd_init(cli_t *cli, int argc, char **argv);    /* cmd_store.c */
 int cmd_verify(cli_t *cli, int argc, char **argv);
 int cmd_backup(cli_t *cli, int argc, char **argv);

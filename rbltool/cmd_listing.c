@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* cmd_listing.c — rbltool add | exclude | del | list | show | expire: one listing at a time. */
+/* cmd_listing.c — rbltool add | exclude | del | list | expire: one listing at a time (show: cmd_show.c). */
 #include "cmd.h"
+
+#include "cli_json.h"
 
 #include "base/duration.h"
 #include "base/err.h"
 #include "base/text.h"
-#include "relay/pipeline.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -16,6 +17,7 @@
 #define ADD_USAGE                                                                                                    \
 	"rbltool add ZONE ADDR[/LEN] [--code 127.0.0.N]... [--reason TEXT] [--source TEXT] [--expires 30d|DATE] "   \
 	"[--no-text] [--allow-wide]"
+#define LIST_USAGE "rbltool list ZONE [--json]"
 #define EXCLUDE_USAGE "rbltool exclude ZONE ADDR[/LEN] [--reason TEXT] [--source TEXT] [--expires 30d|DATE]"
 
 /* Writes e into the zone in one transaction. */
@@ -146,28 +148,12 @@ int cmd_del(cli_t *cli, int argc, char **argv)
 	return CLI_OK;
 }
 
-static void codes_text(const entry_t *e, uint32_t default_code, char *buf, size_t cap)
-{
-	size_t n = 0;
-	buf[0] = '\0';
-	if (e->flags & ENTRY_EXCLUDE) {
-		snprintf(buf, cap, "excluded");
-		return;
-	}
-	unsigned count = e->ncodes ? e->ncodes : 1;
-	for (unsigned i = 0; i < count && n < cap; i++) {
-		uint32_t c = e->ncodes ? e->codes[i] : default_code;
-		n += (size_t)snprintf(buf + n, cap - n, "%s%u.%u.%u.%u", i ? "," : "", c >> 24, (c >> 16) & 255,
-				      (c >> 8) & 255, c & 255);
-	}
-}
-
 static int print_entry_line(const entry_t *e, void *ctx)
 {
 	const zone_def_t *zone = ctx;
 	char net[ADDR_STRLEN], codes[160], expires[TIME_STRLEN], reason[TEXT_ESCAPED_SIZE(ENTRY_TEXT_MAX)];
 	cidr_format(&e->net, net);
-	codes_text(e, zone->default_code, codes, sizeof codes);
+	cli_codes_text(e, zone->default_code, codes, sizeof codes);
 	duration_format_time(e->expires, expires);
 	/* Escaped: a reason stored before control characters were refused must not break the line or the terminal. */
 	cli_escaped(e->flags & ENTRY_NOTEXT ? "(no text)" : e->reason, reason, sizeof reason);
@@ -175,151 +161,41 @@ static int print_entry_line(const entry_t *e, void *ctx)
 	return cli_output_failed() ? 1 : 0;
 }
 
+struct list_json {
+	const zone_def_t *zone;
+	cli_json_array_t entries;
+	int rc; /* CLI_FAILED once an element could not be printed (the message is out) */
+};
+
+static int print_entry_json(const entry_t *e, void *ctx)
+{
+	struct list_json *l = ctx;
+	l->rc = cli_json_array_add(&l->entries, cli_json_entry(json_object(), e, l->zone->default_code));
+	return l->rc ? 1 : 0;
+}
+
 int cmd_list(cli_t *cli, int argc, char **argv)
 {
 	zone_def_t zone;
+	bool json;
 	int rc;
-	if ((rc = cli_expect_args(argc, argv, 1, 1, "rbltool list ZONE")) || (rc = cli_zone_exists(cli, argv[1], &zone)))
+	if ((rc = cli_parse_json_flag(argc, argv, LIST_USAGE, &json)) ||
+	    (rc = cli_expect_args(argc, argv, optind, 1, LIST_USAGE)) ||
+	    (rc = cli_zone_exists(cli, argv[optind], &zone)))
 		return rc;
+	/* Streamed, as the text is: a zone of a million entries is never held whole. */
+	struct list_json l = {&zone, {0}, CLI_OK};
 	store_rtxn_t *r;
 	int err = store_read_begin(cli->store, &r);
 	if (!err)
-		err = store_entry_foreach(r, zone.id, print_entry_line, &zone);
+		err = json ? store_entry_foreach(r, zone.id, print_entry_json, &l)
+			   : store_entry_foreach(r, zone.id, print_entry_line, &zone);
 	store_read_end(r);
-	if (cli_output_failed())
-		return CLI_FAILED; /* main says why */
-	return err ? cli_fail("cannot list %s: %s", zone.name, rbl_strerror(err)) : CLI_OK;
-}
-
-struct show_ctx {
-	store_rtxn_t *r;
-	const addr_t *addr;
-	int64_t now;
-	unsigned found;
-	int err;
-};
-
-static int show_in_zone(const zone_def_t *zone, void *arg)
-{
-	struct show_ctx *s = arg;
-	entry_t e;
-	int err = store_entry_covering(s->r, zone->id, s->addr, 0, &e);
-	if (err == RBL_ENOENT)
-		return 0;
-	if (err) {
-		s->err = err;
-		return 1;
-	}
-	s->found++;
-	char net[ADDR_STRLEN], codes[160], created[TIME_STRLEN], updated[TIME_STRLEN], expires[TIME_STRLEN];
-	char reason[TEXT_ESCAPED_SIZE(ENTRY_TEXT_MAX)], source[TEXT_ESCAPED_SIZE(ENTRY_SOURCE_MAX)];
-	cidr_format(&e.net, net);
-	codes_text(&e, zone->default_code, codes, sizeof codes);
-	duration_format_time(e.created, created);
-	duration_format_time(e.updated, updated);
-	duration_format_time(e.expires, expires);
-	bool expired = e.expires && e.expires <= s->now;
-	printf("zone     %s\nentry    %s%s\ncodes    %s\nreason   %s\nsource   %s\ncreated  %s\nupdated  %s\n"
-	       "expires  %s%s\n\n",
-	       zone->name, net, e.flags & ENTRY_EXCLUDE ? " (exclusion)" : "", codes,
-	       e.flags & ENTRY_NOTEXT ? "(no text: TXT answers NODATA)" : cli_escaped(e.reason, reason, sizeof reason),
-	       cli_escaped(e.source, source, sizeof source), created, updated, expires,
-	       expired ? " (expired: not served)" : "");
-	return cli_output_failed() ? 1 : 0;
-}
-
-static int print_report(const report_t *rep, void *ctx)
-{
-	(void)ctx;
-	char when[TIME_STRLEN];
-	/* Every field comes from a stranger's mail: escaped. */
-	char type[TEXT_ESCAPED_SIZE(sizeof rep->feedback_type)], source[TEXT_ESCAPED_SIZE(sizeof rep->source)];
-	char from[TEXT_ESCAPED_SIZE(sizeof rep->mail_from)], domain[TEXT_ESCAPED_SIZE(sizeof rep->reported_domain)];
-	duration_format_time(rep->arrival, when);
-	printf("report   %s  %s  from %s%s%s%s%s\n", when, cli_escaped(rep->feedback_type, type, sizeof type),
-	       cli_escaped(rep->source, source, sizeof source), *rep->mail_from ? ", mail from " : "",
-	       cli_escaped(rep->mail_from, from, sizeof from), *rep->reported_domain ? ", domain " : "",
-	       cli_escaped(rep->reported_domain, domain, sizeof domain));
-	return cli_output_failed() ? 1 : 0;
-}
-
-static int print_probe(const probe_record_t *p, void *ctx)
-{
-	(void)ctx;
-	char when[TIME_STRLEN], why[TEXT_ESCAPED_SIZE(sizeof p->why)], form[TEXT_ESCAPED_SIZE(sizeof p->form_name)];
-	duration_format_time(p->started, when);
-	/* The reason quotes the server, and the transcript is what the server said: escaped. */
-	printf("probe    #%" PRIu64 "  %s  port %u  %s: %s%s%s  (%u ms)\n", p->id, when, p->port,
-	       probe_verdict_name((enum probe_verdict)p->verdict), cli_escaped(p->why, why, sizeof why),
-	       *p->form_name ? ", form: " : "", cli_escaped(p->form_name, form, sizeof form), p->elapsed_ms);
-	/* The transcript, indented, line by line: the evidence. */
-	const char *t = p->transcript, *end = p->transcript + p->transcript_len;
-	while (t < end && !cli_output_failed()) {
-		const char *nl = memchr(t, '\n', (size_t)(end - t));
-		size_t n = nl ? (size_t)(nl - t) : (size_t)(end - t);
-		fputs("           ", stdout);
-		cli_print_escaped(t, n);
-		putchar('\n');
-		t += n + (nl ? 1 : 0);
-	}
-	return cli_output_failed() ? 1 : 0;
-}
-
-/* What the relay pipeline knows of the address: its state, every report, every probe with its transcript. */
-static int show_pipeline(cli_t *cli, const addr_t *addr)
-{
-	store_rtxn_t *r;
-	int err = store_read_begin(cli->store, &r);
+	if (l.rc || cli_output_failed())
+		return CLI_FAILED; /* said already, or main says why */
 	if (err)
-		return cli_fail("cannot read the store: %s", rbl_strerror(err));
-	host_record_t h;
-	err = pipeline_host_get(r, addr, &h);
-	if (err == RBL_OK) {
-		char last[TIME_STRLEN];
-		duration_format_time(h.last_probe, last);
-		printf("host     %s, %u report%s, last probe %s\n", pipeline_host_state_name((enum host_state)h.state), h.reports,
-		       h.reports == 1 ? "" : "s", h.last_probe ? last : "none");
-	} else if (err == RBL_ENOENT) {
-		printf("host     never reported or probed\n");
-		err = RBL_OK;
-	}
-	int opted = err ? 0 : pipeline_optout_covers(r, addr);
-	if (opted == 1)
-		printf("optout   yes: never probed, never listed by the pipeline\n");
-	if (!err && opted >= 0)
-		err = pipeline_report_foreach(r, addr, print_report, NULL);
-	if (!err)
-		err = pipeline_probe_foreach(r, addr, print_probe, NULL);
-	store_read_end(r);
-	if (cli_output_failed())
-		return CLI_FAILED; /* main says why */
-	return err ? cli_fail("cannot read the store: %s", rbl_strerror(err)) : CLI_OK;
-}
-
-int cmd_show(cli_t *cli, int argc, char **argv)
-{
-	addr_t addr;
-	int rc;
-	if ((rc = cli_expect_args(argc, argv, 1, 1, "rbltool show ADDR")))
-		return rc;
-	if (addr_parse(argv[1], &addr))
-		return cli_bad_input("invalid address '%s'", argv[1]);
-	if ((rc = cli_open(cli, false)))
-		return rc;
-	store_rtxn_t *r;
-	int err = store_read_begin(cli->store, &r);
-	if (err)
-		return cli_fail("cannot read the store: %s", rbl_strerror(err));
-	struct show_ctx s = {r, &addr, time(NULL), 0, 0};
-	err = store_zone_foreach(r, show_in_zone, &s);
-	store_read_end(r);
-	if (cli_output_failed())
-		return CLI_FAILED;
-	if (s.err || (err && err != 1))
-		return cli_fail("cannot read the store: %s", rbl_strerror(s.err ? s.err : err));
-	if (!s.found)
-		printf("%s is not in any zone\n\n", argv[1]);
-	return show_pipeline(cli, &addr);
+		return cli_fail("cannot list %s: %s", zone.name, rbl_strerror(err));
+	return json ? cli_json_array_end(&l.entries) : CLI_OK;
 }
 
 int cmd_expire(cli_t *cli, int argc, char **argv)

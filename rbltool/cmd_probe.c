@@ -2,7 +2,11 @@
 /* cmd_probe.c — rbltool probe and retest: the relay pipeline's middle. Targets are chosen in a read snapshot, probed
  * with no transaction open (probes take seconds), and every result is recorded — with the listings it leads to — in
  * one write transaction at the end. */
+#include "cli_json.h"
+#include "cli_resolver.h"
+#include "cli_target.h"
 #include "cmd.h"
+#include "probe_jobs.h"
 
 #include "base/duration.h"
 #include "base/err.h"
@@ -19,30 +23,17 @@
 
 #define PROBE_USAGE                                                                                                  \
 	"rbltool probe HOST[:PORT]... | probe --pending [--port N] [--max-attempts N]  "                              \
-	"[--list-into ZONE [--expires 30d] [--code 127.0.0.N]] [--concurrency N] [--timeout SECS] [--gap 10s]"
+	"[--list-into ZONE [--expires 30d] [--code 127.0.0.N]] [--concurrency N] [--timeout SECS] [--gap 10s] "        \
+	"[--all-forms] [--resolver ADDR[:PORT]] [--no-rdns] [--json]"
 #define RETEST_USAGE                                                                                                 \
-	"rbltool retest ZONE [--older-than 7d] [--port N] [--expires 30d] [--concurrency N] [--timeout SECS] [--gap 10s]"
+	"rbltool retest ZONE [--older-than 7d] [--port N] [--expires 30d] [--concurrency N] [--timeout SECS] [--gap 10s] " \
+	"[--all-forms] [--resolver ADDR[:PORT]] [--no-rdns] [--json]"
 #define DEFAULT_PORT 25
 #define DEFAULT_LISTING_TTL (30 * 86400)
 #define DEFAULT_MAX_ATTEMPTS 3
 
-/* One host to probe and what is known of it beforehand. */
-struct job {
-	probe_target_t target;
-	bool listed;          /* retest: it has a pipeline listing in the zone */
-	cidr_t listing;
-	uint8_t ncodes;       /* retest: the listing's codes, kept when it is extended */
-	uint32_t codes[ENTRY_MAX_CODES];
-	/* Filled by the probe. */
-	bool done;
-	probe_result_t result;
-	char *transcript, *why, *form_name;
-};
-
 struct plan {
-	struct job *jobs;
-	size_t count, cap;
-	probe_config_t config;
+	probe_jobs_t run;
 	/* Listing: where open relays go (zone_id 0 = nowhere). */
 	zone_def_t zone;
 	bool list;
@@ -50,52 +41,22 @@ struct plan {
 	uint32_t code;
 	bool have_code;
 	bool retest;
+	/* Output: --json builds one array, printed once everything is recorded. */
+	bool json;
+	json_t *out;
+	const char *resolver_option;
+	char resolver_server[128];
 };
 
 static int add_job(struct plan *p, const addr_t *addr, uint16_t port)
 {
-	if (p->count == p->cap) {
-		size_t ncap = p->cap ? p->cap * 2 : 64;
-		struct job *grown = realloc(p->jobs, ncap * sizeof *grown);
-		if (!grown)
-			return RBL_ENOMEM;
-		p->jobs = grown;
-		p->cap = ncap;
-	}
-	struct job *j = &p->jobs[p->count++];
-	memset(j, 0, sizeof *j);
-	j->target.addr = *addr;
-	j->target.port = port;
-	return RBL_OK;
+	return probe_jobs_add(&p->run, addr, port);
 }
 
 static void free_plan(struct plan *p)
 {
-	for (size_t i = 0; i < p->count; i++) {
-		free(p->jobs[i].transcript);
-		free(p->jobs[i].why);
-		free(p->jobs[i].form_name);
-	}
-	free(p->jobs);
-}
-
-static void on_probed(void *ctx, const probe_target_t *target, const probe_result_t *result)
-{
-	(void)ctx;
-	struct job *j = target->user;
-	j->done = true;
-	j->result = *result;
-	j->transcript = malloc(result->transcript_len + 1);
-	j->why = strdup(result->why ? result->why : "");
-	j->form_name = strdup(result->form_name ? result->form_name : "");
-	if (j->transcript) {
-		memcpy(j->transcript, result->transcript, result->transcript_len);
-		j->transcript[result->transcript_len] = '\0';
-	}
-	j->result.transcript = j->transcript ? j->transcript : "";
-	j->result.transcript_len = j->transcript ? result->transcript_len : 0;
-	j->result.why = j->why ? j->why : "";
-	j->result.form_name = j->form_name ? j->form_name : "";
+	probe_jobs_free(&p->run);
+	json_decref(p->out);
 }
 
 /* "HOST" or "HOST:PORT" or "[V6]:PORT" (default_port when none); HOST must be an address (names are not resolved:
@@ -103,37 +64,8 @@ static void on_probed(void *ctx, const probe_target_t *target, const probe_resul
 static int parse_target(const char *text, uint16_t default_port, addr_t *addr, uint16_t *port)
 {
 	char host[ADDR_STRLEN];
-	const char *port_text = NULL;
-	*port = default_port;
-	if (text[0] == '[') {
-		const char *close = strchr(text, ']');
-		if (!close || (size_t)(close - text - 1) >= sizeof host)
-			return RBL_EINVAL;
-		memcpy(host, text + 1, (size_t)(close - text - 1));
-		host[close - text - 1] = '\0';
-		if (close[1] == ':')
-			port_text = close + 2;
-		else if (close[1])
-			return RBL_EINVAL;
-	} else {
-		const char *colon = strchr(text, ':');
-		bool v4_with_port = colon && !strchr(colon + 1, ':');
-		size_t n = v4_with_port ? (size_t)(colon - text) : strlen(text);
-		if (n >= sizeof host)
-			return RBL_EINVAL;
-		memcpy(host, text, n);
-		host[n] = '\0';
-		if (v4_with_port)
-			port_text = colon + 1;
-	}
-	if (port_text) {
-		char *end;
-		unsigned long v = strtoul(port_text, &end, 10);
-		if (!*port_text || *end || v == 0 || v > 65535)
-			return RBL_EINVAL;
-		*port = (uint16_t)v;
-	}
-	return addr_parse(host, addr);
+	int err = cli_target_split(text, default_port, host, sizeof host, port);
+	return err ? err : addr_parse(host, addr);
 }
 
 /* The listing an open relay gets: its /32 or /128, the zone's code (or --code), the form and time as the reason,
@@ -153,14 +85,42 @@ static int list_open_relay(store_wtxn_t *w, const struct plan *p, const struct j
 		e->codes[0] = p->code;
 	}
 	char when[TIME_STRLEN];
-	duration_format_time(j->result.started, when);
-	snprintf(e->reason, sizeof e->reason, "open relay: %s accepted %s", j->result.form_name, when);
+	duration_format_time(j->kept.result.started, when);
+	snprintf(e->reason, sizeof e->reason, "open relay: %s accepted %s", j->kept.result.form_name, when);
 	snprintf(e->source, sizeof e->source, "probe");
 	e->evidence = probe_id;
 	e->expires = (int64_t)time(NULL) + p->listing_ttl;
 	int err = store_entry_put(w, p->zone.id, e);
 	free(e);
 	return err;
+}
+
+/* One probe's line of --json: what the text line says, and the reverse DNS and every relayed form besides. */
+static json_t *result_json(const struct job *j, uint64_t id, const char *action)
+{
+	const probe_result_t *r = &j->kept.result;
+	char addr[ADDR_STRLEN];
+	addr_format(&j->target.addr, addr);
+	json_t *o = json_object(), *forms = json_array();
+	cli_json_set(o, "address", json_string(addr));
+	cli_json_set(o, "port", json_integer(j->target.port));
+	cli_json_set(o, "verdict", json_string(j->done ? probe_verdict_name(r->verdict) : "not probed"));
+	if (!j->done)
+		return o;
+	cli_json_set(o, "why", cli_json_text(r->why));
+	cli_json_set(o, "form", r->form >= 0 ? json_integer(r->form) : json_null()); /* 0..15, as in "why" */
+	cli_json_set(o, "form_name", r->form >= 0 ? cli_json_text(r->form_name) : json_null());
+	for (int f = 0; f < PROBE_FORM_COUNT; f++)
+		if (r->relayed_forms & (1u << f))
+			cli_json_push(forms, json_pack("{s:i,s:s}", "form", f, "name", probe_form_name(f)));
+	cli_json_set(o, "relayed_forms", forms);
+	cli_json_set(o, "connections", json_integer(r->connections));
+	cli_json_set(o, "started", cli_json_time(r->started));
+	cli_json_set(o, "elapsed_ms", json_integer(r->elapsed_ms));
+	cli_json_set(o, "evidence", json_integer((json_int_t)id));
+	cli_json_set(o, "action", *action ? json_string(action) : json_null());
+	cli_json_set(o, "rdns", j->rdns_done ? cli_json_rdns(&j->rdns) : json_null());
+	return o;
 }
 
 static int record_results(store_wtxn_t *w, void *ctx)
@@ -170,52 +130,64 @@ static int record_results(store_wtxn_t *w, void *ctx)
 	zone_def_t now;
 	if (p->list && (store_zone_get_w(w, p->zone.name, &now) || now.id != p->zone.id))
 		return cli_fail("zone '%s' was deleted while the probes ran: nothing recorded", p->zone.name);
-	for (size_t i = 0; i < p->count; i++) {
-		struct job *j = &p->jobs[i];
+	for (size_t i = 0; i < p->run.count; i++) {
+		struct job *j = &p->run.jobs[i];
 		char addr[ADDR_STRLEN];
 		addr_format(&j->target.addr, addr);
 		if (!j->done) {
-			printf("%s:%u\tnot probed\n", addr, j->target.port);
+			if (p->json)
+				cli_json_push(p->out, result_json(j, 0, ""));
+			else
+				printf("%s:%u\tnot probed\n", addr, j->target.port);
 			continue;
 		}
 		uint64_t id;
-		int err = pipeline_probe_add(w, &j->target.addr, j->target.port, &j->result, &id);
+		const probe_result_t *res = &j->kept.result;
+		int err = pipeline_probe_add(w, &j->target.addr, j->target.port, res, j->rdns_done ? &j->rdns : NULL,
+					     &id);
 		const char *action = "";
-		if (!err && j->result.verdict == PROBE_OPEN && p->list) {
+		if (!err && res->verdict == PROBE_OPEN && p->list) {
 			err = list_open_relay(w, p, j, id);
-			action = j->listed ? "\tlisting extended" : "\tlisted";
-		} else if (!err && j->result.verdict == PROBE_CLOSED && p->retest && j->listed) {
+			action = j->listed ? "listing extended" : "listed";
+		} else if (!err && res->verdict == PROBE_CLOSED && p->retest && j->listed) {
 			err = store_entry_del(w, p->zone.id, &j->listing);
-			action = "\tdelisted";
+			action = "delisted";
 		}
 		if (err)
 			return cli_fail("cannot record the probe of %s: %s", addr, rbl_strerror(err));
+		if (p->json) {
+			cli_json_push(p->out, result_json(j, id, action));
+			continue;
+		}
 		/* The reason quotes the server: escaped, and no longer than the store keeps it. */
 		char why[TEXT_ESCAPED_SIZE(sizeof((probe_record_t *)0)->why)];
-		printf("%s:%u\t%s\t%s\tevidence %" PRIu64 "%s\n", addr, j->target.port,
-		       probe_verdict_name(j->result.verdict), cli_escaped(j->result.why, why, sizeof why), id, action);
+		printf("%s:%u\t%s\t%s\tevidence %" PRIu64 "%s%s\n", addr, j->target.port,
+		       probe_verdict_name(res->verdict), cli_escaped(res->why, why, sizeof why), id, *action ? "\t" : "",
+		       action);
 	}
 	return CLI_OK;
 }
 
 static int run_plan(cli_t *cli, struct plan *p)
 {
-	if (p->count == 0) {
-		printf("nothing to probe\n");
-		return CLI_OK;
+	if (p->run.count == 0) {
+		if (!p->json) {
+			printf("nothing to probe\n");
+			return CLI_OK;
+		}
+		int rc = cli_json_print(p->out);
+		p->out = NULL;
+		return rc;
 	}
-	probe_target_t *targets = calloc(p->count, sizeof *targets);
-	if (!targets)
-		return cli_fail("out of memory");
-	for (size_t i = 0; i < p->count; i++) {
-		targets[i] = p->jobs[i].target;
-		targets[i].user = &p->jobs[i];
-	}
-	int err = probe_run(&p->config, targets, p->count, on_probed, p);
-	free(targets);
+	int err = probe_jobs_run(&p->run);
 	if (err)
 		return cli_fail("cannot run the probes: %s", rbl_strerror(err));
-	return cli_in_write_txn(cli, record_results, p);
+	int rc = cli_in_write_txn(cli, record_results, p);
+	if (rc == CLI_OK && p->json) {
+		rc = cli_json_print(p->out);
+		p->out = NULL;
+	}
+	return rc;
 }
 
 /* --- choosing targets */
@@ -268,7 +240,7 @@ static int pick_listed(const entry_t *e, void *arg)
 		return 0;
 	if ((err = add_job(c->plan, &e->net.addr, c->port)))
 		return c->err = err;
-	struct job *j = &c->plan->jobs[c->plan->count - 1];
+	struct job *j = &c->plan->run.jobs[c->plan->run.count - 1];
 	j->listed = true;
 	j->listing = e->net;
 	j->ncodes = e->ncodes;
@@ -276,7 +248,37 @@ static int pick_listed(const entry_t *e, void *arg)
 	return 0;
 }
 
-/* Options both commands share; returns CLI_OK, or a status for an unknown option. */
+/* Options both commands share (COMMON_OPTIONS); returns CLI_OK, or a status for an unknown option. */
+#define COMMON_OPTIONS                                                                                               \
+	{"port", required_argument, NULL, 'p'}, {"concurrency", required_argument, NULL, 'n'},                       \
+	{"timeout", required_argument, NULL, 't'}, {"gap", required_argument, NULL, 'g'},                             \
+	{"expires", required_argument, NULL, 'e'}, {"all-forms", no_argument, NULL, 'A'},                             \
+	{"resolver", required_argument, NULL, 'r'}, {"no-rdns", no_argument, NULL, 'N'},                              \
+	{"json", no_argument, NULL, 'j'}
+
+static void plan_init(struct plan *p, const char *what)
+{
+	memset(p, 0, sizeof *p);
+	probe_config_default(&p->run.config);
+	p->run.rdns = true;
+	p->run.what = what;
+	p->listing_ttl = DEFAULT_LISTING_TTL;
+}
+
+/* After the options: the resolver (checked now, so that a bad one is bad input) and the --json array. */
+static int plan_ready(struct plan *p)
+{
+	int rc = cli_resolver_config(p->resolver_option, &p->run.resolver, p->resolver_server,
+				     sizeof p->resolver_server);
+	if (rc)
+		return rc;
+	/* A lookup waits no longer than a reply would, and 5 s at most: it must not outlast its probe. */
+	p->run.resolver.timeout_ms = p->run.config.reply_timeout_ms < 5000 ? p->run.config.reply_timeout_ms : 5000;
+	if (p->json && !(p->out = json_array()))
+		return cli_fail("out of memory");
+	return CLI_OK;
+}
+
 static int parse_common(struct plan *p, int opt, const char *arg, const char *usage, char **argv, uint16_t *port)
 {
 	unsigned long v;
@@ -293,7 +295,7 @@ static int parse_common(struct plan *p, int opt, const char *arg, const char *us
 		v = strtoul(arg, &end, 10);
 		if (!*arg || *end || v == 0 || v > 5000)
 			return cli_bad_input("--concurrency: invalid value '%s' (1..5000)", arg);
-		p->config.concurrency = (unsigned)v;
+		p->run.config.concurrency = (unsigned)v;
 		return CLI_OK;
 	case 't':
 		if (duration_parse(arg, &secs)) { /* a bare number is seconds */
@@ -303,13 +305,25 @@ static int parse_common(struct plan *p, int opt, const char *arg, const char *us
 		}
 		if (secs < 1 || secs > 600)
 			return cli_bad_input("--timeout: '%s' is outside 1s..10m", arg);
-		p->config.reply_timeout_ms = p->config.connect_timeout_ms = (unsigned)secs * 1000u;
-		p->config.session_timeout_ms = (unsigned)secs * 4000u;
+		p->run.config.reply_timeout_ms = p->run.config.connect_timeout_ms = (unsigned)secs * 1000u;
+		p->run.config.session_timeout_ms = (unsigned)secs * 4000u;
 		return CLI_OK;
 	case 'g':
 		if (duration_parse(arg, &secs) || secs > 3600)
 			return cli_bad_input("--gap: invalid duration '%s' (0s..1h, e.g. 10s)", arg);
-		p->config.per_host_gap_ms = (unsigned)secs * 1000u;
+		p->run.config.per_host_gap_ms = (unsigned)secs * 1000u;
+		return CLI_OK;
+	case 'A':
+		p->run.config.all_forms = true;
+		return CLI_OK;
+	case 'r':
+		p->resolver_option = arg;
+		return CLI_OK;
+	case 'N':
+		p->run.rdns = false;
+		return CLI_OK;
+	case 'j':
+		p->json = true;
 		return CLI_OK;
 	case 'e':
 		if (duration_parse(arg, &p->listing_ttl) || p->listing_ttl <= 0)
@@ -326,17 +340,15 @@ static int parse_common(struct plan *p, int opt, const char *arg, const char *us
 int cmd_probe(cli_t *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"pending", no_argument, NULL, 'P'},          {"list-into", required_argument, NULL, 'L'},
-		{"port", required_argument, NULL, 'p'},       {"max-attempts", required_argument, NULL, 'm'},
-		{"concurrency", required_argument, NULL, 'n'}, {"timeout", required_argument, NULL, 't'},
-		{"gap", required_argument, NULL, 'g'},
-		{"expires", required_argument, NULL, 'e'},    {"code", required_argument, NULL, 'c'},
+		{"pending", no_argument, NULL, 'P'},
+		{"list-into", required_argument, NULL, 'L'},
+		{"max-attempts", required_argument, NULL, 'm'},
+		{"code", required_argument, NULL, 'c'},
+		COMMON_OPTIONS,
 		{0},
 	};
 	struct plan p;
-	memset(&p, 0, sizeof p);
-	probe_config_default(&p.config);
-	p.listing_ttl = DEFAULT_LISTING_TTL;
+	plan_init(&p, "probe");
 	bool pending = false;
 	const char *zone = NULL;
 	uint16_t port = DEFAULT_PORT;
@@ -361,11 +373,17 @@ int cmd_probe(cli_t *cli, int argc, char **argv)
 	if (!zone && (p.have_code || p.listing_ttl != DEFAULT_LISTING_TTL))
 		return cli_bad_input("--code and --expires need --list-into ZONE (usage: %s)", PROBE_USAGE);
 	p.list = zone != NULL;
+	if ((rc = plan_ready(&p))) {
+		free_plan(&p);
+		return rc;
+	}
 	for (int i = optind; i < argc; i++) {
 		addr_t addr;
 		uint16_t target_port;
-		if (parse_target(argv[i], port, &addr, &target_port))
+		if (parse_target(argv[i], port, &addr, &target_port)) {
+			free_plan(&p);
 			return cli_bad_input("invalid target '%s' (an IP address, optionally :PORT; [IPv6]:PORT)", argv[i]);
+		}
 		if (add_job(&p, &addr, target_port)) {
 			free_plan(&p);
 			return cli_fail("out of memory");
@@ -383,18 +401,21 @@ int cmd_probe(cli_t *cli, int argc, char **argv)
 	}
 	/* Opted-out hosts are never probed, even when named on the command line. */
 	size_t kept = 0;
-	for (size_t i = 0; !err && i < p.count; i++) {
-		int covered = pipeline_optout_covers(r, &p.jobs[i].target.addr);
+	for (size_t i = 0; !err && i < p.run.count; i++) {
+		int covered = pipeline_optout_covers(r, &p.run.jobs[i].target.addr);
 		char addr[ADDR_STRLEN];
-		addr_format(&p.jobs[i].target.addr, addr);
+		addr_format(&p.run.jobs[i].target.addr, addr);
 		if (covered < 0)
 			err = covered; /* unsure whether it opted out: probe nothing */
+		else if (covered == 1 && p.json)
+			cli_json_push(p.out, json_pack("{s:s,s:i,s:s}", "address", addr, "port", p.run.jobs[i].target.port,
+						       "verdict", "opted out"));
 		else if (covered == 1)
 			printf("%s\topted out: not probed\n", addr);
 		else
-			p.jobs[kept++] = p.jobs[i];
+			p.run.jobs[kept++] = p.run.jobs[i];
 	}
-	p.count = kept;
+	p.run.count = kept;
 	store_read_end(r);
 	rc = err ? cli_fail("cannot read the store: %s", rbl_strerror(err)) : run_plan(cli, &p);
 	free_plan(&p);
@@ -404,15 +425,12 @@ int cmd_probe(cli_t *cli, int argc, char **argv)
 int cmd_retest(cli_t *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"older-than", required_argument, NULL, 'o'}, {"port", required_argument, NULL, 'p'},
-		{"concurrency", required_argument, NULL, 'n'}, {"timeout", required_argument, NULL, 't'},
-		{"gap", required_argument, NULL, 'g'},
-		{"expires", required_argument, NULL, 'e'},    {0},
+		{"older-than", required_argument, NULL, 'o'},
+		COMMON_OPTIONS,
+		{0},
 	};
 	struct plan p;
-	memset(&p, 0, sizeof p);
-	probe_config_default(&p.config);
-	p.listing_ttl = DEFAULT_LISTING_TTL;
+	plan_init(&p, "retest");
 	p.retest = p.list = true;
 	int64_t older = 7 * 86400;
 	uint16_t port = DEFAULT_PORT;
@@ -426,8 +444,10 @@ int cmd_retest(cli_t *cli, int argc, char **argv)
 		}
 	}
 	if ((rc = cli_expect_args(argc, argv, optind, 1, RETEST_USAGE)) ||
-	    (rc = cli_zone_exists(cli, argv[optind], &p.zone)))
+	    (rc = cli_zone_exists(cli, argv[optind], &p.zone)) || (rc = plan_ready(&p))) {
+		free_plan(&p);
 		return rc;
+	}
 	store_rtxn_t *r;
 	int err = store_read_begin(cli->store, &r);
 	struct retest_ctx c = {&p, r, port, (int64_t)time(NULL) - older, 0};

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* cmd_query.c — rbltool query ZONE ADDR: prints exactly what dnsbld answers, by running the same answer code
+/* cmd_query.c — rbltool query ZONE ADDR [--json]: prints exactly what dnsbld answers, by running the same answer code
  * (common/query/answer.c) on the same store and printing the response with ldns. */
 #include "cmd.h"
 
+#include "cli_json.h"
 #include "query/answer.h"
 #include "base/err.h"
 #include "base/revname.h"
@@ -10,8 +11,12 @@
 #include <ldns/ldns.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
-static int ask(answer_ctx_t *ctx, const char *qname, ldns_rr_type type)
+#define QUERY_USAGE "rbltool query ZONE ADDR [--json]"
+
+/* The response dnsbld gives to qname/type, parsed into *pkt (the caller frees it). */
+static int ask(answer_ctx_t *ctx, const char *qname, ldns_rr_type type, ldns_pkt **pkt)
 {
 	ldns_rdf *name = ldns_dname_new_frm_str(qname);
 	if (!name)
@@ -26,12 +31,22 @@ static int ask(answer_ctx_t *ctx, const char *qname, ldns_rr_type type)
 	uint8_t response[65535];
 	size_t n = answer_packet(ctx, wire, wire_len, response, sizeof response, true);
 	free(wire);
-	ldns_pkt *pkt = NULL;
-	if (!n || ldns_wire2pkt(&pkt, response, n) != LDNS_STATUS_OK)
+	*pkt = NULL;
+	if (!n || ldns_wire2pkt(pkt, response, n) != LDNS_STATUS_OK)
 		return cli_fail("no valid answer for %s", qname);
+	return CLI_OK;
+}
+
+static const char *rcode_name(const ldns_pkt *pkt)
+{
 	ldns_lookup_table *rcode = ldns_lookup_by_id(ldns_rcodes, ldns_pkt_get_rcode(pkt));
+	return rcode ? rcode->name : "?";
+}
+
+static void print_answer(const char *qname, ldns_rr_type type, const ldns_pkt *pkt)
+{
 	char *type_text = ldns_rr_type2str(type);
-	printf("%s %s: %s\n", qname, type_text, rcode ? rcode->name : "?");
+	printf("%s %s: %s\n", qname, type_text, rcode_name(pkt));
 	free(type_text);
 	ldns_rr_list *answers = ldns_pkt_answer(pkt);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(answers); i++) {
@@ -39,20 +54,95 @@ static int ask(answer_ctx_t *ctx, const char *qname, ldns_rr_type type)
 		fputs(line, stdout);
 		free(line);
 	}
-	ldns_pkt_free(pkt);
-	return CLI_OK;
+}
+
+/* One TXT record's text: its character-strings joined, as a resolver's client reads it. */
+static json_t *txt_json(const ldns_rr *rr)
+{
+	char text[65535];
+	size_t len = 0;
+	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
+		const ldns_rdf *rdf = ldns_rr_rdf(rr, i);
+		const uint8_t *data = ldns_rdf_data(rdf);
+		size_t n = ldns_rdf_size(rdf) ? data[0] : 0; /* a character-string: its length, then its bytes */
+		if (n + 1 > ldns_rdf_size(rdf) || len + n > sizeof text)
+			break;
+		memcpy(text + len, data + 1, n);
+		len += n;
+	}
+	return cli_json_textn(text, len);
+}
+
+/* The records of type in pkt's answer, each as one JSON value, into arr; the TTL of the first into *ttl. */
+static void answer_json(const ldns_pkt *pkt, ldns_rr_type type, json_t *arr, json_t **ttl)
+{
+	ldns_rr_list *answers = ldns_pkt_answer(pkt);
+	for (size_t i = 0; i < ldns_rr_list_rr_count(answers); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(answers, i);
+		if (ldns_rr_get_type(rr) != type)
+			continue;
+		if (!*ttl)
+			*ttl = json_integer(ldns_rr_ttl(rr));
+		if (type == LDNS_RR_TYPE_TXT) {
+			cli_json_push(arr, txt_json(rr));
+		} else {
+			char *code = ldns_rdf2str(ldns_rr_rdf(rr, 0));
+			cli_json_push(arr, code ? json_string(code) : NULL);
+			free(code);
+		}
+	}
+}
+
+/* {"zone", "address", "name", "rcode", "listed", "ttl", "a", "txt"}: the two answers the text prints, in one. */
+static int print_json(const zone_def_t *zone, const addr_t *addr, const char *qname, const ldns_pkt *a,
+		      const ldns_pkt *txt)
+{
+	char text[ADDR_STRLEN];
+	addr_format(addr, text);
+	json_t *doc = json_object(), *codes = json_array(), *texts = json_array(), *ttl = NULL;
+	answer_json(a, LDNS_RR_TYPE_A, codes, &ttl);
+	answer_json(txt, LDNS_RR_TYPE_TXT, texts, &ttl);
+	cli_json_set(doc, "zone", json_string(zone->name));
+	cli_json_set(doc, "address", json_string(text));
+	cli_json_set(doc, "name", json_string(qname));
+	cli_json_set(doc, "rcode", json_string(rcode_name(a)));
+	cli_json_set(doc, "listed", json_boolean(json_array_size(codes) > 0));
+	cli_json_set(doc, "ttl", ttl ? ttl : json_null());
+	cli_json_set(doc, "a", codes);
+	cli_json_set(doc, "txt", texts);
+	return cli_json_print(doc);
+}
+
+/* Asks for A and TXT and prints both answers. */
+static int ask_both(answer_ctx_t *ctx, const zone_def_t *zone, const addr_t *addr, const char *qname, bool json)
+{
+	ldns_pkt *a = NULL, *txt = NULL;
+	int rc = ask(ctx, qname, LDNS_RR_TYPE_A, &a);
+	if (!rc && !json)
+		print_answer(qname, LDNS_RR_TYPE_A, a);
+	if (!rc && !cli_output_failed())
+		rc = ask(ctx, qname, LDNS_RR_TYPE_TXT, &txt);
+	if (!rc && !json)
+		print_answer(qname, LDNS_RR_TYPE_TXT, txt);
+	if (!rc && json)
+		rc = print_json(zone, addr, qname, a, txt);
+	ldns_pkt_free(a);
+	ldns_pkt_free(txt);
+	return rc;
 }
 
 int cmd_query(cli_t *cli, int argc, char **argv)
 {
 	zone_def_t zone;
 	addr_t addr;
+	bool json;
 	int rc;
-	if ((rc = cli_expect_args(argc, argv, 1, 2, "rbltool query ZONE ADDR")) ||
-	    (rc = cli_zone_exists(cli, argv[1], &zone)))
+	if ((rc = cli_parse_json_flag(argc, argv, QUERY_USAGE, &json)) ||
+	    (rc = cli_expect_args(argc, argv, optind, 2, QUERY_USAGE)) ||
+	    (rc = cli_zone_exists(cli, argv[optind], &zone)))
 		return rc;
-	if (addr_parse(argv[2], &addr))
-		return cli_bad_input("invalid address '%s'", argv[2]);
+	if (addr_parse(argv[optind + 1], &addr))
+		return cli_bad_input("invalid address '%s'", argv[optind + 1]);
 	char rev[REVNAME_STRLEN], qname[REVNAME_STRLEN + DNAME_TEXTMAX + 2];
 	revname_format(&addr, rev);
 	snprintf(qname, sizeof qname, "%s.%s.", rev, zone.name);
@@ -65,9 +155,7 @@ int cmd_query(cli_t *cli, int argc, char **argv)
 		answer_ctx_free(&ctx);
 		return cli_fail("cannot read the store: %s", rbl_strerror(err));
 	}
-	rc = ask(&ctx, qname, LDNS_RR_TYPE_A);
-	if (!rc && !cli_output_failed())
-		rc = ask(&ctx, qname, LDNS_RR_TYPE_TXT);
+	rc = ask_both(&ctx, &zone, &addr, qname, json);
 	answer_ctx_free(&ctx);
 	return rc;
 }

@@ -2,6 +2,8 @@
 /* cmd_zone.c — rbltool zone create | set | list | show | delete. */
 #include "cmd.h"
 
+#include "cli_json.h"
+
 #include "base/duration.h"
 #include "base/err.h"
 #include "base/text.h"
@@ -19,6 +21,9 @@
 #define SET_USAGE                                                                                                    \
 	"rbltool zone set ZONE [--ns NAME[=ADDR[,ADDR]...]]... [--contact EMAIL] [--code 127.0.0.N] [--txt TEMPLATE] " \
 	"[--ttl SECS]"
+
+#define LIST_USAGE "rbltool zone list [--json]"
+#define SHOW_USAGE "rbltool zone show ZONE [--json]"
 
 /* One --ns NAME[=ADDR[,ADDR]...]: appended to def's name servers. */
 static int parse_ns(const char *arg, zone_def_t *def)
@@ -279,40 +284,71 @@ static int print_zone_line(const zone_def_t *def, void *ctx)
 	return cli_output_failed() ? 1 : 0;
 }
 
+static json_t *zone_line_json(const zone_def_t *def)
+{
+	json_t *obj = json_object();
+	cli_json_set(obj, "name", json_string(def->name));
+	cli_json_set(obj, "serial", json_integer(def->serial));
+	cli_json_set(obj, "ttl", json_integer(def->ttl));
+	return cli_json_set(obj, "code", cli_json_code(def->default_code));
+}
+
+static int push_zone_line(const zone_def_t *def, void *ctx)
+{
+	cli_json_push(ctx, zone_line_json(def));
+	return 0;
+}
+
 static int zone_list(cli_t *cli, int argc, char **argv)
 {
-	int rc = cli_expect_args(argc, argv, 1, 0, "rbltool zone list");
-	if (rc || (rc = cli_open(cli, false)))
+	bool json;
+	int rc = cli_parse_json_flag(argc, argv, LIST_USAGE, &json);
+	if (rc || (rc = cli_expect_args(argc, argv, optind, 0, LIST_USAGE)) || (rc = cli_open(cli, false)))
 		return rc;
+	json_t *zones = json ? json_array() : NULL;
 	store_rtxn_t *r;
 	int err = store_read_begin(cli->store, &r);
 	if (!err)
-		err = store_zone_foreach(r, print_zone_line, NULL);
+		err = json ? store_zone_foreach(r, push_zone_line, zones)
+			   : store_zone_foreach(r, print_zone_line, NULL);
 	store_read_end(r);
-	if (cli_output_failed())
+	if (cli_output_failed()) {
+		json_decref(zones);
 		return CLI_FAILED; /* main says why */
-	return err ? cli_fail("cannot list zones: %s", rbl_strerror(err)) : CLI_OK;
+	}
+	if (err) {
+		json_decref(zones);
+		return cli_fail("cannot list zones: %s", rbl_strerror(err));
+	}
+	return json ? cli_json_print(zones) : CLI_OK;
 }
 
 struct member_names {
 	const zone_def_t *aggregate;
+	json_t *names; /* --json: the "members" array; NULL: print them */
 };
 
 static int print_if_member(const zone_def_t *def, void *ctx)
 {
 	const struct member_names *m = ctx;
-	for (unsigned i = 0; i < m->aggregate->member_count; i++)
-		if (m->aggregate->members[i] == def->id)
+	for (unsigned i = 0; i < m->aggregate->member_count; i++) {
+		if (m->aggregate->members[i] != def->id)
+			continue;
+		if (m->names)
+			cli_json_push(m->names, json_string(def->name));
+		else
 			printf("member   %s\n", def->name);
+	}
 	return 0;
 }
 
-static int show_members(cli_t *cli, const zone_def_t *def)
+/* The aggregate's members, printed or (names not NULL) appended to names. */
+static int show_members(cli_t *cli, const zone_def_t *def, json_t *names)
 {
 	if (!def->member_count)
 		return CLI_OK;
 	store_rtxn_t *r;
-	struct member_names m = {def};
+	struct member_names m = {def, names};
 	int err = store_read_begin(cli->store, &r);
 	if (!err)
 		err = store_zone_foreach(r, print_if_member, &m);
@@ -320,33 +356,90 @@ static int show_members(cli_t *cli, const zone_def_t *def)
 	return err ? cli_fail("cannot read the store: %s", rbl_strerror(err)) : CLI_OK;
 }
 
+static void print_zone(const zone_def_t *def)
+{
+	char code[ZONE_CODE_STRLEN], created[TIME_STRLEN], txt[TEXT_ESCAPED_SIZE(ZONE_TXT_MAX)];
+	zone_code_format(def->default_code, code);
+	duration_format_time(def->created, created);
+	printf("zone     %s\nsoa      %s %s %" PRIu32 " %" PRIu32 " %" PRIu32 " %" PRIu32 " %" PRIu32 "\n", def->name,
+	       def->mname, def->rname, def->serial, def->refresh, def->retry, def->expire, def->minimum);
+	for (unsigned i = 0; i < def->ns_count; i++) {
+		printf("ns       %s", def->ns[i]);
+		for (unsigned k = 0; k < def->ns_addr_count[i]; k++) {
+			char addr[ADDR_STRLEN];
+			addr_format(&def->ns_addr[i][k], addr);
+			printf(" %s", addr);
+		}
+		if (zone_ns_in_zone(def, i) && def->ns_addr_count[i] == 0)
+			printf("  (inside the zone without an address: resolvers cannot find it; rbltool zone set %s "
+			       "--ns %s=ADDR)",
+			       def->name, def->ns[i]);
+		printf("\n");
+	}
+	printf("ttl      %" PRIu32 "\ncode     %s\ntxt      %s\ncreated  %s\n", def->ttl, code,
+	       cli_escaped(def->txt, txt, sizeof txt), created);
+}
+
+static json_t *soa_json(const zone_def_t *def)
+{
+	json_t *soa = json_object();
+	cli_json_set(soa, "mname", json_string(def->mname));
+	cli_json_set(soa, "rname", json_string(def->rname));
+	cli_json_set(soa, "serial", json_integer(def->serial));
+	cli_json_set(soa, "refresh", json_integer(def->refresh));
+	cli_json_set(soa, "retry", json_integer(def->retry));
+	cli_json_set(soa, "expire", json_integer(def->expire));
+	return cli_json_set(soa, "minimum", json_integer(def->minimum));
+}
+
+/* Name server i: its name, its addresses, and whether it lacks the address only this zone can give. */
+static json_t *ns_json(const zone_def_t *def, unsigned i)
+{
+	json_t *ns = json_object(), *addrs = json_array();
+	for (unsigned k = 0; k < def->ns_addr_count[i]; k++) {
+		char addr[ADDR_STRLEN];
+		addr_format(&def->ns_addr[i][k], addr);
+		cli_json_push(addrs, json_string(addr));
+	}
+	cli_json_set(ns, "name", json_string(def->ns[i]));
+	cli_json_set(ns, "addresses", addrs);
+	return cli_json_set(ns, "address_missing", json_boolean(zone_ns_in_zone(def, i) && !def->ns_addr_count[i]));
+}
+
+static json_t *zone_json(const zone_def_t *def)
+{
+	json_t *obj = json_object(), *ns = json_array();
+	for (unsigned i = 0; i < def->ns_count; i++)
+		cli_json_push(ns, ns_json(def, i));
+	cli_json_set(obj, "name", json_string(def->name));
+	cli_json_set(obj, "soa", soa_json(def));
+	cli_json_set(obj, "ns", ns);
+	cli_json_set(obj, "ttl", json_integer(def->ttl));
+	cli_json_set(obj, "code", cli_json_code(def->default_code));
+	cli_json_set(obj, "txt", cli_json_text(def->txt));
+	return cli_json_set(obj, "created", cli_json_time(def->created));
+}
+
 static int zone_show(cli_t *cli, int argc, char **argv)
 {
 	zone_def_t def;
-	int rc = cli_expect_args(argc, argv, 1, 1, "rbltool zone show ZONE");
-	if (rc || (rc = cli_zone_exists(cli, argv[1], &def)))
+	bool json;
+	int rc = cli_parse_json_flag(argc, argv, SHOW_USAGE, &json);
+	if (rc || (rc = cli_expect_args(argc, argv, optind, 1, SHOW_USAGE)) ||
+	    (rc = cli_zone_exists(cli, argv[optind], &def)))
 		return rc;
-	char code[ZONE_CODE_STRLEN], created[TIME_STRLEN], txt[TEXT_ESCAPED_SIZE(ZONE_TXT_MAX)];
-	zone_code_format(def.default_code, code);
-	duration_format_time(def.created, created);
-	printf("zone     %s\nsoa      %s %s %" PRIu32 " %" PRIu32 " %" PRIu32 " %" PRIu32 " %" PRIu32 "\n", def.name,
-	       def.mname, def.rname, def.serial, def.refresh, def.retry, def.expire, def.minimum);
-	for (unsigned i = 0; i < def.ns_count; i++) {
-		printf("ns       %s", def.ns[i]);
-		for (unsigned k = 0; k < def.ns_addr_count[i]; k++) {
-			char addr[ADDR_STRLEN];
-			addr_format(&def.ns_addr[i][k], addr);
-			printf(" %s", addr);
-		}
-		if (zone_ns_in_zone(&def, i) && def.ns_addr_count[i] == 0)
-			printf("  (inside the zone without an address: resolvers cannot find it; rbltool zone set %s "
-			       "--ns %s=ADDR)",
-			       def.name, def.ns[i]);
-		printf("\n");
+	if (!json) {
+		print_zone(&def);
+		return show_members(cli, &def, NULL);
 	}
-	printf("ttl      %" PRIu32 "\ncode     %s\ntxt      %s\ncreated  %s\n", def.ttl, code,
-	       cli_escaped(def.txt, txt, sizeof txt), created);
-	return show_members(cli, &def);
+	json_t *doc = zone_json(&def), *members = json_array();
+	if ((rc = show_members(cli, &def, members))) {
+		json_decref(members);
+		json_decref(doc);
+		return rc;
+	}
+	cli_json_set(doc, "members", members);
+	return cli_json_print(doc);
 }
 
 static int zone_delete(cli_t *cli, int argc, char **argv)

@@ -7,40 +7,160 @@
 
 #include <getopt.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 static void usage(FILE *out)
 {
-	fputs("usage: rbltool [--db DIR] COMMAND ...     rbltool --help | --version\n"
+	fputs("usage: rbltool [--db DIR] COMMAND ...     rbltool --help | --version     rbltool COMMAND --help\n"
 	      "zones and listings:\n"
-	      "  zone create ZONE [--ns NAME[=ADDR,...]]... [--contact EMAIL] [--code 127.0.0.N] [--txt TEMPLATE] [--ttl SECS]\n"
-	      "                   [--member ZONE]...\n"
+	      "  zone create ZONE [--ns NAME[=ADDR,...]]... [--contact EMAIL] [--code 127.0.0.N] [--txt TEMPLATE]\n"
+	      "                   [--ttl SECS] [--member ZONE]...\n"
 	      "  zone set ZONE [--ns NAME[=ADDR,...]]... [--contact EMAIL] [--code 127.0.0.N] [--txt T] [--ttl SECS]\n"
-	      "  zone list | zone show ZONE | zone delete ZONE\n"
+	      "  zone list [--json] | zone show ZONE [--json] | zone delete ZONE\n"
 	      "  add ZONE ADDR[/LEN] [--code 127.0.0.N]... [--reason TEXT] [--source TEXT] [--expires 30d|DATE]"
 	      " [--no-text]\n"
 	      "                   [--allow-wide]   (a listing wider than /8 or IPv6 /16 needs --allow-wide)\n"
 	      "  exclude ZONE ADDR[/LEN] [--reason TEXT] [--source TEXT] [--expires 30d|DATE]\n"
-	      "  del ZONE ADDR[/LEN]      list ZONE      show ADDR      query ZONE ADDR      expire\n"
+	      "  del ZONE ADDR[/LEN]      expire\n"
+	      "  list ZONE [--json]       show ADDR [--json]      query ZONE ADDR [--json]\n"
 	      "files:\n"
 	      "  import ZONE FILE [--format plain|csv|rbldnsd|arf|mbox] [--dataset TYPE] [--replace] [--skip-bad]\n"
-	      "                   [--as-reports] [--trusted CIDR]... [--code C] [--reason T] [--source T] [--expires D]\n"
-	      "                   [--allow-wide]\n"
+	      "                   [--as-reports] [--trusted CIDR]... [--code C] [--reason T] [--source T]\n"
+	      "                   [--expires D] [--allow-wide]\n"
 	      "  export ZONE [--format rbldnsd|bind] [--output FILE]\n"
 	      "relay pipeline:\n"
 	      "  report ADDR [--source TEXT]      optout add CIDR [--reason TEXT] | optout del CIDR | optout list\n"
 	      "  probe HOST[:PORT]... | probe --pending [--port N] [--max-attempts N]\n"
 	      "        [--list-into ZONE [--expires 30d] [--code 127.0.0.N]] [--concurrency N] [--timeout SECS]\n"
-	      "        [--gap 10s]\n"
-	      "  retest ZONE [--older-than 7d] [--port N] [--expires 30d] [--concurrency N] [--timeout SECS] [--gap 10s]\n"
+	      "        [--gap 10s] [--all-forms] [--resolver ADDR[:PORT]] [--no-rdns] [--json]\n"
+	      "  retest ZONE [--older-than 7d] [--port N] [--expires 30d] [--concurrency N] [--timeout SECS]\n"
+	      "        [--gap 10s] [--all-forms] [--resolver ADDR[:PORT]] [--no-rdns] [--json]\n"
 	      "  (--gap: the least time between two connections to one host)\n"
+	      "  check HOST[:PORT] [--resolver ADDR[:PORT]] [--dnsbl ZONE]... [--no-store-zones] [--helo NAME]\n"
+	      "        [--sender-domain D] [--recipient-domain D] [--timeout SECS] [--json]\n"
+	      "        (the mail server self-test)\n"
+	      "  rdns ADDR... [--resolver ADDR[:PORT]] [--timeout SECS] [--json]\n"
+	      "        (PTR and forward-confirmed reverse DNS)\n"
 	      "the store:\n"
 	      "  init        an empty store in the --db directory, if none is there (for installing)\n"
 	      "  verify      backup DIR (into a new directory; safe while dnsbld runs)\n"
 	      "The store is --db DIR, else $DNSBL_DB, else db in /etc/dnsbld/dnsbld.conf, else ~/.local/share/dnsbld.\n"
+	      "--json: one JSON document instead of the text (README: JSON output).\n"
 	      "Exit status: 0 done, 1 failed, 2 bad input (nothing written).\n",
 	      out);
+}
+
+#define PROBE_OPTIONS "[--all-forms] [--resolver ADDR[:PORT]] [--no-rdns] [--json]"
+
+/* "rbltool COMMAND --help": each command's usage and what it does. A subcommand is "zone create"; the family's name
+ * alone ("zone", "optout") prints every subcommand's. */
+struct command_help {
+	const char *name;
+	const char *usage; /* one or more lines, after "usage: " */
+	const char *what;
+};
+
+/* One entry a command, its lines as printed. */
+/* clang-format off */
+static const struct command_help helps[] = {
+	{"zone create",
+	 "rbltool zone create ZONE [--ns NAME[=ADDR[,ADDR]...]]... [--contact EMAIL] [--code 127.0.0.N]\n"
+	 "       [--txt TEMPLATE] [--ttl SECS] [--member ZONE]...",
+	 "Create a zone; a name server inside it needs its address; --member makes it an aggregate."},
+	{"zone set",
+	 "rbltool zone set ZONE [--ns NAME[=ADDR[,ADDR]...]]... [--contact EMAIL] [--code 127.0.0.N]\n"
+	 "       [--txt TEMPLATE] [--ttl SECS]",
+	 "Change the settings given; the --ns options given replace the name-server set."},
+	{"zone list", "rbltool zone list [--json]", "One line a zone: name, serial, TTL, default code."},
+	{"zone show", "rbltool zone show ZONE [--json]",
+	 "A zone's SOA, name servers, TTL, code, template and members."},
+	{"zone delete", "rbltool zone delete ZONE", "Delete a zone and all its entries."},
+	{"add",
+	 "rbltool add ZONE ADDR[/LEN] [--code 127.0.0.N]... [--reason TEXT] [--source TEXT] [--expires 30d|DATE]\n"
+	 "       [--no-text] [--allow-wide]",
+	 "List a network (wider than /8 or IPv6 /16 only with --allow-wide); one A record per code."},
+	{"exclude", "rbltool exclude ZONE ADDR[/LEN] [--reason TEXT] [--source TEXT] [--expires 30d|DATE]",
+	 "A hole in a listed network: the longest prefix wins."},
+	{"del", "rbltool del ZONE ADDR[/LEN]", "Delete the entry at exactly that network (exit 1 if there is none)."},
+	{"list", "rbltool list ZONE [--json]", "Every entry of the zone: network, codes, expiry, reason."},
+	{"show", "rbltool show ADDR [--json]",
+	 "Every zone's entry covering the address, the host's reports and its probes with their transcripts."},
+	{"query", "rbltool query ZONE ADDR [--json]", "What dnsbld answers for the address, A and TXT."},
+	{"expire", "rbltool expire", "Purge expired entries (they are never answered anyway)."},
+	{"import",
+	 "rbltool import ZONE FILE [--format plain|csv|rbldnsd|arf|mbox]\n"
+	 "       [--dataset ip4set|ip4tset|ip4trie|ip6trie|ip6tset|combined] [--replace] [--skip-bad] [--as-reports]\n"
+	 "       [--trusted CIDR]... [--code 127.0.0.N] [--reason TEXT] [--source TEXT] [--expires 30d|DATE]\n"
+	 "       [--allow-wide]",
+	 "Import a file (gzip too) in one transaction; arf and mbox files, and --as-reports, give reports."},
+	{"export", "rbltool export ZONE [--format rbldnsd|bind] [--output FILE]",
+	 "Write the zone as an rbldnsd data file or a master file for BIND, NSD or Knot."},
+	{"report", "rbltool report ADDR [--source TEXT]", "Record a report of an open relay: the host is now pending."},
+	{"optout add", "rbltool optout add CIDR [--reason TEXT]",
+	 "Never probe or list the network by the pipeline (its pipeline listings go now)."},
+	{"optout del", "rbltool optout del CIDR", "Remove an opt-out."},
+	{"optout list", "rbltool optout list", "Every opted-out network."},
+	{"probe",
+	 "rbltool probe HOST[:PORT]... [--port N] [--concurrency N] [--timeout SECS] [--gap 10s] " PROBE_OPTIONS "\n"
+	 "       rbltool probe --pending [--port N] [--max-attempts N] [--list-into ZONE [--expires 30d]\n"
+	 "       [--code 127.0.0.N]] [--concurrency N] [--timeout SECS] [--gap 10s] " PROBE_OPTIONS,
+	 "SMTP relay tests (never DATA); --pending probes the reported hosts and lists the open relays."},
+	{"retest",
+	 "rbltool retest ZONE [--older-than 7d] [--port N] [--expires 30d] [--concurrency N] [--timeout SECS]\n"
+	 "       [--gap 10s] " PROBE_OPTIONS,
+	 "Probe the zone's listings again: closed hosts are delisted, open ones have their expiry extended."},
+	{"check",
+	 "rbltool check HOST[:PORT] [--resolver ADDR[:PORT]] [--dnsbl ZONE]... [--no-store-zones] [--helo NAME]\n"
+	 "       [--sender-domain D] [--recipient-domain D] [--timeout SECS] [--json]",
+	 "The mail server self-test."},
+	{"rdns", "rbltool rdns ADDR... [--resolver ADDR[:PORT]] [--timeout SECS] [--json]",
+	 "PTR and forward-confirmed reverse DNS of each address."},
+	{"init", "rbltool init", "Make an empty store in the --db directory, if none is there."},
+	{"verify", "rbltool verify", "Walk every table and decode every record: sound, or exit 1."},
+	{"backup", "rbltool backup DIR", "A compacted copy of the store into a new directory; safe while dnsbld runs."},
+};
+/* clang-format on */
+
+/* Prints the help of name, or of every subcommand of the family name; false if there is none. */
+static bool print_help(const char *name)
+{
+	size_t len = strlen(name);
+	bool found = false;
+	for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++) {
+		const char *h = helps[i].name;
+		if (strcmp(h, name) != 0 && !(strncmp(h, name, len) == 0 && h[len] == ' '))
+			continue;
+		printf("%susage: %s\n%s\n", found ? "\n" : "", helps[i].usage, helps[i].what);
+		found = true;
+	}
+	return found;
+}
+
+/* Whether "--help" or "-h" stands among a command's arguments, before "--". */
+static bool asks_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
+}
+
+/* Whether help entry h is "COMMAND SUB". */
+static bool is_subcommand(const char *h, const char *command, const char *sub)
+{
+	size_t len = strlen(command);
+	return strncmp(h, command, len) == 0 && h[len] == ' ' && strcmp(h + len + 1, sub) == 0;
+}
+
+/* The help for a command's arguments: "zone create" when argv names a known subcommand, else the command. */
+static bool command_help(int argc, char **argv)
+{
+	for (size_t i = 0; argc > 1 && i < sizeof helps / sizeof helps[0]; i++)
+		if (is_subcommand(helps[i].name, argv[0], argv[1]))
+			return print_help(helps[i].name);
+	return print_help(argv[0]);
 }
 
 static void version(void)
@@ -55,11 +175,10 @@ int main(int argc, char **argv)
 		const char *name;
 		cli_command_fn fn;
 	} commands[] = {
-		{"zone", cmd_zone}, {"add", cmd_add},   {"exclude", cmd_exclude}, {"del", cmd_del},
-		{"list", cmd_list}, {"show", cmd_show}, {"query", cmd_query},     {"expire", cmd_expire},
-		{"export", cmd_export},
-		{"import", cmd_import}, {"report", cmd_report}, {"optout", cmd_optout},
-		{"probe", cmd_probe},   {"retest", cmd_retest},
+		{"zone", cmd_zone},     {"add", cmd_add},       {"exclude", cmd_exclude}, {"del", cmd_del},
+		{"list", cmd_list},     {"show", cmd_show},     {"query", cmd_query},     {"expire", cmd_expire},
+		{"export", cmd_export}, {"import", cmd_import}, {"report", cmd_report},   {"optout", cmd_optout},
+		{"probe", cmd_probe},   {"retest", cmd_retest}, {"check", cmd_check},     {"rdns", cmd_rdns},
 		{"verify", cmd_verify}, {"backup", cmd_backup}, {"init", cmd_init},
 	};
 	static const struct option options[] = {
@@ -99,6 +218,9 @@ int main(int argc, char **argv)
 	int rc = -1;
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
 		if (strcmp(sub_argv[0], commands[i].name) == 0) {
+			/* Before the command runs: its help opens no store and checks no argument. */
+			if (asks_help(sub_argc, sub_argv) && command_help(sub_argc, sub_argv))
+				return cli_close_output(CLI_OK);
 			optind = 0; /* glibc: restart getopt for the subcommand's own options */
 			rc = commands[i].fn(&cli, sub_argc, sub_argv);
 			break;

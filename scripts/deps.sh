@@ -7,12 +7,14 @@ packages=(
   cmake make gcc pkg-config           # build
   liblmdb-dev libuv1-dev libldns-dev zlib1g-dev # the libraries dnsbld links
   libinih-dev libsystemd-dev          # dnsbld.conf (rbl_conf) and sd_notify
+  libunbound-dev libjansson-dev       # rbltool: reverse DNS and blocklist lookups (rbl_resolve), --json output
   libcmocka-dev                       # unit tests
   clang libclang-rt-dev               # scripts/fuzz.sh: clang with libFuzzer and the ASan/UBSan runtimes
   bind9-dnsutils ldnsutils lmdb-utils # dig, drill, mdb_stat: integration tests and inspection
   rbldnsd bind9-utils nsd             # rbltool export's integration test: rbldnsd, named-checkzone, NSD
   postfix                             # the relay-probe pipeline's test: a private Postfix as the probed MTA
   socat                               # test_config.sh listens on a NOTIFY_SOCKET with it
+  jq                                  # the tests read rbltool --json output with it
   dpkg-dev adduser                    # the .deb: cpack's dpkg-shlibdeps; postinst's adduser (test_package.sh)
   mandoc man-db systemd               # man pages: mandoc -T lint, man -w; systemd-analyze verify of the unit
   m4 swaks iproute2 util-linux        # the MTA matrix (tests/integration/mta_unpack_lib.sh): Sendmail's .cf, swaks

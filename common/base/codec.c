@@ -57,6 +57,11 @@ void codec_get_bytes(codec_reader_t *r, void *out, size_t n)
 		memset(out, 0, n);
 }
 
+void codec_skip(codec_reader_t *r, size_t n)
+{
+	(void)take(r, n);
+}
+
 uint8_t codec_get_u8(codec_reader_t *r)
 {
 	const uint8_t *p = take(r, 1);

@@ -41,6 +41,8 @@ uint64_t codec_get_u64(codec_reader_t *r);
 void codec_get_str(codec_reader_t *r, char *buf, size_t cap);
 /* n raw bytes into out (zeroed when they are not there: failed is set). */
 void codec_get_bytes(codec_reader_t *r, void *out, size_t n);
+/* Steps over n bytes (fails, as every get, when fewer are left). */
+void codec_skip(codec_reader_t *r, size_t n);
 uint64_t codec_get_varint(codec_reader_t *r);
 void codec_get_vstr(codec_reader_t *r, char *buf, size_t cap);
 /* A vstr without copying: *s points into the reader's buffer. */

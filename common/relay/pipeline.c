@@ -6,6 +6,7 @@
 #include "base/err.h"
 #include "store/store_ext.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define ADDR_KEY_LEN 17 /* family | 16 address bytes: one key length for both families */
@@ -251,7 +252,69 @@ int pipeline_report_foreach(store_rtxn_t *r, const addr_t *addr, int (*fn)(const
 
 /* --- probes */
 
-int pipeline_probe_add(store_wtxn_t *w, const addr_t *addr, uint16_t port, const probe_result_t *res, uint64_t *id)
+/* Probe records: version 1 ends with the transcript; version 2 appends the reverse DNS (a flag, then the result). */
+#define PROBE_RECORD_VERSION 2
+
+static size_t rdns_encoded_max(const rdns_result_t *rdns)
+{
+	size_t n = 1;
+	if (rdns)
+		for (unsigned i = 0; i < rdns->count && i < RDNS_MAX_NAMES; i++)
+			n += 2 + strnlen(rdns->names[i].name, RESOLVE_NAME_MAX - 1) + 2;
+	return n + 16;
+}
+
+static void rdns_encode(const rdns_result_t *rdns, codec_writer_t *c)
+{
+	codec_put_u8(c, rdns != NULL);
+	if (!rdns)
+		return;
+	unsigned count = rdns->count <= RDNS_MAX_NAMES ? rdns->count : RDNS_MAX_NAMES;
+	codec_put_u8(c, (uint8_t)rdns->ptr);
+	codec_put_u8(c, (uint8_t)count);
+	codec_put_u8(c, rdns->more);
+	codec_put_u8(c, rdns->fcrdns);
+	codec_put_u32(c, rdns->elapsed_ms);
+	for (unsigned i = 0; i < count; i++) {
+		char name[RESOLVE_NAME_MAX];
+		snprintf(name, sizeof name, "%s", rdns->names[i].name);
+		codec_put_str(c, name);
+		codec_put_u8(c, (uint8_t)rdns->names[i].forward);
+		codec_put_u8(c, rdns->names[i].confirmed);
+	}
+}
+
+/* Statuses past the enum (a newer writer) read as RESOLVE_ERROR rather than as values we cannot name. */
+static enum resolve_status rdns_status(uint8_t v)
+{
+	return v <= RESOLVE_ERROR ? (enum resolve_status)v : RESOLVE_ERROR;
+}
+
+static void rdns_decode(codec_reader_t *c, probe_record_t *p)
+{
+	p->has_rdns = codec_get_u8(c) == 1;
+	if (!p->has_rdns)
+		return;
+	rdns_result_t *r = &p->rdns;
+	r->addr = p->addr;
+	r->ptr = rdns_status(codec_get_u8(c));
+	r->count = codec_get_u8(c);
+	r->more = codec_get_u8(c);
+	r->fcrdns = codec_get_u8(c) != 0;
+	r->elapsed_ms = codec_get_u32(c);
+	if (r->count > RDNS_MAX_NAMES) {
+		c->failed = true;
+		return;
+	}
+	for (unsigned i = 0; i < r->count; i++) {
+		codec_get_str(c, r->names[i].name, sizeof r->names[i].name);
+		r->names[i].forward = rdns_status(codec_get_u8(c));
+		r->names[i].confirmed = codec_get_u8(c) != 0;
+	}
+}
+
+int pipeline_probe_add(store_wtxn_t *w, const addr_t *addr, uint16_t port, const probe_result_t *res,
+		       const rdns_result_t *rdns, uint64_t *id)
 {
 	MDB_dbi probes;
 	int err = store_ext_table_w(w, TABLE_PROBES, &probes);
@@ -266,7 +329,7 @@ int pipeline_probe_add(store_wtxn_t *w, const addr_t *addr, uint16_t port, const
 	if (why_len > 511)
 		why_len = 511;
 	/* Fixed part, then the strings; the transcript is whatever the engine kept (it bounds it). */
-	size_t cap = 64 + form_len + why_len + res->transcript_len;
+	size_t cap = 64 + form_len + why_len + res->transcript_len + rdns_encoded_max(rdns);
 	MDB_val k = {sizeof key, key}, v = {cap, NULL};
 	int rc = mdb_put(store_ext_wtxn(w), probes, &k, &v, MDB_RESERVE);
 	if (rc)
@@ -277,7 +340,7 @@ int pipeline_probe_add(store_wtxn_t *w, const addr_t *addr, uint16_t port, const
 	form[form_len] = '\0';
 	memcpy(why, res->why, why_len);
 	why[why_len] = '\0';
-	codec_put_u8(&c, 1);
+	codec_put_u8(&c, PROBE_RECORD_VERSION);
 	codec_put_u32(&c, port);
 	codec_put_u64(&c, (uint64_t)res->started);
 	codec_put_u32(&c, res->elapsed_ms);
@@ -288,6 +351,7 @@ int pipeline_probe_add(store_wtxn_t *w, const addr_t *addr, uint16_t port, const
 	codec_put_u32(&c, (uint32_t)res->transcript_len);
 	memcpy((uint8_t *)v.mv_data + c.len, res->transcript, res->transcript_len);
 	c.len += res->transcript_len;
+	rdns_encode(rdns, &c);
 	memset((uint8_t *)v.mv_data + c.len, 0, cap - c.len);
 
 	host_record_t h;
@@ -319,7 +383,9 @@ static int each_probe(const MDB_val *k, const MDB_val *v, void *arg)
 	p.addr = *w->addr;
 	p.id = store_get_u64((const uint8_t *)k->mv_data + ADDR_KEY_LEN);
 	codec_reader_t c = {v->mv_data, v->mv_size, false};
-	codec_get_u8(&c);
+	uint8_t version = codec_get_u8(&c);
+	if (version < 1 || version > PROBE_RECORD_VERSION)
+		return RBL_ESTORE;
 	p.port = (uint16_t)codec_get_u32(&c);
 	p.started = (int64_t)codec_get_u64(&c);
 	p.elapsed_ms = codec_get_u32(&c);
@@ -331,6 +397,11 @@ static int each_probe(const MDB_val *k, const MDB_val *v, void *arg)
 	if (c.failed || p.transcript_len > c.left)
 		return RBL_ESTORE;
 	p.transcript = (const char *)c.p;
+	codec_skip(&c, p.transcript_len);
+	if (version >= 2)
+		rdns_decode(&c, &p);
+	if (c.failed)
+		return RBL_ESTORE;
 	return w->fn(&p, w->ctx);
 }
 

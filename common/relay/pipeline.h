@@ -7,8 +7,9 @@
  *   hosts    address → state: pending (reported, not yet probed), open, closed, inconclusive (retried a bounded
  *            number of times), with counts and times;
  *   reports  address · report id → one report (who, when, what);
- *   probes   address · probe id → one probe: port, time, verdict, the form that relayed, why, the transcript. The
- *            probe id is the "evidence id" a listing carries;
+ *   probes   address · probe id → one probe: port, time, verdict, the form that relayed, why, the transcript, and
+ *            the reverse DNS seen at probe time (PTR names, which confirm). The probe id is the "evidence id" a
+ *            listing carries;
  *   optout   network → reason, time: such hosts are never probed and never listed by the pipeline.
  */
 #ifndef RBL_RELAY_PIPELINE_H
@@ -16,6 +17,7 @@
 
 #include "relay/probe.h"
 #include "relay/report.h"
+#include "resolve/resolve.h"
 #include "store/store.h"
 
 enum host_state { HOST_PENDING = 0, HOST_OPEN = 1, HOST_CLOSED = 2, HOST_INCONCLUSIVE = 3, HOST_OPTED_OUT = 4 };
@@ -42,6 +44,8 @@ typedef struct probe_record {
 	char why[512];
 	const char *transcript;      /* points into the snapshot (pipeline_probe_foreach) */
 	size_t transcript_len;
+	bool has_rdns;               /* reverse DNS was looked up with the probe (rdns is meaningful) */
+	rdns_result_t rdns;
 } probe_record_t;
 
 typedef struct optout_record {
@@ -55,8 +59,10 @@ typedef struct optout_record {
 int pipeline_report_add(store_wtxn_t *w, const report_t *r, bool *opted_out);
 int pipeline_report_foreach(store_rtxn_t *r, const addr_t *addr, int (*fn)(const report_t *rep, void *ctx), void *ctx);
 
-/* Records a probe of addr and moves the host to the verdict's state; *id = the probe (evidence) id. */
-int pipeline_probe_add(store_wtxn_t *w, const addr_t *addr, uint16_t port, const probe_result_t *res, uint64_t *id);
+/* Records a probe of addr, with the reverse DNS looked up beside it (NULL: none was), and moves the host to the
+ * verdict's state; *id = the probe (evidence) id. */
+int pipeline_probe_add(store_wtxn_t *w, const addr_t *addr, uint16_t port, const probe_result_t *res,
+		       const rdns_result_t *rdns, uint64_t *id);
 /* The probes of addr, oldest first. */
 int pipeline_probe_foreach(store_rtxn_t *r, const addr_t *addr, int (*fn)(const probe_record_t *p, void *ctx),
 			void *ctx);

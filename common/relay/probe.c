@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* probe.c — probe_run: one libuv loop, at most cfg->concurrency sessions at once, and sessions to the same address
- * started at least cfg->per_host_gap_ms apart.
+/* probe.c — a batch of probes on a libuv loop (probe_start; probe_run owns a loop for one): at most
+ * cfg->concurrency sessions at once, and sessions to the same address started at least cfg->per_host_gap_ms apart.
  *
  * Targets are grouped by address (the port does not make another host). Each host waits in one of two FIFOs:
  * ready (may start now) or waiting (its gap has not passed). The gap is one constant added to a non-decreasing
  * clock, so the waiting FIFO is always in order of due time and one wake-up timer for its head suffices. With a
  * gap of 0 there is no per-host limit at all. Within a host, targets start in the order given.
+ * The wake-up timer is the batch's one handle on the loop: the first sessions start from it (so probe_start calls
+ * nothing back before the loop runs), and it is closed once every target is reported and every session closed —
+ * then the batch is finished.
  */
 #include "probe_internal.h"
 
@@ -30,13 +33,15 @@ struct host_fifo {
 	size_t cap;
 };
 
-struct probe_engine {
-	uv_loop_t loop;
+struct probe_batch {
+	uv_loop_t *loop;
 	uv_timer_t wake;
 	probe_config_t cfg;
+	char names[3][PROBE_NAME_MAX + 1]; /* cfg's names, copied: cfg points here */
 	const probe_target_t *targets;
 	size_t count;
-	void (*done)(void *ctx, const probe_target_t *target, const probe_result_t *result);
+	probe_done_fn *done;
+	void (*finished_cb)(void *ctx, probe_batch_t *batch);
 	void *ctx;
 	size_t *order; /* target indices, grouped by host, in the callers' order within a host */
 	struct probe_host *hosts;
@@ -45,6 +50,8 @@ struct probe_engine {
 	struct host_fifo waiting;
 	unsigned active;
 	size_t reported;
+	bool closing;  /* the wake-up timer is closing: every target reported, every session closed */
+	bool finished; /* it is closed */
 };
 
 const char *probe_verdict_name(enum probe_verdict v)
@@ -73,6 +80,7 @@ void probe_config_default(probe_config_t *cfg)
 	        .max_transcript_bytes = 65536,
 	        .concurrency = 200,
 	        .per_host_gap_ms = 10000,
+	        .all_forms = false,
 	};
 }
 
@@ -89,17 +97,17 @@ int probe_config_check(const probe_config_t *cfg)
 	return RBL_OK;
 }
 
-uv_loop_t *probe_engine_loop(struct probe_engine *e)
+uv_loop_t *probe_engine_loop(struct probe_batch *e)
 {
-	return &e->loop;
+	return e->loop;
 }
 
-const probe_config_t *probe_engine_config(struct probe_engine *e)
+const probe_config_t *probe_engine_config(struct probe_batch *e)
 {
 	return &e->cfg;
 }
 
-void probe_engine_report(struct probe_engine *e, const probe_target_t *target, const probe_result_t *result)
+void probe_engine_report(struct probe_batch *e, const probe_target_t *target, const probe_result_t *result)
 {
 	e->reported++;
 	e->done(e->ctx, target, result);
@@ -120,7 +128,7 @@ static size_t fifo_pop(struct host_fifo *f)
 }
 
 /* A target we could not even start a session for (out of memory): reported at once, never silently dropped. */
-static void report_unstarted(struct probe_engine *e, const probe_target_t *target, int err)
+static void report_unstarted(struct probe_batch *e, const probe_target_t *target, int err)
 {
 	probe_result_t result = {
 	        .verdict = PROBE_INCONCLUSIVE,
@@ -134,10 +142,20 @@ static void report_unstarted(struct probe_engine *e, const probe_target_t *targe
 
 static void on_wake(uv_timer_t *timer);
 
-/* Starts what the concurrency cap and the per-host gaps allow; arms the wake-up timer for the next host due. */
-static void pump(struct probe_engine *e)
+static void on_wake_closed(uv_handle_t *handle)
 {
-	uint64_t now = uv_now(&e->loop);
+	struct probe_batch *e = handle->data;
+
+	e->finished = true;
+	if (e->finished_cb != NULL)
+		e->finished_cb(e->ctx, e); /* may free e: nothing after it */
+}
+
+/* Starts what the concurrency cap and the per-host gaps allow; arms the wake-up timer for the next host due; once
+ * nothing is left to start or to wait for, closes it. */
+static void pump(struct probe_batch *e)
+{
+	uint64_t now = uv_now(e->loop);
 
 	while (e->waiting.len > 0 && e->hosts[e->waiting.slot[e->waiting.head]].not_before <= now)
 		fifo_push(&e->ready, fifo_pop(&e->waiting));
@@ -155,6 +173,13 @@ static void pump(struct probe_engine *e)
 		else
 			report_unstarted(e, target, err);
 	}
+	if (e->reported == e->count && e->active == 0) {
+		if (!e->closing) {
+			e->closing = true;
+			uv_close((uv_handle_t *)&e->wake, on_wake_closed);
+		}
+		return;
+	}
 	if (e->ready.len == 0 && e->waiting.len > 0 && e->active < e->cfg.concurrency)
 		uv_timer_start(&e->wake, on_wake, e->hosts[e->waiting.slot[e->waiting.head]].not_before - now, 0);
 	else
@@ -166,7 +191,7 @@ static void on_wake(uv_timer_t *timer)
 	pump(timer->data);
 }
 
-void probe_engine_session_closed(struct probe_engine *e)
+void probe_engine_session_closed(struct probe_batch *e)
 {
 	e->active--;
 	pump(e);
@@ -191,7 +216,7 @@ static int by_address_then_index(const void *a, const void *b)
 }
 
 /* Groups the targets by address into hosts; the ready FIFO gets the hosts in order of their first target. */
-static int plan(struct probe_engine *e)
+static int plan(struct probe_batch *e)
 {
 	size_t n = e->count;
 	size_t *host_of = malloc(n * sizeof *host_of);
@@ -231,32 +256,41 @@ static int plan(struct probe_engine *e)
 
 /* A server that hangs up while we write would raise SIGPIPE, whose default kills the caller (dnsbld, rbltool).
  * libuv leaves that to the application; a library must not change a process-wide disposition, so the signal is
- * blocked for this thread while the loop runs, and one raised meanwhile is taken off before the mask is restored.
- * A caller that already blocks SIGPIPE keeps its mask and whatever is pending. */
-static bool block_sigpipe(sigset_t *old)
+ * blocked for this thread while batches live (the loop runs in this thread), and one raised meanwhile is taken off
+ * before the mask is restored. The hold is counted per thread, so batches may overlap; a caller that already
+ * blocks SIGPIPE keeps its mask and whatever is pending. */
+static _Thread_local unsigned sigpipe_holds;
+static _Thread_local bool sigpipe_blocked_here;
+static _Thread_local sigset_t sigpipe_old_mask;
+
+static void hold_sigpipe(void)
 {
 	sigset_t pipe_only;
 
+	if (sigpipe_holds++ > 0)
+		return;
 	sigemptyset(&pipe_only);
 	sigaddset(&pipe_only, SIGPIPE);
-	return pthread_sigmask(SIG_BLOCK, &pipe_only, old) == 0 && !sigismember(old, SIGPIPE);
+	sigpipe_blocked_here = pthread_sigmask(SIG_BLOCK, &pipe_only, &sigpipe_old_mask) == 0 &&
+	                       !sigismember(&sigpipe_old_mask, SIGPIPE);
 }
 
-static void restore_sigpipe(bool blocked_here, const sigset_t *old)
+static void release_sigpipe(void)
 {
 	sigset_t pipe_only;
 	struct timespec now = {0, 0};
 
-	if (!blocked_here)
+	if (sigpipe_holds == 0 || --sigpipe_holds > 0 || !sigpipe_blocked_here)
 		return;
+	sigpipe_blocked_here = false;
 	sigemptyset(&pipe_only);
 	sigaddset(&pipe_only, SIGPIPE);
 	while (sigtimedwait(&pipe_only, NULL, &now) == SIGPIPE)
 		;
-	pthread_sigmask(SIG_SETMASK, old, NULL);
+	pthread_sigmask(SIG_SETMASK, &sigpipe_old_mask, NULL);
 }
 
-static void free_plan(struct probe_engine *e)
+static void free_plan(struct probe_batch *e)
 {
 	free(e->order);
 	free(e->hosts);
@@ -264,8 +298,7 @@ static void free_plan(struct probe_engine *e)
 	free(e->waiting.slot);
 }
 
-int probe_run(const probe_config_t *cfg, const probe_target_t *targets, size_t count,
-              void (*done)(void *ctx, const probe_target_t *target, const probe_result_t *result), void *ctx)
+static int check_request(const probe_config_t *cfg, const probe_target_t *targets, size_t count, probe_done_fn *done)
 {
 	int err = probe_config_check(cfg);
 
@@ -276,39 +309,101 @@ int probe_run(const probe_config_t *cfg, const probe_target_t *targets, size_t c
 	for (size_t i = 0; i < count; i++)
 		if (targets[i].addr.family != ADDR_V4 && targets[i].addr.family != ADDR_V6)
 			return RBL_EINVAL;
-	if (count == 0)
-		return RBL_OK;
+	return RBL_OK;
+}
 
-	struct probe_engine *e = calloc(1, sizeof *e);
+/* cfg's names into the batch (probe_config_check has bounded them), so that the caller's may go. */
+static void copy_config(struct probe_batch *e, const probe_config_t *cfg)
+{
+	const char *names[3] = {cfg->helo_name, cfg->sender_domain, cfg->recipient_domain};
+
+	e->cfg = *cfg;
+	for (int i = 0; i < 3; i++)
+		snprintf(e->names[i], sizeof e->names[i], "%s", names[i]);
+	e->cfg.helo_name = e->names[0];
+	e->cfg.sender_domain = e->names[1];
+	e->cfg.recipient_domain = e->names[2];
+}
+
+int probe_start(uv_loop_t *loop, const probe_config_t *cfg, const probe_target_t *targets, size_t count,
+                probe_done_fn *done, void (*finished)(void *ctx, probe_batch_t *batch), void *ctx, probe_batch_t **out)
+{
+	int err = check_request(cfg, targets, count, done);
+
+	if (err != RBL_OK)
+		return err;
+	if (loop == NULL || out == NULL)
+		return RBL_EINVAL;
+	struct probe_batch *e = calloc(1, sizeof *e);
 	if (e == NULL)
 		return RBL_ENOMEM;
-	e->cfg = *cfg;
+	e->loop = loop;
+	copy_config(e, cfg);
 	e->targets = targets;
 	e->count = count;
 	e->done = done;
+	e->finished_cb = finished;
 	e->ctx = ctx;
-	err = plan(e);
-	if (err != RBL_OK)
-		goto out;
-	if (uv_loop_init(&e->loop) != 0) {
-		err = RBL_EIO;
-		goto out;
+	err = count > 0 ? plan(e) : RBL_OK;
+	if (err != RBL_OK) {
+		free_plan(e);
+		free(e);
+		return err;
 	}
-	uv_timer_init(&e->loop, &e->wake);
+	uv_timer_init(loop, &e->wake);
 	e->wake.data = e;
-	sigset_t old_mask;
-	bool blocked = block_sigpipe(&old_mask);
-	pump(e);
-	uv_run(&e->loop, UV_RUN_DEFAULT);
-	restore_sigpipe(blocked, &old_mask);
-	/* The loop ends when no session and no wake-up is pending, which is when every target was reported. */
-	err = e->reported == count ? RBL_OK : RBL_EIO;
-	uv_close((uv_handle_t *)&e->wake, NULL);
-	uv_run(&e->loop, UV_RUN_DEFAULT);
-	if (uv_loop_close(&e->loop) != 0)
+	uv_timer_start(&e->wake, on_wake, 0, 0);
+	hold_sigpipe();
+	*out = e;
+	return RBL_OK;
+}
+
+size_t probe_batch_reported(const probe_batch_t *batch)
+{
+	return batch->reported;
+}
+
+size_t probe_batch_count(const probe_batch_t *batch)
+{
+	return batch->count;
+}
+
+bool probe_batch_finished(const probe_batch_t *batch)
+{
+	return batch->finished;
+}
+
+int probe_batch_free(probe_batch_t *batch)
+{
+	if (batch == NULL)
+		return RBL_OK;
+	if (!batch->finished)
+		return RBL_EBUSY;
+	free_plan(batch);
+	free(batch);
+	release_sigpipe();
+	return RBL_OK;
+}
+
+int probe_run(const probe_config_t *cfg, const probe_target_t *targets, size_t count, probe_done_fn *done, void *ctx)
+{
+	int err = check_request(cfg, targets, count, done);
+	uv_loop_t loop;
+	probe_batch_t *batch = NULL;
+
+	if (err != RBL_OK || count == 0)
+		return err;
+	if (uv_loop_init(&loop) != 0)
+		return RBL_EIO;
+	err = probe_start(&loop, cfg, targets, count, done, NULL, ctx, &batch);
+	if (err == RBL_OK) {
+		uv_run(&loop, UV_RUN_DEFAULT);
+		/* The loop ends when no session and no wake-up is pending, which is when every target was reported. */
+		err = probe_batch_finished(batch) && probe_batch_reported(batch) == count ? RBL_OK : RBL_EIO;
+		if (probe_batch_free(batch) != RBL_OK)
+			err = RBL_EIO; /* cannot happen (the loop ran dry); never freed under a live handle */
+	}
+	if (uv_loop_close(&loop) != 0)
 		err = RBL_EIO;
-out:
-	free_plan(e);
-	free(e);
 	return err;
 }

@@ -14,6 +14,9 @@
  *   - A recipient accepted at an external domain is relaying. One accepted at the server's own literal, name or
  *     no domain is relaying only if the control recipient there is refused; if the control is accepted, the domain
  *     is a catch-all and the forms routed through it are untestable; the verdict rests on the others.
+ *   - A relayed form ends the battery, unless all_forms: then it goes on to the last form, and the reason starts
+ *     with the first relayed form (the verdict's) and lists the others.
+ * The replies of the first connection's greeting and EHLO/HELO also give the session facts (probe_ehlo.c).
  */
 #include "probe_internal.h"
 
@@ -22,12 +25,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-static const char *const step_names[] = {
-        [PROBE_STEP_GREETING] = "greeting", [PROBE_STEP_EHLO] = "EHLO", [PROBE_STEP_HELO] = "HELO",
-        [PROBE_STEP_MAIL] = "MAIL",         [PROBE_STEP_RCPT] = "RCPT", [PROBE_STEP_CONTROL] = "control RCPT",
-        [PROBE_STEP_RSET] = "RSET",         [PROBE_STEP_OFF] = "end",
-};
 
 /* The first line of a reply, printable, short. */
 static void quote(const char *text, char out[PROBE_QUOTE_MAX])
@@ -44,25 +41,12 @@ static void copy(char *out, size_t size, const char *text)
 	snprintf(out, size, "%s", text);
 }
 
-/* Appends to b->why; what does not fit is cut. */
-static void why_add(struct probe_battery *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void why_add(struct probe_battery *b, const char *fmt, ...)
-{
-	size_t len = strlen(b->why);
-	va_list ap;
-
-	if (len >= sizeof b->why - 1)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(b->why + len, sizeof b->why - len, fmt, ap);
-	va_end(ap);
-}
-
 void probe_battery_init(struct probe_battery *b, const probe_config_t *cfg, const addr_t *target, uint32_t nonce,
                         struct probe_transcript *transcript)
 {
 	memset(b, 0, sizeof *b);
 	b->helo_name = cfg->helo_name;
+	b->all_forms = cfg->all_forms;
 	probe_ip_literal(target, b->ip_literal);
 	copy(b->server_name, sizeof b->server_name, b->ip_literal);
 	b->env = (struct probe_form_env){
@@ -76,19 +60,6 @@ void probe_battery_init(struct probe_battery *b, const probe_config_t *cfg, cons
 	b->step = PROBE_STEP_OFF;
 	b->form = -1;
 	b->first_relayed = -1;
-}
-
-void probe_battery_where(const struct probe_battery *b, char *out, size_t size)
-{
-	bool in_form = b->step == PROBE_STEP_MAIL || b->step == PROBE_STEP_RCPT || b->step == PROBE_STEP_CONTROL ||
-	               b->step == PROBE_STEP_RSET;
-
-	if (in_form)
-		snprintf(out, size, "%s of form %d on connection %u", step_names[b->step], b->form, b->connections);
-	else if (b->connections > 1 && b->step != PROBE_STEP_OFF)
-		snprintf(out, size, "%s on connection %u", step_names[b->step], b->connections);
-	else
-		snprintf(out, size, "%s", step_names[b->step]);
 }
 
 void probe_battery_connected(struct probe_battery *b)
@@ -108,12 +79,20 @@ static void decide(struct probe_battery *b)
 	b->verdict = probe_decide(b->outcome, &b->first_relayed);
 }
 
-/* Fixes the verdict with why, unless it is fixed already (the first reason stands). */
+/* Fixes the verdict with why, unless it is fixed already (the first reason stands). Once a form relayed (all_forms)
+ * the verdict is open whatever ended the battery: the relay leads the reason, the end follows. */
 static void decide_with(struct probe_battery *b, const char *fmt, va_list ap)
 {
 	if (b->decided)
 		return;
-	vsnprintf(b->why, sizeof b->why, fmt, ap);
+	if (b->relayed_why[0] != '\0') {
+		char end[PROBE_WHY_MAX];
+		vsnprintf(end, sizeof end, fmt, ap);
+		b->why[0] = '\0';
+		probe_battery_why_add(b, "%s; the battery then ended: %s", b->relayed_why, end);
+	} else {
+		vsnprintf(b->why, sizeof b->why, fmt, ap);
+	}
 	decide(b);
 }
 
@@ -197,29 +176,7 @@ static void send_in_form(struct probe_battery *b, struct probe_action *act, enum
 
 static void battery_done(struct probe_battery *b, struct probe_action *act)
 {
-	int refused = 0, deferred = 0, untestable = 0;
-
-	for (int i = 0; i < PROBE_FORM_COUNT; i++) {
-		refused += b->outcome[i] == PROBE_FORM_REFUSED;
-		deferred += b->outcome[i] == PROBE_FORM_DEFERRED;
-		untestable += b->outcome[i] == PROBE_FORM_UNTESTABLE;
-	}
-	b->why[0] = '\0';
-	if (refused + untestable == PROBE_FORM_COUNT && refused > 0) {
-		if (untestable == 0)
-			why_add(b, "all %d forms refused", PROBE_FORM_COUNT);
-		else
-			why_add(b, "every testable form refused (%d)", refused);
-		why_add(b, " on %u connection%s (last: '%s')", b->connections, b->connections == 1 ? "" : "s",
-		        b->last_refusal);
-	} else {
-		why_add(b, "%d of %d forms refused, %d deferred on %u connection%s (first: '%s')", refused,
-		        PROBE_FORM_COUNT, deferred, b->connections, b->connections == 1 ? "" : "s", b->first_deferral);
-	}
-	if (untestable > 0)
-		why_add(b, "; %d forms not testable on a catch-all domain: %s", untestable, b->catch_all);
-	if (b->literal_refused)
-		why_add(b, "; literal senders refused ('%s'), the plain sender used instead", b->literal_refusal);
+	probe_battery_summarize(b);
 	decide(b);
 	b->step = PROBE_STEP_OFF;
 	*act = (struct probe_action){.kind = PROBE_ACT_FINISH, .polite = true};
@@ -307,16 +264,28 @@ static enum probe_via control_slot(const struct probe_battery *b, enum probe_via
 }
 
 /* The current form relayed: acceptance is the server's answer to its RCPT; via, unless PROBE_VIA_NONE, the place
- * whose control was refused. */
+ * whose control was refused. The first relayed form's words make the reason; the battery ends, or with all_forms
+ * goes on. */
 static void relayed(struct probe_battery *b, struct probe_action *act, const char *acceptance, enum probe_via via)
 {
 	b->outcome[b->form] = PROBE_FORM_RELAYED;
+	if (b->relayed_why[0] != '\0') {
+		probe_transcript_note(b->transcript, "form %d relayed too", b->form);
+		next_form(b, act);
+		return;
+	}
 	b->why[0] = '\0';
-	why_add(b, "form %d (%s) relayed on connection %u: RCPT TO:%s answered '%s' (MAIL FROM:%s)", b->form,
-	        probe_form_name(b->form), b->connections, b->rcpt, acceptance, b->mail);
+	probe_battery_why_add(b, "form %d (%s) relayed on connection %u: RCPT TO:%s answered '%s' (MAIL FROM:%s)",
+	                      b->form, probe_form_name(b->form), b->connections, b->rcpt, acceptance, b->mail);
 	if (via != PROBE_VIA_NONE)
-		why_add(b, "; a recipient that cannot exist there, %s, was refused: '%s'", b->control_rcpt[via],
-		        b->control_reply[via]);
+		probe_battery_why_add(b, "; a recipient that cannot exist there, %s, was refused: '%s'",
+		                      b->control_rcpt[via], b->control_reply[via]);
+	if (b->all_forms) {
+		copy(b->relayed_why, sizeof b->relayed_why, b->why);
+		probe_transcript_note(b->transcript, "form %d relayed: the battery goes on (all forms)", b->form);
+		next_form(b, act);
+		return;
+	}
 	decide(b);
 	b->step = PROBE_STEP_OFF;
 	*act = (struct probe_action){.kind = PROBE_ACT_FINISH, .polite = true};
@@ -483,6 +452,17 @@ static void start_forms(struct probe_battery *b, struct probe_action *act, const
 	next_form(b, act);
 }
 
+/* What the first connection's greeting and EHLO/HELO replies show of the server. */
+static void facts_from(struct probe_battery *b, int code, const char *text)
+{
+	if (b->step == PROBE_STEP_GREETING)
+		probe_facts_greeting(&b->facts, code, text);
+	else if (b->step == PROBE_STEP_EHLO)
+		probe_facts_ehlo(&b->facts, code, text);
+	else if (b->step == PROBE_STEP_HELO)
+		probe_facts_helo(&b->facts, code, text);
+}
+
 void probe_battery_reply(struct probe_battery *b, int code, const char *text, struct probe_action *act)
 {
 	char q[PROBE_QUOTE_MAX];
@@ -490,6 +470,8 @@ void probe_battery_reply(struct probe_battery *b, int code, const char *text, st
 	bool ends = probe_reply_ends_session(code, text);
 
 	quote(text, q);
+	if (b->connections == 1)
+		facts_from(b, code, text);
 	if (code >= 500 && code <= 504)
 		b->conn_errors++;
 	if (ends && b->step >= PROBE_STEP_MAIL && b->step <= PROBE_STEP_RSET) {

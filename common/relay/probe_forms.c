@@ -49,6 +49,23 @@ const char *probe_form_name(int form)
 	return forms[form].name;
 }
 
+const char *probe_form_outcome_name(enum probe_form_outcome o)
+{
+	switch (o) {
+	case PROBE_FORM_UNTRIED:
+		return "untried";
+	case PROBE_FORM_RELAYED:
+		return "relayed";
+	case PROBE_FORM_REFUSED:
+		return "refused";
+	case PROBE_FORM_DEFERRED:
+		return "deferred";
+	case PROBE_FORM_UNTESTABLE:
+		return "not testable";
+	}
+	return "untried";
+}
+
 enum probe_via probe_form_via(int form)
 {
 	return form < 0 || form >= PROBE_FORM_COUNT ? PROBE_VIA_NONE : forms[form].via;

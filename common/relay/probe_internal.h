@@ -4,9 +4,11 @@
  *   probe_forms.c       the relay battery (the 16 MAIL FROM / RCPT TO forms), the SMTP commands we may send,
  *                       the verdict from the forms' outcomes
  *   probe_reply.c       the SMTP reply parser (fed arbitrary fragments, bounded) and what a reply means
+ *   probe_ehlo.c        the session facts read from the greeting and the EHLO/HELO reply (keywords, names)
+ *   probe_reason.c      the words of the verdict: where the dialogue is, the reason of a battery run to its end
  *   probe_transcript.c  the bounded evidence transcript
  *   probe_session.c     one SMTP session on the loop: connect, greeting, EHLO/HELO, battery, QUIT
- *   probe.c             probe_run: the loop, the concurrency cap and the per-host gap
+ *   probe.c             probe_start / probe_run: the batch on a loop, the concurrency cap and the per-host gap
  * Nothing here is part of the public contract (probe.h); the unit tests use it to pin the pieces one by one.
  */
 #ifndef RBL_PROBE_INTERNAL_H
@@ -25,7 +27,7 @@
 
 #define PROBE_SENDER_LOCAL "rbl-probe"      /* local part of every external sender */
 #define PROBE_RECIPIENT_LOCAL "relay-check" /* local part of every external recipient */
-#define PROBE_DOMAIN_MAX 128                /* longest configured domain or server name we use */
+#define PROBE_DOMAIN_MAX PROBE_NAME_MAX     /* longest configured domain or server name we use (128) */
 #define PROBE_LITERAL_MAX 48                /* "[IPv6:" + address + "]" + NUL */
 #define PROBE_ARG_MAX 400                   /* longest MAIL/RCPT argument a form can make, NUL included */
 #define PROBE_LINE_MAX 512                  /* RFC 5321 4.5.3.1.4: a command line, CRLF included */
@@ -38,9 +40,6 @@ struct probe_form_env {
 	const char *server_name;      /* the name the server gave in its EHLO/HELO reply, else the IP literal */
 	const char *control_local;    /* set by probe_control_format only */
 };
-
-/* Short English name of form 0..PROBE_FORM_COUNT-1 ("external to external", ...); "" for anything else. */
-const char *probe_form_name(int form);
 
 /* Where a form's recipient goes. PROBE_VIA_NONE: straight to the external domain (an acceptance is relaying).
  * The others route through the server itself — its address literal, its own name, or no domain at all (which the
@@ -91,14 +90,7 @@ const char *probe_command_verb(enum probe_command cmd);
  * RBL_ESPACE if the line would not fit. */
 int probe_command_format(enum probe_command cmd, const char *arg, char line[PROBE_LINE_MAX]);
 
-/* What became of one form of the battery. */
-enum probe_form_outcome {
-	PROBE_FORM_UNTRIED = 0, /* never got that far */
-	PROBE_FORM_RELAYED,     /* RCPT 250/251 */
-	PROBE_FORM_REFUSED,     /* 5xx at MAIL or RCPT, or a 4xx that says relaying is denied */
-	PROBE_FORM_DEFERRED,    /* any other answer: 4xx, 421, STARTTLS required, nonsense */
-	PROBE_FORM_UNTESTABLE,  /* routed through a catch-all domain: an acceptance proves nothing */
-};
+/* enum probe_form_outcome (what became of one form) is public: probe.h. */
 
 /* The verdict rules of probe.h: the first RELAYED form -> PROBE_OPEN (its index in *first_relayed, else -1);
  * every form REFUSED or UNTESTABLE, at least one REFUSED -> PROBE_CLOSED; anything else -> PROBE_INCONCLUSIVE. */
@@ -142,9 +134,12 @@ enum probe_control { PROBE_CONTROL_UNKNOWN, PROBE_CONTROL_REFUSED, PROBE_CONTROL
 
 /* The relay battery as a state machine without I/O: probe_session.c feeds it the events of a probe (a connection
  * made, a complete reply, a connection lost) and does what it answers. All the verdict rules of probe.h live here,
- * so the unit tests can drive any dialogue without a socket. Notes on what it decides go into the transcript. */
+ * so the unit tests can drive any dialogue without a socket. Notes on what it decides go into the transcript.
+ * It also reads the session facts the replies of the first connection show (facts); the session adds what only it
+ * can know (the connection, our address, the times). */
 struct probe_battery {
 	const char *helo_name;
+	bool all_forms;            /* cfg->all_forms: a relayed form does not end the battery */
 	struct probe_form_env env; /* server_name points into server_name below once the server has named itself */
 	uint32_t nonce;            /* makes the control recipients' local parts */
 	struct probe_transcript *transcript;
@@ -164,6 +159,7 @@ struct probe_battery {
 	bool decided;
 	enum probe_verdict verdict;
 	int first_relayed;
+	probe_session_facts_t facts;
 
 	char server_name[PROBE_DOMAIN_MAX + 1];
 	char ip_literal[PROBE_LITERAL_MAX];
@@ -177,6 +173,7 @@ struct probe_battery {
 	char first_deferral[PROBE_QUOTE_MAX];
 	char literal_refusal[PROBE_QUOTE_MAX];
 	char catch_all[PROBE_ARG_MAX + PROBE_QUOTE_MAX + 16]; /* the first control accepted, with the reply */
+	char relayed_why[PROBE_WHY_MAX]; /* how the first form relayed: the reason's start once one has */
 	char why[PROBE_WHY_MAX];
 };
 
@@ -193,8 +190,32 @@ void probe_battery_reply(struct probe_battery *b, int code, const char *text, st
 void probe_battery_lost(struct probe_battery *b, const char *what, bool retryable, struct probe_action *act);
 /* Ends the battery from outside (a connect failure, the session's time limit) with why, unless it has decided. */
 void probe_battery_stop(struct probe_battery *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* --- the verdict's words (probe_reason.c) ------------------------------------------------------------------- */
+
 /* Where the dialogue is, for a reason: "RCPT of form 11 on connection 2", "greeting". */
 void probe_battery_where(const struct probe_battery *b, char *out, size_t size);
+/* Bit i set: form i relayed. */
+uint32_t probe_battery_relayed_forms(const struct probe_battery *b);
+/* Appends to b->why; what does not fit is cut. */
+void probe_battery_why_add(struct probe_battery *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Writes b->why for a battery that has tried its last form: the refusals, deferrals, catch-alls and literal senders,
+ * or (all_forms, a form relayed) the first relayed form's reason and the number of every relayed form. */
+void probe_battery_summarize(struct probe_battery *b);
+
+/* --- the session facts (probe_ehlo.c) ----------------------------------------------------------------------- */
+
+/* Each takes a complete reply (code, and its text as probe_reply holds it: lines "DDD-text\n") of the first
+ * connection and fills what it shows; bounded whatever the reply holds. */
+/* The greeting: greeting_code, greeting (the first line after the code), banner_name. */
+void probe_facts_greeting(probe_session_facts_t *f, int code, const char *text);
+/* The reply to EHLO: ehlo_code, ehlo_ok, and on a 2xx ehlo_name and the keywords (probe_ehlo_keywords). */
+void probe_facts_ehlo(probe_session_facts_t *f, int code, const char *text);
+/* The reply to HELO (after EHLO failed): ehlo_name, on a 2xx. */
+void probe_facts_helo(probe_session_facts_t *f, int code, const char *text);
+/* The EHLO keywords of the reply's lines after the first (STARTTLS, PIPELINING, SIZE [n], AUTH mechanisms,
+ * AUTH=mechanisms), case-blind. Sets what it finds, clears nothing. */
+void probe_ehlo_keywords(const char *text, probe_session_facts_t *f);
 
 /* --- SMTP replies (probe_reply.c) --------------------------------------------------------------------------- */
 
@@ -280,18 +301,18 @@ void probe_transcript_note(struct probe_transcript *t, const char *fmt, ...) __a
 
 /* --- the engine and its sessions (probe.c, probe_session.c) ------------------------------------------------- */
 
-struct probe_engine; /* probe.c */
+struct probe_batch; /* probe.c: a batch of probes on one loop (probe_batch_t) */
 
 /* Starts one session for target on the engine's loop. RBL_ENOMEM (nothing started: the caller reports the target
  * itself), else RBL_OK: the session reports to done exactly once and then calls probe_engine_session_closed. */
-int probe_session_start(struct probe_engine *e, const probe_target_t *target);
+int probe_session_start(struct probe_batch *e, const probe_target_t *target);
 
-/* What a session needs from its engine. */
-uv_loop_t *probe_engine_loop(struct probe_engine *e);
-const probe_config_t *probe_engine_config(struct probe_engine *e);
-void probe_engine_report(struct probe_engine *e, const probe_target_t *target, const probe_result_t *result);
+/* What a session needs from its engine (the batch of probe.c). */
+uv_loop_t *probe_engine_loop(struct probe_batch *e);
+const probe_config_t *probe_engine_config(struct probe_batch *e);
+void probe_engine_report(struct probe_batch *e, const probe_target_t *target, const probe_result_t *result);
 /* The session's handles are closed and its memory freed: a slot is free. */
-void probe_engine_session_closed(struct probe_engine *e);
+void probe_engine_session_closed(struct probe_batch *e);
 
 /* Whether cfg can be used: domains well-formed, timeouts and limits non-zero and above their minimums.
  * RBL_OK, RBL_EINVAL (a bad name, a zero) or RBL_ERANGE (a limit below its minimum). */

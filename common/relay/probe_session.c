@@ -8,6 +8,8 @@
  * wait: the connect or reply timeout, capped by the connection's time limit (session_timeout_ms), and the gap.
  * One command is outstanding at a time (no pipelining), so any byte after a complete reply is out of step and ends
  * the probe. Writes go only through send_command(), which only writes probe_command_format() lines: no DATA, ever.
+ * Of the session facts (probe.h) the battery reads the replies; the session adds the first connection's own: that it
+ * was made, our address on it, and the times.
  */
 #include "probe_internal.h"
 
@@ -31,7 +33,7 @@ enum phase {
 };
 
 struct probe_session {
-	struct probe_engine *engine;
+	struct probe_batch *engine;
 	const probe_config_t *cfg;
 	const probe_target_t *target;
 	uv_tcp_t tcp;
@@ -42,6 +44,9 @@ struct probe_session {
 	bool reconnect;      /* what follows the connection's close: another connection, or the report */
 	int connect_error;   /* uv_tcp_connect failed at once: handled from the timer, not inside the scheduler */
 	uint64_t connect_at; /* loop time (ms) of the last connect */
+	uint64_t connect_ns; /* the first connection's times (uv_hrtime): connect started, made, EHLO sent */
+	uint64_t connected_ns;
+	uint64_t ehlo_ns;
 	uint64_t deadline;   /* loop time (ms) by which this connection must be over */
 	struct probe_battery battery;
 	struct probe_reply reply;
@@ -91,12 +96,17 @@ static void transcribe_reply(struct probe_session *s)
 static void on_timer_closed(uv_handle_t *handle)
 {
 	struct probe_session *s = handle->data;
-	struct probe_engine *e = s->engine;
+	struct probe_batch *e = s->engine;
 
 	probe_reply_free(&s->reply);
 	probe_transcript_free(&s->transcript);
 	free(s);
 	probe_engine_session_closed(e);
+}
+
+static unsigned ms_between(uint64_t from_ns, uint64_t to_ns)
+{
+	return to_ns > from_ns ? (unsigned)((to_ns - from_ns) / 1000000u) : 0;
 }
 
 static void report(struct probe_session *s)
@@ -116,7 +126,11 @@ static void report(struct probe_session *s)
 	        .elapsed_ms = (unsigned)((uv_hrtime() - s->started_ns) / 1000000u),
 	        .connections = b->connections,
 	        .data_sent = false,
+	        .relayed_forms = probe_battery_relayed_forms(b),
+	        .facts = b->facts,
 	};
+	for (int i = 0; i < PROBE_FORM_COUNT; i++)
+		result.outcome[i] = (uint8_t)b->outcome[i];
 	probe_engine_report(s->engine, s->target, &result);
 }
 
@@ -181,6 +195,8 @@ static bool send_command(struct probe_session *s, enum probe_command cmd, const 
 	}
 	probe_transcript_add(&s->transcript, "C: ", w->line, (size_t)n - 2);
 	w->session = s;
+	if (cmd == PROBE_CMD_EHLO && s->battery.connections == 1)
+		s->ehlo_ns = uv_hrtime();
 	uv_buf_t buf = uv_buf_init(w->line, (unsigned)n);
 	int err = uv_write(&w->req, (uv_stream_t *)&s->tcp, &buf, 1, on_write);
 	if (err < 0) {
@@ -290,6 +306,19 @@ static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
 	*buf = uv_buf_init(s->read_buf, sizeof s->read_buf);
 }
 
+/* A complete reply of the first connection's greeting or EHLO: how long the server took. */
+static void note_reply_time(struct probe_session *s)
+{
+	probe_session_facts_t *f = &s->battery.facts;
+
+	if (s->battery.connections != 1)
+		return;
+	if (s->battery.step == PROBE_STEP_GREETING)
+		f->greeting_ms = ms_between(s->connected_ns, uv_hrtime());
+	else if (s->battery.step == PROBE_STEP_EHLO)
+		f->ehlo_ms = ms_between(s->ehlo_ns, uv_hrtime());
+}
+
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
 	struct probe_session *s = stream->data;
@@ -326,6 +355,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 			return;
 		}
 		struct probe_action a;
+		note_reply_time(s);
 		probe_battery_reply(&s->battery, s->reply.code, s->reply.text, &a);
 		act(s, &a);
 		return;
@@ -343,6 +373,40 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 	}
 }
 
+/* Our own address on a connection, as the server sees it (unless a NAT is in between). */
+static void local_address(struct probe_session *s, probe_session_facts_t *f)
+{
+	struct sockaddr_storage ss;
+	int len = sizeof ss;
+	static const uint8_t v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	if (uv_tcp_getsockname(&s->tcp, (struct sockaddr *)&ss, &len) != 0)
+		return;
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
+		f->local_addr.family = ADDR_V4;
+		memcpy(f->local_addr.b, &sin->sin_addr, 4);
+		f->local_port = ntohs(sin->sin_port);
+	} else if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&ss;
+		const uint8_t *b = (const uint8_t *)&sin6->sin6_addr;
+		bool mapped = memcmp(b, v4_mapped, sizeof v4_mapped) == 0;
+		f->local_addr.family = mapped ? ADDR_V4 : ADDR_V6;
+		memcpy(f->local_addr.b, mapped ? b + 12 : b, mapped ? 4 : 16);
+		f->local_port = ntohs(sin6->sin6_port);
+	}
+}
+
+static void first_connection_facts(struct probe_session *s)
+{
+	probe_session_facts_t *f = &s->battery.facts;
+
+	s->connected_ns = uv_hrtime();
+	f->connected = true;
+	f->connect_ms = ms_between(s->connect_ns, s->connected_ns);
+	local_address(s, f);
+}
+
 static void on_connect(uv_connect_t *req, int status)
 {
 	struct probe_session *s = req->data;
@@ -358,6 +422,8 @@ static void on_connect(uv_connect_t *req, int status)
 	}
 	s->connected = true;
 	probe_transcript_note(&s->transcript, "connected");
+	if (s->battery.connections == 0)
+		first_connection_facts(s);
 	probe_battery_connected(&s->battery);
 	s->phase = PHASE_TALK;
 	probe_reply_reset(&s->reply);
@@ -400,6 +466,8 @@ static void open_connection(struct probe_session *s)
 	s->phase = PHASE_CONNECT;
 	s->connect_error = 0;
 	s->connect_at = uv_now(loop);
+	if (s->battery.connections == 0)
+		s->connect_ns = uv_hrtime();
 	s->deadline = s->connect_at + s->cfg->session_timeout_ms;
 	probe_transcript_note(&s->transcript, "connection %u to %s", s->battery.connections + 1, s->peer);
 	target_sockaddr(s->target, &ss);
@@ -412,7 +480,7 @@ static void open_connection(struct probe_session *s)
 	arm(s, s->cfg->connect_timeout_ms);
 }
 
-int probe_session_start(struct probe_engine *e, const probe_target_t *target)
+int probe_session_start(struct probe_batch *e, const probe_target_t *target)
 {
 	uv_loop_t *loop = probe_engine_loop(e);
 	struct probe_session *s = calloc(1, sizeof *s);

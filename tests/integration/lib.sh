@@ -27,6 +27,11 @@ DIG_TRANSPORT="" # "" = UDP (q passes +notcp, since dig sends ANY over TCP by de
 # The longest a dnsbld may live: below ctest's 300 s TIMEOUT, so a script killed by ctest leaves no server behind.
 IT_SERVER_LIFETIME=280
 
+# rbltool looks names up (probe's and retest's reverse DNS, check, rdns) through $DNSBL_RESOLVER, else the machine's
+# resolv.conf — which a test must never reach. The default here is a loopback port nothing answers on; a script that
+# wants answers starts a DNS server of its own and points DNSBL_RESOLVER (or --resolver) at it.
+export DNSBL_RESOLVER="${DNSBL_RESOLVER:-127.0.0.1:9}"
+
 # dnsbld refuses to go on as root without --user; the tests run it as root (CI does) on stores in their own private
 # directories, so they pass DNSBLD_ROOT_OPTS (--allow-root when root) to every dnsbld they start.
 DNSBLD_ROOT_OPTS=()

@@ -454,8 +454,15 @@ static void assert_dialogue_rules(const struct run *r)
 		if (c->ended)
 			assert_false(c->end_polite);
 	}
-	/* A relayed form finishes the battery at once: the form's RCPT (or its control) is the last command. */
-	if (r->verdict == PROBE_OPEN) {
+	/* A relayed form finishes the battery at once (unless all_forms): the form's RCPT (or its control) is the last
+	 * command. With all_forms the battery finishes politely all the same, and the first relayed form is named. */
+	if (r->verdict == PROBE_OPEN && r->cfg.all_forms) {
+		assert_true(r->first_relayed >= 0 && r->first_relayed < PROBE_FORM_COUNT);
+		assert_int_equal(r->b.outcome[r->first_relayed], PROBE_FORM_RELAYED);
+		for (int i = 0; i < r->first_relayed; i++)
+			assert_int_not_equal(r->b.outcome[i], PROBE_FORM_RELAYED);
+		assert_non_null(strstr(r->why, "relayed"));
+	} else if (r->verdict == PROBE_OPEN) {
 		const struct conn *c = &r->conn[r->conns - 1];
 		assert_true(c->n > 0);
 		assert_int_equal(c->cmds[c->n - 1].form, r->first_relayed);

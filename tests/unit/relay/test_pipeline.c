@@ -109,7 +109,7 @@ static uint64_t add_probe_result(struct fixture *f, const char *addr, uint16_t p
 	uint64_t id = 0;
 	addr_t a = addr_of(addr);
 	assert_int_equal(store_write_begin(f->st, &w), RBL_OK);
-	assert_int_equal(pipeline_probe_add(w, &a, port, res, &id), RBL_OK);
+	assert_int_equal(pipeline_probe_add(w, &a, port, res, NULL, &id), RBL_OK);
 	assert_int_equal(store_write_commit(w), RBL_OK);
 	return id;
 }
@@ -520,8 +520,8 @@ static void test_probe_ids_start_at_one_and_increase_across_hosts_and_transactio
 	addr_t addr = addr_of("198.51.100.1");
 	uint64_t d = 0, e = 0;
 	assert_int_equal(store_write_begin(f->st, &w), RBL_OK);
-	assert_int_equal(pipeline_probe_add(w, &addr, 25, &res, &d), RBL_OK);
-	assert_int_equal(pipeline_probe_add(w, &addr, 587, &res, &e), RBL_OK);
+	assert_int_equal(pipeline_probe_add(w, &addr, 25, &res, NULL, &d), RBL_OK);
+	assert_int_equal(pipeline_probe_add(w, &addr, 587, &res, NULL, &e), RBL_OK);
 	assert_int_equal(store_write_commit(w), RBL_OK);
 	assert_true(d > c);
 	assert_true(e > d);
@@ -599,6 +599,52 @@ static void test_probe_form_name_and_reason_are_cut_to_their_fields(void **state
 	assert_int_equal(strlen(c.probes[0].why), 511);
 	assert_memory_equal(c.probes[0].why, why, 511);
 	assert_int_equal(c.probes[0].transcript_len, 1);
+	collected_free(&c);
+}
+
+static void test_probe_keeps_the_reverse_dns_seen_at_probe_time(void **state)
+{
+	struct fixture *f = *state;
+	rdns_result_t rdns;
+	memset(&rdns, 0, sizeof rdns);
+	rdns.addr = addr_of("192.0.2.1");
+	rdns.ptr = RESOLVE_OK;
+	rdns.count = 2;
+	rdns.more = 3;
+	rdns.fcrdns = true;
+	rdns.elapsed_ms = 57;
+	snprintf(rdns.names[0].name, sizeof rdns.names[0].name, "mx.example.org");
+	rdns.names[0].forward = RESOLVE_OK;
+	rdns.names[0].confirmed = true;
+	memset(rdns.names[1].name, 'n', RESOLVE_NAME_MAX - 1); /* the longest name it holds */
+	rdns.names[1].forward = RESOLVE_NXDOMAIN;
+	probe_result_t res = result_of(PROBE_CLOSED, "S: 554 no\n", 10);
+	store_wtxn_t *w;
+	uint64_t id;
+	addr_t a = addr_of("192.0.2.1");
+	assert_int_equal(store_write_begin(f->st, &w), RBL_OK);
+	assert_int_equal(pipeline_probe_add(w, &a, 25, &res, &rdns, &id), RBL_OK);
+	assert_int_equal(pipeline_probe_add(w, &a, 25, &res, NULL, &id), RBL_OK);
+	assert_int_equal(store_write_commit(w), RBL_OK);
+
+	struct collected c;
+	probes_of(f, "192.0.2.1", &c);
+	assert_int_equal(c.count, 2);
+	const probe_record_t *p = &c.probes[0];
+	assert_true(p->has_rdns);
+	assert_int_equal(p->rdns.ptr, RESOLVE_OK);
+	assert_int_equal(p->rdns.count, 2);
+	assert_int_equal(p->rdns.more, 3);
+	assert_true(p->rdns.fcrdns);
+	assert_int_equal(p->rdns.elapsed_ms, 57);
+	assert_string_equal(p->rdns.names[0].name, "mx.example.org");
+	assert_true(p->rdns.names[0].confirmed);
+	assert_int_equal(strlen(p->rdns.names[1].name), RESOLVE_NAME_MAX - 1);
+	assert_int_equal(p->rdns.names[1].forward, RESOLVE_NXDOMAIN);
+	assert_false(p->rdns.names[1].confirmed);
+	assert_int_equal(p->transcript_len, 10);
+	assert_memory_equal(p->transcript, "S: 554 no\n", 10);
+	assert_false(c.probes[1].has_rdns); /* looked up without reverse DNS */
 	collected_free(&c);
 }
 
@@ -756,7 +802,7 @@ static void create_tables_and_abort(struct fixture *f)
 	assert_int_equal(pipeline_report_add(w, &rep, &opted_out), RBL_OK);
 	probe_result_t res = result_of(PROBE_OPEN, "t", 1);
 	uint64_t id;
-	assert_int_equal(pipeline_probe_add(w, &rep.addr, 25, &res, &id), RBL_OK);
+	assert_int_equal(pipeline_probe_add(w, &rep.addr, 25, &res, NULL, &id), RBL_OK);
 	host_record_t h;
 	assert_int_equal(pipeline_host_get_w(w, &rep.addr, &h), RBL_OK);
 	assert_int_equal(h.state, HOST_OPEN);
@@ -840,6 +886,7 @@ int main(void)
 	        TEST(test_probe_ids_start_at_one_and_increase_across_hosts_and_transactions),
 	        TEST(test_probe_walk_returns_every_field_and_the_transcript_intact),
 	        TEST(test_probe_form_name_and_reason_are_cut_to_their_fields),
+	        TEST(test_probe_keeps_the_reverse_dns_seen_at_probe_time),
 	        TEST(test_optout_delists_pipeline_listings_inside_it_but_not_manual_ones),
 	        TEST(test_optout_covers_its_networks_in_both_families),
 	        TEST(test_optout_of_everything_in_one_family_leaves_the_other),

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* test_probe.c — the relay prober's parts: reply parser, reply meaning, verdict rules, the 16 forms, the command
- * table, the transcript bound; and probe_run's scheduling (concurrency cap, per-host gap) against loopback sockets
- * that never answer. The full dialogue against scripted servers is tests/integration/test_probe_fakes.sh. */
+ * table, the transcript bound, the EHLO keywords and names of the session facts; and probe_run's scheduling
+ * (concurrency cap, per-host gap) against loopback sockets that never answer. The full dialogue against scripted
+ * servers is tests/integration/test_probe_fakes.sh. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -507,6 +508,113 @@ static void test_escaping_cannot_push_the_transcript_past_its_bound(void **state
 	probe_transcript_free(&t);
 }
 
+/* --- EHLO keywords (probe_ehlo.c) --------------------------------------------------------------------------- */
+
+static probe_session_facts_t keywords_of(const char *reply)
+{
+	probe_session_facts_t f;
+	memset(&f, 0, sizeof f);
+	probe_ehlo_keywords(reply, &f);
+	return f;
+}
+
+static void test_ehlo_size_is_read_only_when_it_is_a_number_that_fits(void **state)
+{
+	static const struct {
+		const char *reply;
+		bool has_size;
+		uint64_t limit;
+	} cases[] = {
+	        {"250-mx\n250 SIZE 10240000\n", true, 10240000},
+	        {"250-mx\n250-size 52428800\n250 HELP\n", true, 52428800},
+	        {"250-mx\n250 SIZE\n", true, 0},
+	        {"250-mx\n250 SIZE 0\n", true, 0},
+	        {"250-mx\n250 SIZE abc\n", true, 0},
+	        {"250-mx\n250 SIZE 12x\n", true, 0},
+	        {"250-mx\n250 SIZE -5\n", true, 0},
+	        {"250-mx\n250 SIZE   4096  \n", true, 4096},
+	        {"250-mx\n250 SIZE 18446744073709551615\n", true, UINT64_MAX},
+	        {"250-mx\n250 SIZE 18446744073709551616\n", true, 0},
+	        {"250-mx\n250 SIZE 000000000000000000000001\n", true, 0},
+	        {"250-mx\n250 SIZEX 10\n", false, 0},
+	        {"250-mx\n250 X-SIZE 10\n", false, 0},
+	        {"250 SIZE 10\n", false, 0}, /* the first line is the server's name, no keyword */
+	        {"250-mx\n250\n", false, 0},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		probe_session_facts_t f = keywords_of(cases[i].reply);
+		if (f.has_size != cases[i].has_size || f.size_limit != cases[i].limit)
+			fail_msg("%s: has_size %d, limit %llu", cases[i].reply, f.has_size,
+			         (unsigned long long)f.size_limit);
+	}
+}
+
+static void test_ehlo_keywords_are_whole_words_in_any_case(void **state)
+{
+	(void)state;
+	probe_session_facts_t f = keywords_of("250-mx.example.net Hello\n250-starttls\n250-Pipelining\n250 8BITMIME\n");
+	assert_true(f.starttls);
+	assert_true(f.pipelining);
+	assert_false(f.auth);
+	f = keywords_of("250-mx\n250-STARTTLSX\n250-XPIPELINING\n250 STARTTL\n");
+	assert_false(f.starttls);
+	assert_false(f.pipelining);
+	/* Names in the first line are not keywords, even when they look like one. */
+	f = keywords_of("250 STARTTLS\n");
+	assert_false(f.starttls);
+	f = keywords_of(NULL);
+	assert_false(f.starttls);
+}
+
+static void test_ehlo_auth_keeps_the_first_mechanisms_bounded(void **state)
+{
+	char reply[2048];
+	(void)state;
+	probe_session_facts_t f = keywords_of("250-mx\n250-AUTH=LOGIN\n250 AUTH PLAIN LOGIN CRAM-MD5\n");
+	assert_true(f.auth);
+	assert_string_equal(f.auth_mechanisms, "LOGIN");
+	f = keywords_of("250-mx\n250 auth\n");
+	assert_true(f.auth);
+	assert_string_equal(f.auth_mechanisms, "");
+	/* A long line is cut at the field's bound; its bytes outside printable ASCII become '?'. */
+	int n = snprintf(reply, sizeof reply, "250-mx\n250 AUTH \x01");
+	memset(reply + n, 'M', 1500);
+	memcpy(reply + n + 1500, "\n", 2);
+	f = keywords_of(reply);
+	assert_true(f.auth);
+	assert_int_equal(strlen(f.auth_mechanisms), PROBE_AUTH_MAX);
+	assert_int_equal(f.auth_mechanisms[0], '?');
+}
+
+static void test_the_ehlo_facts_take_a_name_and_keywords_only_from_a_2xx(void **state)
+{
+	probe_session_facts_t f;
+	(void)state;
+	memset(&f, 0, sizeof f);
+	probe_facts_ehlo(&f, 250, "250-mx.example.net Hello [192.0.2.7]\n250 STARTTLS\n");
+	assert_int_equal(f.ehlo_code, 250);
+	assert_true(f.ehlo_ok);
+	assert_string_equal(f.ehlo_name, "mx.example.net");
+	assert_true(f.starttls);
+	memset(&f, 0, sizeof f);
+	probe_facts_ehlo(&f, 554, "554-mx.example.net go away\n554 STARTTLS\n");
+	assert_int_equal(f.ehlo_code, 554);
+	assert_false(f.ehlo_ok);
+	assert_string_equal(f.ehlo_name, "");
+	assert_false(f.starttls);
+	memset(&f, 0, sizeof f);
+	probe_facts_ehlo(&f, 250, "250 192.0.2.25\n");
+	assert_string_equal(f.ehlo_name, ""); /* an address is no host name */
+	probe_facts_helo(&f, 250, "250 mx.example.net\n");
+	assert_string_equal(f.ehlo_name, "mx.example.net");
+	memset(&f, 0, sizeof f);
+	probe_facts_greeting(&f, 220, "220\n");
+	assert_int_equal(f.greeting_code, 220);
+	assert_string_equal(f.greeting, "");
+	assert_string_equal(f.banner_name, "");
+}
+
 /* --- the configuration and probe_run ------------------------------------------------------------------------ */
 
 static void test_the_default_configuration_is_valid_and_uses_reserved_names(void **state)
@@ -746,6 +854,10 @@ int main(void)
 	        cmocka_unit_test(test_address_literals),
 	        cmocka_unit_test(test_the_server_name_comes_from_ehlo_only_when_well_formed),
 	        cmocka_unit_test(test_domain_names_we_accept),
+	        cmocka_unit_test(test_ehlo_size_is_read_only_when_it_is_a_number_that_fits),
+	        cmocka_unit_test(test_ehlo_keywords_are_whole_words_in_any_case),
+	        cmocka_unit_test(test_ehlo_auth_keeps_the_first_mechanisms_bounded),
+	        cmocka_unit_test(test_the_ehlo_facts_take_a_name_and_keywords_only_from_a_2xx),
 	        cmocka_unit_test(test_the_transcript_escapes_what_is_not_printable),
 	        cmocka_unit_test(test_the_transcript_is_cut_with_a_note_and_stays_bounded),
 	        cmocka_unit_test(test_escaping_cannot_push_the_transcript_past_its_bound),

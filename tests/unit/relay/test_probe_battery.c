@@ -631,6 +631,162 @@ static void test_a_server_that_ends_every_session_at_mail_gets_at_most_eight_con
 	free_run(r);
 }
 
+/* --- all forms (cfg.all_forms) ------------------------------------------------------------------------------ */
+
+#define FORM_5_RCPT "<relay-check%relay-test.example@" SERVER_NAME ">"
+#define FORM_11_RCPT "<@" LITERAL ":relay-check@relay-test.example>"
+
+/* Relays for the null sender (form 0), the percent hack via its name (5) and the source route via its literal (11);
+ * an unknown local part is refused everywhere, so the controls of 5 and 11 prove those relays. */
+static void server_relays_forms_0_5_and_11(struct run *r, int cmd, const char *arg, struct srv_reply *out)
+{
+	server_relays_for_the_null_sender(r, cmd, arg, out);
+	if (cmd != PROBE_CMD_RCPT)
+		return;
+	if (strcmp(arg, FORM_5_RCPT) == 0 || strcmp(arg, FORM_11_RCPT) == 0)
+		say(out, 250, "2.1.5 Ok");
+	else if (is_control(arg))
+		say(out, 550, "5.1.1 %s: Recipient address rejected: User unknown", arg);
+}
+
+static void test_all_forms_goes_on_after_form_0_relays_and_reports_forms_0_5_and_11(void **state)
+{
+	struct run *r = new_run(server_relays_forms_0_5_and_11, NULL);
+	(void)state;
+	r->cfg.all_forms = true;
+	run_and_check(r);
+	assert_int_equal(r->verdict, PROBE_OPEN);
+	assert_int_equal(r->first_relayed, 0);
+	assert_int_equal(probe_battery_relayed_forms(&r->b), (1u << 0) | (1u << 5) | (1u << 11));
+	for (int i = 0; i < PROBE_FORM_COUNT; i++) {
+		bool relays = i == 0 || i == 5 || i == 11;
+		assert_int_equal(r->b.outcome[i], relays ? PROBE_FORM_RELAYED : PROBE_FORM_REFUSED);
+		assert_non_null(form_rcpt(r, i, NULL));
+	}
+	assert_int_equal(count_form_rcpts(r), PROBE_FORM_COUNT);
+	/* The routed relays count only with their controls refused: one at the name, one at the literal. */
+	assert_int_equal(count_controls(r, PROBE_VIA_NAME), 1);
+	assert_int_equal(count_controls(r, PROBE_VIA_LITERAL), 1);
+	assert_int_equal(count_controls(r, PROBE_VIA_COUNT), 2);
+	/* The same connections as a closed server's: 16 forms, 6 a connection. */
+	assert_int_equal(r->conns, 3);
+	assert_true(starts_with(r->why, "form 0 (null sender) relayed on connection 1: RCPT TO:" EXTERNAL_RCPT));
+	assert_non_null(strstr(r->why, "; 3 of 16 forms relayed: 0, 5, 11"));
+	assert_true(transcript_has(r, "* form 0 relayed: the battery goes on (all forms)"));
+	assert_true(transcript_has(r, "* form 5 relayed too"));
+	assert_true(transcript_has(r, "* form 11 relayed too"));
+	assert_true(r->polite);
+	free_run(r);
+}
+
+static void test_without_all_forms_the_battery_stops_at_the_first_relay(void **state)
+{
+	struct run *r = new_run(server_relays_forms_0_5_and_11, NULL);
+	(void)state;
+	run_and_check(r);
+	assert_int_equal(r->verdict, PROBE_OPEN);
+	assert_int_equal(r->first_relayed, 0);
+	assert_int_equal(r->conns, 1);
+	assert_int_equal(count_form_rcpts(r), 1);
+	assert_int_equal(probe_battery_relayed_forms(&r->b), 1u);
+	for (int i = 1; i < PROBE_FORM_COUNT; i++)
+		assert_int_equal(r->b.outcome[i], PROBE_FORM_UNTRIED);
+	assert_null(strstr(r->why, "forms relayed"));
+	free_run(r);
+}
+
+/* Accepts every sender and every recipient, the controls included. */
+static void server_accepts_everything(struct run *r, int cmd, const char *arg, struct srv_reply *out)
+{
+	server_base(r, cmd, arg, out);
+	if (cmd == PROBE_CMD_RCPT)
+		say(out, 250, "2.1.5 Ok");
+}
+
+static void test_all_forms_against_a_server_accepting_everything_keeps_the_budgets(void **state)
+{
+	struct run *r = new_run(server_accepts_everything, NULL);
+	(void)state;
+	r->cfg.all_forms = true;
+	run_and_check(r);
+	assert_int_equal(r->verdict, PROBE_OPEN);
+	assert_int_equal(r->first_relayed, 0);
+	/* The external forms relay; the routed ones meet a catch-all (their control accepted): not testable. */
+	for (int i = 0; i < PROBE_FORM_COUNT; i++)
+		assert_int_equal(r->b.outcome[i],
+		                 probe_form_via(i) == PROBE_VIA_NONE ? PROBE_FORM_RELAYED : PROBE_FORM_UNTESTABLE);
+	assert_int_equal(probe_battery_relayed_forms(&r->b), 0xfu);
+	assert_int_equal(count_controls(r, PROBE_VIA_COUNT), 3);
+	assert_int_equal(count_form_rcpts(r), PROBE_FORM_COUNT);
+	/* As for a closed server: three connections, an RSET only where the sender changes, one MAIL a sender and
+	 * connection; every connection ended with a QUIT, none by the server. */
+	assert_int_equal(r->conns, 3);
+	assert_int_equal(count_cmds(r, PROBE_CMD_RSET), 3);
+	assert_int_equal(count_cmds(r, PROBE_CMD_MAIL), 6);
+	assert_int_equal(count_cmds(r, PROBE_CMD_EHLO), 3);
+	for (unsigned i = 0; i < r->conns; i++) {
+		assert_false(r->conn[i].ended);
+		assert_true(r->conn[i].end_polite);
+	}
+	assert_non_null(strstr(r->why, "; 4 of 16 forms relayed: 0, 1, 2, 3"));
+	free_run(r);
+}
+
+/* Exim's session limits (server_exim), but relaying to external domains. */
+static void server_open_exim(struct run *r, int cmd, const char *arg, struct srv_reply *out)
+{
+	server_exim(r, cmd, arg, out);
+	if (cmd == PROBE_CMD_RCPT && out->code == 550 && !out->ends && place_of(r, arg) == PROBE_VIA_NONE)
+		say(out, 250, "Accepted");
+}
+
+static void test_all_forms_against_an_open_exim_stays_inside_its_session_limits(void **state)
+{
+	struct exim e = {0};
+	struct run *r = new_run(server_open_exim, &e);
+	(void)state;
+	r->cfg.all_forms = true;
+	run_and_check(r);
+	assert_int_equal(e.synprot_drops, 0);
+	assert_int_equal(e.nonmail_drops, 0);
+	assert_int_equal(r->verdict, PROBE_OPEN);
+	assert_int_equal(probe_battery_relayed_forms(&r->b), 0xfu);
+	for (int i = 4; i < PROBE_FORM_COUNT; i++)
+		assert_int_equal(r->b.outcome[i], PROBE_FORM_REFUSED);
+	assert_true(r->conns <= PROBE_MAX_CONNECTIONS);
+	for (unsigned i = 0; i < r->conns; i++)
+		assert_false(r->conn[i].ended);
+	free_run(r);
+}
+
+/* Relays for the null sender; from the second connection on, turns us away at the greeting. */
+static void server_relays_then_is_busy(struct run *r, int cmd, const char *arg, struct srv_reply *out)
+{
+	server_relays_for_the_null_sender(r, cmd, arg, out);
+	if (cmd == CMD_GREETING && r->conns > 1) {
+		say(out, 421, "4.7.0 Too many connections, closing connection");
+		out->ends = true;
+	}
+}
+
+static void test_all_forms_ended_early_is_still_open_on_the_first_relay(void **state)
+{
+	struct run *r = new_run(server_relays_then_is_busy, NULL);
+	(void)state;
+	r->cfg.all_forms = true;
+	run_and_check(r);
+	assert_int_equal(r->verdict, PROBE_OPEN);
+	assert_int_equal(r->first_relayed, 0);
+	assert_int_equal(r->conns, 2);
+	assert_int_equal(r->b.outcome[0], PROBE_FORM_RELAYED);
+	for (int i = 1; i < 6; i++)
+		assert_int_equal(r->b.outcome[i], PROBE_FORM_REFUSED);
+	assert_int_equal(r->b.outcome[6], PROBE_FORM_UNTRIED);
+	assert_true(starts_with(r->why, "form 0 (null sender) relayed on connection 1"));
+	assert_non_null(strstr(r->why, "; the battery then ended: greeting on connection 2 answered '421 4.7.0"));
+	free_run(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -668,6 +824,14 @@ int main(void)
 	                test_a_server_that_hangs_up_after_its_greeting_is_inconclusive_after_one_connection, teardown),
 	        cmocka_unit_test_teardown(test_a_server_that_ends_every_session_at_mail_gets_at_most_eight_connections,
 	                                  teardown),
+	        cmocka_unit_test_teardown(test_all_forms_goes_on_after_form_0_relays_and_reports_forms_0_5_and_11,
+	                                  teardown),
+	        cmocka_unit_test_teardown(test_without_all_forms_the_battery_stops_at_the_first_relay, teardown),
+	        cmocka_unit_test_teardown(test_all_forms_against_a_server_accepting_everything_keeps_the_budgets,
+	                                  teardown),
+	        cmocka_unit_test_teardown(test_all_forms_against_an_open_exim_stays_inside_its_session_limits,
+	                                  teardown),
+	        cmocka_unit_test_teardown(test_all_forms_ended_early_is_still_open_on_the_first_relay, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -376,6 +376,117 @@ static void test_a_literal_sender_refused_at_form_2_is_not_tried_again(void **st
 	free_run(r);
 }
 
+/* --- the session facts of the first connection -------------------------------------------------------------- */
+
+static void test_the_facts_of_a_plain_server_come_from_its_greeting_and_ehlo(void **state)
+{
+	struct run *r = new_run(server_base, NULL);
+	(void)state;
+	run_and_check(r);
+	const probe_session_facts_t *f = &r->b.facts;
+	assert_int_equal(f->greeting_code, 220);
+	assert_string_equal(f->greeting, SERVER_NAME " ESMTP");
+	assert_string_equal(f->banner_name, SERVER_NAME);
+	assert_int_equal(f->ehlo_code, 250);
+	assert_true(f->ehlo_ok);
+	assert_string_equal(f->ehlo_name, SERVER_NAME);
+	assert_true(f->pipelining);
+	assert_false(f->starttls);
+	assert_false(f->auth);
+	assert_false(f->has_size);
+	assert_int_equal(f->size_limit, 0);
+	/* What only the session knows is left to it. */
+	assert_false(f->connected);
+	free_run(r);
+}
+
+/* A server with a busy EHLO on its first connection, in mixed case, and another name on the later ones. */
+static void server_with_keywords(struct run *r, int cmd, const char *arg, struct srv_reply *out)
+{
+	server_base(r, cmd, arg, out);
+	if (r->conns > 1 && cmd == CMD_GREETING)
+		say(out, 220, "other.example.net ESMTP Exim");
+	if (r->conns > 1 && cmd == PROBE_CMD_EHLO) {
+		*out = (struct srv_reply){.how = SRV_SAY, .code = 250};
+		snprintf(out->text, sizeof out->text, "250-other.example.net\n250-STARTTLS\n250 SIZE 1\n");
+	}
+	if (r->conns == 1 && cmd == PROBE_CMD_EHLO) {
+		*out = (struct srv_reply){.how = SRV_SAY, .code = 250};
+		snprintf(out->text, sizeof out->text,
+		         "250-" SERVER_NAME " Hello probe.rbl.example [198.51.100.7]\n250-size 52428800\n"
+		         "250-Auth PLAIN LOGIN\n250-AUTH=LOGIN\n250-starttls\n250-ENHANCEDSTATUSCODES\n250 HELP\n");
+	}
+}
+
+static void test_ehlo_keywords_are_read_case_blind_from_the_first_connection_only(void **state)
+{
+	struct run *r = new_run(server_with_keywords, NULL);
+	(void)state;
+	run_and_check(r);
+	assert_true(r->conns > 1);
+	const probe_session_facts_t *f = &r->b.facts;
+	assert_string_equal(f->greeting, SERVER_NAME " ESMTP");
+	assert_string_equal(f->ehlo_name, SERVER_NAME);
+	assert_true(f->starttls);
+	assert_false(f->pipelining);
+	assert_true(f->has_size);
+	assert_int_equal(f->size_limit, 52428800);
+	assert_true(f->auth);
+	assert_string_equal(f->auth_mechanisms, "PLAIN LOGIN");
+	/* The keywords did not change the dialogue. */
+	assert_int_equal(r->verdict, PROBE_CLOSED);
+	free_run(r);
+}
+
+static void test_the_facts_of_a_helo_only_server_have_its_name_but_no_ehlo(void **state)
+{
+	struct run *r = new_run(server_without_ehlo, NULL);
+	(void)state;
+	run_and_check(r);
+	const probe_session_facts_t *f = &r->b.facts;
+	assert_int_equal(f->ehlo_code, 502);
+	assert_false(f->ehlo_ok);
+	assert_string_equal(f->ehlo_name, SERVER_NAME);
+	assert_false(f->pipelining);
+	assert_false(f->has_size);
+	free_run(r);
+}
+
+static void test_a_greeting_is_kept_printable_and_bounded_and_named_only_by_a_host_name(void **state)
+{
+	struct greeting g = {1, 220, "", false};
+	char long_banner[400];
+	(void)state;
+
+	g.text = "[192.0.2.25] ESMTP \x01ready\x7f";
+	struct run *r = new_run(server_with_greeting, &g);
+	run_and_check(r);
+	assert_string_equal(r->b.facts.greeting, "[192.0.2.25] ESMTP ?ready?");
+	assert_string_equal(r->b.facts.banner_name, "");
+	free_run(r);
+
+	memset(long_banner, 'a', sizeof long_banner - 1);
+	long_banner[sizeof long_banner - 1] = '\0';
+	memcpy(long_banner, "mx.example.org ", 15);
+	g.text = long_banner;
+	r = new_run(server_with_greeting, &g);
+	run_and_check(r);
+	assert_int_equal(strlen(r->b.facts.greeting), PROBE_GREETING_MAX);
+	assert_true(starts_with(r->b.facts.greeting, "mx.example.org aaa"));
+	assert_string_equal(r->b.facts.banner_name, "mx.example.org");
+	free_run(r);
+
+	/* A refusing greeting is a fact too: the self-test shows it. */
+	struct greeting refused = {1, 554, "5.7.1 blocked", false};
+	r = new_run(server_with_greeting, &refused);
+	run_and_check(r);
+	assert_int_equal(r->b.facts.greeting_code, 554);
+	assert_string_equal(r->b.facts.greeting, "5.7.1 blocked");
+	assert_string_equal(r->b.facts.banner_name, "");
+	assert_int_equal(r->b.facts.ehlo_code, 0);
+	free_run(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -394,6 +505,12 @@ int main(void)
 	        cmocka_unit_test_teardown(test_a_greeting_banner_that_mentions_disconnecting_does_not_end_the_session,
 	                                  teardown),
 	        cmocka_unit_test_teardown(test_a_literal_sender_refused_at_form_2_is_not_tried_again, teardown),
+	        cmocka_unit_test_teardown(test_the_facts_of_a_plain_server_come_from_its_greeting_and_ehlo, teardown),
+	        cmocka_unit_test_teardown(test_ehlo_keywords_are_read_case_blind_from_the_first_connection_only,
+	                                  teardown),
+	        cmocka_unit_test_teardown(test_the_facts_of_a_helo_only_server_have_its_name_but_no_ehlo, teardown),
+	        cmocka_unit_test_teardown(test_a_greeting_is_kept_printable_and_bounded_and_named_only_by_a_host_name,
+	                                  teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
