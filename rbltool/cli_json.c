@@ -207,10 +207,12 @@ int cli_json_print(json_t *doc)
 		return cli_fail("cannot build the JSON output: out of memory");
 	}
 	int rc = json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (rc == 0)
+		rc = fputc('\n', stdout) == EOF;
+	/* Now, while errno is the failed write's: cli_close_output reports it ("No space left on device"). */
+	bool failed = cli_output_failed();
 	json_decref(doc);
-	if (rc || fputc('\n', stdout) == EOF)
-		return CLI_FAILED; /* stdout's failure is reported by cli_close_output */
-	return CLI_OK;
+	return rc || failed ? CLI_FAILED : CLI_OK;
 }
 
 json_t *cli_json_rdns(const rdns_result_t *rdns)

@@ -215,6 +215,44 @@ if start_fake "$IT_TMP/fake.log" --listen "$HOST:PORT,open"; then
 		'.probes[0].transcript | map(select(startswith("S: 220"))) | length' "$out" 1
 	expect_eq "show --json: as many transcript lines as the text" \
 		"$(rbl show "$HOST" | grep -c '^           ')" "$(jq '.probes[0].transcript | length' <<<"$out")"
+
+	# probe --json: the first relayed form only, or with --all-forms every one (the open fake relays forms 0-3,
+	# and the forms routed through itself are not testable: it is a catch-all).
+	out=$(rbl probe "$HOST:$FAKE_PORT" --timeout 5 --no-rdns --gap 0s --json 2>&1)
+	jq_eq "probe --json: one result, open, form 0 first" '[length, .[0].verdict, .[0].form] | @json' "$out" \
+		'[1,"open",0]'
+	jq_eq "probe --json: without --all-forms the battery stops at the first relayed form" \
+		'[.[0].relayed_forms[].form] | @json' "$out" '[0]'
+	jq_eq "probe --json: fields" '.[0] | keys_unsorted | join(",")' "$out" \
+		"address,port,verdict,why,form,form_name,relayed_forms,connections,started,elapsed_ms,evidence,action,rdns"
+	out=$(rbl probe "$HOST:$FAKE_PORT" --timeout 5 --no-rdns --gap 0s --json --all-forms 2>&1)
+	jq_eq "probe --all-forms --json: every relayed form, each with its name" \
+		'[.[0].relayed_forms[] | "\(.form) \(.name)"] | @json' "$out" \
+		'["0 null sender","1 external to external","2 sender at the server'"'"'s name","3 IP-literal sender"]'
+	expect_contains "probe --all-forms: the reason counts them" "4 of 16 forms relayed: 0, 1, 2, 3" \
+		"$(jq -r '.[0].why' <<<"$out")"
+
+	# retest --json: the listing an open relay got is extended while it stays open.
+	rbl zone create retest.rbl.test >/dev/null 2>&1
+	rbl probe "$HOST:$FAKE_PORT" --timeout 5 --no-rdns --gap 0s --list-into retest.rbl.test >/dev/null 2>&1
+	out=$(rbl retest retest.rbl.test --older-than 0s --port "$FAKE_PORT" --timeout 5 --no-rdns --gap 0s --json 2>&1)
+	jq_eq "retest --json: still open, the listing extended" '[length, .[0].verdict, .[0].action] | @json' "$out" \
+		'[1,"open","listing extended"]'
+	stop_fake
+fi
+
+# The progress line: drawn on a terminal only (a pty made by script(1)), rewritten in place, erased at the end.
+if command -v script >/dev/null && start_fake "$IT_TMP/late.log" --listen "$HOST:PORT,late-greeting" --delay-ms 1600
+then
+	cmd="$RBLTOOL --db $IT_DB probe $HOST:$FAKE_PORT --timeout 5 --no-rdns --gap 0s"
+	tty_out=$(script -qefc "$cmd" /dev/null 2>&1)
+	expect_contains "progress: on a terminal, done / total and the verdicts so far" \
+		"probe: 0/1 done, 0 open, 0 closed, 0 inconclusive" "$tty_out"
+	expect_contains "progress: with a rate and an ETA" "/s, ETA" "$tty_out"
+	expect_contains "progress: the line is erased before the results" $'\r\e[K'"$HOST:$FAKE_PORT"$'\tclosed' \
+		"$(tr -d '\n' <<<"$tty_out" | sed 's/\r\r/\r/g')"
+	err=$(rbl probe "$HOST:$FAKE_PORT" --timeout 5 --no-rdns --gap 0s 2>&1 >/dev/null)
+	expect_eq "progress: nothing when stderr is not a terminal" "" "$err"
 	stop_fake
 fi
 
