@@ -278,6 +278,15 @@ static void item_dnsbl(const check_zone_t *z, const addr_t *addr, check_report_t
 
 /* --- transport */
 
+/* "12 ms", or "under 1 ms" (the probe counts whole milliseconds). */
+static void format_ms(unsigned ms, char *out, size_t size)
+{
+	if (ms == 0)
+		snprintf(out, size, "under 1 ms");
+	else
+		snprintf(out, size, "%u ms", ms);
+}
+
 static void item_transport(const check_facts_t *f, check_report_t *r)
 {
 	const probe_session_facts_t *s = &f->probe.facts;
@@ -304,14 +313,16 @@ static void item_transport(const check_facts_t *f, check_report_t *r)
 		add_line(r, CHECK_PASS, "size", "SIZE %llu (%.1f MB)", (unsigned long long)s->size_limit,
 		         (double)s->size_limit / 1048576.0);
 	/* RFC 5321 4.5.3.2 lets a client wait 5 minutes for the greeting; real senders give up far sooner. */
+	char greeting[32], ehlo[32];
+	format_ms(s->greeting_ms, greeting, sizeof greeting);
+	format_ms(s->ehlo_ms, ehlo, sizeof ehlo);
 	if (s->greeting_ms > 10000 || s->ehlo_ms > 10000) {
-		l = add_line(r, CHECK_WARN, "response-time", "greeting after %u ms, EHLO answered after %u ms: slow",
-		             s->greeting_ms, s->ehlo_ms);
+		l = add_line(r, CHECK_WARN, "response-time", "greeting after %s, EHLO answered after %s: slow",
+		             greeting, ehlo);
 		add_fix(l, "a long greeting delay (tarpitting, a slow DNS lookup of the client) makes senders time out "
 		           "or retry; check the server's resolver and any deliberate greeting delay");
 	} else {
-		add_line(r, CHECK_PASS, "response-time", "greeting after %u ms, EHLO answered after %u ms",
-		         s->greeting_ms, s->ehlo_ms);
+		add_line(r, CHECK_PASS, "response-time", "greeting after %s, EHLO answered after %s", greeting, ehlo);
 	}
 }
 

@@ -853,6 +853,17 @@ ck_checks() {
 	ck_run "the host given by name" cli mx.check.test --json
 	ck_json_shape
 	ck_jq "host mx.check.test, resolved to $SRV" ".host == \"mx.check.test\" and .address == \"$SRV\""
+	# Without --resolver and DNSBL_RESOLVER the resolver is resolv.conf's: a private one (naming the checker's
+	# unbound) bound over /etc/resolv.conf in a mount namespace of this run only.
+	echo "nameserver 127.0.0.1" >"$IT_TMP/resolv.conf"
+	out=$(cx unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf && shift && exec env -u DNSBL_RESOLVER "$@"' sh \
+		"$IT_TMP/resolv.conf" timeout -k 5 60 "$RBLTOOL" --db "$IT_DB" check "$SRV" 2>&1)
+	if grep -q "^PASS  reverse-dns .*mx.check.test" <<<"$out"; then
+		it_pass "no --resolver, no DNSBL_RESOLVER: resolv.conf's resolver answers (PTR mx.check.test)"
+	else
+		it_fail "no --resolver, no DNSBL_RESOLVER: resolv.conf's resolver answers" "PASS  reverse-dns ... mx.check.test" \
+			"$(grep reverse-dns <<<"$out")" "$out"
+	fi
 
 	# --- DNSBLs ---
 	ck_run "listed" cli "$LISTED"
