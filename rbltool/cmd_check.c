@@ -5,13 +5,13 @@
 #include "check.h"
 #include "cli_json.h"
 #include "cli_resolver.h"
-#include "cli_target.h"
 #include "cmd.h"
 #include "progress.h"
 
 #include "base/dname.h"
 #include "base/duration.h"
 #include "base/err.h"
+#include "base/hostport.h"
 #include "base/revname.h"
 
 #include <arpa/inet.h>
@@ -416,12 +416,13 @@ int cmd_check(cli_t *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	char host[256];
-	if (cli_target_split(o.target, 25, host, sizeof host, &(uint16_t){0}))
+	uint16_t port;
+	if (hostport_split(o.target, 25, host, sizeof host, &port))
 		return cli_bad_input("invalid target '%s' (HOST or HOST:PORT; [IPv6]:PORT)", o.target);
 	struct gather *g = calloc(1, sizeof *g);
 	if (!g)
 		return cli_fail("out of memory");
-	cli_target_split(o.target, 25, host, sizeof host, &g->facts.port);
+	g->facts.port = port;
 	resolver_config_t rcfg;
 	char server[128];
 	if ((rc = cli_resolver_config(o.resolver, &rcfg, server, sizeof server)))

@@ -4,12 +4,12 @@
  * one write transaction at the end. */
 #include "cli_json.h"
 #include "cli_resolver.h"
-#include "cli_target.h"
 #include "cmd.h"
 #include "probe_jobs.h"
 
 #include "base/duration.h"
 #include "base/err.h"
+#include "base/hostport.h"
 #include "base/text.h"
 #include "relay/probe.h"
 #include "relay/pipeline.h"
@@ -64,7 +64,7 @@ static void free_plan(struct plan *p)
 static int parse_target(const char *text, uint16_t default_port, addr_t *addr, uint16_t *port)
 {
 	char host[ADDR_STRLEN];
-	int err = cli_target_split(text, default_port, host, sizeof host, port);
+	int err = hostport_split(text, default_port, host, sizeof host, port);
 	return err ? err : addr_parse(host, addr);
 }
 

@@ -5,6 +5,7 @@
 #include "resolve_internal.h"
 
 #include "base/err.h"
+#include "base/hostport.h"
 
 #include <unbound.h>
 
@@ -83,64 +84,15 @@ const char *resolve_status_name(enum resolve_status s)
 
 /* --- server addresses ---------------------------------------------------------------------------------------- */
 
-/* A decimal port 1..65535, digits only, no leading zero. */
-static int parse_port(const char *text, uint16_t *port)
-{
-	unsigned long v = 0;
-	size_t n = strlen(text);
-	if (n == 0 || n > 5 || text[0] == '0')
-		return RBL_EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		if (text[i] < '0' || text[i] > '9')
-			return RBL_EINVAL;
-		v = v * 10 + (unsigned long)(text[i] - '0');
-	}
-	if (v > 65535)
-		return RBL_EINVAL;
-	*port = (uint16_t)v;
-	return RBL_OK;
-}
-
 int resolver_server_parse(const char *text, addr_t *addr, uint16_t *port)
 {
 	char host[ADDR_STRLEN];
-	const char *port_text = NULL;
-	size_t host_len;
-	bool bracketed = false;
-	if (!text || !*text)
-		return RBL_EINVAL;
-	if (addr_parse(text, addr) == RBL_OK) { /* "ADDR", IPv4 or a bare IPv6 address */
-		*port = 53;
-		return RBL_OK;
-	}
-	if (text[0] == '[') {
-		const char *close = strchr(text, ']');
-		if (!close)
-			return RBL_EINVAL;
-		host_len = (size_t)(close - text - 1);
-		if (close[1] == ':')
-			port_text = close + 2;
-		else if (close[1] != '\0')
-			return RBL_EINVAL;
-		text++;
-		bracketed = true;
-	} else {
-		const char *colon = strchr(text, ':');
-		if (!colon || strchr(colon + 1, ':'))
-			return RBL_EINVAL;
-		host_len = (size_t)(colon - text);
-		port_text = colon + 1;
-	}
-	if (host_len == 0 || host_len >= sizeof host)
-		return RBL_EINVAL;
-	memcpy(host, text, host_len);
-	host[host_len] = '\0';
 	addr_t parsed;
-	uint16_t parsed_port = 53;
-	if (addr_parse(host, &parsed) != RBL_OK || (port_text && parse_port(port_text, &parsed_port) != RBL_OK))
+	uint16_t parsed_port;
+	if (hostport_split(text, 53, host, sizeof host, &parsed_port) || addr_parse(host, &parsed))
 		return RBL_EINVAL;
-	/* Brackets are for IPv6 only, and an IPv6 address needs them before a port. */
-	if (bracketed != (strchr(host, ':') != NULL))
+	/* Brackets are for IPv6 only: "[192.0.2.1]:53" is refused. */
+	if (text[0] == '[' && !strchr(host, ':'))
 		return RBL_EINVAL;
 	*addr = parsed;
 	*port = parsed_port;
