@@ -42,7 +42,8 @@ typedef struct check_report {
 /* One blocklist looked up: the RFC 5782 test point first, then the address (A, and TXT when listed). */
 typedef struct check_zone {
 	char name[256];
-	resolve_answer_t testpoint; /* A of 2.0.0.127.ZONE */
+	resolve_answer_t testpoint; /* A of 2.0.0.127.ZONE: must be listed in a working list (RFC 5782) */
+	resolve_answer_t negative;  /* A of 1.0.0.127.ZONE: must not be (a list that lists it lists everything) */
 	resolve_answer_t a;         /* A of the reversed address in ZONE */
 	resolve_answer_t txt;       /* TXT of it */
 } check_zone_t;
@@ -56,6 +57,7 @@ typedef struct check_facts {
 	rdns_result_t rdns;
 	check_zone_t *zones;
 	size_t nzones;
+	size_t zones_left_out; /* zones past CHECK_MAX_ZONES, not looked up */
 } check_facts_t;
 
 /* Whether a server may trust a client at source: loopback, RFC 1918, RFC 6598 (100.64/10), link-local, IPv6 ULA
@@ -68,7 +70,9 @@ bool check_source_trusted(const addr_t *source, const addr_t *server, bool serve
  * zone, starttls, size, response-time. */
 void check_evaluate(const check_facts_t *f, check_report_t *out);
 
-/* The exit status of a report: 0 all PASS, 1 any WARN and no FAIL, 3 any FAIL. */
+/* The exit status of a report: 0 all PASS, 1 any WARN and no FAIL, 3 any FAIL; CHECK_EXIT_NOT_RUN when the check
+ * could not be made (no resolver, a damaged store, ...), 2 (bad input) as for every command. */
+#define CHECK_EXIT_NOT_RUN 4
 int check_exit_status(const check_report_t *r);
 
 #endif

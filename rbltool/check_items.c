@@ -47,28 +47,40 @@ static bool in_v4(const addr_t *a, uint8_t b0, uint8_t b1, unsigned len)
 	return (v & mask) == (net & mask);
 }
 
+/* The kind of a non-public address ("a loopback address", ...), or NULL for a public one. */
+static const char *address_kind(const addr_t *a)
+{
+	if (a->family == ADDR_V4) {
+		if (in_v4(a, 127, 0, 8))
+			return "a loopback address";
+		if (in_v4(a, 10, 0, 8) || in_v4(a, 172, 16, 12) || in_v4(a, 192, 168, 16))
+			return "a private (RFC 1918) address";
+		if (in_v4(a, 100, 64, 10))
+			return "a shared (RFC 6598) address";
+		if (in_v4(a, 169, 254, 16))
+			return "a link-local address";
+	} else if (a->family == ADDR_V6) {
+		static const uint8_t loopback[16] = {[15] = 1};
+		if (memcmp(a->b, loopback, 16) == 0)
+			return "a loopback address";
+		if ((a->b[0] & 0xFE) == 0xFC)
+			return "a unique local (ULA) address";
+		if (a->b[0] == 0xFE && (a->b[1] & 0xC0) == 0x80)
+			return "a link-local address";
+	}
+	return NULL;
+}
+
 bool check_source_trusted(const addr_t *source, const addr_t *server, bool server_is_local, char *why, size_t size)
 {
 	char text[ADDR_STRLEN];
 	addr_format(source, text);
-	const char *kind = NULL;
-	if (source->family == ADDR_V4) {
-		if (in_v4(source, 127, 0, 8))
-			kind = "a loopback address";
-		else if (in_v4(source, 10, 0, 8) || in_v4(source, 172, 16, 12) || in_v4(source, 192, 168, 16))
-			kind = "a private (RFC 1918) address";
-		else if (in_v4(source, 100, 64, 10))
-			kind = "a shared (RFC 6598) address";
-		else if (in_v4(source, 169, 254, 16))
-			kind = "a link-local address";
-	} else if (source->family == ADDR_V6) {
-		static const uint8_t loopback[16] = {[15] = 1};
-		if (memcmp(source->b, loopback, 16) == 0)
-			kind = "a loopback address";
-		else if ((source->b[0] & 0xFE) == 0xFC)
-			kind = "a unique local (ULA) address";
-		else if (source->b[0] == 0xFE && (source->b[1] & 0xC0) == 0x80)
-			kind = "a link-local address";
+	const char *kind = address_kind(source), *nat = "";
+	/* A private source reaching a public server went through NAT: the server saw the public address, a stranger's
+	 * as far as it knows. The source is one it may trust only when the server is private too (or this host). */
+	if (kind && server && !address_kind(server) && !server_is_local) {
+		kind = NULL;
+		nat = " (behind NAT: the server sees the public address)";
 	}
 	if (!kind && server && source->family == server->family && addr_cmp(source, server) == 0)
 		kind = "the server's own address (the same host)";
@@ -77,7 +89,7 @@ bool check_source_trusted(const addr_t *source, const addr_t *server, bool serve
 	if (kind)
 		snprintf(why, size, "%s, %s", text, kind);
 	else
-		snprintf(why, size, "%s", text);
+		snprintf(why, size, "%s%s", text, nat);
 	return kind != NULL;
 }
 
@@ -89,6 +101,21 @@ static const char FIX_RELAY_POSTFIX[] =
 static const char FIX_RELAY_EXIM[] =
         "Exim: keep the default acl_check_rcpt (require verify = recipient, accept hosts = +relay_from_hosts, deny "
         "\"relay not permitted\"); hostlist relay_from_hosts = only your own hosts (e.g. localhost)";
+
+/* The form N of a battery note "* form N relayed..." in the line's n bytes, else -1. */
+static int relayed_note(const char *t, size_t n)
+{
+	static const char head[] = "* form ", tail[] = " relayed";
+	size_t i = sizeof head - 1;
+	int form = 0;
+	if (n < i || memcmp(t, head, i) != 0 || i >= n || t[i] < '0' || t[i] > '9')
+		return -1;
+	for (; i < n && t[i] >= '0' && t[i] <= '9' && form < PROBE_FORM_COUNT; i++)
+		form = form * 10 + (t[i] - '0');
+	if (form >= PROBE_FORM_COUNT || n - i < sizeof tail - 1 || memcmp(t + i, tail, sizeof tail - 1) != 0)
+		return -1;
+	return form;
+}
 
 /* The lines that show relaying: for each "* form N relayed" note of the battery, the MAIL and the RCPT of that form
  * (the last RCPT to the external recipient: a control recipient is "rbl-probe-nonexistent-...") and the server's
@@ -111,7 +138,7 @@ static void relay_evidence(check_line_t *l, const char *t, size_t len)
 		} else if (want_reply && n >= 2 && strncmp(t, "S:", 2) == 0) {
 			snprintf(reply, sizeof reply, "%.*s", n, t);
 			want_reply = false;
-		} else if (rcpt[0] && sscanf(t, "* form %d relayed", &form) == 1) {
+		} else if (rcpt[0] && (form = relayed_note(t, (size_t)n)) >= 0) {
 			snprintf(l->evidence[l->nevidence++], sizeof l->evidence[0], "form %d: %s", form, mail);
 			snprintf(l->evidence[l->nevidence++], sizeof l->evidence[0], "form %d: %s", form, rcpt);
 			snprintf(l->evidence[l->nevidence++], sizeof l->evidence[0], "form %d: %s", form, reply);
@@ -187,27 +214,46 @@ static const char FIX_PTR[] = "the PTR record is set by whoever holds the addres
 static const char FIX_FCRDNS[] = "the PTR name must resolve back: an A (or AAAA) record from that name to this "
                                  "address, in the DNS of its domain";
 
+/* Whether a lookup's outcome is an answer (the name has that record, or has none), not a failure to look. */
+static bool answered(enum resolve_status s)
+{
+	return s == RESOLVE_OK || s == RESOLVE_NXDOMAIN || s == RESOLVE_NODATA;
+}
+
 static void item_reverse_dns(const check_facts_t *f, check_report_t *r)
 {
 	char addr[ADDR_STRLEN];
 	addr_format(&f->addr, addr);
 	const rdns_result_t *d = &f->rdns;
+	check_line_t *l;
+	if (!answered(d->ptr)) { /* a resolver that failed says nothing about the PTR */
+		add_line(r, CHECK_WARN, "reverse-dns", "could not check: the PTR lookup of %s failed (%s)", addr,
+		         d->ptr == RESOLVE_TIMEOUT ? "timed out" : resolve_status_name(d->ptr));
+		return;
+	}
 	if (d->ptr != RESOLVE_OK || d->count == 0) {
-		check_line_t *l =
-		        add_line(r, CHECK_FAIL, "reverse-dns", "no PTR for %s (%s)", addr,
-		                 d->ptr == RESOLVE_TIMEOUT ? "the lookup timed out" : resolve_status_name(d->ptr));
+		l = add_line(r, CHECK_FAIL, "reverse-dns", "no PTR for %s (%s)", addr,
+		             d->ptr == RESOLVE_OK ? "the PTR records hold no usable name"
+		                                  : resolve_status_name(d->ptr));
 		add_fix(l, FIX_PTR);
 		return;
 	}
-	for (unsigned i = 0; i < d->count; i++)
+	bool all_answered = true;
+	for (unsigned i = 0; i < d->count; i++) {
 		if (d->names[i].confirmed) {
 			add_line(r, CHECK_PASS, "reverse-dns", "%s -> %s -> %s (forward-confirmed)", addr,
 			         d->names[i].name, addr);
 			return;
 		}
+		all_answered = all_answered && answered(d->names[i].forward);
+	}
 	char describe[512];
 	rdns_describe(d, describe, sizeof describe);
-	check_line_t *l = add_line(r, CHECK_FAIL, "reverse-dns", "%s: %s", addr, describe);
+	if (!all_answered) {
+		add_line(r, CHECK_WARN, "reverse-dns", "could not check: %s: %s", addr, describe);
+		return;
+	}
+	l = add_line(r, CHECK_FAIL, "reverse-dns", "%s: %s", addr, describe);
 	add_fix(l, FIX_FCRDNS);
 }
 
@@ -242,19 +288,47 @@ static void item_name(const check_facts_t *f, check_report_t *r, const char *ite
 
 /* --- blocklists */
 
+/* A listing's answer: an A in 127.0.0.0/8 outside 127.255.255.0/24, which lists such as Spamhaus use for errors
+ * ("query refused", "public resolver"). Anything else (a hijacking resolver's web server, an error code) is not a
+ * listing. */
+static bool listing_code(const addr_t *a)
+{
+	return a->family == ADDR_V4 && a->b[0] == 127 && !(a->b[1] == 255 && a->b[2] == 255);
+}
+
+static bool lists(const resolve_answer_t *answer)
+{
+	for (size_t i = 0; answer->status == RESOLVE_OK && i < answer->count; i++)
+		if (listing_code(&answer->addrs[i]))
+			return true;
+	return false;
+}
+
+static void format_codes(const resolve_answer_t *a, char *out, size_t size)
+{
+	size_t n = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < a->count && n < size; i++) {
+		char c[ADDR_STRLEN];
+		addr_format(&a->addrs[i], c);
+		n += (size_t)snprintf(out + n, size - n, "%s%s", i ? " " : "", c);
+	}
+}
+
 static void item_dnsbl(const check_zone_t *z, const addr_t *addr, check_report_t *r)
 {
-	char item[300], text[ADDR_STRLEN];
+	char item[300], text[ADDR_STRLEN], codes[256];
 	snprintf(item, sizeof item, "dnsbl %s", z->name);
 	addr_format(addr, text);
-	if (z->a.status == RESOLVE_OK) {
-		char codes[256] = "", txt[600] = "";
-		size_t n = 0;
-		for (size_t i = 0; i < z->a.count && n < sizeof codes; i++) {
-			char c[ADDR_STRLEN];
-			addr_format(&z->a.addrs[i], c);
-			n += (size_t)snprintf(codes + n, sizeof codes - n, "%s%s", i ? " " : "", c);
-		}
+	if (lists(&z->negative)) { /* RFC 5782 3.2: 127.0.0.1 must never be listed */
+		add_line(r, CHECK_WARN, item,
+		         "the list (or the resolver) answers for 127.0.0.1, which no list may list: its answers mean "
+		         "nothing");
+		return;
+	}
+	if (lists(&z->a)) {
+		char txt[600] = "";
+		format_codes(&z->a, codes, sizeof codes);
 		if (z->txt.status == RESOLVE_OK && z->txt.count)
 			snprintf(txt, sizeof txt, ", \"%s\"", z->txt.texts[0]);
 		check_line_t *l = add_line(r, CHECK_FAIL, item, "%s is listed: %s%s", text, codes, txt);
@@ -263,17 +337,24 @@ static void item_dnsbl(const check_zone_t *z, const addr_t *addr, check_report_t
 		        "(an open relay, a compromised account, a spam run), then ask the list to delist the address");
 		return;
 	}
-	if (z->testpoint.status != RESOLVE_OK) {
+	if (!lists(&z->testpoint)) {
 		add_line(r, CHECK_WARN, item,
 		         "list does not answer: no A for 127.0.0.2, the RFC 5782 test point (%s); %s not found there "
 		         "(%s)",
 		         resolve_status_name(z->testpoint.status), text, resolve_status_name(z->a.status));
 		return;
 	}
-	if (z->a.status == RESOLVE_NXDOMAIN || z->a.status == RESOLVE_NODATA)
+	if (z->a.status == RESOLVE_OK) {
+		format_codes(&z->a, codes, sizeof codes);
+		add_line(r, CHECK_WARN, item,
+		         "%s: an answer that is no listing code (%s): the list's error, or a resolver "
+		         "that rewrites answers",
+		         text, codes);
+	} else if (z->a.status == RESOLVE_NXDOMAIN || z->a.status == RESOLVE_NODATA) {
 		add_line(r, CHECK_PASS, item, "%s is not listed", text);
-	else
+	} else {
 		add_line(r, CHECK_WARN, item, "the lookup of %s failed: %s", text, resolve_status_name(z->a.status));
+	}
 }
 
 /* --- transport */
@@ -305,7 +386,7 @@ static void item_transport(const check_facts_t *f, check_report_t *r)
 		         "only after sending");
 	else if (s->size_limit == 0)
 		add_line(r, CHECK_PASS, "size", "SIZE announced without a limit");
-	else if (s->size_limit < 10u * 1024 * 1024) {
+	else if (s->size_limit < 10000000) { /* Postfix's default, 10240000, is above it */
 		l = add_line(r, CHECK_WARN, "size", "SIZE %llu (%.1f MB): mail with ordinary attachments is refused",
 		             (unsigned long long)s->size_limit, (double)s->size_limit / 1048576.0);
 		add_fix(l, "Postfix: message_size_limit (default 10240000); Exim: message_size_limit (default 50M)");
@@ -341,6 +422,9 @@ void check_evaluate(const check_facts_t *f, check_report_t *out)
 	}
 	for (size_t i = 0; i < f->nzones; i++)
 		item_dnsbl(&f->zones[i], &f->addr, out);
+	if (f->zones_left_out)
+		add_line(out, CHECK_WARN, "dnsbl", "%zu more zones of the store not looked up (at most %d zones)",
+		         f->zones_left_out, CHECK_MAX_ZONES);
 	if (talked)
 		item_transport(f, out);
 }

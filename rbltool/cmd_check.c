@@ -1,23 +1,18 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* cmd_check.c — rbltool check HOST[:PORT]: the mail server self-test. Gathers on one libuv loop, at once: a probe
- * with all 16 relay forms (never DATA), the reverse DNS of the address, and the blocklist lookups; then prints the
- * checklist of check_items.c and exits 0 (all PASS), 1 (a WARN) or 3 (a FAIL). */
-#include "check.h"
+/* cmd_check.c — rbltool check HOST[:PORT]: the mail server self-test. Its options, the zones (--dnsbl and the
+ * store's), check_gather.c's gathering, check_items.c's checklist printed as text or JSON, and the exit status:
+ * 0 (all PASS), 1 (a WARN), 3 (a FAIL), 4 (the check could not be made), 2 (bad input). */
+#include "check_gather.h"
 #include "cli_json.h"
 #include "cli_resolver.h"
 #include "cmd.h"
-#include "progress.h"
 
 #include "base/dname.h"
 #include "base/duration.h"
 #include "base/err.h"
 #include "base/hostport.h"
-#include "base/revname.h"
 
-#include <arpa/inet.h>
 #include <getopt.h>
-#include <ifaddrs.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,174 +27,24 @@ struct check_options {
 	const char *resolver;
 	char zones[CHECK_MAX_ZONES][DNAME_TEXTMAX]; /* normalised: lowercase, no final dot */
 	size_t nzones;
+	size_t zones_left_out; /* store zones past CHECK_MAX_ZONES */
 	bool store_zones;
 	bool json;
 	probe_config_t probe;
 	unsigned lookup_timeout_ms;
 };
 
-/* Everything in flight on the loop; the loop stops when nothing is. */
-struct gather {
-	uv_loop_t loop;
-	resolver_t *resolver;
-	probe_batch_t *batch;
-	probe_target_t target;
-	progress_t progress;
-	unsigned pending;
-	check_facts_t facts;
-	char *transcript, *why, *form_name; /* the probe's strings, kept */
-	resolve_answer_t host_a, host_aaaa; /* HOST given as a name */
-};
-
-static void done_one(struct gather *g)
-{
-	if (--g->pending == 0)
-		uv_stop(&g->loop);
-}
-
-struct lookup_ctx {
-	struct gather *g;
-	resolve_answer_t *slot;
-};
-
-static void on_lookup(void *ctx, const resolve_answer_t *answer)
-{
-	struct lookup_ctx *l = ctx;
-	*l->slot = *answer;
-	struct gather *g = l->g;
-	free(l);
-	done_one(g);
-}
-
-static int lookup(struct gather *g, const char *name, uint16_t type, resolve_answer_t *slot)
-{
-	struct lookup_ctx *l = malloc(sizeof *l);
-	if (!l)
-		return RBL_ENOMEM;
-	*l = (struct lookup_ctx){g, slot};
-	memset(slot, 0, sizeof *slot);
-	slot->status = RESOLVE_ERROR;
-	slot->rcode = -1;
-	int err = resolver_lookup(g->resolver, name, type, on_lookup, l);
-	if (err)
-		free(l);
-	else
-		g->pending++;
-	return err;
-}
-
-static void on_rdns(void *ctx, const rdns_result_t *result)
-{
-	struct gather *g = ctx;
-	g->facts.rdns = *result;
-	done_one(g);
-}
-
-static char *copy_text(const char *s, size_t n)
-{
-	char *c = malloc(n + 1);
-	if (c) {
-		memcpy(c, s ? s : "", n);
-		c[n] = '\0';
-	}
-	return c;
-}
-
-static void on_probed(void *ctx, const probe_target_t *target, const probe_result_t *result)
-{
-	(void)target;
-	struct gather *g = ctx;
-	g->facts.probed = true;
-	g->facts.probe = *result;
-	g->transcript = copy_text(result->transcript, result->transcript_len);
-	g->why = copy_text(result->why, result->why ? strlen(result->why) : 0);
-	g->form_name = copy_text(result->form_name, result->form_name ? strlen(result->form_name) : 0);
-	g->facts.probe.transcript = g->transcript ? g->transcript : "";
-	g->facts.probe.transcript_len = g->transcript ? result->transcript_len : 0;
-	g->facts.probe.why = g->why ? g->why : "";
-	g->facts.probe.form_name = g->form_name ? g->form_name : "";
-	progress_count(&g->progress, result->verdict);
-}
-
-static void on_batch_finished(void *ctx, probe_batch_t *batch)
-{
-	(void)batch;
-	done_one(ctx);
-}
-
-/* Runs the loop until everything started is done, then lets the handles close. */
-static void run_until_done(struct gather *g)
-{
-	if (g->pending)
-		uv_run(&g->loop, UV_RUN_DEFAULT);
-}
-
-static void gather_close(struct gather *g)
-{
-	progress_stop(&g->progress);
-	resolver_free(g->resolver);
-	uv_run(&g->loop, UV_RUN_DEFAULT); /* closing handles, cancelled lookups */
-	probe_batch_free(g->batch);
-	uv_loop_close(&g->loop);
-	free(g->transcript);
-	free(g->why);
-	free(g->form_name);
-	free(g->facts.zones);
-}
-
-/* HOST as an address, or its first A (else AAAA) record through the resolver. */
-static int resolve_host(struct gather *g, const char *host, addr_t *addr)
-{
-	if (addr_parse(host, addr) == RBL_OK)
-		return CLI_OK;
-	if (lookup(g, host, RESOLVE_TYPE_A, &g->host_a) || lookup(g, host, RESOLVE_TYPE_AAAA, &g->host_aaaa))
-		return cli_bad_input("invalid host '%s' (an IP address or a host name)", host);
-	run_until_done(g);
-	if (g->host_a.status == RESOLVE_OK && g->host_a.count)
-		*addr = g->host_a.addrs[0];
-	else if (g->host_aaaa.status == RESOLVE_OK && g->host_aaaa.count)
-		*addr = g->host_aaaa.addrs[0];
-	else
-		return cli_bad_input("cannot resolve '%s': %s", host, resolve_status_name(g->host_a.status));
-	return CLI_OK;
-}
-
-/* Whether addr is one of this machine's interface addresses (getifaddrs): then the check runs on the server. */
-static bool address_is_local(const addr_t *addr)
-{
-	struct ifaddrs *list, *i;
-	bool found = false;
-	if (getifaddrs(&list) != 0)
-		return false;
-	for (i = list; i && !found; i = i->ifa_next) {
-		addr_t a = {0};
-		if (!i->ifa_addr)
-			continue;
-		if (i->ifa_addr->sa_family == AF_INET) {
-			a.family = ADDR_V4;
-			memcpy(a.b, &((const struct sockaddr_in *)(const void *)i->ifa_addr)->sin_addr, 4);
-		} else if (i->ifa_addr->sa_family == AF_INET6) {
-			a.family = ADDR_V6;
-			memcpy(a.b, &((const struct sockaddr_in6 *)(const void *)i->ifa_addr)->sin6_addr, 16);
-		} else {
-			continue;
-		}
-		found = a.family == addr->family && addr_cmp(&a, addr) == 0;
-	}
-	freeifaddrs(list);
-	return found;
-}
-
 /* The zones to look the address up in: --dnsbl, then the local store's (unless --no-store-zones). */
 static int collect_store_zone(const zone_def_t *def, void *ctx)
 {
 	struct check_options *o = ctx;
-	if (o->nzones == CHECK_MAX_ZONES)
-		return 0;
 	for (size_t i = 0; i < o->nzones; i++)
 		if (strcmp(o->zones[i], def->name) == 0)
 			return 0;
-	snprintf(o->zones[o->nzones++], DNAME_TEXTMAX, "%s", def->name);
+	if (o->nzones == CHECK_MAX_ZONES)
+		o->zones_left_out++;
+	else
+		snprintf(o->zones[o->nzones++], DNAME_TEXTMAX, "%s", def->name);
 	return 0;
 }
 
@@ -219,45 +64,6 @@ static int add_store_zones(cli_t *cli, struct check_options *o)
 		store_read_end(r);
 	}
 	return err ? cli_fail("cannot read the zones of the store: %s", rbl_strerror(err)) : CLI_OK;
-}
-
-static int start_zone_lookups(struct gather *g, check_zone_t *z, const addr_t *addr)
-{
-	char rev[REVNAME_STRLEN], name[REVNAME_STRLEN + 260];
-	snprintf(name, sizeof name, "2.0.0.127.%s", z->name);
-	int err = lookup(g, name, RESOLVE_TYPE_A, &z->testpoint);
-	revname_format(addr, rev);
-	snprintf(name, sizeof name, "%s.%s", rev, z->name);
-	if (!err)
-		err = lookup(g, name, RESOLVE_TYPE_A, &z->a);
-	if (!err)
-		err = lookup(g, name, RESOLVE_TYPE_TXT, &z->txt);
-	return err;
-}
-
-static int gather(struct gather *g, const struct check_options *o)
-{
-	check_facts_t *f = &g->facts;
-	f->zones = calloc(o->nzones ? o->nzones : 1, sizeof *f->zones);
-	if (!f->zones)
-		return RBL_ENOMEM;
-	f->nzones = o->nzones;
-	g->target = (probe_target_t){.addr = f->addr, .port = f->port, .user = g};
-	int err = probe_start(&g->loop, &o->probe, &g->target, 1, on_probed, on_batch_finished, g, &g->batch);
-	if (err)
-		return err;
-	g->pending++;
-	progress_start(&g->progress, &g->loop, "check", 1);
-	if ((err = rdns_lookup(g->resolver, &f->addr, on_rdns, g)))
-		return err;
-	g->pending++;
-	for (size_t i = 0; !err && i < o->nzones; i++) {
-		snprintf(f->zones[i].name, sizeof f->zones[i].name, "%s", o->zones[i]);
-		err = start_zone_lookups(g, &f->zones[i], &f->addr);
-	}
-	if (!err)
-		run_until_done(g);
-	return err;
 }
 
 /* --- output */
@@ -405,6 +211,66 @@ static int parse_options(int argc, char **argv, struct check_options *o)
 	return CLI_OK;
 }
 
+/* Every zone's names must fit in a DNS name for this address: bad input, before anything is sent. */
+static int check_zone_lengths(const struct check_options *o, const addr_t *addr)
+{
+	char testpoint[DNAME_TEXTMAX], negative[DNAME_TEXTMAX], reversed[DNAME_TEXTMAX];
+	for (size_t i = 0; i < o->nzones; i++)
+		if (check_zone_names(o->zones[i], addr, testpoint, negative, reversed))
+			return cli_bad_input("zone '%s' is too long to look an %s address up in", o->zones[i],
+			                     addr->family == ADDR_V6 ? "IPv6" : "IPv4");
+	return CLI_OK;
+}
+
+/* Everything but the exit status of the checklist: CLI_OK with the report printed, else a failure status. */
+static int run_check(cli_t *cli, struct check_options *o, const char *host, uint16_t port, int *status)
+{
+	resolver_config_t rcfg;
+	char server[128];
+	int rc = cli_resolver_config(o->resolver, &rcfg, server, sizeof server);
+	if (rc)
+		return rc;
+	rcfg.timeout_ms = o->lookup_timeout_ms;
+	check_gather_t *g;
+	int err = check_gather_new(&rcfg, &g);
+	if (err == RBL_ENOENT)
+		return cli_fail("no resolver: /etc/resolv.conf names no nameserver (give --resolver ADDR[:PORT])");
+	if (err)
+		return cli_fail("cannot start the resolver: %s", rbl_strerror(err));
+	addr_t addr;
+	enum resolve_status why = RESOLVE_ERROR;
+	err = check_gather_host(g, host, &addr, &why);
+	if (err == RBL_EINVAL)
+		rc = cli_bad_input("invalid host '%s' (an IP address or a host name)", host);
+	else if (err == RBL_ENOENT)
+		rc = cli_bad_input("cannot resolve '%s': %s", host, resolve_status_name(why));
+	else if (err)
+		rc = cli_fail("cannot look '%s' up: %s", host, rbl_strerror(err));
+	if (!rc)
+		rc = add_store_zones(cli, o);
+	if (!rc)
+		rc = check_zone_lengths(o, &addr);
+	if (!rc && (err = check_gather_run(g, &addr, port, &o->probe, (const char(*)[DNAME_TEXTMAX])o->zones, o->nzones,
+	                                   !o->json)))
+		rc = cli_fail("cannot run the check: %s", rbl_strerror(err));
+	check_report_t *report = rc ? NULL : malloc(sizeof *report);
+	if (!rc && !report)
+		rc = cli_fail("out of memory");
+	if (!rc) {
+		check_facts_t facts = *check_gather_facts(g);
+		facts.zones_left_out = o->zones_left_out;
+		check_evaluate(&facts, report);
+		if (o->json)
+			rc = print_json(&facts, report, host);
+		else
+			print_text(&facts, report, host);
+		*status = check_exit_status(report);
+	}
+	free(report);
+	check_gather_free(g);
+	return rc;
+}
+
 int cmd_check(cli_t *cli, int argc, char **argv)
 {
 	struct check_options o = {.store_zones = true, .lookup_timeout_ms = 5000};
@@ -419,45 +285,10 @@ int cmd_check(cli_t *cli, int argc, char **argv)
 	uint16_t port;
 	if (hostport_split(o.target, 25, host, sizeof host, &port))
 		return cli_bad_input("invalid target '%s' (HOST or HOST:PORT; [IPv6]:PORT)", o.target);
-	struct gather *g = calloc(1, sizeof *g);
-	if (!g)
-		return cli_fail("out of memory");
-	g->facts.port = port;
-	resolver_config_t rcfg;
-	char server[128];
-	if ((rc = cli_resolver_config(o.resolver, &rcfg, server, sizeof server)))
-		goto out_free;
-	rcfg.timeout_ms = o.lookup_timeout_ms;
-	uv_loop_init(&g->loop);
-	int err = resolver_new(&g->loop, &rcfg, &g->resolver);
-	if (err) {
-		rc = cli_fail("cannot start the resolver: %s", rbl_strerror(err));
-		goto out;
-	}
-	if ((rc = resolve_host(g, host, &g->facts.addr)) || (rc = add_store_zones(cli, &o)))
-		goto out;
-	g->facts.server_is_local = address_is_local(&g->facts.addr);
-	if ((err = gather(g, &o))) {
-		rc = cli_fail("cannot run the check: %s", rbl_strerror(err));
-		goto out;
-	}
-	progress_stop(&g->progress);
-	check_report_t *report = malloc(sizeof *report);
-	if (!report) {
-		rc = cli_fail("out of memory");
-		goto out;
-	}
-	check_evaluate(&g->facts, report);
-	if (o.json)
-		rc = print_json(&g->facts, report, host);
-	else
-		print_text(&g->facts, report, host);
-	if (rc == CLI_OK)
-		rc = check_exit_status(report);
-	free(report);
-out:
-	gather_close(g);
-out_free:
-	free(g);
-	return rc;
+	int status = 0;
+	rc = run_check(cli, &o, host, port, &status);
+	/* A check that could not be made is not "a warning" (1): it has a status of its own. */
+	if (rc == CLI_FAILED)
+		return CHECK_EXIT_NOT_RUN;
+	return rc ? rc : status;
 }

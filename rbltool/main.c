@@ -138,12 +138,19 @@ static bool print_help(const char *name)
 	return found;
 }
 
-/* Whether "--help" or "-h" stands among a command's arguments, before "--". */
+/* Whether "--help" or "-h" stands among a command's arguments, before "--", as an option of its own: not where it
+ * can be the value of the option before it ("add Z 192.0.2.1 --reason -h" adds, with the reason "-h"). It is its own
+ * option first after the command (and its subcommand), or after an argument that is no option ("list Z --help") or
+ * one with its value attached ("--reason=x --help"). */
 static bool asks_help(int argc, char **argv)
 {
-	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--help") != 0 && strcmp(argv[i], "-h") != 0)
+			continue;
+		const char *before = argv[i - 1];
+		if (i == 1 || (i == 2 && before[0] != '-') || before[0] != '-' || strchr(before, '='))
 			return true;
+	}
 	return false;
 }
 

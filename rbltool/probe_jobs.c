@@ -7,6 +7,7 @@
 
 #include "base/err.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,11 +77,13 @@ struct run {
 	probe_batch_t *batch;
 	progress_t progress;
 	size_t pending; /* the batch (until finished) and each reverse DNS lookup */
+	bool closing;   /* tearing down: callbacks no longer stop the loop */
+	size_t *order;  /* job indices sorted by address: a run of equal addresses shares one lookup */
 };
 
 static void done_one(struct run *run)
 {
-	if (--run->pending == 0)
+	if (--run->pending == 0 && !run->closing)
 		uv_stop(&run->loop);
 }
 
@@ -114,17 +117,29 @@ static void on_rdns(void *ctx, const rdns_result_t *result)
 	done_one(run);
 }
 
-/* One lookup per address: a host probed on several ports is looked up once, and every job of it gets the answer. */
+static const struct job *sort_jobs; /* qsort's comparison needs the jobs (rbltool runs one thread) */
+
+static int by_address(const void *a, const void *b)
+{
+	const addr_t *x = &sort_jobs[*(const size_t *)a].target.addr, *y = &sort_jobs[*(const size_t *)b].target.addr;
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	return addr_cmp(x, y);
+}
+
+static bool same_address(const struct job *a, const struct job *b)
+{
+	return a->target.addr.family == b->target.addr.family && addr_cmp(&a->target.addr, &b->target.addr) == 0;
+}
+
+/* One lookup per address (a host probed on several ports is looked up once): the first job of each run of equal
+ * addresses in run->order. */
 static int start_lookups(struct run *run)
 {
 	probe_jobs_t *p = run->jobs;
 	for (size_t i = 0; i < p->count; i++) {
-		struct job *j = &p->jobs[i];
-		bool seen = false;
-		for (size_t k = 0; k < i && !seen; k++)
-			seen = addr_cmp(&p->jobs[k].target.addr, &j->target.addr) == 0 &&
-			       p->jobs[k].target.addr.family == j->target.addr.family;
-		if (seen)
+		struct job *j = &p->jobs[run->order[i]];
+		if (i > 0 && same_address(&p->jobs[run->order[i - 1]], j))
 			continue;
 		struct rdns_ctx *c = malloc(sizeof *c);
 		if (!c)
@@ -140,16 +155,42 @@ static int start_lookups(struct run *run)
 	return RBL_OK;
 }
 
-/* Jobs of an address looked up once share its answer. */
-static void share_lookups(probe_jobs_t *p)
+/* The other jobs of a run of equal addresses take the first one's answer. */
+static void share_lookups(struct run *run)
 {
+	probe_jobs_t *p = run->jobs;
+	for (size_t i = 1; i < p->count; i++) {
+		struct job *prev = &p->jobs[run->order[i - 1]], *j = &p->jobs[run->order[i]];
+		if (same_address(prev, j) && prev->rdns_done && !j->rdns_done) {
+			j->rdns = prev->rdns;
+			j->rdns_done = true;
+		}
+	}
+}
+
+/* The resolver, unless reverse DNS is off or there is none to ask (then the probes go on without, and say so). */
+static int start_resolver(struct run *run)
+{
+	probe_jobs_t *p = run->jobs;
+	if (!p->rdns || p->count == 0)
+		return RBL_OK;
+	int err = resolver_new(&run->loop, &p->resolver, &run->resolver);
+	if (err == RBL_ENOENT) {
+		fputs("rbltool: /etc/resolv.conf names no nameserver: probing without reverse DNS "
+		      "(--resolver ADDR[:PORT] names one)\n",
+		      stderr);
+		return RBL_OK;
+	}
+	if (err)
+		return err;
+	run->order = malloc(p->count * sizeof *run->order);
+	if (!run->order)
+		return RBL_ENOMEM;
 	for (size_t i = 0; i < p->count; i++)
-		for (size_t k = 0; k < i && !p->jobs[i].rdns_done; k++)
-			if (p->jobs[k].rdns_done && p->jobs[k].target.addr.family == p->jobs[i].target.addr.family &&
-			    addr_cmp(&p->jobs[k].target.addr, &p->jobs[i].target.addr) == 0) {
-				p->jobs[i].rdns = p->jobs[k].rdns;
-				p->jobs[i].rdns_done = true;
-			}
+		run->order[i] = i;
+	sort_jobs = p->jobs;
+	qsort(run->order, p->count, sizeof *run->order, by_address);
+	return start_lookups(run);
 }
 
 int probe_jobs_run(probe_jobs_t *p)
@@ -162,30 +203,29 @@ int probe_jobs_run(probe_jobs_t *p)
 		targets[i] = p->jobs[i].target;
 		targets[i].user = &p->jobs[i];
 	}
-	int err = uv_loop_init(&run.loop) ? RBL_EIO : RBL_OK;
-	if (err) {
+	if (uv_loop_init(&run.loop) != 0) {
 		free(targets);
-		return err;
+		return RBL_EIO;
 	}
-	if (p->rdns)
-		err = resolver_new(&run.loop, &p->resolver, &run.resolver);
+	/* The lookups start first: if one cannot, nothing has been sent to any host. */
+	int err = start_resolver(&run);
 	if (!err)
 		err = probe_start(&run.loop, &p->config, targets, p->count, on_probed, on_finished, &run, &run.batch);
 	if (!err) {
 		run.pending++;
 		progress_start(&run.progress, &run.loop, p->what ? p->what : "probe", p->count);
-		if (run.resolver)
-			err = start_lookups(&run);
-		/* Even when a lookup could not start, the probes already under way are run to the end. */
 		uv_run(&run.loop, UV_RUN_DEFAULT);
 		progress_stop(&run.progress);
 	}
+	run.closing = true;
 	resolver_free(run.resolver); /* cancels what is left (only after an error) */
 	uv_run(&run.loop, UV_RUN_DEFAULT);
 	if (run.batch && probe_batch_free(run.batch) == RBL_EBUSY && !err)
 		err = RBL_EIO;
 	uv_loop_close(&run.loop);
 	free(targets);
-	share_lookups(p);
+	if (run.order)
+		share_lookups(&run);
+	free(run.order);
 	return err;
 }

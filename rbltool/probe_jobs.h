@@ -49,7 +49,8 @@ typedef struct probe_jobs {
 /* Appends a host: RBL_OK or RBL_ENOMEM. */
 int probe_jobs_add(probe_jobs_t *p, const addr_t *addr, uint16_t port);
 /* Runs every job (see above) and returns when all are done: RBL_OK, or the error that kept the run from starting
- * (probe_start's, resolver_new's; nothing was sent then). */
+ * (probe_start's, resolver_new's, a lookup's that could not start: nothing was sent to any host then). Without a
+ * nameserver in resolv.conf (and no resolver named) the probes run without reverse DNS, saying so on stderr. */
 int probe_jobs_run(probe_jobs_t *p);
 void probe_jobs_free(probe_jobs_t *p);
 

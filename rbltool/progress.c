@@ -44,6 +44,7 @@ static void on_tick(uv_timer_t *timer)
 void progress_start(progress_t *p, uv_loop_t *loop, const char *what, size_t total)
 {
 	memset(p, 0, sizeof *p);
+	p->started = true;
 	p->what = what;
 	p->total = total;
 	p->shown = isatty(STDERR_FILENO) == 1;
@@ -65,6 +66,8 @@ void progress_count(progress_t *p, enum probe_verdict v)
 
 void progress_stop(progress_t *p)
 {
+	if (!p->started)
+		return;
 	uv_timer_stop(&p->timer);
 	if (!uv_is_closing((uv_handle_t *)&p->timer))
 		uv_close((uv_handle_t *)&p->timer, NULL);

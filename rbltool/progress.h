@@ -18,6 +18,7 @@
 
 typedef struct progress {
 	uv_timer_t timer;
+	bool started;     /* progress_start ran: the timer is ours to close */
 	bool shown;       /* stderr is a terminal: the line is drawn */
 	bool drawn;       /* something is on the line now */
 	const char *what; /* "probe", "retest", "check" */
@@ -30,7 +31,8 @@ typedef struct progress {
 void progress_start(progress_t *p, uv_loop_t *loop, const char *what, size_t total);
 /* One probe finished with verdict v. */
 void progress_count(progress_t *p, enum probe_verdict v);
-/* Erases the line and stops the timer (closes its handle: let the loop run once more). */
+/* Erases the line and stops the timer (closes its handle: let the loop run once more). Safe on a zeroed progress_t
+ * that was never started, and a second time. */
 void progress_stop(progress_t *p);
 
 /* The line's text for the counts, at elapsed_ms since the start (exposed for the unit test). */

@@ -113,24 +113,52 @@ static void test_relaying_from_outside_fails_naming_every_form_with_its_lines(vo
 	assert_int_equal(check_exit_status(&report), 3);
 }
 
+static void open_from(check_facts_t *f, const char *server, const char *source, bool server_is_local)
+{
+	healthy(f);
+	f->addr = addr_of(server);
+	f->probe.verdict = PROBE_OPEN;
+	f->probe.form = 0;
+	f->probe.relayed_forms = 1;
+	f->probe.facts.local_addr = addr_of(source);
+	f->server_is_local = server_is_local;
+}
+
 static void test_relaying_from_a_trusted_address_is_only_a_warning(void **state)
 {
 	(void)state;
-	const char *sources[] = {"127.0.0.1", "10.1.2.3", "172.16.0.9", "192.168.1.1", "100.64.0.1", "169.254.1.1",
-	                         "::1",       "fd00::1",  "fe80::1",    "192.0.2.1" /* the server's own */};
-	for (size_t i = 0; i < sizeof sources / sizeof sources[0]; i++) {
+	/* server, source: a private server reached from its own network, loopback, the server itself. */
+	const char *pairs[][2] = {{"10.0.0.25", "10.1.2.3"},
+	                          {"192.168.1.25", "172.16.0.9"},
+	                          {"192.168.1.25", "192.168.1.1"},
+	                          {"100.64.0.25", "100.64.0.1"},
+	                          {"10.0.0.25", "169.254.1.1"},
+	                          {"127.0.0.1", "127.0.0.1"},
+	                          {"::1", "::1"},
+	                          {"fd00::25", "fd00::1"},
+	                          {"fd00::25", "fe80::1"},
+	                          {"192.0.2.1", "192.0.2.1"}};
+	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
 		check_facts_t f;
-		healthy(&f);
-		f.probe.verdict = PROBE_OPEN;
-		f.probe.form = 0;
-		f.probe.relayed_forms = 1;
-		f.probe.facts.local_addr = addr_of(sources[i]);
+		open_from(&f, pairs[i][0], pairs[i][1], false);
 		check_evaluate(&f, &report);
 		const check_line_t *l = line(&report, "relaying");
 		assert_int_equal(l->status, CHECK_WARN);
 		assert_non_null(strstr(l->detail, "run the check from outside"));
 		assert_int_equal(check_exit_status(&report), 1);
 	}
+}
+
+static void test_private_source_to_a_public_server_went_through_nat_and_is_a_stranger(void **state)
+{
+	(void)state;
+	check_facts_t f;
+	open_from(&f, "192.0.2.1", "192.168.1.50", false);
+	check_evaluate(&f, &report);
+	const check_line_t *l = line(&report, "relaying");
+	assert_int_equal(l->status, CHECK_FAIL);
+	assert_non_null(strstr(l->detail, "behind NAT"));
+	assert_int_equal(check_exit_status(&report), 3);
 }
 
 static void test_public_and_documentation_sources_are_not_trusted(void **state)
@@ -203,6 +231,11 @@ static void zone_answers(check_zone_t *z, const char *name, enum resolve_status 
 	memset(z, 0, sizeof *z);
 	snprintf(z->name, sizeof z->name, "%s", name);
 	z->testpoint.status = testpoint;
+	if (testpoint == RESOLVE_OK) {
+		z->testpoint.count = 1;
+		z->testpoint.addrs[0] = addr_of("127.0.0.2");
+	}
+	z->negative.status = RESOLVE_NXDOMAIN;
 	z->a.status = a;
 	z->txt.status = a == RESOLVE_OK ? RESOLVE_OK : a;
 	if (a == RESOLVE_OK) {
@@ -281,12 +314,83 @@ static void test_inconclusive_probe_is_a_warning_with_the_reason(void **state)
 	assert_non_null(strstr(l->detail, "Greylisted"));
 }
 
+static void test_a_list_that_lists_127_0_0_1_or_answers_no_listing_code_is_a_warning(void **state)
+{
+	(void)state;
+	check_zone_t zones[3];
+	zone_answers(&zones[0], "everything.rbl.example", RESOLVE_OK, RESOLVE_OK);
+	zones[0].negative = zones[0].testpoint; /* it lists 127.0.0.1 too: a wildcard, or a rewriting resolver */
+	zone_answers(&zones[1], "hijacked.rbl.example", RESOLVE_OK, RESOLVE_OK);
+	zones[1].a.addrs[0] = addr_of("192.0.2.80"); /* a resolver's "search page" */
+	zone_answers(&zones[2], "refusing.rbl.example", RESOLVE_OK, RESOLVE_OK);
+	zones[2].a.addrs[0] = addr_of("127.255.255.254"); /* Spamhaus: "query via a public resolver" */
+	check_facts_t f;
+	healthy(&f);
+	f.zones = zones;
+	f.nzones = 3;
+	check_evaluate(&f, &report);
+	assert_int_equal(line(&report, "dnsbl everything.rbl.example")->status, CHECK_WARN);
+	assert_non_null(strstr(line(&report, "dnsbl everything.rbl.example")->detail, "127.0.0.1"));
+	assert_int_equal(line(&report, "dnsbl hijacked.rbl.example")->status, CHECK_WARN);
+	assert_non_null(strstr(line(&report, "dnsbl hijacked.rbl.example")->detail, "192.0.2.80"));
+	assert_int_equal(line(&report, "dnsbl refusing.rbl.example")->status, CHECK_WARN);
+	assert_int_equal(report.fail, 0);
+}
+
+static void test_a_failed_lookup_is_a_warning_not_a_missing_ptr(void **state)
+{
+	(void)state;
+	const enum resolve_status failures[] = {RESOLVE_TIMEOUT, RESOLVE_SERVFAIL, RESOLVE_REFUSED, RESOLVE_ERROR};
+	for (size_t i = 0; i < sizeof failures / sizeof failures[0]; i++) {
+		check_facts_t f;
+		healthy(&f);
+		f.rdns.ptr = failures[i];
+		f.rdns.count = 0;
+		check_evaluate(&f, &report);
+		assert_int_equal(line(&report, "reverse-dns")->status, CHECK_WARN);
+		assert_non_null(strstr(line(&report, "reverse-dns")->detail, "could not check"));
+		/* ... and so is a forward lookup that failed, where no name confirms. */
+		healthy(&f);
+		f.rdns.names[0].confirmed = false;
+		f.rdns.names[0].forward = failures[i];
+		f.rdns.fcrdns = false;
+		check_evaluate(&f, &report);
+		assert_int_equal(line(&report, "reverse-dns")->status, CHECK_WARN);
+	}
+}
+
+static void test_postfix_default_size_limit_passes(void **state)
+{
+	(void)state;
+	check_facts_t f;
+	healthy(&f);
+	f.probe.facts.size_limit = 10240000;
+	check_evaluate(&f, &report);
+	assert_int_equal(line(&report, "size")->status, CHECK_PASS);
+}
+
+static void test_zones_past_the_limit_are_named_not_dropped(void **state)
+{
+	(void)state;
+	check_facts_t f;
+	healthy(&f);
+	f.zones_left_out = 5;
+	check_evaluate(&f, &report);
+	assert_int_equal(line(&report, "dnsbl")->status, CHECK_WARN);
+	assert_non_null(strstr(line(&report, "dnsbl")->detail, "5 more zones"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_healthy_server_passes_every_item_and_exits_0),
 	        cmocka_unit_test(test_relaying_from_outside_fails_naming_every_form_with_its_lines),
 	        cmocka_unit_test(test_relaying_from_a_trusted_address_is_only_a_warning),
+	        cmocka_unit_test(test_private_source_to_a_public_server_went_through_nat_and_is_a_stranger),
+	        cmocka_unit_test(test_a_list_that_lists_127_0_0_1_or_answers_no_listing_code_is_a_warning),
+	        cmocka_unit_test(test_a_failed_lookup_is_a_warning_not_a_missing_ptr),
+	        cmocka_unit_test(test_postfix_default_size_limit_passes),
+	        cmocka_unit_test(test_zones_past_the_limit_are_named_not_dropped),
 	        cmocka_unit_test(test_public_and_documentation_sources_are_not_trusted),
 	        cmocka_unit_test(test_relaying_from_another_address_of_the_servers_own_host_is_only_a_warning),
 	        cmocka_unit_test(test_missing_or_unconfirmed_ptr_fails_and_names_the_cause),
