@@ -12,6 +12,10 @@
 #   q NAME TYPE [DIG OPTS]   dig's output, +norec, over $DIG_TRANSPORT ("" = UDP even for ANY, "+tcp")
 #   expect_* CHECK ...       one check each; prints "ok - CHECK" or "FAIL - CHECK" with expected and actual
 #   finish                   prints "N passed, M failed" and exits 1 if anything failed (or nothing was checked)
+#   stop_pid VAR             stops the process whose pid VAR holds (TERM, then waits for it) and empties VAR
+#   start_ready NAME PIDVAR PORTVAR PROGRAM ARGS...
+#                            a test server of tests/tools on a free port, waited for until its --ready file exists
+#   placeholder TAG LENGTH / patch_store FROM TO...  text stored under a placeholder, then put into data.mdb
 
 : "${DNSBLD:?DNSBLD must name the dnsbld binary (ctest sets it)}"
 : "${RBLTOOL:?RBLTOOL must name the rbltool binary (ctest sets it)}"
@@ -116,13 +120,50 @@ start_dnsbld() {
 	return 1
 }
 
+# timeout(1) passes the TERM on and exits when dnsbld has stopped; -k above bounds a hung one.
 stop_dnsbld() {
-	if [ -n "$DNSBLD_PID" ]; then
-		kill "$DNSBLD_PID" 2>/dev/null
-		# timeout(1) passes the TERM on and exits when dnsbld has stopped; -k above bounds a hung one.
-		wait "$DNSBLD_PID" 2>/dev/null
-		DNSBLD_PID=""
+	stop_pid DNSBLD_PID
+}
+
+# --- servers of the test's own ----------------------------------------------------------------------------------
+
+# stop_pid VAR: TERM to the process whose pid the variable VAR holds (a child of this shell: a server started in the
+# background), then waits for it to exit; VAR is emptied. Nothing if VAR is empty.
+stop_pid() {
+	local pid=${!1:-}
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
 	fi
+	printf -v "$1" '%s' ""
+}
+
+# start_ready NAME PIDVAR PORTVAR PROGRAM ARGS...: PROGRAM (a server of tests/tools that takes --ready FILE and
+# creates FILE once it listens) in the background on a free port, the word PORT in ARGS replaced by it; waits (~5 s at
+# most) for its ready file. Sets the variables PIDVAR and PORTVAR (PIDVAR at once, so that an EXIT trap can stop it);
+# its output goes to $IT_TMP/NAME.PORT.out, shown if it does not come up. Tries a few ports in case one is taken.
+start_ready() {
+	local name=$1 pid_var=$2 port_var=$3 program=$4 attempt port ready i
+	shift 4
+	for attempt in 1 2 3 4 5; do
+		: "$attempt"
+		port=$(random_port)
+		ready="$IT_TMP/$name.ready.$port"
+		"$program" --ready "$ready" "${@//PORT/$port}" >"$IT_TMP/$name.$port.out" 2>&1 &
+		printf -v "$pid_var" '%s' "$!"
+		printf -v "$port_var" '%s' "$port"
+		for i in $(seq 50); do
+			: "$i"
+			[ -e "$ready" ] && return 0
+			kill -0 "${!pid_var}" 2>/dev/null || break
+			sleep 0.1
+		done
+		echo "# $name did not come up on port $port:" >&2
+		sed 's/^/#   /' "$IT_TMP/$name.$port.out" >&2
+		stop_pid "$pid_var"
+	done
+	it_fail "$name starts" "a listening $name within ~5 s" "none on 5 ports"
+	return 1
 }
 
 # --- reading dig's output ---------------------------------------------------------------------------------------
@@ -326,6 +367,24 @@ name_hex() {
 		out+=$(printf '%s' "$label" | od -An -v -tx1 | tr -d ' \n')
 	done
 	echo "${out}00"
+}
+
+# --- the store, patched -----------------------------------------------------------------------------------------
+
+# What a store written before rbltool refused control characters holds: the text is stored under a placeholder of the
+# same length, then the placeholder is replaced in data.mdb byte for byte (LMDB keeps no checksums).
+
+# placeholder TAG LENGTH: "PH", TAG, then x up to LENGTH characters (a text rbltool takes).
+placeholder() {
+	printf 'PH%s%*s' "$1" $(($2 - 2 - ${#1})) '' | tr ' ' x
+}
+
+# patch_store FROM TO [FROM TO...]: every FROM in $IT_DB/data.mdb becomes its TO (of the same length); prints how many
+# of the FROMs were found.
+patch_store() {
+	perl -0777 -pi -e 'BEGIN { @pairs = splice @ARGV, 0, @ARGV - 1 }' \
+		-e 'for ($i = 0; $i < @pairs; $i += 2) { $found++ if s/\Q$pairs[$i]\E/$pairs[$i + 1]/g }' \
+		-e 'END { print STDOUT $found + 0, "\n" }' "$@" "$IT_DB/data.mdb"
 }
 
 # --- the end ------------------------------------------------------------------------------------------------------

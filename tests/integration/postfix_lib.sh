@@ -14,6 +14,14 @@
 #   postfix_maillog ADDR                the path of its maillog
 #   postfix_queued_files ADDR           the message files in its queue, one a line (none: nothing was ever queued)
 #   postfix_queue_listing ADDR          what "postqueue -p" says ("Mail queue is empty")
+#   postfix_banner ADDR PORT [VIA...]   the first line the server sends (VIA: a command to run it through, e.g. nsenter)
+#
+# An instance's own settings, set before postfix_start (postfix_reconfigure keeps them):
+#   POSTFIX_MAIN_CF[ADDR]    main.cf lines, "name = value" one a line: each takes the place of the mode's line of that
+#                            name, or is added. With mynetworks among them, MODE may also be a name of the test's own
+#                            (test_check.sh: check-closed, check-open), which the messages show.
+#   POSTFIX_MASTER_CF[ADDR]  master.cf lines added after the instance's own: more listeners ("ADDR:PORT inet ...",
+#                            whose addresses become the instance's own too: proxy_interfaces), more services.
 #
 # MODE open: mynetworks = 127.0.0.0/8, which holds the prober's source address (127.0.0.1 for any 127/8 destination),
 # so permit_mynetworks lets it relay. closed: mynetworks = 192.0.2.255/32, a documentation address nobody uses, so
@@ -46,6 +54,8 @@ POSTFIX_MASTER=""
 declare -A POSTFIX_TIMEOUT_PID=() # ADDR -> the timeout(1) running that instance's master
 declare -A POSTFIX_PGID=()        # ADDR -> the master's pid, which is also its process group
 declare -A POSTFIX_PORT=()        # ADDR -> its port
+declare -A POSTFIX_MAIN_CF=()     # ADDR -> main.cf settings of its own (see above)
+declare -A POSTFIX_MASTER_CF=()   # ADDR -> more master.cf lines (see above)
 
 postfix_require() {
 	if ! command -v postconf >/dev/null || ! command -v postfix >/dev/null; then
@@ -73,6 +83,48 @@ postfix_dir() {
 
 postfix_maillog() {
 	echo "$POSTFIX_DIR/$1/maillog"
+}
+
+# postfix_main_cf_set SETTINGS: main.cf on stdin, with each "name = value" line of SETTINGS in the place of the line
+# that sets the same name, or added at the end; to stdout.
+postfix_main_cf_set() {
+	POSTFIX_SETTINGS=$1 awk '
+		function name_of(line) {
+			sub(/[ \t]*=.*/, "", line)
+			return line
+		}
+		BEGIN {
+			n = split(ENVIRON["POSTFIX_SETTINGS"], s, "\n")
+			for (i = 1; i <= n; i++)
+				if (s[i] ~ /^[a-z0-9_]+[ \t]*=/) {
+					name = name_of(s[i])
+					if (!(name in set))
+						order[++count] = name
+					set[name] = s[i]
+				}
+		}
+		/^[a-z0-9_]+[ \t]*=/ && (name_of($0) in set) {
+			name = name_of($0)
+			if (!(name in done))
+				print set[name]
+			done[name] = 1
+			next
+		}
+		{ print }
+		END {
+			for (i = 1; i <= count; i++)
+				if (!(order[i] in done))
+					print set[order[i]]
+		}'
+}
+
+# The addresses of the instance at ADDR: ADDR, and those of the inet listeners among its POSTFIX_MASTER_CF lines;
+# comma separated.
+postfix_own_addresses() {
+	{
+		echo "$1"
+		awk '$2 == "inet" { sub(/:[^:]*$/, "", $1); print $1 }' <<<"${POSTFIX_MASTER_CF[$1]:-}"
+	} | sort -u | paste -sd, -
 }
 
 # postfix_write_main_cf MODE ADDR PORT
@@ -109,16 +161,19 @@ postscreen_greet_wait = 2s"
 		fi
 		;;
 	*)
-		echo "postfix_write_main_cf: mode must be open, closed, closed-defer, closed-nodelay, rbl or postscreen," \
-			"not '$mode'" >&2
-		return 1
+		if ! grep -q '^mynetworks[[:space:]]*=' <<<"${POSTFIX_MAIN_CF[$addr]:-}"; then
+			echo "postfix_write_main_cf: mode must be open, closed, closed-defer, closed-nodelay, rbl or postscreen," \
+				"or one of the test's own with mynetworks in POSTFIX_MAIN_CF[$addr], not '$mode'" >&2
+			return 1
+		fi
+		networks=192.0.2.255/32 # POSTFIX_MAIN_CF's mynetworks takes its place
 		;;
 	esac
 	limits="smtpd_error_sleep_time = 0s
 smtpd_soft_error_limit = 100
 smtpd_hard_error_limit = 100"
 	[ "${POSTFIX_LIMITS:-}" = default ] && limits="# Postfix's own error limits and sleeps (POSTFIX_LIMITS=default)"
-	cat >"$dir/conf/main.cf.new" <<EOF
+	postfix_main_cf_set "${POSTFIX_MAIN_CF[$addr]:-}" >"$dir/conf/main.cf.new" <<EOF
 # A private Postfix for dnsbld's relay-probe test ($mode): it can never deliver anything.
 compatibility_level = 3.6
 queue_directory = $dir/queue
@@ -130,10 +185,11 @@ mydomain = pipeline.test
 myorigin = \$myhostname
 mydestination = \$myhostname, pipeline.test
 # Loopback only: the one smtpd listens on $addr:$port (master.cf). inet_interfaces must name an interface
-# address, which $addr is not; proxy_interfaces makes [$addr] one of this host's own address literals.
+# address, which $addr is not; proxy_interfaces makes [$addr] one of this host's own address literals (and those of
+# the instance's other listeners, if it has any).
 inet_interfaces = loopback-only
 inet_protocols = ipv4
-proxy_interfaces = $addr
+proxy_interfaces = $(postfix_own_addresses "$addr")
 mynetworks = $networks
 smtpd_relay_restrictions = $relay_restrictions
 $extra
@@ -190,12 +246,19 @@ discard             unix       -       -      n      -      -       discard
 anvil               unix       -       -      n      -      1       anvil
 scache              unix       -       -      n      -      1       scache
 EOF
+	if [ -n "${POSTFIX_MASTER_CF[$1]:-}" ]; then
+		{
+			echo "# more of this instance (POSTFIX_MASTER_CF)"
+			printf '%s\n' "${POSTFIX_MASTER_CF[$1]}"
+		} >>"$dir/conf/master.cf"
+	fi
 }
 
-# The first line an SMTP server at ADDR PORT sends (CR removed), then QUIT; nothing if it does not answer. ~3 s at most.
+# postfix_banner ADDR PORT [VIA...]: the first line the SMTP server at ADDR PORT sends (CR removed), then QUIT; nothing
+# if it does not answer. ~3 s at most. VIA: a command the client runs through (test_check.sh: nsenter into a namespace).
 postfix_banner() {
 	# shellcheck disable=SC2016 # the inner script's own variables
-	timeout 3 bash -c '
+	"${@:3}" timeout 3 bash -c '
 		exec 3<>"/dev/tcp/$0/$1" || exit 1
 		IFS= read -r -t 2 line <&3 || exit 1
 		printf "QUIT\r\n" >&3

@@ -47,7 +47,7 @@ TLS=192.0.2.8
 OPEN=192.0.2.10                # the open Postfix
 LISTED_TXT="Open relay at $LISTED (check test)"
 SRV_ADDRS=("$SRV" "$NOPTR" "$UNCONFIRMED" "$BANNER_OTHER" "$NAMES_OTHER" "$LISTED" "$TLS" "$OPEN")
-NSD_PORT=5301
+NSD_PORT_FIXED=5301
 DNSBLD_PORT_FIXED=5300
 DEAD_PORT=5399
 CLOSED_LOOPBACK_PORT=2525      # the closed Postfix on 127.0.0.1: refuses relaying even from loopback
@@ -70,11 +70,7 @@ ck_netns_down() {
 
 # shellcheck disable=SC2317 # the EXIT trap runs it
 ck_outer_cleanup() {
-	if [ -n "$CK_INNER_PID" ]; then
-		kill "$CK_INNER_PID" 2>/dev/null # timeout(1), which passes TERM to the inner script (its EXIT trap runs)
-		wait "$CK_INNER_PID" 2>/dev/null
-		CK_INNER_PID=""
-	fi
+	stop_pid CK_INNER_PID # timeout(1), which passes TERM to the inner script (its EXIT trap runs)
 	ck_netns_down
 	it_cleanup
 }
@@ -193,7 +189,6 @@ ck_wait_dns() {
 	return 1
 }
 
-CK_NSD_PID=""
 CK_UNBOUND_PID=""
 
 ck_start_dnsbld() {
@@ -205,38 +200,17 @@ ck_start_dnsbld() {
 	ck_wait_dns dnsbld "$DNSBLD_PORT_FIXED" "$ZONE" SOA NOERROR "$DNSBLD_PID" "$DNSBLD_LOG"
 }
 
+# NSD as nsd_lib.sh configures it, in the checker's namespace (nsd_lib.sh's stop_nsd, in the EXIT trap, stops it).
 ck_start_nsd() {
-	local dir=$IT_TMP/nsd z
-	mkdir -p "$dir"
-	{
-		cat <<EOF
-# NSD for test_check.sh: 127.0.0.1:$NSD_PORT in the checker's namespace, nothing outside $dir.
-server:
-    ip-address: 127.0.0.1@$NSD_PORT
-    port: $NSD_PORT
-    do-ip6: no
-    username: ""
-    chroot: ""
-    zonesdir: "$CK_DATA"
-    database: ""
-    zonelistfile: "$dir/zonelist"
-    xfrdfile: "$dir/xfrd.state"
-    xfrdir: "$dir"
-    pidfile: "$dir/nsd.pid"
-    logfile: "$dir/nsd.log"
-    server-count: 1
-    hide-version: yes
-remote-control:
-    control-enable: no
-EOF
-		for z in check.test 2.0.192.in-addr.arpa 127.in-addr.arpa; do
-			printf 'zone:\n    name: "%s"\n    zonefile: "%s/%s.zone"\n' "$z" "$CK_DATA" "$z"
-		done
-	} >"$dir/nsd.conf"
+	local dir=$IT_TMP/nsd z zones=()
+	for z in check.test 2.0.192.in-addr.arpa 127.in-addr.arpa; do
+		zones+=("$z=$CK_DATA/$z.zone")
+	done
+	nsd_write_conf "$dir" "$NSD_PORT_FIXED" "${zones[@]}"
 	timeout -k 2 "$IT_SERVER_LIFETIME" nsenter --net="/run/netns/$CHECK_CLI_NS" -- nsd -d -c "$dir/nsd.conf" \
 		>"$dir/nsd.out" 2>&1 &
-	CK_NSD_PID=$!
-	ck_wait_dns NSD "$NSD_PORT" check.test SOA NOERROR "$CK_NSD_PID" "$dir/nsd.out"
+	NSD_PID=$!
+	ck_wait_dns NSD "$NSD_PORT_FIXED" check.test SOA NOERROR "$NSD_PID" "$dir/nsd.out"
 }
 
 ck_start_unbound() {
@@ -269,7 +243,7 @@ remote-control:
     control-enable: no
 EOF
 		for z in check.test 2.0.192.in-addr.arpa 127.in-addr.arpa; do
-			printf 'stub-zone:\n    name: "%s"\n    stub-addr: 127.0.0.1@%s\n' "$z" "$NSD_PORT"
+			printf 'stub-zone:\n    name: "%s"\n    stub-addr: 127.0.0.1@%s\n' "$z" "$NSD_PORT_FIXED"
 		done
 		printf 'stub-zone:\n    name: "%s"\n    stub-addr: 127.0.0.1@%s\n' "$ZONE" "$DNSBLD_PORT_FIXED"
 		printf 'stub-zone:\n    name: "%s"\n    stub-addr: 127.0.0.1@%s\n' "$DEAD" "$DEAD_PORT"
@@ -285,112 +259,40 @@ EOF
 	ck_wait_dns unbound 53 check.test SOA NOERROR "$CK_UNBOUND_PID" "$dir/unbound.log"
 }
 
-# shellcheck disable=SC2317 # the EXIT trap's ck_inner_cleanup runs it
-ck_stop_pid() {
-	if [ -n "$1" ]; then
-		kill "$1" 2>/dev/null
-		wait "$1" 2>/dev/null
-	fi
-}
-
 # shellcheck disable=SC2317 # the EXIT trap runs it
 ck_inner_cleanup() {
-	ck_stop_pid "$CK_UNBOUND_PID"
-	ck_stop_pid "$CK_NSD_PID"
-	CK_UNBOUND_PID=""
-	CK_NSD_PID=""
+	stop_pid CK_UNBOUND_PID
+	stop_nsd
 	postfix_cleanup # Postfix, then lib.sh's it_cleanup: dnsbld, the scratch directory
 }
 
-# --- inside: Postfix, as postfix_lib.sh runs it, with this test's main.cf and more listeners ------------------------
+# --- inside: Postfix, as postfix_lib.sh runs it, with this test's settings and more listeners -----------------------
 
-declare -A CK_PF_EXTRA=()    # instance ADDR -> its more master.cf listener lines
-declare -A CK_PF_HOSTNAME=() # instance ADDR -> its myhostname
-
-# ck_write_main_cf MODE ADDR PORT, postfix_start's postfix_write_main_cf here: the relay restrictions check's own fix
-# names (permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination), with mynetworks 127.0.0.0/8
-# (check-closed) or 0.0.0.0/0 (check-open: every client may relay).
-ck_write_main_cf() {
-	local mode=$1 addr=$2 dir networks=127.0.0.0/8 proxies
-	dir=$(postfix_dir "$addr")
-	case $mode in
-	check-closed) ;;
-	# The classic open relay: every client is in mynetworks. (Postfix refuses to start with relay restrictions that
-	# hold no reject_unauth_destination or the like, so "smtpd_relay_restrictions = permit" is not possible.)
-	check-open) networks=0.0.0.0/0 ;;
-	*)
-		echo "ck_write_main_cf: mode must be check-closed or check-open, not '$mode'" >&2
-		return 1
-		;;
-	esac
-	# Every address a listener of the instance has is one of its own (address literals: [192.0.2.5] is local).
-	proxies=$(printf '%s\n' "$addr" "${CK_PF_EXTRA[$addr]:-}" | awk 'NF { split($1, a, ":"); print a[1] }' |
-		sort -u | paste -sd, -)
-	cat >"$dir/conf/main.cf.new" <<EOF
-# A private Postfix for test_check.sh ($mode): it can never deliver anything (DATA refused, every transport discards;
-# not "error:", which smtpd turns into a 550 at RCPT: the open instance would not be open).
-compatibility_level = 3.6
-queue_directory = $dir/queue
-data_directory = $dir/data
-maillog_file = $dir/maillog
-maillog_file_prefixes = $dir
-myhostname = ${CK_PF_HOSTNAME[$addr]}
+# ck_pf_main_cf HOSTNAME NETWORKS: an instance's main.cf settings (postfix_lib.sh's POSTFIX_MAIN_CF), over those of
+# postfix_lib.sh: its names, a banner "$myhostname ESMTP", and the relay restrictions check's own fix names
+# (permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination) with mynetworks NETWORKS: 127.0.0.0/8
+# (check-closed) or 0.0.0.0/0 (check-open: every client may relay). Every transport stays "discard:" (not "error:",
+# which smtpd turns into a 550 at RCPT: the open instance would not be open), DATA refused.
+ck_pf_main_cf() {
+	cat <<EOF
+myhostname = $1
 mydomain = check.test
-myorigin = \$myhostname
 mydestination = \$myhostname, localhost
 smtpd_banner = \$myhostname ESMTP
-inet_interfaces = loopback-only
-inet_protocols = ipv4
-proxy_interfaces = $proxies
-mynetworks = $networks
+mynetworks = $2
 smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
-smtpd_data_restrictions = reject
 smtpd_tls_security_level = none
-default_transport = discard:test_check.sh never delivers
-relay_transport = discard:test_check.sh never delivers
-local_transport = discard:test_check.sh never delivers
-virtual_transport = discard:test_check.sh never delivers
-alias_maps =
-alias_database =
-local_recipient_maps = inline:{ postmaster=postmaster }
-smtpd_peername_lookup = no
-smtp_dns_support_level = disabled
-smtp_host_lookup = native
-biff = no
-smtpd_error_sleep_time = 0s
-smtpd_soft_error_limit = 100
-smtpd_hard_error_limit = 100
 EOF
-	mv "$dir/conf/main.cf.new" "$dir/conf/main.cf"
 }
 
-# ck_write_master_cf ADDR PORT MODE: postfix_lib.sh's master.cf (ck_pf_lib_master_cf, its writer kept under another
-# name), with the instance's more listeners and tlsmgr (for the STARTTLS listener).
-ck_write_master_cf() {
-	local dir
-	dir=$(postfix_dir "$1")
-	ck_pf_lib_master_cf "$@" || return 1
-	{
-		echo "# test_check.sh: more listeners of the same instance, each with its own names"
-		printf '%s\n' "${CK_PF_EXTRA[$1]:-}"
-		echo "tlsmgr              unix       -       -      n      1000?  1       tlsmgr"
-	} >>"$dir/conf/master.cf"
-}
-
-# A listener line: ADDR:PORT, then -o options.
+# A listener line of master.cf (postfix_lib.sh's POSTFIX_MASTER_CF): ADDR:PORT, then -o options.
 ck_listener() {
 	printf '%-19s inet       n       -      n      -      -       smtpd %s\n' "$1" "${*:2}"
 }
 
 # The first line the SMTP server at ADDR PORT sends, from the checker's namespace; nothing if it does not answer.
 ck_banner() {
-	# shellcheck disable=SC2016 # the inner script's own variables
-	cx timeout 3 bash -c '
-		exec 3<>"/dev/tcp/$0/$1" || exit 1
-		IFS= read -r -t 2 line <&3 || exit 1
-		printf "QUIT\r\n" >&3
-		IFS= read -r -t 1 _ <&3
-		printf "%s\n" "$line"' "$1" "$2" 2>/dev/null | tr -d '\r'
+	postfix_banner "$1" "$2" nsenter --net="/run/netns/$CHECK_CLI_NS" --
 }
 
 # ck_swaks WHERE SERVER PORT RCPT [--quit-after X]: an SMTP session with swaks (never DATA: it stops after RCPT,
@@ -654,8 +556,8 @@ ck_fixtures() {
 			CK_TLS_OPTS+=" -o smtpd_tls_key_file=$IT_TMP/tls/key.pem"
 		fi
 	fi
-	CK_PF_HOSTNAME[$SRV]=mx.check.test
-	CK_PF_EXTRA[$SRV]=$(
+	POSTFIX_MAIN_CF[$SRV]=$(ck_pf_main_cf mx.check.test 127.0.0.0/8)
+	POSTFIX_MASTER_CF[$SRV]=$(
 		ck_listener "$NOPTR:25" -o myhostname=mx3.check.test
 		ck_listener "$UNCONFIRMED:25" -o myhostname=unconfirmed.check.test
 		ck_listener "$BANNER_OTHER:25" -o myhostname=mx5.check.test -o '{ smtpd_banner = other.check.test ESMTP }'
@@ -665,10 +567,13 @@ ck_fixtures() {
 		[ -n "$CK_TLS_OPTS" ] && ck_listener "$TLS:25" -o myhostname=mx8.check.test -o message_size_limit=52428800 \
 			"$CK_TLS_OPTS"
 		ck_listener "127.0.0.1:$CLOSED_LOOPBACK_PORT" -o myhostname=open.check.test -o mynetworks=192.0.2.255/32
+		echo "tlsmgr              unix       -       -      n      1000?  1       tlsmgr" # for STARTTLS
 	)
 	postfix_start check-closed "$SRV" 25 || return 1
-	CK_PF_HOSTNAME[$OPEN]=open.check.test
-	CK_PF_EXTRA[$OPEN]=$(ck_listener "127.0.0.1:25")
+	# The classic open relay: every client is in mynetworks. (Postfix refuses to start with relay restrictions that
+	# hold no reject_unauth_destination or the like, so "smtpd_relay_restrictions = permit" is not possible.)
+	POSTFIX_MAIN_CF[$OPEN]=$(ck_pf_main_cf open.check.test 0.0.0.0/0)
+	POSTFIX_MASTER_CF[$OPEN]=$(ck_listener "127.0.0.1:25")
 	postfix_start check-open "$OPEN" 25 || return 1
 
 	# --- seen from the checker ---
@@ -951,12 +856,8 @@ ck_inner() {
 
 if [ "${CHECK_INSIDE:-}" = 1 ]; then
 	. "$(dirname "$0")/lib.sh"
+	. "$(dirname "$0")/nsd_lib.sh"
 	. "$(dirname "$0")/postfix_lib.sh"
-	# postfix_lib.sh's master.cf writer is kept under another name, and this test's own writers take the place of its
-	# two (postfix_start calls them).
-	eval "ck_pf_lib_master_cf() $(declare -f postfix_write_master_cf | sed 1d)"
-	postfix_write_main_cf() { ck_write_main_cf "$@"; }
-	postfix_write_master_cf() { ck_write_master_cf "$@"; }
 	ck_inner
 else
 	. "$(dirname "$0")/lib.sh"

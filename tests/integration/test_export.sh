@@ -12,6 +12,7 @@
 # shellcheck disable=SC2119 # start_dnsbld takes optional dnsbld options; none are needed here
 set -u
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/nsd_lib.sh"
 
 ZONE=export.rbl.test
 OTHER=other.rbl.test # a second listing zone
@@ -22,26 +23,17 @@ TEMPLATE='Listed: see https://rbl.example/q?ip=$ (cost: $$5)'
 LONG_REASON="Relayed spam for \$: $(printf '0123456789%.0s' $(seq 30))" # ~320 bytes: past rbldnsd's 254
 RBLDNSD_PID=""
 RBLDNSD_PORT=""
-NSD_PID=""
-NSD_PORT=""
 # rbldnsd reads its file after dropping root (-u), so as root the file lives in a directory others can read.
 PUBLIC_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dnsbld-export.XXXXXX") || exit 1
 chmod 755 "$PUBLIC_DIR"
 
+# shellcheck disable=SC2317 # the EXIT trap runs it
 export_cleanup() {
-	stop_server "$RBLDNSD_PID"
-	stop_server "$NSD_PID"
+	stop_pid RBLDNSD_PID
 	rm -rf "$PUBLIC_DIR"
-	it_cleanup
+	nsd_cleanup # NSD, then lib.sh's it_cleanup
 }
 trap export_cleanup EXIT
-
-stop_server() {
-	if [ -n "$1" ]; then
-		kill "$1" 2>/dev/null
-		wait "$1" 2>/dev/null
-	fi
-}
 
 seed() {
 	local out
@@ -202,8 +194,7 @@ start_rbldnsd() {
 			sleep 0.1
 		done
 		sed 's/^/#   /' "$IT_TMP/rbldnsd.log"
-		stop_server "$RBLDNSD_PID"
-		RBLDNSD_PID=""
+		stop_pid RBLDNSD_PID
 	done
 	it_fail "rbldnsd loads the export" "an answer within ~5 s" "none (its log is above)"
 	return 1
@@ -259,56 +250,6 @@ check_rbldnsd() {
 
 # --- the master file, served by NSD ----------------------------------------------------------------------------------
 
-# start_nsd FILE AGG_FILE: ZONE and AGG from their exports.
-start_nsd() {
-	local file=$1 agg_file=$2 attempt port deadline conf=$IT_TMP/nsd.conf
-	for attempt in 1 2 3 4 5; do
-		: "$attempt"
-		port=$(random_port)
-		cat >"$conf" <<-EOF
-			server:
-			  ip-address: 127.0.0.1@$port
-			  port: $port
-			  do-ip6: no
-			  username: ""
-			  chroot: ""
-			  zonesdir: "$IT_TMP"
-			  database: ""
-			  zonelistfile: "$IT_TMP/nsd.zonelist"
-			  xfrdfile: "$IT_TMP/nsd.xfrd"
-			  xfrdir: "$IT_TMP"
-			  pidfile: "$IT_TMP/nsd.pid"
-			  logfile: "$IT_TMP/nsd.log"
-			  server-count: 1
-			  hide-version: yes
-			remote-control:
-			  control-enable: no
-			zone:
-			  name: "$ZONE"
-			  zonefile: "$file"
-			zone:
-			  name: "$AGG"
-			  zonefile: "$agg_file"
-		EOF
-		timeout -k 2 "$IT_SERVER_LIFETIME" nsd -d -c "$conf" >>"$IT_TMP/nsd.out" 2>&1 &
-		NSD_PID=$!
-		NSD_PORT=$port
-		deadline=$((SECONDS + 10))
-		while [ "$SECONDS" -le "$deadline" ] && kill -0 "$NSD_PID" 2>/dev/null; do
-			if dig @127.0.0.1 -p "$port" +norec +time=1 +tries=1 "$ZONE" SOA 2>/dev/null | grep -q 'status: NOERROR'; then
-				it_pass "NSD loads the exported master file and answers on 127.0.0.1:$port"
-				return 0
-			fi
-			sleep 0.1
-		done
-		cat "$IT_TMP/nsd.out" "$IT_TMP/nsd.log" 2>/dev/null | sed 's/^/#   /'
-		stop_server "$NSD_PID"
-		NSD_PID=""
-	done
-	it_fail "NSD loads the exported master file" "an answer within ~10 s" "none (its log is above)"
-	return 1
-}
-
 check_bind() {
 	local file=$IT_TMP/export.zone agg_file=$IT_TMP/all.zone out err
 	rbl export "$AGG" --format bind --output "$agg_file" 2>"$IT_TMP/export-agg.err"
@@ -327,7 +268,7 @@ check_bind() {
 	expect_eq "the master file has no name for 127.0.0.1" "" "$(grep $'^1\\.0\\.0\\.127\t' "$file")"
 	expect_contains "a digit-only /24 gets names, not a wildcard" $'4.3.2.1\tA' "$out"
 	expect_not_contains "a digit-only /24 gets no wildcard" $'*.3.2.1\t' "$out"
-	start_nsd "$file" "$agg_file" || return
+	start_nsd "$IT_TMP/nsd" "the exported master file" "$ZONE=$file" "$AGG=$agg_file" || return
 	compare_with nsd "$NSD_PORT" "$ZONE" wildcards "${COMMON_ADDRS[@]}" 2.4.0.3 # 2403::/16: NODATA in both
 	compare_with nsd "$NSD_PORT" "$AGG" wildcards "${AGG_ADDRS[@]}"
 

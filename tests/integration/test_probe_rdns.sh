@@ -26,6 +26,7 @@ RDNS_MIN_IN_FLIGHT=50   # lookups slowdns must see in flight at once (the probes
 PARALLEL_DIGS=100
 PARALLEL_CAP_MS=1000    # 200 queries in flight at once: a tenth of 200 x 50 ms, many times what they take (~60 ms)
 PROBE_OPTS=(--concurrency 200 --gap 0s --timeout 10)
+# shellcheck disable=SC2034 # start_ready and stop_pid set and read it by name
 SLOWDNS_PID=""
 SLOWDNS_PORT=""
 SLOWDNS_LOG=""
@@ -43,38 +44,16 @@ now_ms() {
 }
 
 stop_slowdns() {
-	if [ -n "$SLOWDNS_PID" ]; then
-		kill "$SLOWDNS_PID" 2>/dev/null
-		wait "$SLOWDNS_PID" 2>/dev/null
-		SLOWDNS_PID=""
-	fi
+	stop_pid SLOWDNS_PID
 }
 
 # start_slowdns ARGS...: slowdns on 127.0.0.1 and a free port (UDP and TCP), waited for (~5 s) until its --ready file
-# exists. Sets SLOWDNS_PORT, SLOWDNS_PID, SLOWDNS_LOG (a line per answer). A few ports are tried.
+# exists (lib.sh's start_ready). Sets SLOWDNS_PORT, SLOWDNS_PID, SLOWDNS_LOG (a line per answer). A few ports are
+# tried.
 start_slowdns() {
-	local attempt port ready i
-	for attempt in 1 2 3 4 5; do
-		: "$attempt"
-		port=$(random_port)
-		ready="$IT_TMP/slowdns.ready.$port"
-		SLOWDNS_LOG="$IT_TMP/slowdns.log"
-		"$SLOWDNS" --listen "127.0.0.1:$port" --ready "$ready" --log "$SLOWDNS_LOG" --max-seconds 240 "$@" \
-			>"$IT_TMP/slowdns.out" 2>&1 &
-		SLOWDNS_PID=$!
-		SLOWDNS_PORT=$port
-		for i in $(seq 50); do
-			: "$i"
-			[ -e "$ready" ] && return 0
-			kill -0 "$SLOWDNS_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		echo "# slowdns did not come up on port $port:" >&2
-		sed 's/^/#   /' "$IT_TMP/slowdns.out" >&2
-		stop_slowdns
-	done
-	it_fail "slowdns starts" "a listening slowdns within ~5 s" "none on 5 ports"
-	return 1
+	SLOWDNS_LOG="$IT_TMP/slowdns.log"
+	start_ready slowdns SLOWDNS_PID SLOWDNS_PORT "$SLOWDNS" --listen "127.0.0.1:PORT" --log "$SLOWDNS_LOG" \
+		--max-seconds 240 "$@"
 }
 
 sd() {
@@ -292,5 +271,5 @@ fi
 expect_eq "the fakes never received DATA (nor BDAT)" 0 "$(grep -ciE ' C: (DATA|BDAT)' "$IT_TMP/many.log")"
 stop_fake
 stop_slowdns
-echo "# $(cat "$IT_TMP/slowdns.out")"
+echo "# $(cat "$IT_TMP/slowdns.$SLOWDNS_PORT.out")"
 finish

@@ -11,30 +11,21 @@
 # server listens on 127.0.0.1, runs under timeout(1) and is stopped on exit.
 set -u
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/nsd_lib.sh"
 
 DATA=$(cd "$(dirname "$0")/data/rdns" && pwd)
 ZONES=(rdns.test 2.0.192.in-addr.arpa 127.in-addr.arpa 10.in-addr.arpa 168.192.in-addr.arpa 8.b.d.0.1.0.0.2.ip6.arpa)
-NSD_PID=""
-NSD_PORT=""
 UNBOUND_PID=""
 UNBOUND_PORT=""
 SILENT_PID=""
 SILENT_PORT=""
 unset DNSBL_RESOLVER
 
-stop_server() {
-	if [ -n "$1" ]; then
-		kill "$1" 2>/dev/null
-		wait "$1" 2>/dev/null
-	fi
-}
-
 # shellcheck disable=SC2317 # the EXIT trap runs it
 rdns_cleanup() {
-	stop_server "$NSD_PID"
-	stop_server "$UNBOUND_PID"
-	stop_server "$SILENT_PID"
-	it_cleanup
+	stop_pid UNBOUND_PID
+	stop_pid SILENT_PID
+	nsd_cleanup # NSD, then lib.sh's it_cleanup
 }
 trap rdns_cleanup EXIT
 
@@ -55,56 +46,6 @@ run() {
 # expect_line CHECK ADDR DESCRIPTION: OUT has the line "ADDR<TAB>DESCRIPTION".
 expect_line() {
 	expect_contains "$1" "$2	$3" "$OUT"
-}
-
-# --- NSD ------------------------------------------------------------------------------------------------------------
-
-start_nsd() {
-	local attempt port deadline conf=$IT_TMP/nsd.conf zone
-	for attempt in 1 2 3 4 5; do
-		: "$attempt"
-		port=$(random_port)
-		{
-			cat <<-EOF
-				server:
-				  ip-address: 127.0.0.1@$port
-				  port: $port
-				  do-ip6: no
-				  username: ""
-				  chroot: ""
-				  zonesdir: "$IT_TMP"
-				  database: ""
-				  zonelistfile: "$IT_TMP/nsd.zonelist"
-				  xfrdfile: "$IT_TMP/nsd.xfrd"
-				  xfrdir: "$IT_TMP"
-				  pidfile: "$IT_TMP/nsd.pid"
-				  logfile: "$IT_TMP/nsd.log"
-				  server-count: 1
-				  hide-version: yes
-				remote-control:
-				  control-enable: no
-			EOF
-			for zone in "${ZONES[@]}"; do
-				printf 'zone:\n  name: "%s"\n  zonefile: "%s/%s.zone"\n' "$zone" "$DATA" "$zone"
-			done
-		} >"$conf"
-		timeout -k 2 "$IT_SERVER_LIFETIME" nsd -d -c "$conf" >>"$IT_TMP/nsd.out" 2>&1 &
-		NSD_PID=$!
-		NSD_PORT=$port
-		deadline=$((SECONDS + 10))
-		while [ "$SECONDS" -le "$deadline" ] && kill -0 "$NSD_PID" 2>/dev/null; do
-			if dig @127.0.0.1 -p "$port" +norec +time=1 +tries=1 rdns.test SOA 2>/dev/null | grep -q 'status: NOERROR'; then
-				it_pass "NSD loads the rdns zones and answers on 127.0.0.1:$port"
-				return 0
-			fi
-			sleep 0.1
-		done
-		cat "$IT_TMP/nsd.out" "$IT_TMP/nsd.log" 2>/dev/null | sed 's/^/#   /'
-		stop_server "$NSD_PID"
-		NSD_PID=""
-	done
-	it_fail "NSD loads the rdns zones" "an answer within ~10 s" "none (its log is above)"
-	return 1
 }
 
 # --- straight to NSD ------------------------------------------------------------------------------------------------
@@ -256,8 +197,7 @@ check_timeout() {
 			sleep 0.1
 		done
 		kill -0 "$SILENT_PID" 2>/dev/null && break
-		stop_server "$SILENT_PID"
-		SILENT_PID=""
+		stop_pid SILENT_PID
 	done
 	SILENT_PORT=$port
 	started=$(date +%s%N)
@@ -274,8 +214,7 @@ check_timeout() {
 	run --resolver "127.0.0.1:$SILENT_PORT" --timeout 1 --json 192.0.2.1
 	expect_eq "--json, timed out: ptr_status timeout" "timeout false" \
 		"$(jq -r '.[0] | "\(.ptr_status) \(.fcrdns)"' <<<"$OUT" 2>&1)" "$OUT"
-	stop_server "$SILENT_PID"
-	SILENT_PID=""
+	stop_pid SILENT_PID
 }
 
 # --- through a private unbound ------------------------------------------------------------------------------------------
@@ -338,8 +277,7 @@ start_unbound() {
 			sleep 0.1
 		done
 		sed 's/^/#   /' "$IT_TMP/unbound.log"
-		stop_server "$UNBOUND_PID"
-		UNBOUND_PID=""
+		stop_pid UNBOUND_PID
 	done
 	it_fail "unbound starts and answers from NSD" "an answer within ~10 s" "none (its log is above)"
 	return 1
@@ -360,11 +298,14 @@ check_through_unbound() {
 	expect_line "through unbound: another address" 192.0.2.3 \
 		"elsewhere.rdns.test (does not resolve back: other addresses)"
 	expect_line "through unbound: no PTR" 192.0.2.4 "no PTR (nxdomain)"
-	stop_server "$UNBOUND_PID"
-	UNBOUND_PID=""
+	stop_pid UNBOUND_PID
 }
 
-if start_nsd; then
+NSD_ZONES=()
+for zone in "${ZONES[@]}"; do
+	NSD_ZONES+=("$zone=$DATA/$zone.zone")
+done
+if start_nsd "$IT_TMP/nsd" "the rdns zones" "${NSD_ZONES[@]}"; then
 	check_findings
 	check_json
 	check_input

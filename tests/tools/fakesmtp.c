@@ -28,7 +28,6 @@
  * smtp_accept_max_nonmail 10, allow_domain_literals false, the reply texts of its default configuration).
  */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -39,6 +38,7 @@
 #include <uv.h>
 
 #include "fakesmtp.h"
+#include "tool_common.h"
 
 #define MANY_MAX 5000
 #define GENERATED_CHUNK 8192
@@ -48,8 +48,6 @@ struct options opt = {
         .delay_ms = 1000, .tarpit_ms = 100, .split_ms = 2, .max_seconds = 120, .synprot_max = 3, .nonmail_max = 10};
 static uv_loop_t *loop;
 static FILE *log_file;
-static uv_timer_t lifetime;
-static uv_signal_t sigterm, sigint;
 static bool stopping;
 
 /* One piece of output, written after its delay. */
@@ -312,43 +310,6 @@ static void on_connection(uv_stream_t *server, int status)
 	behaviour_greet(c);
 }
 
-static bool loopback_only(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-		return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
-	}
-	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
-	return memcmp(&sin6->sin6_addr, &in6addr_loopback, sizeof in6addr_loopback) == 0;
-}
-
-static int parse_addr_port(const char *text, struct sockaddr_storage *ss)
-{
-	char host[64];
-	const char *colon = strrchr(text, ':');
-
-	memset(ss, 0, sizeof *ss);
-	if (colon == NULL || (size_t)(colon - text) >= sizeof host)
-		return -1;
-	memcpy(host, text, (size_t)(colon - text));
-	host[colon - text] = '\0';
-	char *end;
-	long port = strtol(colon + 1, &end, 10);
-	if (*end != '\0' || port < 1 || port > 65535)
-		return -1;
-	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-		host[strlen(host) - 1] = '\0';
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		return inet_pton(AF_INET6, host + 1, &sin6->sin6_addr) == 1 ? 0 : -1;
-	}
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons((uint16_t)port);
-	return inet_pton(AF_INET, host, &sin->sin_addr) == 1 ? 0 : -1;
-}
-
 static int find_behaviour(const char *name)
 {
 	for (int b = 0; b < B_COUNT; b++)
@@ -364,11 +325,11 @@ static int add_listener(const char *addr_port, int behaviour)
 {
 	struct sockaddr_storage ss;
 
-	if (parse_addr_port(addr_port, &ss) != 0) {
+	if (tool_parse_addr_port(addr_port, &ss) != 0) {
 		fprintf(stderr, "fakesmtp: bad address %s (want ADDR:PORT or [ADDR]:PORT)\n", addr_port);
 		return -1;
 	}
-	if (!loopback_only(&ss)) {
+	if (!tool_is_loopback(&ss)) {
 		fprintf(stderr, "fakesmtp: %s is not a loopback address: refused\n", addr_port);
 		return -1;
 	}
@@ -416,20 +377,6 @@ static void stop(void)
 	uv_walk(loop, close_any, NULL);
 }
 
-static void on_lifetime(uv_timer_t *timer)
-{
-	(void)timer;
-	fprintf(stderr, "fakesmtp: --max-seconds %u reached, stopping\n", opt.max_seconds);
-	stop();
-}
-
-static void on_signal(uv_signal_t *signal, int signum)
-{
-	(void)signal;
-	(void)signum;
-	stop();
-}
-
 static void usage(void)
 {
 	fprintf(stderr, "usage: fakesmtp --listen ADDR:PORT[,BEHAVIOUR] ... [--many FIRST_V4:PORT:COUNT]\n"
@@ -457,17 +404,6 @@ static void usage(void)
 				fprintf(stderr, "  %-18s", "");
 		}
 	}
-}
-
-static bool number_arg(const char *text, unsigned max, unsigned *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(text, &end, 10);
-	if (errno != 0 || *end != '\0' || end == text || v > max)
-		return false;
-	*out = (unsigned)v;
-	return true;
 }
 
 /* Room for every socket: the listeners, and the connections the tests make to them. */
@@ -509,17 +445,17 @@ int main(int argc, char **argv)
 		else if (strcmp(a, "--ready") == 0 && v)
 			ready_path = v;
 		else if (strcmp(a, "--max-seconds") == 0 && v)
-			ok = number_arg(v, 3600, &opt.max_seconds) && opt.max_seconds > 0;
+			ok = tool_number_arg(v, 1, 3600, &opt.max_seconds);
 		else if (strcmp(a, "--delay-ms") == 0 && v)
-			ok = number_arg(v, 600000, &opt.delay_ms);
+			ok = tool_number_arg(v, 0, 600000, &opt.delay_ms);
 		else if (strcmp(a, "--tarpit-ms") == 0 && v)
-			ok = number_arg(v, 600000, &opt.tarpit_ms);
+			ok = tool_number_arg(v, 0, 600000, &opt.tarpit_ms);
 		else if (strcmp(a, "--split-ms") == 0 && v)
-			ok = number_arg(v, 60000, &opt.split_ms);
+			ok = tool_number_arg(v, 0, 60000, &opt.split_ms);
 		else if (strcmp(a, "--synprot-max") == 0 && v)
-			ok = number_arg(v, 1000, &opt.synprot_max);
+			ok = tool_number_arg(v, 0, 1000, &opt.synprot_max);
 		else if (strcmp(a, "--nonmail-max") == 0 && v)
-			ok = number_arg(v, 1000, &opt.nonmail_max);
+			ok = tool_number_arg(v, 0, 1000, &opt.nonmail_max);
 		else
 			ok = false;
 		if (!ok) {
@@ -541,8 +477,8 @@ int main(int argc, char **argv)
 		}
 		if (port)
 			*port++ = '\0';
-		if (!port || !number_arg(port, 65535, &many_port) || many_port == 0 ||
-		    !number_arg(count, MANY_MAX, &many_count) || many_count == 0 || strlen(copy) >= sizeof many_first) {
+		if (!port || !tool_number_arg(port, 1, 65535, &many_port) ||
+		    !tool_number_arg(count, 1, MANY_MAX, &many_count) || strlen(copy) >= sizeof many_first) {
 			fprintf(stderr, "fakesmtp: bad --many %s (want FIRST_V4:PORT:COUNT, COUNT <= %d)\n", many,
 			        MANY_MAX);
 			free(copy);
@@ -561,12 +497,8 @@ int main(int argc, char **argv)
 	loop = uv_default_loop();
 	if (listeners == NULL)
 		return 1;
-	if (log_path && (log_file = fopen(log_path, "a")) == NULL) {
-		fprintf(stderr, "fakesmtp: cannot open %s: %s\n", log_path, strerror(errno));
+	if (!tool_open_log("fakesmtp", log_path, &log_file))
 		return 1;
-	}
-	if (log_file)
-		setvbuf(log_file, NULL, _IOLBF, 0);
 
 	size_t index = 0;
 	for (size_t i = 0; i < listen_count && status == 0; i++, index++) {
@@ -607,23 +539,11 @@ int main(int argc, char **argv)
 			status = 1;
 		}
 	}
-	if (status == 0 && ready_path) {
-		FILE *ready = fopen(ready_path, "w");
-		if (ready == NULL || fclose(ready) != 0) {
-			fprintf(stderr, "fakesmtp: cannot write %s\n", ready_path);
-			status = 1;
-		}
-	}
+	if (status == 0 && !tool_write_ready("fakesmtp", ready_path))
+		status = 1;
 
-	uv_timer_init(loop, &lifetime);
-	uv_signal_init(loop, &sigterm);
-	uv_signal_init(loop, &sigint);
-	if (status == 0) {
-		uv_timer_start(&lifetime, on_lifetime, (uint64_t)opt.max_seconds * 1000, 0);
-		uv_signal_start(&sigterm, on_signal, SIGTERM);
-		uv_signal_start(&sigint, on_signal, SIGINT);
-		uv_run(loop, UV_RUN_DEFAULT);
-	}
+	if (status == 0)
+		tool_run(loop, "fakesmtp", opt.max_seconds, stop);
 	stop();
 	uv_run(loop, UV_RUN_DEFAULT);
 	uv_loop_close(loop);

@@ -24,9 +24,7 @@
  * is dropped and counted), and so are TCP connections (TCP_MAX) and each TCP connection's idle time (TCP_IDLE_MS).
  * Exit status: 0 ran until stopped, 1 a socket or file error, 2 usage.
  */
-#include <arpa/inet.h>
 #include <ctype.h>
-#include <errno.h>
 #include <ldns/ldns.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -36,6 +34,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <uv.h>
+
+#include "tool_common.h"
 
 #define QUEUE_MAX 100000
 #define TCP_MAX 512
@@ -79,8 +79,7 @@ struct tcp_conn {
 static uv_loop_t *loop;
 static uv_udp_t udp;
 static uv_tcp_t listener;
-static uv_timer_t due_timer, lifetime;
-static uv_signal_t sigterm, sigint;
+static uv_timer_t due_timer;
 static struct pending *queue_head, *queue_tail;
 static size_t queued, queued_max, tcp_open;
 static unsigned long n_queries, n_answered, n_dropped;
@@ -544,40 +543,6 @@ static void on_connection(uv_stream_t *server, int status)
 	uv_read_start((uv_stream_t *)&c->tcp, on_tcp_alloc, on_tcp_read);
 }
 
-static int parse_addr_port(const char *text, struct sockaddr_storage *ss)
-{
-	char host[64];
-	const char *colon = strrchr(text, ':');
-
-	memset(ss, 0, sizeof *ss);
-	if (colon == NULL || (size_t)(colon - text) >= sizeof host)
-		return -1;
-	memcpy(host, text, (size_t)(colon - text));
-	host[colon - text] = '\0';
-	char *end;
-	long port = strtol(colon + 1, &end, 10);
-	if (*end != '\0' || port < 1 || port > 65535)
-		return -1;
-	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-		host[strlen(host) - 1] = '\0';
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		return inet_pton(AF_INET6, host + 1, &sin6->sin6_addr) == 1 ? 0 : -1;
-	}
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons((uint16_t)port);
-	return inet_pton(AF_INET, host, &sin->sin_addr) == 1 ? 0 : -1;
-}
-
-static bool loopback_only(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
-	return memcmp(&((const struct sockaddr_in6 *)ss)->sin6_addr, &in6addr_loopback, sizeof in6addr_loopback) == 0;
-}
-
 /* Room for bursts in the UDP socket's buffers: past net.core.rmem_max as root (SO_*BUFFORCE), else up to it. */
 static void grow_buffers(void)
 {
@@ -602,9 +567,8 @@ static void close_any(uv_handle_t *handle, void *arg)
 		return;
 	if (handle->data != NULL && handle->type == UV_TCP && handle != (uv_handle_t *)&listener)
 		conn_close(handle->data);
-	else if (handle->data != NULL && handle->type == UV_TIMER && handle != (uv_handle_t *)&due_timer &&
-	         handle != (uv_handle_t *)&lifetime)
-		conn_close(handle->data);
+	else if (handle->data != NULL && handle->type == UV_TIMER && handle != (uv_handle_t *)&due_timer)
+		conn_close(handle->data); /* a connection's idle timer (tool_run's handles have data NULL) */
 	else
 		uv_close(handle, NULL);
 }
@@ -628,20 +592,6 @@ static void stop(void)
 	uv_walk(loop, close_any, NULL);
 }
 
-static void on_lifetime(uv_timer_t *timer)
-{
-	(void)timer;
-	fprintf(stderr, "slowdns: --max-seconds %u reached, stopping\n", opt.max_seconds);
-	stop();
-}
-
-static void on_signal(uv_signal_t *signal, int signum)
-{
-	(void)signal;
-	(void)signum;
-	stop();
-}
-
 static void usage(void)
 {
 	fprintf(stderr, "usage: slowdns --listen ADDR:PORT [--delay-ms N] [--max-seconds N] [--ttl N] [--ready FILE] "
@@ -649,17 +599,6 @@ static void usage(void)
 	                "  answers PTR for Z.Y.X.127.in-addr.arpa (h-X-Y-Z." FAKE_ZONE ") and A for h-X-Y-Z." FAKE_ZONE
 	                " (127.X.Y.Z),\n"
 	                "  NXDOMAIN for any other name, each after --delay-ms; ADDR must be a loopback address\n");
-}
-
-static bool number_arg(const char *text, unsigned min, unsigned max, unsigned *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(text, &end, 10);
-	if (errno != 0 || *end != '\0' || end == text || text[0] == '-' || v < min || v > max)
-		return false;
-	*out = (unsigned)v;
-	return true;
 }
 
 int main(int argc, char **argv)
@@ -674,11 +613,11 @@ int main(int argc, char **argv)
 		if (ok && strcmp(a, "--listen") == 0)
 			listen_arg = v;
 		else if (ok && strcmp(a, "--delay-ms") == 0)
-			ok = number_arg(v, 0, 60000, &opt.delay_ms);
+			ok = tool_number_arg(v, 0, 60000, &opt.delay_ms);
 		else if (ok && strcmp(a, "--max-seconds") == 0)
-			ok = number_arg(v, 1, 3600, &opt.max_seconds);
+			ok = tool_number_arg(v, 1, 3600, &opt.max_seconds);
 		else if (ok && strcmp(a, "--ttl") == 0)
-			ok = number_arg(v, 0, 86400, &opt.ttl);
+			ok = tool_number_arg(v, 0, 86400, &opt.ttl);
 		else if (ok && strcmp(a, "--ready") == 0)
 			ready_path = v;
 		else if (ok && strcmp(a, "--log") == 0)
@@ -695,27 +634,20 @@ int main(int argc, char **argv)
 		usage();
 		return 2;
 	}
-	if (parse_addr_port(listen_arg, &ss) != 0) {
+	if (tool_parse_addr_port(listen_arg, &ss) != 0) {
 		fprintf(stderr, "slowdns: bad address %s (want ADDR:PORT or [ADDR]:PORT)\n", listen_arg);
 		return 2;
 	}
-	if (!loopback_only(&ss)) {
+	if (!tool_is_loopback(&ss)) {
 		fprintf(stderr, "slowdns: %s is not a loopback address: refused\n", listen_arg);
 		return 1;
 	}
-	if (log_path && (log_file = fopen(log_path, "a")) == NULL) {
-		fprintf(stderr, "slowdns: cannot open %s: %s\n", log_path, strerror(errno));
+	if (!tool_open_log("slowdns", log_path, &log_file))
 		return 1;
-	}
-	if (log_file)
-		setvbuf(log_file, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 	loop = uv_default_loop();
 	started_ns = uv_hrtime();
 	uv_timer_init(loop, &due_timer);
-	uv_timer_init(loop, &lifetime);
-	uv_signal_init(loop, &sigterm);
-	uv_signal_init(loop, &sigint);
 	uv_udp_init(loop, &udp);
 	uv_tcp_init(loop, &listener);
 	if ((err = uv_udp_bind(&udp, (const struct sockaddr *)&ss, 0)) == 0) {
@@ -728,19 +660,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "slowdns: cannot listen on %s: %s\n", listen_arg, uv_strerror(err));
 		status = 1;
 	}
-	if (status == 0 && ready_path) {
-		FILE *ready = fopen(ready_path, "w");
-		if (ready == NULL || fclose(ready) != 0) {
-			fprintf(stderr, "slowdns: cannot write %s\n", ready_path);
-			status = 1;
-		}
-	}
-	if (status == 0) {
-		uv_timer_start(&lifetime, on_lifetime, (uint64_t)opt.max_seconds * 1000, 0);
-		uv_signal_start(&sigterm, on_signal, SIGTERM);
-		uv_signal_start(&sigint, on_signal, SIGINT);
-		uv_run(loop, UV_RUN_DEFAULT);
-	}
+	if (status == 0 && !tool_write_ready("slowdns", ready_path))
+		status = 1;
+	if (status == 0)
+		tool_run(loop, "slowdns", opt.max_seconds, stop);
 	stop();
 	uv_run(loop, UV_RUN_DEFAULT);
 	uv_loop_close(loop);
