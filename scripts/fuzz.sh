@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_answer fuzz_rbldata fuzz_listfile fuzz_report fuzz_smtp_reply
-	fuzz_probe_battery fuzz_cli_values)
+	fuzz_probe_battery fuzz_smtp_ehlo fuzz_resolve_answer fuzz_cli_values)
 command -v clang >/dev/null || { echo "fuzz.sh: clang is needed (scripts/deps.sh installs it)" >&2; exit 2; }
 
 [ -z "$ci" ] || rm -rf "$build"
@@ -43,7 +43,8 @@ options_of() {
 	fuzz_rbldata) echo "-dict=$fuzz/rbldata.dict -max_len=9000" ;;
 	fuzz_listfile) echo "-dict=$fuzz/listfile.dict -max_len=9000" ;;
 	fuzz_report) echo "-dict=$fuzz/mail.dict -max_len=20000" ;;
-	fuzz_smtp_reply | fuzz_probe_battery) echo "-dict=$fuzz/smtp.dict -max_len=4096" ;;
+	fuzz_smtp_reply | fuzz_probe_battery | fuzz_smtp_ehlo) echo "-dict=$fuzz/smtp.dict -max_len=4096" ;;
+	fuzz_resolve_answer) echo "-dict=$fuzz/resolve.dict -max_len=8192" ;;
 	fuzz_cli_values) echo "-dict=$fuzz/cli.dict -max_len=300" ;;
 	esac
 }

@@ -47,7 +47,8 @@ typedef struct resolve_answer {
 	enum resolve_status status;
 	int rcode;     /* the answer's rcode (0..15); -1 without an answer (timeout, local error) */
 	uint16_t type; /* the type asked */
-	size_t count;  /* records kept, of the type asked, in answer order (malformed ones are skipped) */
+	size_t count;  /* records kept, of the type asked, in answer order (malformed ones are skipped: 0 with
+			RESOLVE_OK when all were; callers test count) */
 	size_t more;   /* records past RESOLVE_MAX_RECORDS, not kept */
 	addr_t addrs[RESOLVE_MAX_RECORDS];                 /* A, AAAA */
 	char names[RESOLVE_MAX_RECORDS][RESOLVE_NAME_MAX]; /* PTR: lowercase, no final dot, escaped as ldns prints */

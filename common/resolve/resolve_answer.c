@@ -22,8 +22,8 @@ static bool put_char(char *out, size_t *o, size_t cap, unsigned char c, bool esc
 	return true;
 }
 
-/* An uncompressed wire name (PTR rdata) as ldns prints it, lowercase, without the final dot. False when malformed,
- * the root, or too long for RESOLVE_NAME_MAX. */
+/* An uncompressed wire name (PTR rdata) as ldns prints it, lowercase, without the final dot. False when malformed
+ * (bytes after the root label included), the root, or too long for RESOLVE_NAME_MAX. */
 static bool name_from_wire(const uint8_t *d, size_t len, char out[RESOLVE_NAME_MAX])
 {
 	size_t pos = 0, o = 0;
@@ -47,7 +47,7 @@ static bool name_from_wire(const uint8_t *d, size_t len, char out[RESOLVE_NAME_M
 		}
 		pos += label;
 	}
-	return pos < len && o > 0; /* ended by the root label, within the rdata; not the root itself */
+	return pos + 1 == len && o > 0; /* ended by the root label, the rdata's last byte; not the root itself */
 }
 
 /* TXT rdata: its character-strings joined, escaped, cut (never inside an escape) to fit. False when malformed. */
@@ -98,8 +98,8 @@ void resolve_read_answer(resolve_answer_t *a, int err, const struct ub_result *r
 		a->rcode = -1;
 		return;
 	}
-	a->rcode = res->rcode & 0xf;
-	switch (res->rcode) {
+	a->rcode = res->rcode & 0xf; /* the header's 4 bits: the status is chosen from the same value */
+	switch (a->rcode) {
 	case 0:
 		a->status = RESOLVE_NODATA;
 		break;

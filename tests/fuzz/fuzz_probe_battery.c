@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_probe_battery.c — the relay battery's state machine (probe_battery.c) against a fuzzed server.
  *
- * Input: byte 0 picks the target's family (bit 0: IPv6), the rest is what the server says on every connection: the
- * harness reads it with probe_reply_feed as probe_session.c does and hands the battery each complete reply; a
- * garbage or over-long reply is a lost connection that no retry can help, the end of the input one that a retry
- * might (the server hung up). The script goes on across connections and starts over when it runs out, so that a
- * server that never ends the probe is replayed until the battery ends it. Checked: the battery FINISHes within
- * MAX_EVENTS events, reconnects only within PROBE_MAX_CONNECTIONS, and every command it asks for is one of enum
- * probe_command (there is no DATA) that probe_command_format can put on the wire.
+ * Input: byte 0 picks the target's family (bit 0: IPv6) and the configuration (bit 1: all_forms, the battery goes on
+ * past a relayed form); the rest is what the server says on every connection: the harness reads it with
+ * probe_reply_feed as probe_session.c does and hands the battery each complete reply; a garbage or over-long reply is
+ * a lost connection that no retry can help, the end of the input one that a retry might (the server hung up). The
+ * script goes on across connections and starts over when it runs out, so that a server that never ends the probe is
+ * replayed until the battery ends it. Checked: the battery FINISHes within MAX_EVENTS events, reconnects only within
+ * PROBE_MAX_CONNECTIONS, and every command it asks for is one of enum probe_command (there is no DATA) that
+ * probe_command_format can put on the wire; the relayed forms agree with the verdict (without all_forms at most one);
+ * after every event of the first connection, the session facts its greeting and EHLO/HELO replies gave (probe_ehlo.c)
+ * are what probe.h promises: strings NUL-terminated within their arrays and printable ASCII, names "" or host names
+ * (probe_domain_ok), codes those of replies read, keywords only from a 2xx EHLO reply. fuzz_smtp_ehlo checks their
+ * content.
  */
 #include "fuzz_common.h"
 
@@ -23,7 +28,7 @@
 #define MAX_EVENTS (PROBE_MAX_CONNECTIONS * 64)
 #define REPLY_MAX 1024
 
-static probe_config_t cfg;
+static probe_config_t cfg, cfg_all_forms;
 static struct probe_reply reply;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -35,7 +40,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.sender_domain = "probe.example";
 	cfg.recipient_domain = "relay-test.example";
 	cfg.max_reply_bytes = REPLY_MAX;
-	if (probe_config_check(&cfg) != RBL_OK || probe_reply_init(&reply, REPLY_MAX) != RBL_OK)
+	cfg_all_forms = cfg;
+	cfg_all_forms.all_forms = true;
+	if (probe_config_check(&cfg) != RBL_OK || probe_config_check(&cfg_all_forms) != RBL_OK ||
+	    probe_reply_init(&reply, REPLY_MAX) != RBL_OK)
 		abort();
 	return 0;
 }
@@ -52,6 +60,36 @@ static void check_send(const struct probe_action *act)
 	FUZZ_CHECK(memchr(line, '\r', (size_t)n - 2) == NULL && memchr(line, '\n', (size_t)n - 2) == NULL);
 }
 
+static void check_field(const char *s, size_t size)
+{
+	const char *end = memchr(s, '\0', size);
+	FUZZ_CHECK(end != NULL);
+	for (const char *p = s; p < end; p++)
+		FUZZ_CHECK(*p >= 0x20 && *p <= 0x7e);
+}
+
+static void check_facts(const probe_session_facts_t *f)
+{
+	check_field(f->greeting, sizeof f->greeting);
+	check_field(f->banner_name, sizeof f->banner_name);
+	check_field(f->ehlo_name, sizeof f->ehlo_name);
+	check_field(f->auth_mechanisms, sizeof f->auth_mechanisms);
+	FUZZ_CHECK(f->banner_name[0] == '\0' || probe_domain_ok(f->banner_name));
+	FUZZ_CHECK(f->ehlo_name[0] == '\0' || probe_domain_ok(f->ehlo_name));
+	FUZZ_CHECK(f->greeting_code == 0 || (f->greeting_code >= 200 && f->greeting_code <= 599));
+	FUZZ_CHECK(f->greeting_code != 0 || (f->greeting[0] == '\0' && f->banner_name[0] == '\0'));
+	FUZZ_CHECK(f->ehlo_code == 0 || (f->ehlo_code >= 200 && f->ehlo_code <= 599));
+	FUZZ_CHECK(f->ehlo_ok == (f->ehlo_code == 250));
+	FUZZ_CHECK(f->ehlo_code != 0 || f->ehlo_name[0] == '\0');
+	FUZZ_CHECK(f->has_size || f->size_limit == 0);
+	FUZZ_CHECK(f->auth || f->auth_mechanisms[0] == '\0');
+	/* Keywords come from a 2xx EHLO reply only. */
+	if (f->starttls || f->pipelining || f->has_size || f->auth)
+		FUZZ_CHECK(f->ehlo_code / 100 == 2);
+	/* The battery never sets what only the session can know. */
+	FUZZ_CHECK(!f->connected && f->connect_ms == 0 && f->greeting_ms == 0 && f->ehlo_ms == 0);
+}
+
 static void check_finish(const struct probe_battery *b)
 {
 	FUZZ_CHECK(b->decided);
@@ -62,6 +100,14 @@ static void check_finish(const struct probe_battery *b)
 		           b->outcome[b->first_relayed] == PROBE_FORM_RELAYED);
 	else
 		FUZZ_CHECK(b->first_relayed == -1);
+	uint32_t relayed = probe_battery_relayed_forms(b);
+	FUZZ_CHECK((relayed != 0) == (b->verdict == PROBE_OPEN));
+	if (relayed != 0) {
+		FUZZ_CHECK(relayed & (UINT32_C(1) << b->first_relayed));
+		FUZZ_CHECK((relayed & ((UINT32_C(1) << b->first_relayed) - 1)) == 0); /* the first: the lowest */
+		if (!b->all_forms)
+			FUZZ_CHECK((relayed & (relayed - 1)) == 0);
+	}
 	FUZZ_CHECK(memchr(b->why, '\0', sizeof b->why) != NULL && b->why[0] != '\0');
 	char where[64];
 	probe_battery_where(b, where, sizeof where);
@@ -82,7 +128,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct probe_battery *b = malloc(sizeof *b);
 	if (!b)
 		abort();
-	probe_battery_init(b, &cfg, &target, 0x5eed1234u, &transcript);
+	probe_battery_init(b, data[0] & 2 ? &cfg_all_forms : &cfg, &target, 0x5eed1234u, &transcript);
+	FUZZ_CHECK(b->all_forms == ((data[0] & 2) != 0));
 	probe_battery_connected(b);
 	for (unsigned events = 1;; events++) {
 		FUZZ_CHECK(events <= MAX_EVENTS);
@@ -100,6 +147,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else {
 			probe_battery_lost(b, "not SMTP: garbage in the reply", false, &act);
 		}
+		if (b->connections == 1)
+			check_facts(&b->facts);
 		if (act.kind == PROBE_ACT_SEND) {
 			check_send(&act);
 		} else if (act.kind == PROBE_ACT_RECONNECT) {
@@ -113,6 +162,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	probe_battery_stop(b, "ended"); /* as the session does: decided already, so nothing changes */
 	FUZZ_CHECK(b->decided);
+	check_facts(&b->facts);
 	free(b);
 	probe_transcript_free(&transcript);
 	return 0;

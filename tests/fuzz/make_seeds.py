@@ -156,6 +156,116 @@ battery = {
 }
 for i, (key, text) in enumerate(battery.items()):
     write("fuzz_probe_battery", key, bytes([i % 2]) + text.encode())
+# Bit 1: all_forms, the battery goes on past a relayed form.
+OK_RCPT = "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n"
+write("fuzz_probe_battery", "all_forms_open_relay", b"\2" + (GREET + EHLO + OK_RCPT).encode())
+write("fuzz_probe_battery", "all_forms_relay_then_refuse", b"\3" + (GREET + EHLO + OK_RCPT + "250 2.0.0 Ok\r\n"
+      + "250 2.1.0 Ok\r\n554 5.7.1 Relay access denied\r\n250 2.0.0 Ok\r\n" * 4).encode())
+write("fuzz_probe_battery", "all_forms_catch_all", b"\2" + (GREET + EHLO + "250 OK\r\n550 relay not permitted\r\n"
+      + "250 OK\r\n250 Accepted\r\n250 Accepted\r\n" * 3).encode())
+
+# --- fuzz_smtp_ehlo: byte 0 the mode (bit 0: one raw text, byte 1 its code; else replies: greeting, EHLO, and with
+# bit 1 HELO) -------------------------------------------------------------------------------------------------------
+
+ehlo = {
+    "postfix": GREET + "250-mx.example.org\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-VRFY\r\n250-ETRN\r\n"
+    "250-STARTTLS\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250 DSN\r\n",
+    "exim_auth": "220 mail.example.net ESMTP Exim 4.96 Mon, 01 Jan 2024 00:00:00 +0000\r\n"
+    "250-mail.example.net Hello probe.rbl.example [192.0.2.1]\r\n250-SIZE 52428800\r\n250-8BITMIME\r\n"
+    "250-PIPELINING\r\n250-AUTH PLAIN LOGIN\r\n250-CHUNKING\r\n250 HELP\r\n",
+    "old_auth_first": "220 mx.example.org\r\n250-mx.example.org\r\n250-AUTH=LOGIN PLAIN\r\n"
+    "250-AUTH LOGIN PLAIN CRAM-MD5\r\n250 size 0\r\n",
+    "sendmail_lowercase": "220 smtp.example.com ESMTP Sendmail 8.17; Mon, 1 Jan 2024\r\n"
+    "250-smtp.example.com Hello [192.0.2.1], pleased to meet you\r\n250-starttls\r\n250-pipelining\r\n"
+    "250-Size 99999999999999999999999\r\n250 auth digest-md5\r\n",
+    "size_max": GREET + "250-mx.example.org\r\n250-SIZE 18446744073709551615\r\n250 HELP\r\n",
+    "size_past_max": GREET + "250-mx.example.org\r\n250-SIZE 00000000000000000001\r\n250 SIZE 18446744073709551617\r\n",
+    "banner_not_a_name": "220 5.7.1 go away\r\n250-192.0.2.1 Hello\r\n250-SIZE=1000\r\n250 AUTH \r\n",
+    "banner_code_only": "220\r\n250\r\n",
+    "ehlo_refused": GREET + "502 5.5.2 Error: command not recognized\r\n250 mx.example.org\r\n",
+    "ehlo_4xx": GREET + "451 4.3.0 try later\r\n250 mx.example.org Hello\r\n",
+    "trailing_dot_name": "220 mx.example.org. ESMTP\r\n250-mx.example.org.\r\n250 STARTTLS\r\n",
+    "long_auth": GREET + "250-mx.example.org\r\n250-AUTH " + " ".join(["SCRAM-SHA-256-PLUS"] * 8) + "\r\n250 OK\r\n",
+    "max_name": "220 " + ".".join(["a" * 63, "b" * 63]) + ".c ESMTP\r\n250-" + "x" * 130 + ".org\r\n250 OK\r\n",
+    "control_bytes": "220 mx\x01.example.org \x7f\xe9t\xe9\r\n250-mx.example.org\r\n250-AUTH PL\x01AIN\r\n250 OK\r\n",
+}
+for i, (key, text) in enumerate(ehlo.items()):
+    write("fuzz_smtp_ehlo", key, bytes([2 * (i % 2)]) + text.encode("latin-1"))
+raw = {
+    "raw_no_codes": (250, "mx.example.org hi\nSTARTTLS\nx-PIPELINING\n"),
+    "raw_ehlo_no_newline": (250, "250-mx.example.org\n250-SIZE 1024\n250 AUTH PLAIN"),
+    "raw_crs": (250, "250-mx.example.org\r\r\n250-SIZE 1024 \r\r\n250-AUTH LOGIN \r\n"),
+    "raw_greeting_554": (554, "554 mx.example.org no service\n"),
+}
+for key, (code, text) in raw.items():
+    write("fuzz_smtp_ehlo", key, bytes([1, code - 200 if code < 300 else code - 300]) + text.encode())
+
+# --- fuzz_resolve_answer: byte 0 the type (0 A, 1 AAAA, 2 PTR, 3 TXT; 0xf0 + i: another), byte 1 the rcode and flags
+# (0x10 havedata, 0x20 nxdomain), byte 2 the odd cases (7: err, 6: no result, 8: no arrays, 0x10: rcode > 15), then
+# records: a length byte (0xff: two more, big-endian) and the rdata -------------------------------------------------
+
+T_A, T_AAAA, T_PTR, T_TXT = 0, 1, 2, 3
+HAVEDATA, NXDOMAIN = 0x10, 0x20
+
+
+def rdata(rd):
+    return (bytes([len(rd)]) if len(rd) < 0xff else b"\xff" + struct.pack(">H", len(rd))) + rd
+
+
+def answer(t, records=(), rcode=0, flags=None, odd=0):
+    if flags is None:
+        flags = HAVEDATA if records else 0
+    return bytes([t, rcode | flags, odd]) + b"".join(rdata(r) for r in records)
+
+
+def txt(*strings):
+    return b"".join(bytes([len(s)]) + s for s in strings)
+
+
+V6_ADDR = bytes.fromhex("20010db8000000000000000000000001")
+resolve = {
+    "a_one": answer(T_A, [bytes([192, 0, 2, 1])]),
+    "a_three": answer(T_A, [bytes([192, 0, 2, i]) for i in (1, 2, 3)]),
+    "a_twenty": answer(T_A, [bytes([198, 51, 100, i]) for i in range(20)]),
+    "a_bad_lengths": answer(T_A, [b"\xc0\x00\x02", bytes([192, 0, 2, 9]), b"\xc0\x00\x02\x01\x00", b""]),
+    "a_sixteen_then_bad": answer(T_A, [b"\x01\x02"] + [bytes([203, 0, 113, i]) for i in range(17)]),
+    "aaaa_two": answer(T_AAAA, [V6_ADDR, bytes.fromhex("00000000000000000000ffffc0000201")]),
+    "aaaa_bad_length": answer(T_AAAA, [V6_ADDR[:15], bytes([192, 0, 2, 1])]),
+    "ptr_simple": answer(T_PTR, [name("mail.example.org")]),
+    "ptr_two_mixed_case": answer(T_PTR, [name("MX1.Example.ORG"), name("mx2.example.org")]),
+    "ptr_escapes": answer(T_PTR, [b"\x05a.b c\x04x;()\x03\\\xff\x00\x07example\x00"]),
+    "ptr_root": answer(T_PTR, [b"\x00", name("ok.example")]),
+    "ptr_compressed": answer(T_PTR, [b"\x03www\xc0\x0c", name("ok.example")]),
+    "ptr_label_64": answer(T_PTR, [b"\x40" + b"a" * 64 + b"\x00"]),
+    "ptr_no_root": answer(T_PTR, [b"\x03www\x07example"]),
+    "ptr_trailing_bytes": answer(T_PTR, [name("mail.example.org") + b"junk"]),
+    "ptr_253": answer(T_PTR, [name(".".join(["a" * 63] * 3 + ["b" * 61]))]),
+    "ptr_254": answer(T_PTR, [name(".".join(["a" * 63] * 3 + ["b" * 62]))]),
+    "ptr_escaped_long": answer(T_PTR, [name(".".join(["a" * 60] * 3)) [:-1] + b"\x10" + b"\x01" * 16 + b"\x00"]),
+    "txt_spf": answer(T_TXT, [txt(b"v=spf1 ip4:192.0.2.0/24 -all")]),
+    "txt_listing": answer(T_TXT, [txt(b"Listed: see https://rbl.example/lookup?ip=192.0.2.1"), txt(b"second")]),
+    "txt_strings": answer(T_TXT, [txt(b"one ", b"two ", b"", b"three")]),
+    "txt_escapes": answer(T_TXT, [txt(b"tab\there \\ \"quoted\" \x00\x7f\xff")]),
+    "txt_long": answer(T_TXT, [txt(*[b"x" * 255] * 3)]),
+    "txt_cut_in_escape": answer(T_TXT, [txt(b"y" * 255, b"y" * 253 + b"\x01\x01")]),
+    "txt_empty_rdata": answer(T_TXT, [b"", txt(b"")]),
+    "txt_bad_string_length": answer(T_TXT, [b"\x05abc", txt(b"ok")]),
+    "nodata": answer(T_A),
+    "nodata_no_arrays": answer(T_TXT, odd=8),
+    "nxdomain": answer(T_PTR, rcode=3, flags=NXDOMAIN),
+    "servfail": answer(T_A, rcode=2),
+    "refused": answer(T_AAAA, rcode=5),
+    "formerr_with_data": answer(T_TXT, [txt(b"ignored")], rcode=1),
+    "rcode_15": answer(T_A, rcode=15),
+    "rcode_wide": answer(T_A, rcode=2, odd=0x10),
+    "ub_error": answer(T_A, [bytes([192, 0, 2, 1])], odd=7 | (3 << 3)),
+    "ub_error_no_result": answer(T_TXT, odd=0x87),
+    "no_result": answer(T_PTR, odd=6),
+    "other_mx": answer(0xf5, [b"\x00\x0a" + name("mx.example.org")]),
+    "other_soa": answer(0xf3, [name("ns.example") + name("hostmaster.example") + b"\x00" * 20]),
+}
+for key, data in resolve.items():
+    write("fuzz_resolve_answer", key, data)
 
 # --- fuzz_cli_values: one value per file ----------------------------------------------------------------------------
 
