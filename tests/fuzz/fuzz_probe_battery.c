@@ -15,6 +15,7 @@
  * content.
  */
 #include "fuzz_common.h"
+#include "fuzz_facts.h"
 
 #include "base/err.h"
 #include "probe_internal.h"
@@ -60,29 +61,14 @@ static void check_send(const struct probe_action *act)
 	FUZZ_CHECK(memchr(line, '\r', (size_t)n - 2) == NULL && memchr(line, '\n', (size_t)n - 2) == NULL);
 }
 
-static void check_field(const char *s, size_t size)
-{
-	const char *end = memchr(s, '\0', size);
-	FUZZ_CHECK(end != NULL);
-	for (const char *p = s; p < end; p++)
-		FUZZ_CHECK(*p >= 0x20 && *p <= 0x7e);
-}
-
 static void check_facts(const probe_session_facts_t *f)
 {
-	check_field(f->greeting, sizeof f->greeting);
-	check_field(f->banner_name, sizeof f->banner_name);
-	check_field(f->ehlo_name, sizeof f->ehlo_name);
-	check_field(f->auth_mechanisms, sizeof f->auth_mechanisms);
-	FUZZ_CHECK(f->banner_name[0] == '\0' || probe_domain_ok(f->banner_name));
-	FUZZ_CHECK(f->ehlo_name[0] == '\0' || probe_domain_ok(f->ehlo_name));
+	fuzz_check_facts_fields(f);
 	FUZZ_CHECK(f->greeting_code == 0 || (f->greeting_code >= 200 && f->greeting_code <= 599));
 	FUZZ_CHECK(f->greeting_code != 0 || (f->greeting[0] == '\0' && f->banner_name[0] == '\0'));
 	FUZZ_CHECK(f->ehlo_code == 0 || (f->ehlo_code >= 200 && f->ehlo_code <= 599));
 	FUZZ_CHECK(f->ehlo_ok == (f->ehlo_code == 250));
 	FUZZ_CHECK(f->ehlo_code != 0 || f->ehlo_name[0] == '\0');
-	FUZZ_CHECK(f->has_size || f->size_limit == 0);
-	FUZZ_CHECK(f->auth || f->auth_mechanisms[0] == '\0');
 	/* Keywords come from a 2xx EHLO reply only. */
 	if (f->starttls || f->pipelining || f->has_size || f->auth)
 		FUZZ_CHECK(f->ehlo_code / 100 == 2);

@@ -18,6 +18,7 @@
  * first such line's words (other bytes as '?', at most PROBE_AUTH_MAX); nothing else changes, nothing is cleared.
  */
 #include "fuzz_common.h"
+#include "fuzz_facts.h"
 
 #include "base/err.h"
 #include "probe_internal.h"
@@ -41,26 +42,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 /* --- the model ----------------------------------------------------------------------------------------------- */
 
-/* A string field: NUL-terminated within its size, printable ASCII. */
-static void check_field(const char *s, size_t size)
-{
-	const char *end = memchr(s, '\0', size);
-	FUZZ_CHECK(end != NULL);
-	for (const char *p = s; p < end; p++)
-		FUZZ_CHECK(*p >= 0x20 && *p <= 0x7e);
-}
-
-static void check_fields(const probe_session_facts_t *f)
-{
-	check_field(f->greeting, sizeof f->greeting);
-	check_field(f->banner_name, sizeof f->banner_name);
-	check_field(f->ehlo_name, sizeof f->ehlo_name);
-	check_field(f->auth_mechanisms, sizeof f->auth_mechanisms);
-	FUZZ_CHECK(f->banner_name[0] == '\0' || probe_domain_ok(f->banner_name));
-	FUZZ_CHECK(f->ehlo_name[0] == '\0' || probe_domain_ok(f->ehlo_name));
-	FUZZ_CHECK(f->has_size || f->size_limit == 0);
-	FUZZ_CHECK(f->auth || f->auth_mechanisms[0] == '\0');
-}
 
 static bool letter(char c)
 {
@@ -204,7 +185,7 @@ static void greeting(probe_session_facts_t *f, int code, const char *text)
 {
 	probe_session_facts_t before = *f;
 	probe_facts_greeting(f, code, text);
-	check_fields(f);
+	fuzz_check_facts_fields(f);
 	FUZZ_CHECK(f->greeting_code == code);
 	const char *s;
 	size_t n;
@@ -221,7 +202,7 @@ static void ehlo(probe_session_facts_t *f, int code, const char *text)
 {
 	probe_session_facts_t want = *f;
 	probe_facts_ehlo(f, code, text);
-	check_fields(f);
+	fuzz_check_facts_fields(f);
 	FUZZ_CHECK(f->ehlo_code == code && f->ehlo_ok == (code == 250));
 	FUZZ_CHECK(f->greeting_code == want.greeting_code && strcmp(f->greeting, want.greeting) == 0 &&
 	           strcmp(f->banner_name, want.banner_name) == 0);
@@ -238,7 +219,7 @@ static void helo(probe_session_facts_t *f, int code, const char *text)
 {
 	probe_session_facts_t before = *f;
 	probe_facts_helo(f, code, text);
-	check_fields(f);
+	fuzz_check_facts_fields(f);
 	if (code / 100 == 2)
 		check_name(f->ehlo_name, text);
 	else
@@ -252,7 +233,7 @@ static void keywords(probe_session_facts_t *f, const char *text)
 {
 	probe_session_facts_t want = *f;
 	probe_ehlo_keywords(text, f);
-	check_fields(f);
+	fuzz_check_facts_fields(f);
 	keywords_model(text, &want);
 	same_keywords(f, &want);
 }
@@ -280,7 +261,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		helo(&facts, code, text);
 		keywords(&facts, text);
 		probe_ehlo_keywords(NULL, &facts);
-		check_fields(&facts);
+		fuzz_check_facts_fields(&facts);
 		free(text);
 		return 0;
 	}
