@@ -242,8 +242,10 @@ static int run_check(cli_t *cli, struct check_options *o, const char *host, uint
 	err = check_gather_host(g, host, &addr, &why);
 	if (err == RBL_EINVAL)
 		rc = cli_bad_input("invalid host '%s' (an IP address or a host name)", host);
-	else if (err == RBL_ENOENT)
+	else if (err == RBL_ENOENT && (why == RESOLVE_NXDOMAIN || why == RESOLVE_NODATA || why == RESOLVE_OK))
 		rc = cli_bad_input("cannot resolve '%s': %s", host, resolve_status_name(why));
+	else if (err == RBL_ENOENT) /* the resolver failed, not the name: the check could not be made */
+		rc = cli_fail("cannot resolve '%s': %s", host, resolve_status_name(why));
 	else if (err)
 		rc = cli_fail("cannot look '%s' up: %s", host, rbl_strerror(err));
 	if (!rc)
