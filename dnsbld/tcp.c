@@ -152,7 +152,7 @@ static bool answer_frames(struct tcp_conn *c)
 		if (server_live_allows(live, (const struct sockaddr *)&c->peer)) {
 			n = answer_packet(ctx, c->in + off + 2, len, st->scratch, sizeof st->scratch, true);
 		} else if (!live->acl_drop) {
-			n = answer_refused(c->in + off + 2, len, st->scratch, sizeof st->scratch, true);
+			n = answer_refused(c->in + off + 2, len, st->scratch, sizeof st->scratch, true, &ctx->info);
 		} else {
 			ok = false; /* acl-action = drop: no answer, no connection */
 			break;

@@ -89,7 +89,7 @@ static void answer_one(struct udp_endpoint *ep, const uint8_t *pkt, size_t len, 
 	if (server_live_allows(live, peer))
 		r->len = answer_packet(ctx, pkt, len, r->data, sizeof r->data, false);
 	else if (!live->acl_drop)
-		r->len = answer_refused(pkt, len, r->data, sizeof r->data, false);
+		r->len = answer_refused(pkt, len, r->data, sizeof r->data, false, &ctx->info);
 	else
 		r->len = 0;
 	if (!r->len)

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#define TEST_POINT_LISTED 0x7f000002u     /* 127.0.0.2: listed in every zone */
-#define TEST_POINT_NEVER 0x7f000001u      /* 127.0.0.1: never listed */
+#define TEST_POINT_LISTED 0x7f000002u /* 127.0.0.2: listed in every zone */
+#define TEST_POINT_NEVER 0x7f000001u  /* 127.0.0.1: never listed */
 #define TEST_POINT_TXT "$ is the RFC 5782 test point of this list"
 
 int answer_ctx_init(answer_ctx_t *ctx, store_t *st)
@@ -114,7 +114,7 @@ static unsigned answer_apex(struct question *qn)
 			if (!qn->w->overflow)
 				ns_name_off[i] = (uint16_t)(qn->w->len + 12); /* after the record's fixed part */
 			wire_writer_rr(qn->w, WIRE_ANSWER_SECTION, qn->apex_off, WIRE_T_NS, z->ttl, z->ns_rdata[i],
-				       z->ns_rdlen[i]);
+			               z->ns_rdlen[i]);
 		}
 	}
 	if (any && apex_ns >= 0)
@@ -159,7 +159,7 @@ static void add_a_records(struct question *qn, const struct source_hit *hits, un
 				continue;
 			written[count++] = codes[i];
 			uint8_t rdata[4] = {(uint8_t)(codes[i] >> 24), (uint8_t)(codes[i] >> 16),
-					    (uint8_t)(codes[i] >> 8), (uint8_t)codes[i]};
+			                    (uint8_t)(codes[i] >> 8), (uint8_t)codes[i]};
 			wire_writer_rr(qn->w, WIRE_ANSWER_SECTION, WIRE_HEADER_LEN, WIRE_T_A, qn->zone->ttl, rdata, 4);
 		}
 	}
@@ -210,6 +210,7 @@ static int add_txt_records(struct question *qn, const addr_t *a, const struct so
 /* A listed address: A, TXT, ANY answer; every other type, and TXT when no source has text, is NODATA. */
 static unsigned answer_listed(struct question *qn, const addr_t *a, const struct source_hit *hits, unsigned n)
 {
+	qn->ctx->info.listed = true;
 	uint16_t qtype = qn->q->qtype;
 	bool any = qtype == WIRE_T_ANY;
 	if (qtype == WIRE_T_A || any)
@@ -340,10 +341,27 @@ static size_t response_limit(const wire_query_t *q, size_t cap, bool tcp)
 	return limit < cap ? limit : cap;
 }
 
+/* The kind of an answer from its rcode and answer count. */
+static uint8_t kind_of(unsigned rcode, uint16_t ancount)
+{
+	switch (rcode) {
+	case WIRE_R_NOERROR:
+		return ancount ? ANSWER_POSITIVE : ANSWER_NODATA;
+	case WIRE_R_NXDOMAIN:
+		return ANSWER_NXDOMAIN;
+	case WIRE_R_REFUSED:
+		return ANSWER_REFUSED;
+	default:
+		return ANSWER_ERROR;
+	}
+}
+
 size_t answer_packet(answer_ctx_t *ctx, const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, bool tcp)
 {
 	wire_query_t q;
 	enum wire_verdict verdict = wire_parse_query(pkt, len, &q);
+	answer_info_t *info = &ctx->info;
+	*info = (answer_info_t){.kind = ANSWER_NONE, .zone = -1};
 	if (verdict == WIRE_DROP)
 		return 0;
 	wire_writer_t w;
@@ -354,8 +372,12 @@ size_t answer_packet(answer_ctx_t *ctx, const uint8_t *pkt, size_t len, uint8_t 
 		wire_writer_rcode(&w, rcode);
 		if (q.edns) /* RFC 6891 section 7: a query with an OPT gets one back, errors included */
 			wire_writer_opt(&w, rcode, q.edns_do);
+		info->kind = ANSWER_MALFORMED;
+		info->rcode = (uint8_t)rcode;
 		return wire_writer_finish(&w);
 	}
+	info->qtype = q.qtype;
+	info->qname_len = (uint16_t)q.qname_len;
 
 	size_t prefix_len = 0;
 	const zonetab_zone_t *zone = NULL;
@@ -379,8 +401,13 @@ size_t answer_packet(answer_ctx_t *ctx, const uint8_t *pkt, size_t len, uint8_t 
 		struct question qn = {ctx, &q, zone, &w, clamp_u16(WIRE_HEADER_LEN + prefix_len)};
 		rcode = prefix_len == 0 ? answer_apex(&qn) : answer_below_apex(&qn, prefix_len);
 	}
+	info->truncated = w.overflow;
 	if (w.overflow)
 		wire_writer_truncate(&w);
+	info->kind = kind_of(rcode, w.ancount);
+	info->rcode = (uint8_t)rcode;
+	if (zone)
+		info->zone = (int32_t)(zone - ctx->zones.zones);
 	wire_writer_rcode(&w, rcode & 0xf);
 	if (q.edns) {
 		wire_writer_unreserve(&w, WIRE_OPT_LEN);
@@ -389,10 +416,17 @@ size_t answer_packet(answer_ctx_t *ctx, const uint8_t *pkt, size_t len, uint8_t 
 	return wire_writer_finish(&w);
 }
 
-size_t answer_refused(const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, bool tcp)
+size_t answer_refused(const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, bool tcp, answer_info_t *info)
 {
 	wire_query_t q;
 	enum wire_verdict verdict = wire_parse_query(pkt, len, &q);
+	if (info)
+		*info = (answer_info_t){
+		        .kind = verdict == WIRE_DROP ? ANSWER_NONE : ANSWER_ACL_REFUSED,
+		        .rcode = WIRE_R_REFUSED,
+		        .zone = -1,
+		        .qtype = verdict == WIRE_ANSWER || verdict == WIRE_BADVERS ? q.qtype : 0,
+		        .qname_len = verdict == WIRE_ANSWER || verdict == WIRE_BADVERS ? (uint16_t)q.qname_len : 0};
 	if (verdict == WIRE_DROP)
 		return 0;
 	wire_writer_t w;

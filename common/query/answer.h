@@ -24,13 +24,38 @@ typedef struct answer_options {
 	const char *version;  /* CH TXT version.bind and version.server */
 } answer_options_t;
 
+/* What the last answer was, for the caller's counters, rate limiting and query log (answer_packet and answer_refused
+ * fill it; plain stores, no cost worth measuring). */
+enum answer_kind {
+	ANSWER_NONE = 0, /* not answered (dropped: too short, or a response) */
+	ANSWER_POSITIVE, /* NOERROR with records in the answer section */
+	ANSWER_NODATA,   /* NOERROR, empty answer */
+	ANSWER_NXDOMAIN,
+	ANSWER_REFUSED,     /* outside every zone, zone transfers, CH names without a text */
+	ANSWER_ACL_REFUSED, /* answer_refused: a client outside allow-query */
+	ANSWER_ERROR,       /* SERVFAIL, BADVERS */
+	ANSWER_MALFORMED,   /* FORMERR, NOTIMP */
+	ANSWER_KIND_COUNT
+};
+
+typedef struct answer_info {
+	uint8_t kind;       /* enum answer_kind */
+	uint8_t rcode;      /* the response's rcode (BADVERS: 16); meaningful when kind != ANSWER_NONE */
+	uint16_t qtype;     /* 0 when the question was not read (malformed) */
+	int32_t zone;       /* index into the answering context's zone table, -1 for none */
+	bool listed;        /* the answer carries a listing (A or TXT of an entry) */
+	bool truncated;     /* TC set: it did not fit */
+	uint16_t qname_len; /* wire length of the question name, at offset 12 of the query packet; 0 when not read */
+} answer_info_t;
+
 typedef struct answer_ctx {
 	store_reader_t reader;
 	zonetab_t zones;
 	int64_t now;
 	uint64_t batches; /* counted by answer_batch_begin: an idle timer compares it to release the snapshot */
-	bool in_batch; /* a snapshot is held: answers come from it; without one every query gets SERVFAIL */
+	bool in_batch;    /* a snapshot is held: answers come from it; without one every query gets SERVFAIL */
 	const answer_options_t *options; /* the caller's; NULL: every CH name REFUSED */
+	answer_info_t info;              /* the last answer_packet's */
 } answer_ctx_t;
 
 int answer_ctx_init(answer_ctx_t *ctx, store_t *st);
@@ -49,7 +74,7 @@ size_t answer_packet(answer_ctx_t *ctx, const uint8_t *pkt, size_t len, uint8_t 
 
 /* The REFUSED response to pkt, for a client the server does not answer (outside allow-query): the question echoed
  * (header only for a message that answer_packet would FORMERR or NOTIMP), an OPT when the query had one; 0 when the
- * packet must not be answered at all. Reads no store. */
-size_t answer_refused(const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, bool tcp);
+ * packet must not be answered at all. Reads no store. info (may be NULL) gets ANSWER_ACL_REFUSED, or ANSWER_NONE. */
+size_t answer_refused(const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, bool tcp, answer_info_t *info);
 
 #endif

@@ -279,7 +279,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_reply(data, size, min_out, n, WIRE_UDP_MIN);
 
 	/* A client outside allow-query: REFUSED, whatever the message. */
-	n = answer_refused(data, size, udp_out, WIRE_EDNS_PAYLOAD, false);
+	n = answer_refused(data, size, udp_out, WIRE_EDNS_PAYLOAD, false, NULL);
 	check_reply(data, size, udp_out, n, n ? udp_limit(data, size) : 0);
 	FUZZ_CHECK(n == 0 || (udp_out[3] & 0x0f) == WIRE_R_REFUSED);
 	return 0;

@@ -116,7 +116,7 @@ static void test_refused_answer_for_clients_outside_the_acl_echoes_the_question(
 	uint8_t p[128];
 	size_t len = raw_query(p, 0x0100, 1);
 	for (int tcp = 0; tcp <= 1; tcp++) {
-		size_t n = answer_refused(p, len, f->out, sizeof f->out, tcp);
+		size_t n = answer_refused(p, len, f->out, sizeof f->out, tcp, NULL);
 		assert_int_equal(n, len);
 		ldns_pkt *r = parse_response(f, n);
 		assert_int_equal(ldns_pkt_id(r), 0x4242);
@@ -126,10 +126,10 @@ static void test_refused_answer_for_clients_outside_the_acl_echoes_the_question(
 		assert_memory_equal(f->out + 12, p + 12, len - 12);
 	}
 	len = raw_query(p, 4 << 11, 1); /* NOTIFY: refused too, header only */
-	assert_int_equal(answer_refused(p, len, f->out, sizeof f->out, false), 12);
+	assert_int_equal(answer_refused(p, len, f->out, sizeof f->out, false, NULL), 12);
 	assert_int_equal(f->out[3] & 0xf, LDNS_RCODE_REFUSED);
 	p[2] |= 0x80; /* a response: never answered */
-	assert_int_equal(answer_refused(p, len, f->out, sizeof f->out, false), 0);
+	assert_int_equal(answer_refused(p, len, f->out, sizeof f->out, false, NULL), 0);
 }
 
 static void test_response_or_packet_shorter_than_header_is_never_answered(void **state)
