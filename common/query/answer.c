@@ -402,9 +402,10 @@ size_t answer_packet(answer_ctx_t *ctx, const uint8_t *pkt, size_t len, uint8_t 
 		rcode = prefix_len == 0 ? answer_apex(&qn) : answer_below_apex(&qn, prefix_len);
 	}
 	info->truncated = w.overflow;
+	/* A record that did not fit was an answer: what was written so far may be nothing. */
+	info->kind = w.overflow && rcode == WIRE_R_NOERROR ? ANSWER_POSITIVE : kind_of(rcode, w.ancount);
 	if (w.overflow)
 		wire_writer_truncate(&w);
-	info->kind = kind_of(rcode, w.ancount);
 	info->rcode = (uint8_t)rcode;
 	if (zone)
 		info->zone = (int32_t)(zone - ctx->zones.zones);
