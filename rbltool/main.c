@@ -25,6 +25,7 @@ static void usage(FILE *out)
 	      "  exclude ZONE ADDR[/LEN] [--reason TEXT] [--source TEXT] [--expires 30d|DATE]\n"
 	      "  del ZONE ADDR[/LEN]      expire\n"
 	      "  list ZONE [--json]       show ADDR [--json]      query ZONE ADDR [--json]\n"
+	      "  stats [ZONE] [--json]    (entries by prefix, listed addresses, expiry, sources, codes, journal)\n"
 	      "files:\n"
 	      "  import ZONE FILE [--format plain|csv|rbldnsd|arf|mbox] [--dataset TYPE] [--replace] [--skip-bad]\n"
 	      "                   [--as-reports] [--trusted CIDR]... [--code C] [--reason T] [--source T]\n"
@@ -89,6 +90,8 @@ static const struct command_help helps[] = {
 	 "Every zone's entry covering the address, the host's reports and its probes with their transcripts."},
 	{"query", "rbltool query ZONE ADDR [--json]", "What dnsbld answers for the address, A and TXT."},
 	{"expire", "rbltool expire", "Purge expired entries (they are never answered anyway)."},
+	{"stats", "rbltool stats [ZONE] [--json]",
+	 "Each zone's entries by prefix, listed addresses, expiry, top sources, codes and journal size."},
 	{"import",
 	 "rbltool import ZONE FILE [--format plain|csv|rbldnsd|arf|mbox]\n"
 	 "       [--dataset ip4set|ip4tset|ip4trie|ip6trie|ip6tset|combined] [--replace] [--skip-bad] [--as-reports]\n"
@@ -186,7 +189,7 @@ int main(int argc, char **argv)
 		{"list", cmd_list},     {"show", cmd_show},     {"query", cmd_query},     {"expire", cmd_expire},
 		{"export", cmd_export}, {"import", cmd_import}, {"report", cmd_report},   {"optout", cmd_optout},
 		{"probe", cmd_probe},   {"retest", cmd_retest}, {"check", cmd_check},     {"rdns", cmd_rdns},
-		{"verify", cmd_verify}, {"backup", cmd_backup}, {"init", cmd_init},
+		{"verify", cmd_verify}, {"backup", cmd_backup}, {"init", cmd_init},       {"stats", cmd_stats},
 	};
 	static const struct option options[] = {
 		{"db", required_argument, NULL, 'd'},
