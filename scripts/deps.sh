@@ -7,6 +7,7 @@ packages=(
   cmake make gcc pkg-config           # build
   liblmdb-dev libuv1-dev libldns-dev zlib1g-dev # the libraries dnsbld links
   libinih-dev libsystemd-dev          # dnsbld.conf (rbl_conf) and sd_notify
+  libmicrohttpd-dev                   # dnsbld's GET /metrics (dnsbld/metrics_http.c)
   libunbound-dev libjansson-dev       # rbltool: reverse DNS and blocklist lookups (rbl_resolve), --json output
   libcmocka-dev                       # unit tests
   clang libclang-rt-dev               # scripts/fuzz.sh: clang with libFuzzer and the ASan/UBSan runtimes
@@ -23,6 +24,8 @@ packages=(
   unbound dns-root-data               # the mail-stack test (test_mail_stack.sh): a private unbound in front of dnsbld,
                                       # validating with the root key as Debian's does; swaks and socat are its clients
   spamassassin                        # the same test lints the README's check_rbl rule (spamassassin --lint)
+  prometheus                          # promtool check metrics: test_metrics_format.sh (its service kept from
+                                      # starting by the policy-rc.d below)
 )
 
 missing=()

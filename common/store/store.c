@@ -393,6 +393,20 @@ const char *store_lmdb_version(void)
 	return mdb_version(NULL, NULL, NULL);
 }
 
+int store_map_usage(store_t *st, uint64_t *used, uint64_t *size)
+{
+	MDB_envinfo info;
+	MDB_stat stat;
+	int rc = mdb_env_info(st->env, &info);
+	if (!rc)
+		rc = mdb_env_stat(st->env, &stat);
+	if (rc)
+		return store_mdb_error(rc, "reading the map's size");
+	*used = ((uint64_t)info.me_last_pgno + 1) * stat.ms_psize;
+	*size = info.me_mapsize;
+	return RBL_OK;
+}
+
 void store_close(store_t *st)
 {
 	if (!st)

@@ -40,6 +40,10 @@ int store_open(const char *dir, unsigned flags, store_t **out);
 void store_close(store_t *st);
 /* True when this open made the store (STORE_CREATE on a directory without one): rbltool says so. */
 bool store_created(const store_t *st);
+/* The map's use: *used = bytes up to the last page the newest commit uses (pages LMDB keeps free for reuse count:
+ * the file's high-water mark), *size = the map size (what used may grow to before RBL_EFULL). Reads the newest meta
+ * page: no transaction, safe from any thread while the store is open. */
+int store_map_usage(store_t *st, uint64_t *used, uint64_t *size);
 /* The LMDB library version in use, as LMDB prints it ("LMDB 0.9.24: (July 24, 2019)"). */
 const char *store_lmdb_version(void);
 
