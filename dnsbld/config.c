@@ -178,6 +178,57 @@ static int set_version(void *target, const char *value, char *w, size_t ws)
 	return set_text(live->version, sizeof live->version, value, w, ws);
 }
 
+static int set_rrl_rate(void *target, const char *value, char *w, size_t ws)
+{
+	return parse_unsigned(value, 0, RRL_RATE_MAX, &((config_t *)target)->server.rrl.rate, w, ws);
+}
+
+static int set_rrl_window(void *target, const char *value, char *w, size_t ws)
+{
+	return parse_unsigned(value, 1, RRL_WINDOW_MAX, &((config_t *)target)->server.rrl.window, w, ws);
+}
+
+static int set_rrl_slip(void *target, const char *value, char *w, size_t ws)
+{
+	return parse_unsigned(value, 0, RRL_SLIP_MAX, &((config_t *)target)->server.rrl.slip, w, ws);
+}
+
+static int set_rrl_ipv4_prefix(void *target, const char *value, char *w, size_t ws)
+{
+	return parse_unsigned(value, 1, 32, &((config_t *)target)->server.rrl.ipv4_prefix, w, ws);
+}
+
+static int set_rrl_ipv6_prefix(void *target, const char *value, char *w, size_t ws)
+{
+	return parse_unsigned(value, 1, 128, &((config_t *)target)->server.rrl.ipv6_prefix, w, ws);
+}
+
+static int set_rrl_table_size(void *target, const char *value, char *w, size_t ws)
+{
+	unsigned n;
+	if (parse_unsigned(value, RRL_TABLE_MIN, RRL_TABLE_MAX, &n, w, ws) != RBL_OK || (n & (n - 1))) {
+		snprintf(w, ws, "expected a power of two, %u..%u", RRL_TABLE_MIN, RRL_TABLE_MAX);
+		return RBL_EINVAL;
+	}
+	((config_t *)target)->server.rrl.table_size = n;
+	return RBL_OK;
+}
+
+static int set_rrl_exempt(void *target, const char *value, char *w, size_t ws)
+{
+	rrl_config_t *rrl = &((config_t *)target)->server.rrl;
+	if (rrl->exempt_count == RRL_EXEMPT_MAX) {
+		snprintf(w, ws, "at most %u networks", RRL_EXEMPT_MAX);
+		return RBL_EFULL;
+	}
+	int err = cidr_parse(value, &rrl->exempt[rrl->exempt_count]);
+	if (err)
+		return why(w, ws, err == RBL_EHOSTBITS ? "host bits set below the prefix length"
+		                                       : "expected an address or a CIDR (192.0.2.0/24, 2001:db8::/32)");
+	rrl->exempt_count++;
+	return RBL_OK;
+}
+
 static const conf_key_t keys[] = {
         {"", "db", false, set_db},
         {"", "listen", true, set_listen},
@@ -192,6 +243,13 @@ static const conf_key_t keys[] = {
         {"", "log-level", false, set_log_level},
         {"", "identity", false, set_identity},
         {"", "version", false, set_version},
+        {"", "rrl-rate", false, set_rrl_rate},
+        {"", "rrl-window", false, set_rrl_window},
+        {"", "rrl-slip", false, set_rrl_slip},
+        {"", "rrl-ipv4-prefix", false, set_rrl_ipv4_prefix},
+        {"", "rrl-ipv6-prefix", false, set_rrl_ipv6_prefix},
+        {"", "rrl-exempt", true, set_rrl_exempt},
+        {"", "rrl-table-size", false, set_rrl_table_size},
 };
 #define KEY_COUNT (sizeof keys / sizeof keys[0])
 
@@ -210,6 +268,7 @@ static void defaults(config_t *cfg)
 	cfg->server.workers = (unsigned)uv_available_parallelism();
 	cfg->server.tcp_idle_ms = DEFAULT_TCP_IDLE_MS;
 	cfg->server.tcp_max_conns = DEFAULT_TCP_MAX_CONNS;
+	rrl_config_init(&cfg->server.rrl);
 	cfg->log_level = RBL_LOG_INFO;
 }
 
@@ -229,6 +288,9 @@ static int apply_override(config_t *cfg, const config_override_t *o, char *err, 
 	} else if (strcmp(o->key, "allow-query") == 0 && !cfg->cli_acl) {
 		cfg->live.allow_count = 0;
 		cfg->cli_acl = true;
+	} else if (strcmp(o->key, "rrl-exempt") == 0 && !cfg->cli_rrl_exempt) {
+		cfg->server.rrl.exempt_count = 0;
+		cfg->cli_rrl_exempt = true;
 	}
 	char w[256] = "";
 	if (keys[i].set(cfg, o->value, w, sizeof w) != RBL_OK) {
@@ -301,6 +363,30 @@ void config_print(const config_t *cfg, FILE *out)
 		fprintf(out, "identity = %s\n", cfg->live.identity);
 	if (*cfg->live.version)
 		fprintf(out, "version = %s\n", cfg->live.version);
+	const rrl_config_t *rrl = &s->rrl;
+	fprintf(out, "rrl-rate = %u\n", rrl->rate);
+	if (!rrl->rate)
+		fprintf(out, "# rrl-rate 0: responses are not rate-limited\n");
+	fprintf(out, "rrl-window = %u\n", rrl->window);
+	fprintf(out, "rrl-slip = %u\n", rrl->slip);
+	fprintf(out, "rrl-ipv4-prefix = %u\n", rrl->ipv4_prefix);
+	fprintf(out, "rrl-ipv6-prefix = %u\n", rrl->ipv6_prefix);
+	for (unsigned i = 0; i < rrl->exempt_count; i++) {
+		char text[ADDR_STRLEN + 4];
+		cidr_format(&rrl->exempt[i], text);
+		fprintf(out, "rrl-exempt = %s\n", text);
+	}
+	fprintf(out, "rrl-table-size = %u\n", rrl->table_size);
+}
+
+static bool same_exempt(const rrl_config_t *a, const rrl_config_t *b)
+{
+	if (a->exempt_count != b->exempt_count)
+		return false;
+	for (unsigned i = 0; i < a->exempt_count; i++)
+		if (a->exempt[i].len != b->exempt[i].len || addr_cmp(&a->exempt[i].addr, &b->exempt[i].addr) != 0)
+			return false;
+	return true;
 }
 
 static bool same_listen(const server_config_t *a, const server_config_t *b)
@@ -327,6 +413,13 @@ void config_restart_keys(const config_t *running, const config_t *reread, char *
 	        {"allow-root", running->allow_root != reread->allow_root},
 	        {"tcp-idle", running->server.tcp_idle_ms != reread->server.tcp_idle_ms},
 	        {"tcp-max-conns", running->server.tcp_max_conns != reread->server.tcp_max_conns},
+	        {"rrl-rate", running->server.rrl.rate != reread->server.rrl.rate},
+	        {"rrl-window", running->server.rrl.window != reread->server.rrl.window},
+	        {"rrl-slip", running->server.rrl.slip != reread->server.rrl.slip},
+	        {"rrl-ipv4-prefix", running->server.rrl.ipv4_prefix != reread->server.rrl.ipv4_prefix},
+	        {"rrl-ipv6-prefix", running->server.rrl.ipv6_prefix != reread->server.rrl.ipv6_prefix},
+	        {"rrl-exempt", !same_exempt(&running->server.rrl, &reread->server.rrl)},
+	        {"rrl-table-size", running->server.rrl.table_size != reread->server.rrl.table_size},
 	};
 	size_t len = 0;
 	out[0] = '\0';

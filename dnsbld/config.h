@@ -33,8 +33,8 @@ typedef struct config {
 	bool allow_root;
 	int log_level;          /* enum log_level */
 	char path[PATH_MAX];    /* the file read; "" when there was none */
-	/* which repeatable keys the command line has started to replace (listen, allow-query) */
-	bool cli_listen, cli_acl;
+	/* which repeatable keys the command line has started to replace (listen, allow-query, rrl-exempt) */
+	bool cli_listen, cli_acl, cli_rrl_exempt;
 } config_t;
 
 /* Fills cfg: defaults, then the file (path, or CONFIG_DEFAULT_PATH when path is NULL and that file exists), then the

@@ -24,7 +24,9 @@ static void usage(FILE *out)
 	        "usage: dnsbld [--config FILE] [--check-config] [--db DIR] [--listen ADDR:PORT]... [--workers N]\n"
 	        "              [--user NAME [--group NAME]] [--allow-root] [--tcp-idle SECONDS] [--tcp-max-conns N]\n"
 	        "              [--allow-query CIDR]... [--acl-action refuse|drop] [--log-level LEVEL] [--verbose]\n"
-	        "              [--identity TEXT] [--server-version TEXT] [--syslog] [--version]\n"
+	        "              [--identity TEXT] [--server-version TEXT] [--rrl-rate N] [--rrl-window SECONDS]\n"
+	        "              [--rrl-slip N] [--rrl-ipv4-prefix LEN] [--rrl-ipv6-prefix LEN] [--rrl-exempt CIDR]...\n"
+	        "              [--rrl-table-size N] [--syslog] [--version]\n"
 	        "  --config FILE       settings (default %s when it exists); the options below win over it\n"
 	        "  --check-config      check the settings, print them as they take effect, and exit\n"
 	        "  --db DIR            the store (default: db in the file, $DNSBL_DB, else ~/.local/share/dnsbld)\n"
@@ -39,6 +41,13 @@ static void usage(FILE *out)
 	        "  --log-level LEVEL   error, warning, info (default) or debug; --verbose is debug\n"
 	        "  --identity TEXT     answer CH TXT id.server / hostname.bind (default: REFUSED)\n"
 	        "  --server-version T  answer CH TXT version.bind / version.server (default: REFUSED)\n"
+	        "  --rrl-rate N        UDP responses per second per client network and answer (default 0: no limit)\n"
+	        "  --rrl-window S      a client over the rate stays limited up to S s after it slows down (default 15)\n"
+	        "  --rrl-slip N        every N-th limited response goes out truncated, the rest dropped (default 2)\n"
+	        "  --rrl-ipv4-prefix L client networks: IPv4 /L (default 24)\n"
+	        "  --rrl-ipv6-prefix L client networks: IPv6 /L (default 56)\n"
+	        "  --rrl-exempt CIDR   never rate-limit these clients, repeatable\n"
+	        "  --rrl-table-size N  rate-limit buckets, a power of two (default 65536)\n"
 	        "  --syslog            log to syslog (facility daemon) instead of stderr\n"
 	        "SIGHUP re-reads the file: allow-query, acl-action, log-level, identity and version change at once.\n",
 	        CONFIG_DEFAULT_PATH, LISTEN_DEFAULT);
@@ -135,6 +144,13 @@ static const struct option options[] = {
         {"log-level", required_argument, NULL, 'k'},
         {"identity", required_argument, NULL, 'k'},
         {"server-version", required_argument, NULL, 'S'},
+        {"rrl-rate", required_argument, NULL, 'k'},
+        {"rrl-window", required_argument, NULL, 'k'},
+        {"rrl-slip", required_argument, NULL, 'k'},
+        {"rrl-ipv4-prefix", required_argument, NULL, 'k'},
+        {"rrl-ipv6-prefix", required_argument, NULL, 'k'},
+        {"rrl-exempt", required_argument, NULL, 'k'},
+        {"rrl-table-size", required_argument, NULL, 'k'},
         {"verbose", no_argument, NULL, 'v'},
         {"syslog", no_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
@@ -242,6 +258,11 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < cfg->listen_count; i++)
 		log_info("dnsbld serving %s on %s (udp, tcp) with %u worker(s)", cfg->db_dir, cfg->listen[i].text,
 		         cfg->workers);
+	if (cfg->rrl.rate)
+		log_info("UDP responses rate-limited: %u/s per bucket, window %u s, slip %u, networks /%u and /%u, "
+		         "%u exempt, %u buckets",
+		         cfg->rrl.rate, cfg->rrl.window, cfg->rrl.slip, cfg->rrl.ipv4_prefix, cfg->rrl.ipv6_prefix,
+		         cfg->rrl.exempt_count, cfg->rrl.table_size);
 	sd_notify(0, "READY=1\nSTATUS=serving");
 	uv_run(loop, UV_RUN_DEFAULT);
 	server_stop(r.server);

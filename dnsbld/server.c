@@ -18,6 +18,7 @@ struct server {
 	worker_t *workers;
 	server_live_t *current; /* the newest live, handed to every worker */
 	server_live_t *retired; /* the one before: freed once every worker has taken the newest */
+	rrl_t *rrl;             /* response rate limiting, one table for every worker; NULL when off */
 	atomic_uint reload_acks;
 };
 
@@ -98,6 +99,7 @@ static int worker_init(server_t *s, worker_t *w)
 	w->live = s->current;
 	atomic_store(&w->pending_live, s->current);
 	w->reload_acks = &s->reload_acks;
+	w->rrl = s->rrl;
 	w->answer.options = &w->live->answer;
 	if (uv_loop_init(&w->loop))
 		return RBL_ENOMEM;
@@ -197,6 +199,11 @@ int server_start(const server_config_t *config, server_t **out)
 	}
 	*s->current = *config->live;
 	server_live_fix(s->current);
+	if (config->rrl.rate && !(s->rrl = rrl_new(&config->rrl))) {
+		log_err("cannot allocate the rate-limiting table (%u slots)", config->rrl.table_size);
+		err = RBL_ENOMEM;
+		goto fail;
+	}
 	atomic_store(&s->reload_acks, config->workers); /* every worker starts with the current live */
 	for (unsigned i = 0; i < config->workers; i++) {
 		err = worker_init(s, &s->workers[i]);
@@ -231,6 +238,7 @@ void server_stop(server_t *s)
 	for (unsigned i = 0; s->workers && i < s->config->workers; i++)
 		worker_free(&s->workers[i]);
 	free(s->workers);
+	rrl_free(s->rrl);
 	store_close(s->store);
 	free(s->current);
 	free(s->retired);

@@ -7,6 +7,7 @@
 
 #include "base/addr.h"
 #include "query/answer.h"
+#include "query/rrl.h"
 #include "listen.h"
 
 #include <stdatomic.h>
@@ -41,6 +42,7 @@ typedef struct server_config {
 	unsigned tcp_idle_ms;       /* RFC 7766 idle timeout */
 	unsigned tcp_max_conns;     /* per worker; more are accepted and closed at once */
 	const server_live_t *live;  /* the settings a reload may change; copied at start */
+	rrl_config_t rrl;           /* UDP response rate limiting; rate 0: off */
 	/* Called once every socket is bound and before the store is opened and the threads start (privileges are
 	 * dropped there); non-zero stops the start. May be NULL. */
 	int (*after_bind)(void *ctx);
@@ -62,6 +64,7 @@ typedef struct worker {
 	uv_timer_t idle;            /* lets the kept store snapshot go when no query came for a while */
 	uint64_t idle_seen;         /* answer.batches at the last tick */
 	answer_ctx_t answer;
+	rrl_t *rrl;                 /* the server's one table, shared by every worker; NULL: no rate limiting */
 	const server_config_t *config;
 	int *udp_fds, *tcp_fds;     /* bound by the main thread, one per listen address; -1 once libuv owns it */
 	bool loop_ready;

@@ -94,6 +94,15 @@ static void answer_one(struct udp_endpoint *ep, const uint8_t *pkt, size_t len, 
 		r->len = 0;
 	if (!r->len)
 		return;
+	if (ep->worker->rrl) {
+		/* ctx->info is the answer just built; its question name lies at offset 12 of the query. */
+		enum rrl_action action =
+		        rrl_decide(ep->worker->rrl, peer, &ctx->info, pkt + WIRE_HEADER_LEN, uv_now(&ep->worker->loop));
+		if (action == RRL_DROP)
+			return;
+		if (action == RRL_SLIP)
+			r->len = rrl_slip_response(pkt, len, &ctx->info, r->data, r->len);
+	}
 	r->peer_len = peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 	memcpy(&r->peer, peer, r->peer_len);
 	ep->pending++;

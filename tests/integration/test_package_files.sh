@@ -15,14 +15,14 @@ CONF="$SRC/packaging/dnsbld.conf"
 # The long options a --help text names, "--name" words, sorted, one a line; --help itself included.
 options_of() {
 	{
-		grep -o -- '--[a-z][a-z-]*'
+		grep -o -- '--[a-z][a-z0-9-]*'
 		echo --help
 	} | sort -u
 }
 
 # The options a man page names with Fl, as the reader sees them: "Fl -name" is "--name".
 man_options() {
-	grep -o 'Fl -[a-z][a-z-]*' "$1" | sed 's/^Fl /-/' | sort -u
+	grep -o 'Fl -[a-z][a-z0-9-]*' "$1" | sed 's/^Fl /-/' | sort -u
 }
 
 # --- mandoc -T lint ---------------------------------------------------------------------------------------------
@@ -46,7 +46,7 @@ done
 # --- dnsbld(8) against dnsbld --help ----------------------------------------------------------------------------
 help=$("$DNSBLD" --help | options_of)
 expect_eq "dnsbld(8) names exactly the options of dnsbld --help" "$help" "$(man_options "$MAN/dnsbld.8")"
-documented=$(grep -o '^\.It Fl -[a-z-]*' "$MAN/dnsbld.8" | sed 's/^\.It Fl /-/' | sort -u)
+documented=$(grep -o '^\.It Fl -[a-z0-9-]*' "$MAN/dnsbld.8" | sed 's/^\.It Fl /-/' | sort -u)
 expect_eq "dnsbld(8) describes every option of dnsbld --help in OPTIONS" "$help" "$documented"
 
 # --- rbltool(8) against rbltool --help and the commands themselves -------------------------------------------------
@@ -78,18 +78,18 @@ expect_eq "rbltool(8) describes every zone subcommand" "" "$undocumented"
 
 # --- dnsbld.conf(5) and the example file against the keys dnsbld takes ---------------------------------------------
 # dnsbld's keys: the table in dnsbld/config.c (the command line's options go through the same table).
-keys=$(grep -o '{"", "[a-z-]*"' "$SRC/dnsbld/config.c" | sed 's/.*"\([a-z-]*\)"$/\1/' | sort -u)
-expect_eq "dnsbld has its 13 keys (db ... version)" 13 "$(wc -l <<<"$keys")" "$keys"
+keys=$(grep -o '{"", "[a-z0-9-]*"' "$SRC/dnsbld/config.c" | sed 's/.*"\([a-z0-9-]*\)"$/\1/' | sort -u)
+expect_eq "dnsbld has its 20 keys" 20 "$(wc -l <<<"$keys")" "$keys"
 expect_eq "the example sets or comments out every key" "$keys" \
-	"$(grep -o '^#\?[a-z-]* = ' "$CONF" | sed 's/^#//; s/ = $//' | sort -u)"
+	"$(grep -o '^#\?[a-z0-9-]* = ' "$CONF" | sed 's/^#//; s/ = $//' | sort -u)"
 expect_eq "dnsbld.conf(5) describes exactly dnsbld's keys" "$keys" \
-	"$(grep -o '^\.It Cm [a-z-]* No =' "$MAN/dnsbld.conf.5" | sed 's/^\.It Cm //; s/ No =$//' | sort -u)"
+	"$(grep -o '^\.It Cm [a-z0-9-]* No =' "$MAN/dnsbld.conf.5" | sed 's/^\.It Cm //; s/ No =$//' | sort -u)"
 # Each commented line is a valid example: uncommented, they all take effect.
-sed 's/^#\([a-z-]* = \)/\1/' "$CONF" >"$IT_TMP/every-key.conf"
+sed 's/^#\([a-z0-9-]* = \)/\1/' "$CONF" >"$IT_TMP/every-key.conf"
 out=$("$DNSBLD" --config "$IT_TMP/every-key.conf" --check-config 2>&1)
 expect_exit "every commented key of packaging/dnsbld.conf, uncommented, is valid" 0 $? "$out"
 expect_eq "uncommented, the example sets every key" "$keys" \
-	"$(grep -o '^[a-z-]* = ' <<<"$out" | sed 's/ = $//' | sort -u)" "$out"
+	"$(grep -o '^[a-z0-9-]* = ' <<<"$out" | sed 's/ = $//' | sort -u)" "$out"
 out=$("$DNSBLD" --config "$CONF" --check-config 2>&1)
 expect_contains "the example, as shipped, names the packaged store" "db = /var/lib/dnsbld" "$out"
 expect_not_contains "the example, as shipped, sets no user (the unit runs dnsbld as dnsbld)" "user = " "$out"
