@@ -2,6 +2,8 @@
 /* config.c — dnsbld's keys: their defaults, setters and printing; the file then the command line (config.h). */
 #include "config.h"
 
+#include "base/hostport.h"
+
 #include "base/addr.h"
 #include "base/err.h"
 #include "base/log.h"
@@ -178,6 +180,24 @@ static int set_version(void *target, const char *value, char *w, size_t ws)
 	return set_text(live->version, sizeof live->version, value, w, ws);
 }
 
+/* "ADDR:PORT" or "[V6ADDR]:PORT" (a numeric address, a port given), or "" to switch it off. */
+static int set_metrics_listen(void *target, const char *value, char *w, size_t ws)
+{
+	config_t *c = target;
+	char host[ADDR_STRLEN];
+	uint16_t port = 0;
+	addr_t a;
+	if (!*value) {
+		c->metrics_listen[0] = '\0';
+		return RBL_OK;
+	}
+	if (hostport_split(value, 0, host, sizeof host, &port) || port == 0 || addr_parse(host, &a) ||
+	    strlen(value) >= sizeof c->metrics_listen)
+		return why(w, ws, "expected ADDR:PORT (127.0.0.1:9153, [::1]:9153)");
+	snprintf(c->metrics_listen, sizeof c->metrics_listen, "%s", value);
+	return RBL_OK;
+}
+
 static int set_rrl_rate(void *target, const char *value, char *w, size_t ws)
 {
 	return parse_unsigned(value, 0, RRL_RATE_MAX, &((config_t *)target)->server.rrl.rate, w, ws);
@@ -243,6 +263,7 @@ static const conf_key_t keys[] = {
         {"", "log-level", false, set_log_level},
         {"", "identity", false, set_identity},
         {"", "version", false, set_version},
+        {"", "metrics-listen", false, set_metrics_listen},
         {"", "rrl-rate", false, set_rrl_rate},
         {"", "rrl-window", false, set_rrl_window},
         {"", "rrl-slip", false, set_rrl_slip},
@@ -329,6 +350,7 @@ int config_load(config_t *cfg, const char *path, const config_override_t *overri
 	if (cfg->server.listen_count == 0)
 		listen_parse(LISTEN_DEFAULT, &cfg->server.listen[cfg->server.listen_count++]);
 	cfg->server.db_dir = cfg->db_dir;
+	cfg->server.metrics_listen = *cfg->metrics_listen ? cfg->metrics_listen : NULL;
 	cfg->server.live = &cfg->live;
 	server_live_fix(&cfg->live);
 	return 0;
@@ -363,6 +385,10 @@ void config_print(const config_t *cfg, FILE *out)
 		fprintf(out, "identity = %s\n", cfg->live.identity);
 	if (*cfg->live.version)
 		fprintf(out, "version = %s\n", cfg->live.version);
+	if (*cfg->metrics_listen)
+		fprintf(out, "metrics-listen = %s\n", cfg->metrics_listen);
+	else
+		fprintf(out, "# metrics-listen: not set, no /metrics\n");
 	const rrl_config_t *rrl = &s->rrl;
 	fprintf(out, "rrl-rate = %u\n", rrl->rate);
 	if (!rrl->rate)
@@ -413,6 +439,7 @@ void config_restart_keys(const config_t *running, const config_t *reread, char *
 	        {"allow-root", running->allow_root != reread->allow_root},
 	        {"tcp-idle", running->server.tcp_idle_ms != reread->server.tcp_idle_ms},
 	        {"tcp-max-conns", running->server.tcp_max_conns != reread->server.tcp_max_conns},
+	        {"metrics-listen", strcmp(running->metrics_listen, reread->metrics_listen) != 0},
 	        {"rrl-rate", running->server.rrl.rate != reread->server.rrl.rate},
 	        {"rrl-window", running->server.rrl.window != reread->server.rrl.window},
 	        {"rrl-slip", running->server.rrl.slip != reread->server.rrl.slip},

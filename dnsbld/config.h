@@ -35,6 +35,7 @@ typedef struct config {
 	char path[PATH_MAX];    /* the file read; "" when there was none */
 	/* which repeatable keys the command line has started to replace (listen, allow-query, rrl-exempt) */
 	bool cli_listen, cli_acl, cli_rrl_exempt;
+	char metrics_listen[ADDR_STRLEN + 8]; /* "ADDR:PORT" of GET /metrics; "" off */
 } config_t;
 
 /* Fills cfg: defaults, then the file (path, or CONFIG_DEFAULT_PATH when path is NULL and that file exists), then the

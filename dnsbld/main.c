@@ -26,7 +26,7 @@ static void usage(FILE *out)
 	        "              [--allow-query CIDR]... [--acl-action refuse|drop] [--log-level LEVEL] [--verbose]\n"
 	        "              [--identity TEXT] [--server-version TEXT] [--rrl-rate N] [--rrl-window SECONDS]\n"
 	        "              [--rrl-slip N] [--rrl-ipv4-prefix LEN] [--rrl-ipv6-prefix LEN] [--rrl-exempt CIDR]...\n"
-	        "              [--rrl-table-size N] [--syslog] [--version]\n"
+	        "              [--rrl-table-size N] [--metrics-listen ADDR:PORT] [--syslog] [--version]\n"
 	        "  --config FILE       settings (default %s when it exists); the options below win over it\n"
 	        "  --check-config      check the settings, print them as they take effect, and exit\n"
 	        "  --db DIR            the store (default: db in the file, $DNSBL_DB, else ~/.local/share/dnsbld)\n"
@@ -48,6 +48,7 @@ static void usage(FILE *out)
 	        "  --rrl-ipv6-prefix L client networks: IPv6 /L (default 56)\n"
 	        "  --rrl-exempt CIDR   never rate-limit these clients, repeatable\n"
 	        "  --rrl-table-size N  rate-limit buckets, a power of two (default 65536)\n"
+	        "  --metrics-listen ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics (default: off)\n"
 	        "  --syslog            log to syslog (facility daemon) instead of stderr\n"
 	        "SIGHUP re-reads the file: allow-query, acl-action, log-level, identity and version change at once.\n",
 	        CONFIG_DEFAULT_PATH, LISTEN_DEFAULT);
@@ -151,6 +152,7 @@ static const struct option options[] = {
         {"rrl-ipv6-prefix", required_argument, NULL, 'k'},
         {"rrl-exempt", required_argument, NULL, 'k'},
         {"rrl-table-size", required_argument, NULL, 'k'},
+        {"metrics-listen", required_argument, NULL, 'k'},
         {"verbose", no_argument, NULL, 'v'},
         {"syslog", no_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},

@@ -4,23 +4,64 @@
 
 #include "base/err.h"
 #include "base/log.h"
+#include "metrics.h"
+#include "metrics_http.h"
 #include "tcp.h"
 #include "udp.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 struct server {
 	const server_config_t *config;
 	store_t *store;
 	worker_t *workers;
-	server_live_t *current; /* the newest live, handed to every worker */
-	server_live_t *retired; /* the one before: freed once every worker has taken the newest */
-	rrl_t *rrl;             /* response rate limiting, one table for every worker; NULL when off */
+	server_live_t *current;    /* the newest live, handed to every worker */
+	server_live_t *retired;    /* the one before: freed once every worker has taken the newest */
+	rrl_t *rrl;                /* response rate limiting, one table for every worker; NULL when off */
+	metrics_worker_t *metrics; /* one block of counters a worker; NULL when metrics are off */
+	metrics_source_t metrics_source;
+	metrics_http_t *http;
 	atomic_uint reload_acks;
 };
+
+/* --- what /metrics reads besides the counters (on the HTTP server's thread, in its own read transaction) */
+
+struct zone_emit {
+	metrics_zone_fn emit;
+	void *ctx;
+};
+
+static int emit_zone(const zone_def_t *def, void *arg)
+{
+	struct zone_emit *z = arg;
+	metrics_zone_t zone = {
+	        .id = def->id, .name = def->name, .serial = def->serial, .entries = -1, .last_change = -1};
+	z->emit(z->ctx, &zone);
+	return 0;
+}
+
+static int metrics_zones(void *ctx, metrics_zone_fn emit, void *emit_ctx)
+{
+	server_t *s = ctx;
+	store_rtxn_t *r;
+	int err = store_read_begin(s->store, &r);
+	if (err)
+		return err;
+	struct zone_emit z = {emit, emit_ctx};
+	err = store_zone_foreach(r, emit_zone, &z);
+	store_read_end(r);
+	return err;
+}
+
+static int metrics_store_map(void *ctx, uint64_t *used, uint64_t *size)
+{
+	server_t *s = ctx;
+	return store_map_usage(s->store, used, size);
+}
 
 /* Closes every handle of the worker; its loop then ends by itself. Runs on the worker's own thread. */
 static void close_handles(worker_t *w)
@@ -100,6 +141,7 @@ static int worker_init(server_t *s, worker_t *w)
 	atomic_store(&w->pending_live, s->current);
 	w->reload_acks = &s->reload_acks;
 	w->rrl = s->rrl;
+	w->metrics = s->metrics ? &s->metrics[w - s->workers] : NULL;
 	w->answer.options = &w->live->answer;
 	if (uv_loop_init(&w->loop))
 		return RBL_ENOMEM;
@@ -141,7 +183,8 @@ static int warn_unreachable_ns(const zone_def_t *def, void *ctx)
 	(void)ctx;
 	for (unsigned i = 0; i < def->ns_count; i++)
 		if (zone_ns_in_zone(def, i) && def->ns_addr_count[i] == 0)
-			log_warn("zone %s: name server %s lies inside the zone and has no address: resolvers that look it up "
+			log_warn("zone %s: name server %s lies inside the zone and has no address: resolvers that look "
+			         "it up "
 			         "get NXDOMAIN and may fail the whole zone (rbltool zone set %s --ns %s=ADDR)",
 			         def->name, def->ns[i], def->name, def->ns[i]);
 	return 0;
@@ -168,7 +211,7 @@ int server_start(const server_config_t *config, server_t **out)
 	for (unsigned i = 0; i < config->listen_count; i++) {
 		if (listen_check_free(&config->listen[i])) {
 			log_err("cannot listen on %s: %s (is another dnsbld serving it?)", config->listen[i].text,
-				strerror(errno));
+			        strerror(errno));
 			err = RBL_EIO;
 			goto fail;
 		}
@@ -204,6 +247,10 @@ int server_start(const server_config_t *config, server_t **out)
 		err = RBL_ENOMEM;
 		goto fail;
 	}
+	if (config->metrics_listen && !(s->metrics = metrics_workers_new(config->workers))) {
+		err = RBL_ENOMEM;
+		goto fail;
+	}
 	atomic_store(&s->reload_acks, config->workers); /* every worker starts with the current live */
 	for (unsigned i = 0; i < config->workers; i++) {
 		err = worker_init(s, &s->workers[i]);
@@ -218,6 +265,17 @@ int server_start(const server_config_t *config, server_t **out)
 		}
 		s->workers[i].thread_started = true;
 	}
+	if (config->metrics_listen) {
+		s->metrics_source = (metrics_source_t){.workers = s->metrics,
+		                                       .worker_count = config->workers,
+		                                       .version = RBL_VERSION,
+		                                       .start_time = (int64_t)time(NULL),
+		                                       .zones = metrics_zones,
+		                                       .store_map = metrics_store_map,
+		                                       .ctx = s};
+		if ((err = metrics_http_start(config->metrics_listen, &s->metrics_source, &s->http)))
+			goto fail; /* metrics_http_start logged why */
+	}
 	*out = s;
 	return RBL_OK;
 fail:
@@ -229,6 +287,7 @@ void server_stop(server_t *s)
 {
 	if (!s)
 		return;
+	metrics_http_stop(s->http); /* first: a scrape reads the store and the counters */
 	for (unsigned i = 0; s->workers && i < s->config->workers; i++)
 		if (s->workers[i].thread_started)
 			uv_async_send(&s->workers[i].stop);
@@ -238,6 +297,7 @@ void server_stop(server_t *s)
 	for (unsigned i = 0; s->workers && i < s->config->workers; i++)
 		worker_free(&s->workers[i]);
 	free(s->workers);
+	metrics_workers_free(s->metrics);
 	rrl_free(s->rrl);
 	store_close(s->store);
 	free(s->current);

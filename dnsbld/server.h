@@ -43,6 +43,7 @@ typedef struct server_config {
 	unsigned tcp_max_conns;     /* per worker; more are accepted and closed at once */
 	const server_live_t *live;  /* the settings a reload may change; copied at start */
 	rrl_config_t rrl;           /* UDP response rate limiting; rate 0: off */
+	const char *metrics_listen; /* "ADDR:PORT" serving Prometheus' GET /metrics (its own thread); NULL: off */
 	/* Called once every socket is bound and before the store is opened and the threads start (privileges are
 	 * dropped there); non-zero stops the start. May be NULL. */
 	int (*after_bind)(void *ctx);
@@ -65,6 +66,7 @@ typedef struct worker {
 	uint64_t idle_seen;         /* answer.batches at the last tick */
 	answer_ctx_t answer;
 	rrl_t *rrl;                 /* the server's one table, shared by every worker; NULL: no rate limiting */
+	struct metrics_worker *metrics; /* this worker's counters, written by it alone; NULL: metrics off */
 	const server_config_t *config;
 	int *udp_fds, *tcp_fds;     /* bound by the main thread, one per listen address; -1 once libuv owns it */
 	bool loop_ready;

@@ -13,14 +13,16 @@
  */
 #include "tcp.h"
 
+#include "metrics.h"
+
 #include "base/err.h"
 #include "base/log.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define TCP_MAX_QUERY 4096              /* a larger frame is no query of ours: the connection is closed */
-#define TCP_OUT_CAP (2 + 65535)         /* one buffer holds at least one answer of any size */
+#define TCP_MAX_QUERY 4096      /* a larger frame is no query of ours: the connection is closed */
+#define TCP_OUT_CAP (2 + 65535) /* one buffer holds at least one answer of any size */
 
 struct tcp_endpoint {
 	uv_tcp_t handle;
@@ -32,19 +34,21 @@ struct tcp_conn {
 	uv_timer_t idle;
 	uv_write_t write_req;
 	worker_t *worker;
-	struct tcp_conn *prev, *next;   /* the worker's open connections, for shutdown */
-	size_t have;                    /* bytes in `in` not yet answered */
+	struct tcp_conn *prev, *next; /* the worker's open connections, for shutdown */
+	size_t have;                  /* bytes in `in` not yet answered */
 	uint8_t in[2 + TCP_MAX_QUERY];
-	uint8_t *out[2];                /* answers, framed */
+	uint8_t *out[2]; /* answers, framed */
 	size_t out_len[2];
-	int filling;                    /* the buffer answers go into */
-	bool writing;                   /* the other buffer is on the wire */
+	int filling;  /* the buffer answers go into */
+	bool writing; /* the other buffer is on the wire */
 	bool reading;
-	bool eof;                       /* the client half-closed: answer what came, then close */
-	uint64_t active_at;             /* loop time (ms) of the accept or of the last complete query */
-	uint64_t frame_at;              /* loop time (ms) of the first byte of the query under way; 0: none */
-	struct sockaddr_storage peer;   /* the client, for allow-query */
-	int closing;                    /* handles still to be closed before the memory goes */
+	bool eof;                     /* the client half-closed: answer what came, then close */
+	uint64_t active_at;           /* loop time (ms) of the accept or of the last complete query */
+	uint64_t frame_at;            /* loop time (ms) of the first byte of the query under way; 0: none */
+	struct sockaddr_storage peer; /* the client, for allow-query */
+	bool counted;                 /* metrics: counted as accepted, so its close is counted too */
+	bool timed_out;               /* closed by its timer (metrics: closed by idle timeout) */
+	int closing;                  /* handles still to be closed before the memory goes */
 };
 
 /* Per-worker state kept beside the endpoints: the list of connections, and where answers are written first. */
@@ -81,6 +85,10 @@ static void conn_close(struct tcp_conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	c->worker->tcp_conns--;
+	if (c->counted && c->timed_out)
+		metrics_tcp_closed_idle(c->worker->metrics);
+	else if (c->counted)
+		metrics_tcp_closed(c->worker->metrics);
 	c->closing = 2;
 	uv_close((uv_handle_t *)&c->idle, conn_closed);
 	uv_close((uv_handle_t *)&c->handle, conn_closed);
@@ -88,7 +96,9 @@ static void conn_close(struct tcp_conn *c)
 
 static void on_idle(uv_timer_t *t)
 {
-	conn_close(t->data);
+	struct tcp_conn *c = t->data;
+	c->timed_out = true;
+	conn_close(c);
 }
 
 /* (Re)arms the connection's one timer: the query under way must be whole by frame_at + idle, an idle connection
@@ -133,8 +143,10 @@ static bool answer_frames(struct tcp_conn *c)
 	worker_t *w = c->worker;
 	struct tcp_state *st = state_of(w);
 	answer_ctx_t *ctx = &w->answer;
+	metrics_worker_t *m = w->metrics;
 	bool batch = false, ok = true;
 	size_t off = 0;
+	uint64_t batch_ns = 0;
 	while (c->have - off >= 2) {
 		size_t len = (size_t)c->in[off] << 8 | c->in[off + 1];
 		if (len > TCP_MAX_QUERY) {
@@ -146,6 +158,10 @@ static bool answer_frames(struct tcp_conn *c)
 		if (!batch) {
 			answer_batch_begin(ctx);
 			batch = true;
+			if (m) {
+				metrics_worker_zones(m, &ctx->zones);
+				batch_ns = uv_hrtime();
+			}
 		}
 		const server_live_t *live = w->live;
 		size_t n;
@@ -154,6 +170,8 @@ static bool answer_frames(struct tcp_conn *c)
 		} else if (!live->acl_drop) {
 			n = answer_refused(c->in + off + 2, len, st->scratch, sizeof st->scratch, true, &ctx->info);
 		} else {
+			if (m)
+				metrics_count_dropped(m, METRICS_DROP_ACL);
 			ok = false; /* acl-action = drop: no answer, no connection */
 			break;
 		}
@@ -161,6 +179,10 @@ static bool answer_frames(struct tcp_conn *c)
 		size_t *out_len = &c->out_len[c->filling];
 		if (n && *out_len + 2 + n > TCP_OUT_CAP)
 			break; /* no room until the write in flight completes: this query waits in `in` */
+		if (m && n)    /* counted once it is placed: a query that waits is answered again later */
+			metrics_count_answer(m, &ctx->info, true, (unsigned)((uv_hrtime() - batch_ns) / 1000));
+		else if (m)
+			metrics_count_dropped(m, len < WIRE_HEADER_LEN ? METRICS_DROP_SHORT : METRICS_DROP_RESPONSE);
 		if (n) {
 			out[*out_len] = (uint8_t)(n >> 8);
 			out[*out_len + 1] = (uint8_t)n;
@@ -296,6 +318,10 @@ static void on_connection(uv_stream_t *listener, int status)
 	if (uv_tcp_getpeername(&c->handle, (struct sockaddr *)&c->peer, &peer_len)) {
 		conn_close(c);
 		return;
+	}
+	if (w->metrics) {
+		metrics_tcp_accepted(w->metrics);
+		c->counted = true;
 	}
 	c->active_at = uv_now(&w->loop);
 	arm(c);

@@ -2,6 +2,8 @@
 /* udp.c — batched UDP receive, answer and send. */
 #include "udp.h"
 
+#include "metrics.h"
+
 #include "base/err.h"
 #include "base/log.h"
 
@@ -24,10 +26,11 @@ struct udp_reply {
 struct udp_endpoint {
 	uv_udp_t handle;
 	worker_t *worker;
-	uint8_t *recv_buf;               /* UDP_BATCH slices */
+	uint8_t *recv_buf; /* UDP_BATCH slices */
 	struct udp_reply replies[UDP_BATCH];
-	unsigned pending;                /* replies waiting for the batch's sendmmsg */
+	unsigned pending; /* replies waiting for the batch's sendmmsg */
 	bool in_batch;
+	uint64_t batch_ns; /* uv_hrtime when the batch began (metrics: receive to answer) */
 };
 
 static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
@@ -46,8 +49,9 @@ static void flush_replies(struct udp_endpoint *ep)
 	for (unsigned i = 0; i < ep->pending; i++) {
 		struct udp_reply *r = &ep->replies[i];
 		iov[i] = (struct iovec){r->data, r->len};
-		msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_name = &r->peer, .msg_namelen = r->peer_len,
-							.msg_iov = &iov[i], .msg_iovlen = 1}};
+		msgs[i] = (struct mmsghdr){
+		        .msg_hdr = {
+		                .msg_name = &r->peer, .msg_namelen = r->peer_len, .msg_iov = &iov[i], .msg_iovlen = 1}};
 	}
 	int fd;
 	uv_fileno((uv_handle_t *)&ep->handle, &fd);
@@ -60,7 +64,8 @@ static void flush_replies(struct udp_endpoint *ep)
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
-		/* A full socket buffer or an unreachable peer: the datagram is lost, as UDP allows; the client retries. */
+		/* A full socket buffer or an unreachable peer: the datagram is lost, as UDP allows; the client retries.
+		 */
 		sent++;
 	}
 	ep->pending = 0;
@@ -77,27 +82,42 @@ static void batch_end(struct udp_endpoint *ep)
 static void answer_one(struct udp_endpoint *ep, const uint8_t *pkt, size_t len, const struct sockaddr *peer)
 {
 	answer_ctx_t *ctx = &ep->worker->answer;
+	metrics_worker_t *m = ep->worker->metrics;
 	if (!ep->in_batch) {
 		/* On a store error the context answers SERVFAIL until a later batch succeeds. */
 		answer_batch_begin(ctx);
 		ep->in_batch = true;
+		if (m) {
+			metrics_worker_zones(m, &ctx->zones);
+			ep->batch_ns = uv_hrtime(); /* the batch arrived together: its latency counts from here */
+		}
 	}
 	if (ep->pending == UDP_BATCH)
 		flush_replies(ep);
 	struct udp_reply *r = &ep->replies[ep->pending];
 	const server_live_t *live = ep->worker->live;
+	bool acl_dropped = false;
 	if (server_live_allows(live, peer))
 		r->len = answer_packet(ctx, pkt, len, r->data, sizeof r->data, false);
 	else if (!live->acl_drop)
 		r->len = answer_refused(pkt, len, r->data, sizeof r->data, false, &ctx->info);
 	else
-		r->len = 0;
-	if (!r->len)
+		r->len = 0, acl_dropped = true;
+	if (!r->len) {
+		if (m) /* unanswered: acl-action drop, too short for a header, or a response (QR set) */
+			metrics_count_dropped(m, acl_dropped             ? METRICS_DROP_ACL
+			                         : len < WIRE_HEADER_LEN ? METRICS_DROP_SHORT
+			                                                 : METRICS_DROP_RESPONSE);
 		return;
+	}
+	if (m) /* every query answered, whether rate limiting then sends, shortens or drops the answer */
+		metrics_count_answer(m, &ctx->info, false, (unsigned)((uv_hrtime() - ep->batch_ns) / 1000));
 	if (ep->worker->rrl) {
 		/* ctx->info is the answer just built; its question name lies at offset 12 of the query. */
 		enum rrl_action action =
 		        rrl_decide(ep->worker->rrl, peer, &ctx->info, pkt + WIRE_HEADER_LEN, uv_now(&ep->worker->loop));
+		if (m && action != RRL_SEND)
+			metrics_count_rrl(m, action == RRL_SLIP);
 		if (action == RRL_DROP)
 			return;
 		if (action == RRL_SLIP)
@@ -108,8 +128,7 @@ static void answer_one(struct udp_endpoint *ep, const uint8_t *pkt, size_t len, 
 	ep->pending++;
 }
 
-static void on_recv(uv_udp_t *handle, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *peer,
-		    unsigned flags)
+static void on_recv(uv_udp_t *handle, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *peer, unsigned flags)
 {
 	(void)buf;
 	struct udp_endpoint *ep = handle->data;

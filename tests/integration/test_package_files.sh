@@ -79,7 +79,7 @@ expect_eq "rbltool(8) describes every zone subcommand" "" "$undocumented"
 # --- dnsbld.conf(5) and the example file against the keys dnsbld takes ---------------------------------------------
 # dnsbld's keys: the table in dnsbld/config.c (the command line's options go through the same table).
 keys=$(grep -o '{"", "[a-z0-9-]*"' "$SRC/dnsbld/config.c" | sed 's/.*"\([a-z0-9-]*\)"$/\1/' | sort -u)
-expect_eq "dnsbld has its 20 keys" 20 "$(wc -l <<<"$keys")" "$keys"
+expect_eq "dnsbld has its 21 keys" 21 "$(wc -l <<<"$keys")" "$keys"
 expect_eq "the example sets or comments out every key" "$keys" \
 	"$(grep -o '^#\?[a-z0-9-]* = ' "$CONF" | sed 's/^#//; s/ = $//' | sort -u)"
 expect_eq "dnsbld.conf(5) describes exactly dnsbld's keys" "$keys" \
