@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "base/text.h"
 #include "conf/conf.h"
+#include "qlog.h"
 #include "store/store.h"
 
 #include <stdlib.h>
@@ -249,6 +250,23 @@ static int set_rrl_exempt(void *target, const char *value, char *w, size_t ws)
 	return RBL_OK;
 }
 
+/* A file name, or "" to switch the query log off. */
+static int set_query_log(void *target, const char *value, char *w, size_t ws)
+{
+	config_t *c = target;
+	if (strlen(value) >= sizeof c->query_log)
+		return why(w, ws, "too long");
+	if (text_has_control(value, strlen(value)))
+		return why(w, ws, "control characters are not allowed");
+	snprintf(c->query_log, sizeof c->query_log, "%s", value);
+	return RBL_OK;
+}
+
+static int set_query_log_sample(void *target, const char *value, char *w, size_t ws)
+{
+	return parse_unsigned(value, 1, QLOG_SAMPLE_MAX, &((config_t *)target)->query_log_sample, w, ws);
+}
+
 static const conf_key_t keys[] = {
         {"", "db", false, set_db},
         {"", "listen", true, set_listen},
@@ -271,6 +289,8 @@ static const conf_key_t keys[] = {
         {"", "rrl-ipv6-prefix", false, set_rrl_ipv6_prefix},
         {"", "rrl-exempt", true, set_rrl_exempt},
         {"", "rrl-table-size", false, set_rrl_table_size},
+        {"", "query-log", false, set_query_log},
+        {"", "query-log-sample", false, set_query_log_sample},
 };
 #define KEY_COUNT (sizeof keys / sizeof keys[0])
 
@@ -291,6 +311,7 @@ static void defaults(config_t *cfg)
 	cfg->server.tcp_max_conns = DEFAULT_TCP_MAX_CONNS;
 	rrl_config_init(&cfg->server.rrl);
 	cfg->log_level = RBL_LOG_INFO;
+	cfg->query_log_sample = 1;
 }
 
 static int apply_override(config_t *cfg, const config_override_t *o, char *err, size_t err_size)
@@ -403,6 +424,11 @@ void config_print(const config_t *cfg, FILE *out)
 		fprintf(out, "rrl-exempt = %s\n", text);
 	}
 	fprintf(out, "rrl-table-size = %u\n", rrl->table_size);
+	if (*cfg->query_log)
+		fprintf(out, "query-log = %s\n", cfg->query_log);
+	else
+		fprintf(out, "# query-log: not set, no query log\n");
+	fprintf(out, "query-log-sample = %u\n", cfg->query_log_sample);
 }
 
 static bool same_exempt(const rrl_config_t *a, const rrl_config_t *b)
@@ -447,6 +473,8 @@ void config_restart_keys(const config_t *running, const config_t *reread, char *
 	        {"rrl-ipv6-prefix", running->server.rrl.ipv6_prefix != reread->server.rrl.ipv6_prefix},
 	        {"rrl-exempt", !same_exempt(&running->server.rrl, &reread->server.rrl)},
 	        {"rrl-table-size", running->server.rrl.table_size != reread->server.rrl.table_size},
+	        {"query-log", strcmp(running->query_log, reread->query_log) != 0},
+	        {"query-log-sample", running->query_log_sample != reread->query_log_sample},
 	};
 	size_t len = 0;
 	out[0] = '\0';

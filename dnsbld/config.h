@@ -36,6 +36,8 @@ typedef struct config {
 	/* which repeatable keys the command line has started to replace (listen, allow-query, rrl-exempt) */
 	bool cli_listen, cli_acl, cli_rrl_exempt;
 	char metrics_listen[ADDR_STRLEN + 8]; /* "ADDR:PORT" of GET /metrics; "" off */
+	char query_log[PATH_MAX];             /* the query log's file; "" off */
+	unsigned query_log_sample;            /* log one query in this many (1: every one) */
 } config_t;
 
 /* Fills cfg: defaults, then the file (path, or CONFIG_DEFAULT_PATH when path is NULL and that file exists), then the

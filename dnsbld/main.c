@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "config.h"
 #include "privileges.h"
+#include "qlog.h"
 #include "server.h"
 #include "store/store.h"
 
@@ -26,7 +27,8 @@ static void usage(FILE *out)
 	        "              [--allow-query CIDR]... [--acl-action refuse|drop] [--log-level LEVEL] [--verbose]\n"
 	        "              [--identity TEXT] [--server-version TEXT] [--rrl-rate N] [--rrl-window SECONDS]\n"
 	        "              [--rrl-slip N] [--rrl-ipv4-prefix LEN] [--rrl-ipv6-prefix LEN] [--rrl-exempt CIDR]...\n"
-	        "              [--rrl-table-size N] [--metrics-listen ADDR:PORT] [--syslog] [--version]\n"
+	        "              [--rrl-table-size N] [--metrics-listen ADDR:PORT] [--query-log FILE]\n"
+	        "              [--query-log-sample N] [--syslog] [--version]\n"
 	        "  --config FILE       settings (default %s when it exists); the options below win over it\n"
 	        "  --check-config      check the settings, print them as they take effect, and exit\n"
 	        "  --db DIR            the store (default: db in the file, $DNSBL_DB, else ~/.local/share/dnsbld)\n"
@@ -49,8 +51,11 @@ static void usage(FILE *out)
 	        "  --rrl-exempt CIDR   never rate-limit these clients, repeatable\n"
 	        "  --rrl-table-size N  rate-limit buckets, a power of two (default 65536)\n"
 	        "  --metrics-listen ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics (default: off)\n"
+	        "  --query-log FILE    append a line per query to FILE (default: off); SIGHUP reopens it\n"
+	        "  --query-log-sample N  log one query in N, counted per worker (default 1: every query)\n"
 	        "  --syslog            log to syslog (facility daemon) instead of stderr\n"
-	        "SIGHUP re-reads the file: allow-query, acl-action, log-level, identity and version change at once.\n",
+	        "SIGHUP re-reads the file: allow-query, acl-action, log-level, identity and version change at once;\n"
+	        "it also reopens the query log (logrotate).\n",
 	        CONFIG_DEFAULT_PATH, LISTEN_DEFAULT);
 }
 
@@ -66,6 +71,7 @@ struct running {
 	const config_override_t *overrides;
 	unsigned override_count;
 	server_t *server;
+	qlog_t *qlog; /* NULL: no query log */
 };
 
 static void notify_reloading(void)
@@ -83,6 +89,7 @@ static void on_hup(uv_signal_t *sig, int signum)
 	static config_t reread; /* large: not on the stack */
 	char err[ERR_MAX];
 	notify_reloading();
+	qlog_reopen(r->qlog); /* the writer closes the file and opens its path again (logrotate moved it) */
 	if (config_load(&reread, r->path, r->overrides, r->override_count, err, sizeof err)) {
 		log_err("reload: %s; the running settings stay", err);
 		sd_notify(0, "READY=1\nSTATUS=reload failed: the running settings stay");
@@ -119,9 +126,15 @@ static void on_stop_signal(uv_signal_t *sig, int signum)
 /* After the sockets are bound, before the store is opened: privileges and limits. */
 static int after_bind(void *ctx)
 {
-	const config_t *cfg = ctx;
+	struct running *r = ctx;
+	const config_t *cfg = &r->config;
 	char err[ERR_MAX];
 	if (privileges_drop(cfg->user, cfg->group, cfg->allow_root, err, sizeof err)) {
+		log_err("%s", err);
+		return -1;
+	}
+	/* Opened as the user dnsbld runs as, who must reopen it on SIGHUP: its directory must be writable by it. */
+	if (r->qlog && qlog_open_file(r->qlog, err, sizeof err)) {
 		log_err("%s", err);
 		return -1;
 	}
@@ -153,6 +166,8 @@ static const struct option options[] = {
         {"rrl-exempt", required_argument, NULL, 'k'},
         {"rrl-table-size", required_argument, NULL, 'k'},
         {"metrics-listen", required_argument, NULL, 'k'},
+        {"query-log", required_argument, NULL, 'k'},
+        {"query-log-sample", required_argument, NULL, 'k'},
         {"verbose", no_argument, NULL, 'v'},
         {"syslog", no_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
@@ -239,7 +254,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	cfg->after_bind = after_bind;
-	cfg->after_bind_ctx = &r.config;
+	cfg->after_bind_ctx = &r;
+	if (*r.config.query_log) {
+		if (qlog_new(r.config.query_log, cfg->workers, r.config.query_log_sample, QLOG_RING_DEFAULT, &r.qlog)) {
+			log_err("cannot allocate the query log's buffers (%u workers)", cfg->workers);
+			return 1;
+		}
+		cfg->qlog = r.qlog;
+	}
 
 	/* A TCP client that hangs up while we write must cost an EPIPE, not the process: every worker inherits this. */
 	signal(SIGPIPE, SIG_IGN);
@@ -251,8 +273,10 @@ int main(int argc, char **argv)
 	uv_signal_start(&sigterm, on_stop_signal, SIGTERM);
 	uv_signal_start(&sigint, on_stop_signal, SIGINT);
 
-	if (server_start(cfg, &r.server)) {
+	if (server_start(cfg, &r.server) || (r.qlog && qlog_start(r.qlog))) {
 		log_err("dnsbld not started");
+		server_stop(r.server);
+		qlog_free(r.qlog);
 		return 1;
 	}
 	sighup.data = &r;
@@ -260,6 +284,8 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < cfg->listen_count; i++)
 		log_info("dnsbld serving %s on %s (udp, tcp) with %u worker(s)", cfg->db_dir, cfg->listen[i].text,
 		         cfg->workers);
+	if (r.qlog)
+		log_info("query log: %s, one query in %u", r.config.query_log, r.config.query_log_sample);
 	if (cfg->rrl.rate)
 		log_info("UDP responses rate-limited: %u/s per bucket, window %u s, slip %u, networks /%u and /%u, "
 		         "%u exempt, %u buckets",
@@ -268,6 +294,7 @@ int main(int argc, char **argv)
 	sd_notify(0, "READY=1\nSTATUS=serving");
 	uv_run(loop, UV_RUN_DEFAULT);
 	server_stop(r.server);
+	qlog_free(r.qlog); /* after the workers: what their rings hold is written */
 	uv_close((uv_handle_t *)&sigterm, NULL);
 	uv_close((uv_handle_t *)&sigint, NULL);
 	uv_close((uv_handle_t *)&sighup, NULL);

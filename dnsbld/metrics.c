@@ -147,7 +147,7 @@ typedef struct totals {
 	zone_fact_t *zones; /* the store's zones, then "(other)" and "(none)" */
 	size_t zone_count, zone_cap;
 	bool failed;
-	uint64_t transport[2], truncated, malformed[2], dropped[METRICS_DROPS], rrl[2], acl_refused;
+	uint64_t transport[2], truncated, malformed[2], dropped[METRICS_DROPS], rrl[2], acl_refused, query_log_dropped;
 	uint64_t tcp_accepted, tcp_closed_idle, tcp_closed_other;
 	uint64_t latency[METRICS_LATENCY_BOUNDS + 1], latency_sum_us;
 } totals_t;
@@ -218,6 +218,7 @@ static void add_worker(totals_t *t, size_t store_zones, metrics_worker_t *m)
 		t->dropped[i] += load(&m->dropped[i]);
 	t->truncated += load(&m->truncated);
 	t->acl_refused += load(&m->acl_refused);
+	t->query_log_dropped += load(&m->query_log_dropped);
 	/* Closes before accepts, acquiring what the worker released with them: every connection counted closed is
 	 * counted accepted, so open never reads below zero. */
 	t->tcp_closed_idle += atomic_load_explicit(&m->tcp_closed_idle, memory_order_acquire);
@@ -291,6 +292,9 @@ static void render_packets(metrics_text_t *out, const totals_t *t)
 	family(out, "dnsbld_acl_refused_total", "counter",
 	       "Queries refused because the client is outside allow-query.");
 	text_printf(out, "dnsbld_acl_refused_total %" PRIu64 "\n", t->acl_refused);
+	family(out, "dnsbld_query_log_dropped_total", "counter",
+	       "Query-log lines dropped because the worker's ring was full.");
+	text_printf(out, "dnsbld_query_log_dropped_total %" PRIu64 "\n", t->query_log_dropped);
 }
 
 static void render_tcp(metrics_text_t *out, const totals_t *t)

@@ -68,6 +68,7 @@ typedef struct metrics_worker {
 	metrics_counter_t dropped[METRICS_DROPS];
 	metrics_counter_t rrl[2]; /* [slipped]: dropped, slipped */
 	metrics_counter_t acl_refused;
+	metrics_counter_t query_log_dropped; /* query-log lines lost to a full ring */
 	metrics_counter_t tcp_accepted, tcp_closed_idle, tcp_closed_other;
 	metrics_counter_t latency[METRICS_LATENCY_BOUNDS + 1]; /* per bucket, not cumulative */
 	metrics_counter_t latency_sum_us;
@@ -167,6 +168,12 @@ static inline void metrics_count_answer(metrics_worker_t *m, const answer_info_t
 static inline void metrics_count_dropped(metrics_worker_t *m, enum metrics_drop reason)
 {
 	metrics_bump(&m->dropped[reason], 1);
+}
+
+/* A query-log line the worker's ring had no room for. */
+static inline void metrics_count_query_log_dropped(metrics_worker_t *m)
+{
+	metrics_bump(&m->query_log_dropped, 1);
 }
 
 /* A response rate limiting kept back: dropped, or slipped (sent truncated instead). */

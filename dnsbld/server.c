@@ -6,6 +6,7 @@
 #include "base/log.h"
 #include "metrics.h"
 #include "metrics_http.h"
+#include "qlog.h"
 #include "tcp.h"
 #include "udp.h"
 
@@ -142,6 +143,7 @@ static int worker_init(server_t *s, worker_t *w)
 	w->reload_acks = &s->reload_acks;
 	w->rrl = s->rrl;
 	w->metrics = s->metrics ? &s->metrics[w - s->workers] : NULL;
+	w->qlog = s->config->qlog ? qlog_ring(s->config->qlog, w->index) : NULL;
 	w->answer.options = &w->live->answer;
 	if (uv_loop_init(&w->loop))
 		return RBL_ENOMEM;

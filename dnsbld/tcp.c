@@ -14,6 +14,7 @@
 #include "tcp.h"
 
 #include "metrics.h"
+#include "qlog.h"
 
 #include "base/err.h"
 #include "base/log.h"
@@ -183,6 +184,11 @@ static bool answer_frames(struct tcp_conn *c)
 			metrics_count_answer(m, &ctx->info, true, (unsigned)((uv_hrtime() - batch_ns) / 1000));
 		else if (m)
 			metrics_count_dropped(m, len < WIRE_HEADER_LEN ? METRICS_DROP_SHORT : METRICS_DROP_RESPONSE);
+		if (n && w->qlog &&
+		    !qlog_query(w->qlog, (const struct sockaddr *)&c->peer, c->in + off + 2, len, &ctx->info,
+		                st->scratch, n, true) &&
+		    m)
+			metrics_count_query_log_dropped(m);
 		if (n) {
 			out[*out_len] = (uint8_t)(n >> 8);
 			out[*out_len + 1] = (uint8_t)n;

@@ -3,6 +3,7 @@
 #include "udp.h"
 
 #include "metrics.h"
+#include "qlog.h"
 
 #include "base/err.h"
 #include "base/log.h"
@@ -112,6 +113,9 @@ static void answer_one(struct udp_endpoint *ep, const uint8_t *pkt, size_t len, 
 	}
 	if (m) /* every query answered, whether rate limiting then sends, shortens or drops the answer */
 		metrics_count_answer(m, &ctx->info, false, (unsigned)((uv_hrtime() - ep->batch_ns) / 1000));
+	/* Logged as answered, before rate limiting may drop or shorten the reply (the codes come from it whole). */
+	if (ep->worker->qlog && !qlog_query(ep->worker->qlog, peer, pkt, len, &ctx->info, r->data, r->len, false) && m)
+		metrics_count_query_log_dropped(m);
 	if (ep->worker->rrl) {
 		/* ctx->info is the answer just built; its question name lies at offset 12 of the query. */
 		enum rrl_action action =

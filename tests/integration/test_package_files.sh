@@ -79,7 +79,7 @@ expect_eq "rbltool(8) describes every zone subcommand" "" "$undocumented"
 # --- dnsbld.conf(5) and the example file against the keys dnsbld takes ---------------------------------------------
 # dnsbld's keys: the table in dnsbld/config.c (the command line's options go through the same table).
 keys=$(grep -o '{"", "[a-z0-9-]*"' "$SRC/dnsbld/config.c" | sed 's/.*"\([a-z0-9-]*\)"$/\1/' | sort -u)
-expect_eq "dnsbld has its 21 keys" 21 "$(wc -l <<<"$keys")" "$keys"
+expect_eq "dnsbld has its 23 keys" 23 "$(wc -l <<<"$keys")" "$keys"
 expect_eq "the example sets or comments out every key" "$keys" \
 	"$(grep -o '^#\?[a-z0-9-]* = ' "$CONF" | sed 's/^#//; s/ = $//' | sort -u)"
 expect_eq "dnsbld.conf(5) describes exactly dnsbld's keys" "$keys" \
@@ -113,7 +113,7 @@ unit=$(cat "$SRC/packaging/dnsbld.service")
 # shellcheck disable=SC2016 # $MAINPID is systemd's, not ours
 for line in Type=notify 'ExecReload=/bin/kill -HUP $MAINPID' User=dnsbld Group=dnsbld \
 	AmbientCapabilities=CAP_NET_BIND_SERVICE NoNewPrivileges=yes ProtectSystem=strict ReadWritePaths=/var/lib/dnsbld \
-	PrivateTmp=yes StateDirectory=dnsbld StateDirectoryMode=2770; do
+	PrivateTmp=yes StateDirectory=dnsbld StateDirectoryMode=2770 LogsDirectory=dnsbld; do
 	expect_contains "the unit says $line" "$line" "$(grep -x -F -- "$line" <<<"$unit")"
 done
 

@@ -209,6 +209,15 @@ static void test_malformed_acl_truncated_and_dropped_have_counters_of_their_own(
 	assert_line(text, "dnsbld_response_seconds_count 5");
 }
 
+static void test_query_log_drops_are_summed_over_workers(void **state)
+{
+	fixture_t *f = *state;
+	metrics_count_query_log_dropped(&f->workers[0]);
+	metrics_count_query_log_dropped(&f->workers[0]);
+	metrics_count_query_log_dropped(&f->workers[1]);
+	assert_line(render(f), "dnsbld_query_log_dropped_total 3");
+}
+
 static void test_tcp_connections_open_is_accepted_minus_closed(void **state)
 {
 	fixture_t *f = *state;
@@ -396,6 +405,9 @@ static void test_exposition_of_a_quiet_server_is_exactly_this(void **state)
 	        "# HELP dnsbld_acl_refused_total Queries refused because the client is outside allow-query.\n"
 	        "# TYPE dnsbld_acl_refused_total counter\n"
 	        "dnsbld_acl_refused_total 0\n"
+	        "# HELP dnsbld_query_log_dropped_total Query-log lines dropped because the worker's ring was full.\n"
+	        "# TYPE dnsbld_query_log_dropped_total counter\n"
+	        "dnsbld_query_log_dropped_total 0\n"
 	        "# HELP dnsbld_tcp_connections_accepted_total TCP connections accepted.\n"
 	        "# TYPE dnsbld_tcp_connections_accepted_total counter\n"
 	        "dnsbld_tcp_connections_accepted_total 0\n"
@@ -550,6 +562,7 @@ int main(int argc, char **argv)
 	        cmocka_unit_test_setup_teardown(test_unusual_types_and_rcodes_count_as_other, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_malformed_acl_truncated_and_dropped_have_counters_of_their_own,
 	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_query_log_drops_are_summed_over_workers, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_tcp_connections_open_is_accepted_minus_closed, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_latency_histogram_is_cumulative_with_sum_and_count, setup,
 	                                        teardown),
