@@ -276,3 +276,102 @@ store_report() {
 			printf " free pages %d.\n", free
 		}' "$RES"
 }
+
+# --- bench/run --features: the cost of metrics and rate limiting ------------------------------------------------
+
+# Per-function instructions per query of one feature profile pair: "fn<TAB>Ir per query" (self cost).
+feat_fn() {
+	local tag=$1 burst=$2 n
+	for n in "$CG_N1" "$CG_N2"; do
+		callgrind_annotate --inclusive=no --auto=no --threshold=100 "$CGDIR/cg.$tag.$n.$burst" 2>/dev/null |
+			awk -v n="$n" '/^ *[0-9][0-9,]* / && !/PROGRAM TOTALS/ {
+				ir = $1; gsub(/,/, "", ir); $1 = ""; sub(/^ *\([^)]*\) */, ""); print n "\t" ir "\t" $0 }'
+	done | awk -F'\t' -v n1="$CG_N1" -v n2="$CG_N2" '
+		{ v[$3] += ($1 == n2 ? $2 : -$2) }
+		END { for (f in v) printf "%s\t%.1f\n", f, v[f] / (n2 - n1) }'
+}
+
+# feat_grew CFG BURST: the functions whose cost per query differs most between CFG and plain (first repeat).
+feat_grew() {
+	local cfg=$1 burst=$2
+	join -t$'\t' -a1 -a2 -e 0 -o 0,1.2,2.2 <(feat_fn "f-plain.r1" "$burst" | sort -t$'\t' -k1,1) \
+		<(feat_fn "f-$cfg.r1" "$burst" | sort -t$'\t' -k1,1) |
+		awk -F'\t' '{d = $3 - $2; if (d > 0.5 || d < -0.5) printf "%+.1f\t%.1f -> %.1f\t%s\n", d, $2, $3, $1}' |
+		sort -t$'\t' -k1,1 -g -r | awk 'NR <= 12'
+}
+
+report_features() {
+	local b cfg med lo hi pmed rrlv
+	echo "### Cost of metrics and rate limiting"
+	echo
+	echo "- command: \`$(awk '$1 == "command" {$1 = ""; sub(/^ /, ""); print}' "$RES")\`" \
+		"(commit $(awk '$1 == "commit" {print $2}' "$RES"), run took ${RUNTIME} s)"
+	echo "- date: $(awk '$1 == "date" {$1 = ""; sub(/^ /, ""); print}' "$RES"); load average at start" \
+		"$(awk '$1 == "load" {print $2, $3, $4}' "$RES"), at end $(awk '$1 == "load_end" {print $2, $3, $4}' "$RES")"
+	echo "- machine: $NCPU CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
+		"kernel $(uname -r); valgrind $(dpkg-query -W -f='${Version}' valgrind), dnsperf $(dpkg-query -W -f='${Version}' dnsperf)"
+	echo "- data: $(awk '$1 == "import" && $2 == "base"' "$RES" >/dev/null; echo "$HOSTS /32 + $NETS /24"); dnsbld --workers 1"
+	echo
+	echo "Instructions per query (callgrind, user space): dnsbld run twice per configuration, answering $CG_N1 and" \
+		"$CG_N2 queries of the usual mix (half listed, half NXDOMAIN); (Ir₂ − Ir₁) / ($CG_N2 − $CG_N1); median of" \
+		"$FEAT_CG_REPEATS such pairs, [min–max]. metrics: \`--metrics-listen 127.0.0.1:PORT\`; rrl:" \
+		"\`--rrl-rate $FEAT_RRL_RATE\` (the highest rate dnsbld accepts)."
+	echo
+	echo "| dnsbld | 1 in flight | vs plain | 16 in flight | vs plain | RRL drop, slip |"
+	echo "|---|---:|---:|---:|---:|---|"
+	for cfg in "${FEAT_CFGS[@]}"; do
+		printf '| %s ' "$cfg"
+		for b in 1 16; do
+			awk -v c="$cfg" -v b="$b" '$1 == "fcg" && $2 == c && $3 == b {print $7}' "$RES" >"$WORK/sel"
+			med=$(median <"$WORK/sel")
+			lo=$(sort -g "$WORK/sel" | head -n 1)
+			hi=$(maximum <"$WORK/sel")
+			pmed=$(awk -v b="$b" '$1 == "fcg" && $2 == "plain" && $3 == b {print $7}' "$RES" | median)
+			printf '| %s [%s–%s] | %s ' "$(fmt "$med" 0)" "$(fmt "$lo" 0)" "$(fmt "$hi" 0)" \
+				"$(awk -v a="$med" -v p="$pmed" 'BEGIN {if (p + 0 == 0) print "n/a"; else printf "%+.1f %%", (a / p - 1) * 100}')"
+		done
+		rrlv=$(awk -v c="$cfg" '$1 == "fcg" && $2 == c {print $8}' "$RES" | sort -u | tr '\n' ' ')
+		echo "| ${rrlv% } |"
+	done
+	echo
+	echo "RRL drop, slip: \`dnsbld_rrl_total\` read after each run with metrics (\`-\`: no metrics to read);" \
+		"\"slipped\": \`rrl_slip_response\` ran in that profile. Anything but 0 and \`-\` means the rate limited a few responses."
+	echo
+	echo "Server CPU per answered query (dnsperf \`${DNSPERF_OPTS[*]}\`, dnsbld --workers 1 alone on CPU $CPU_SERVER," \
+		"dnsperf on CPU $CPU_CLIENT, $FEAT_ROUNDS round(s), the two servers alternated; medians [min–max]). The" \
+		"queries are the listed half only: RRL keys every NXDOMAIN by its zone, so with the unlisted half the" \
+		"highest rate ($FEAT_RRL_RATE a second) would limit at these speeds."
+	echo
+	echo "| dnsbld | saturated qps | user µs/q | sys µs/q | CPU µs/q | paced ($PACED_QPS qps) CPU µs/q |"
+	echo "|---|---:|---:|---:|---:|---:|"
+	local c s p
+	for c in plain both; do
+		awk -v c="$c" '$1 == "fperf" && $2 == "sat" && $3 == c' "$RES" >"$WORK/sel"
+		s=$(awk '{print $11 + $12}' "$WORK/sel" | sort -g | tr '\n' ' ')
+		awk -v c="$c" '$1 == "fperf" && $2 == "paced" && $3 == c {print $11 + $12}' "$RES" >"$WORK/selp"
+		echo "| $c | $(fmt "$(awk '{print $8}' "$WORK/sel" | median)" 0) | $(fmt "$(awk '{print $11}' "$WORK/sel" | median)" 2)" \
+			"| $(fmt "$(awk '{print $12}' "$WORK/sel" | median)" 2)" \
+			"| $(fmt "$(awk '{print $11 + $12}' "$WORK/sel" | median)" 2) [$(fmt "$(sort -g <<<"${s// /$'\n'}" | awk 'NF' | head -n 1)" 2)–$(fmt "$(awk '{print $11 + $12}' "$WORK/sel" | maximum)" 2)]" \
+			"| $(fmt "$(median <"$WORK/selp")" 2) [$(fmt "$(sort -g "$WORK/selp" | head -n 1)" 2)–$(fmt "$(maximum <"$WORK/selp")" 2)] |"
+	done
+	p=$(awk '$1 == "fperf" && $2 == "sat" && $3 == "plain" {print $11 + $12}' "$RES" | median)
+	c=$(awk '$1 == "fperf" && $2 == "sat" && $3 == "both" {print $11 + $12}' "$RES" | median)
+	s=$(awk '$1 == "fperf" && $2 == "paced" && $3 == "plain" {print $11 + $12}' "$RES" | median)
+	b=$(awk '$1 == "fperf" && $2 == "paced" && $3 == "both" {print $11 + $12}' "$RES" | median)
+	echo "| **both / plain** | | | | $(ratio "$c" "$p" 3) | $(ratio "$b" "$s" 3) |"
+	echo
+	echo "Per round, saturated CPU µs/q both / plain: $(awk '$1 == "fperf" && $2 == "sat" {v[$4, $3] = $11 + $12; r[$4]}
+		END {for (i in r) if (v[i, "plain"] > 0) printf "%.3f ", v[i, "both"] / v[i, "plain"]}' "$RES")" \
+		"(RRL drop, slip after all rounds: $(awk '$1 == "frrl" {print $2 ", " $3}' "$RES"))."
+	echo
+	for cfg in metrics rrl both; do
+		for b in 1 16; do
+			echo "Functions whose cost changed, $cfg − plain, instructions per query ($b in flight; self cost; first repeat):"
+			echo
+			echo '```'
+			feat_grew "$cfg" "$b"
+			echo '```'
+			echo
+		done
+	done
+}
