@@ -139,9 +139,10 @@ static inline unsigned metrics_rcode_class(uint8_t rcode)
 	}
 }
 
-/* One response sent (or about to be): info as answer_packet or answer_refused left it, latency from receipt to send.
- * A packet left unanswered (kind ANSWER_NONE) is metrics_count_dropped's: nothing is counted here. */
-static inline void metrics_count_answer(metrics_worker_t *m, const answer_info_t *info, bool tcp, unsigned latency_us)
+/* One response sent (or about to be): info as answer_packet or answer_refused left it. A packet left unanswered
+ * (kind ANSWER_NONE) is metrics_count_dropped's: nothing is counted here. The latency is metrics_observe_latency's:
+ * the workers take the clock once per batch, not per answer. */
+static inline void metrics_count_response(metrics_worker_t *m, const answer_info_t *info, bool tcp)
 {
 	if (info->kind == ANSWER_NONE)
 		return;
@@ -158,11 +159,27 @@ static inline void metrics_count_answer(metrics_worker_t *m, const answer_info_t
 		metrics_bump(&m->malformed[info->rcode == WIRE_R_NOTIMP], 1);
 	else if (info->kind == ANSWER_ACL_REFUSED)
 		metrics_bump(&m->acl_refused, 1);
+}
+
+/* count responses that took latency_us from receipt to send (a batch's answers share its receipt and its send). */
+static inline void metrics_observe_latency(metrics_worker_t *m, unsigned latency_us, unsigned count)
+{
+	if (!count)
+		return;
 	unsigned b = 0;
 	while (b < METRICS_LATENCY_BOUNDS && latency_us > metrics_latency_bounds_us[b])
 		b++;
-	metrics_bump(&m->latency[b], 1);
-	metrics_bump(&m->latency_sum_us, latency_us);
+	metrics_bump(&m->latency[b], count);
+	metrics_bump(&m->latency_sum_us, (uint64_t)latency_us * count);
+}
+
+/* Both, for one response. */
+static inline void metrics_count_answer(metrics_worker_t *m, const answer_info_t *info, bool tcp, unsigned latency_us)
+{
+	if (info->kind == ANSWER_NONE)
+		return;
+	metrics_count_response(m, info, tcp);
+	metrics_observe_latency(m, latency_us, 1);
 }
 
 static inline void metrics_count_dropped(metrics_worker_t *m, enum metrics_drop reason)

@@ -148,6 +148,7 @@ static bool answer_frames(struct tcp_conn *c)
 	bool batch = false, ok = true;
 	size_t off = 0;
 	uint64_t batch_ns = 0;
+	unsigned placed = 0;
 	while (c->have - off >= 2) {
 		size_t len = (size_t)c->in[off] << 8 | c->in[off + 1];
 		if (len > TCP_MAX_QUERY) {
@@ -180,9 +181,10 @@ static bool answer_frames(struct tcp_conn *c)
 		size_t *out_len = &c->out_len[c->filling];
 		if (n && *out_len + 2 + n > TCP_OUT_CAP)
 			break; /* no room until the write in flight completes: this query waits in `in` */
-		if (m && n)    /* counted once it is placed: a query that waits is answered again later */
-			metrics_count_answer(m, &ctx->info, true, (unsigned)((uv_hrtime() - batch_ns) / 1000));
-		else if (m)
+		if (m && n) {  /* counted once it is placed: a query that waits is answered again later */
+			metrics_count_response(m, &ctx->info, true);
+			placed++;
+		} else if (m)
 			metrics_count_dropped(m, len < WIRE_HEADER_LEN ? METRICS_DROP_SHORT : METRICS_DROP_RESPONSE);
 		if (n && w->qlog &&
 		    !qlog_query(w->qlog, (const struct sockaddr *)&c->peer, c->in + off + 2, len, &ctx->info,
@@ -199,6 +201,8 @@ static bool answer_frames(struct tcp_conn *c)
 	}
 	if (batch)
 		answer_batch_end(ctx);
+	if (m) /* receive to answer, one clock read for the frames answered together */
+		metrics_observe_latency(m, (unsigned)((uv_hrtime() - batch_ns) / 1000), placed);
 	memmove(c->in, c->in + off, c->have - off);
 	c->have -= off;
 	if (off > 0) {

@@ -69,6 +69,10 @@ static void flush_replies(struct udp_endpoint *ep)
 		 */
 		sent++;
 	}
+	/* Receive to send, one clock read for them all: the batch's replies were received together. */
+	if (ep->worker->metrics)
+		metrics_observe_latency(ep->worker->metrics, (unsigned)((uv_hrtime() - ep->batch_ns) / 1000),
+		                        ep->pending);
 	ep->pending = 0;
 }
 
@@ -112,7 +116,7 @@ static void answer_one(struct udp_endpoint *ep, const uint8_t *pkt, size_t len, 
 		return;
 	}
 	if (m) /* every query answered, whether rate limiting then sends, shortens or drops the answer */
-		metrics_count_answer(m, &ctx->info, false, (unsigned)((uv_hrtime() - ep->batch_ns) / 1000));
+		metrics_count_response(m, &ctx->info, false);
 	/* Logged as answered, before rate limiting may drop or shorten the reply (the codes come from it whole). */
 	if (ep->worker->qlog && !qlog_query(ep->worker->qlog, peer, pkt, len, &ctx->info, r->data, r->len, false) && m)
 		metrics_count_query_log_dropped(m);

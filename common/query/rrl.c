@@ -5,6 +5,7 @@
 #include "base/err.h"
 #include "query/wire.h"
 
+#include <endian.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -217,13 +218,19 @@ static enum rrl_class class_of(const answer_info_t *info)
 	}
 }
 
-static uint64_t bucket_key(const rrl_t *rrl, addr_t *a, const answer_info_t *info, const uint8_t *qname)
+static uint64_t bucket_key(const rrl_t *rrl, const addr_t *a, const answer_info_t *info, const uint8_t *qname)
 {
 	enum rrl_class cls = class_of(info);
-	addr_mask(a, a->family == ADDR_V4 ? rrl->config.ipv4_prefix : rrl->config.ipv6_prefix);
 	uint64_t hi, lo;
 	memcpy(&hi, a->b, 8);
 	memcpy(&lo, a->b + 8, 8);
+	/* The client's network: its address cut to the prefix, as two big-endian halves masked in place (addr_mask's
+	 * byte loop, inline: this runs for every answer). */
+	unsigned len = a->family == ADDR_V4 ? rrl->config.ipv4_prefix : rrl->config.ipv6_prefix;
+	uint64_t mask_hi = len >= 64 ? ~0ull : len ? ~0ull << (64 - len) : 0;
+	uint64_t mask_lo = len >= 128 ? ~0ull : len > 64 ? ~0ull << (128 - len) : 0;
+	hi &= htobe64(mask_hi);
+	lo &= htobe64(mask_lo);
 	uint64_t h = mix(rrl->seed, (uint64_t)cls << 8 | a->family);
 	h = mix(mix(h, hi), lo);
 	if (cls == CLASS_ANSWER || cls == CLASS_NODATA) {

