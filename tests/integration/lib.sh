@@ -12,6 +12,7 @@
 #   q NAME TYPE [DIG OPTS]   dig's output, +norec, over $DIG_TRANSPORT ("" = UDP even for ANY, "+tcp")
 #   expect_* CHECK ...       one check each; prints "ok - CHECK" or "FAIL - CHECK" with expected and actual
 #   finish                   prints "N passed, M failed" and exits 1 if anything failed (or nothing was checked)
+#   require_jq, jq_eq, valid_json   checks of rbltool's --json documents
 #   stop_pid VAR             stops the process whose pid VAR holds (TERM, then waits for it) and empties VAR
 #   start_ready NAME PIDVAR PORTVAR PROGRAM ARGS...
 #                            a test server of tests/tools on a free port, waited for until its --ready file exists
@@ -395,4 +396,26 @@ finish() {
 		exit 1
 	fi
 	exit 0
+}
+
+# --- JSON (rbltool --json) ----------------------------------------------------------------------------------------
+
+# require_jq: a script that reads JSON stops with one failure when jq is missing (scripts/deps.sh installs it).
+require_jq() {
+	if ! command -v jq >/dev/null; then
+		it_fail "jq is installed (scripts/deps.sh)" "jq" "missing"
+		finish
+	fi
+}
+
+# jq_eq CHECK FILTER JSON EXPECTED: jq -r FILTER on JSON prints EXPECTED.
+jq_eq() {
+	local got
+	got=$(jq -r "$2" <<<"$3" 2>&1)
+	expect_eq "$1" "$4" "$got" "$3"
+}
+
+# valid_json CHECK JSON: JSON is one JSON document.
+valid_json() {
+	if jq -e . >/dev/null 2>&1 <<<"$2"; then it_pass "$1"; else it_fail "$1" "valid JSON" "jq refuses it" "$2"; fi
 }

@@ -16,22 +16,7 @@ ZONE=json.rbl.test
 OTHER=other.rbl.test
 AGG=agg.rbl.test
 
-if ! command -v jq >/dev/null; then
-	it_fail "jq is installed (scripts/deps.sh)" "jq" "missing"
-	finish
-fi
-
-# jq_eq CHECK FILTER JSON EXPECTED: jq -r FILTER on JSON prints EXPECTED.
-jq_eq() {
-	local got
-	got=$(jq -r "$2" <<<"$3" 2>&1)
-	expect_eq "$1" "$4" "$got" "$3"
-}
-
-# valid_json CHECK JSON: JSON is one JSON document.
-valid_json() {
-	if jq -e . >/dev/null 2>&1 <<<"$2"; then it_pass "$1"; else it_fail "$1" "valid JSON" "jq refuses it" "$2"; fi
-}
+require_jq
 
 # --- --help of every command -------------------------------------------------------------------------------------
 

@@ -13,17 +13,7 @@ ZONE=stats.rbl.test
 MANY=many.rbl.test
 WIDE=wide.rbl.test
 
-if ! command -v jq >/dev/null; then
-	it_fail "jq is installed (scripts/deps.sh)" "jq" "missing"
-	finish
-fi
-
-# jq_eq CHECK FILTER JSON EXPECTED: jq -r FILTER on JSON prints EXPECTED.
-jq_eq() {
-	local got
-	got=$(jq -r "$2" <<<"$3" 2>&1)
-	expect_eq "$1" "$4" "$got" "$3"
-}
+require_jq
 
 # --- the store ----------------------------------------------------------------------------------------------------
 
