@@ -117,11 +117,11 @@ static void on_rdns(void *ctx, const rdns_result_t *result)
 	done_one(run);
 }
 
-static const struct job *sort_jobs; /* qsort's comparison needs the jobs (rbltool runs one thread) */
-
-static int by_address(const void *a, const void *b)
+/* qsort_r's comparison of two job indices by their address (family first). */
+static int by_address(const void *a, const void *b, void *jobs)
 {
-	const addr_t *x = &sort_jobs[*(const size_t *)a].target.addr, *y = &sort_jobs[*(const size_t *)b].target.addr;
+	const struct job *j = jobs;
+	const addr_t *x = &j[*(const size_t *)a].target.addr, *y = &j[*(const size_t *)b].target.addr;
 	if (x->family != y->family)
 		return x->family < y->family ? -1 : 1;
 	return addr_cmp(x, y);
@@ -188,8 +188,7 @@ static int start_resolver(struct run *run)
 		return RBL_ENOMEM;
 	for (size_t i = 0; i < p->count; i++)
 		run->order[i] = i;
-	sort_jobs = p->jobs;
-	qsort(run->order, p->count, sizeof *run->order, by_address);
+	qsort_r(run->order, p->count, sizeof *run->order, by_address, p->jobs);
 	return start_lookups(run);
 }
 
