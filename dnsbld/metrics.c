@@ -231,9 +231,13 @@ static void add_worker(totals_t *t, size_t store_zones, metrics_worker_t *m)
 
 /* --- rendering --- */
 
-static const char *const qtype_names[METRICS_QTYPES] = {"A", "AAAA", "TXT", "ANY", "NS", "SOA", "other"};
-static const char *const rcode_names[METRICS_RCODES] = {"NOERROR", "NXDOMAIN", "REFUSED", "SERVFAIL",
-                                                        "FORMERR", "NOTIMP",   "other"};
+static const char *const qtype_names[METRICS_QTYPES] = {
+        [METRICS_QT_A] = "A",     [METRICS_QT_AAAA] = "AAAA", [METRICS_QT_TXT] = "TXT",    [METRICS_QT_ANY] = "ANY",
+        [METRICS_QT_NS] = "NS",   [METRICS_QT_SOA] = "SOA",   [METRICS_QT_OTHER] = "other"};
+static const char *const rcode_names[METRICS_RCODES] = {
+        [METRICS_RC_NOERROR] = "NOERROR",   [METRICS_RC_NXDOMAIN] = "NXDOMAIN", [METRICS_RC_REFUSED] = "REFUSED",
+        [METRICS_RC_SERVFAIL] = "SERVFAIL", [METRICS_RC_FORMERR] = "FORMERR",   [METRICS_RC_NOTIMP] = "NOTIMP",
+        [METRICS_RC_OTHER] = "other"};
 /* The bucket bounds in seconds, written out: no float formatting in the output. */
 static const char *const latency_le[METRICS_LATENCY_BOUNDS] = {"1e-05",  "2.5e-05", "5e-05",  "0.0001", "0.00025",
                                                                "0.0005", "0.001",   "0.0025", "0.005",  "0.01"};

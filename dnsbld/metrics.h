@@ -29,24 +29,25 @@
 #define METRICS_SLOT_NONE (METRICS_MAX_ZONES + 1) /* no zone */
 #define METRICS_SLOTS (METRICS_MAX_ZONES + 2)
 
+/* "other" is 0, so that the lookup tables below map every type or rcode they do not name to it. */
 enum metrics_qtype {
+	METRICS_QT_OTHER,
 	METRICS_QT_A,
 	METRICS_QT_AAAA,
 	METRICS_QT_TXT,
 	METRICS_QT_ANY,
 	METRICS_QT_NS,
 	METRICS_QT_SOA,
-	METRICS_QT_OTHER,
 	METRICS_QTYPES
 };
 enum metrics_rcode {
+	METRICS_RC_OTHER, /* BADVERS */
 	METRICS_RC_NOERROR,
 	METRICS_RC_NXDOMAIN,
 	METRICS_RC_REFUSED,
 	METRICS_RC_SERVFAIL,
 	METRICS_RC_FORMERR,
 	METRICS_RC_NOTIMP,
-	METRICS_RC_OTHER,
 	METRICS_RCODES
 };
 /* Packets not answered at all (answer_packet returned 0, or the ACL says drop). */
@@ -99,44 +100,23 @@ static inline void metrics_bump(metrics_counter_t *c, uint64_t n)
 	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n, memory_order_relaxed);
 }
 
+/* Query types and rcodes to their classes by table (one load per answer, no branch); unnamed entries are "other". */
+static const uint8_t metrics_qtype_classes[256] = {
+        [WIRE_T_A] = METRICS_QT_A,     [WIRE_T_AAAA] = METRICS_QT_AAAA, [WIRE_T_TXT] = METRICS_QT_TXT,
+        [WIRE_T_ANY] = METRICS_QT_ANY, [WIRE_T_NS] = METRICS_QT_NS,     [WIRE_T_SOA] = METRICS_QT_SOA};
+static const uint8_t metrics_rcode_classes[32] = {
+        [WIRE_R_NOERROR] = METRICS_RC_NOERROR,   [WIRE_R_NXDOMAIN] = METRICS_RC_NXDOMAIN,
+        [WIRE_R_REFUSED] = METRICS_RC_REFUSED,   [WIRE_R_SERVFAIL] = METRICS_RC_SERVFAIL,
+        [WIRE_R_FORMERR] = METRICS_RC_FORMERR,   [WIRE_R_NOTIMP] = METRICS_RC_NOTIMP};
+
 static inline unsigned metrics_qtype_class(uint16_t qtype)
 {
-	switch (qtype) {
-	case WIRE_T_A:
-		return METRICS_QT_A;
-	case WIRE_T_AAAA:
-		return METRICS_QT_AAAA;
-	case WIRE_T_TXT:
-		return METRICS_QT_TXT;
-	case WIRE_T_ANY:
-		return METRICS_QT_ANY;
-	case WIRE_T_NS:
-		return METRICS_QT_NS;
-	case WIRE_T_SOA:
-		return METRICS_QT_SOA;
-	default:
-		return METRICS_QT_OTHER;
-	}
+	return qtype < 256 ? metrics_qtype_classes[qtype] : METRICS_QT_OTHER;
 }
 
 static inline unsigned metrics_rcode_class(uint8_t rcode)
 {
-	switch (rcode) {
-	case WIRE_R_NOERROR:
-		return METRICS_RC_NOERROR;
-	case WIRE_R_NXDOMAIN:
-		return METRICS_RC_NXDOMAIN;
-	case WIRE_R_REFUSED:
-		return METRICS_RC_REFUSED;
-	case WIRE_R_SERVFAIL:
-		return METRICS_RC_SERVFAIL;
-	case WIRE_R_FORMERR:
-		return METRICS_RC_FORMERR;
-	case WIRE_R_NOTIMP:
-		return METRICS_RC_NOTIMP;
-	default:
-		return METRICS_RC_OTHER; /* BADVERS */
-	}
+	return rcode < 32 ? metrics_rcode_classes[rcode] : METRICS_RC_OTHER;
 }
 
 /* One response sent (or about to be): info as answer_packet or answer_refused left it. A packet left unanswered

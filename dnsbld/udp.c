@@ -32,6 +32,7 @@ struct udp_endpoint {
 	unsigned pending; /* replies waiting for the batch's sendmmsg */
 	bool in_batch;
 	uint64_t batch_ns; /* uv_hrtime when the batch began (metrics: receive to answer) */
+	uint64_t batch_ms; /* the loop's time for the batch (rate limiting's clock) */
 };
 
 static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
@@ -92,6 +93,7 @@ static void answer_one(struct udp_endpoint *ep, const uint8_t *pkt, size_t len, 
 		/* On a store error the context answers SERVFAIL until a later batch succeeds. */
 		answer_batch_begin(ctx);
 		ep->in_batch = true;
+		ep->batch_ms = uv_now(&ep->worker->loop);
 		if (m) {
 			metrics_worker_zones(m, &ctx->zones);
 			ep->batch_ns = uv_hrtime(); /* the batch arrived together: its latency counts from here */
@@ -123,7 +125,7 @@ static void answer_one(struct udp_endpoint *ep, const uint8_t *pkt, size_t len, 
 	if (ep->worker->rrl) {
 		/* ctx->info is the answer just built; its question name lies at offset 12 of the query. */
 		enum rrl_action action =
-		        rrl_decide(ep->worker->rrl, peer, &ctx->info, pkt + WIRE_HEADER_LEN, uv_now(&ep->worker->loop));
+		        rrl_decide(ep->worker->rrl, peer, &ctx->info, pkt + WIRE_HEADER_LEN, ep->batch_ms);
 		if (m && action != RRL_SEND)
 			metrics_count_rrl(m, action == RRL_SLIP);
 		if (action == RRL_DROP)

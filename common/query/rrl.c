@@ -31,7 +31,10 @@ struct slot {
 struct rrl {
 	rrl_config_t config;
 	uint64_t seed;
-	uint64_t group_mask; /* table_size - 1 with the low bits of a group cleared */
+	unsigned group_shift; /* a key's group: its top log2(table_size / GROUP) bits */
+	uint32_t v4_mask;     /* the client network masks, in network byte order */
+	uint64_t v6_mask[2];
+	int64_t floor; /* the lowest balance: -rate * window */
 	struct slot *slots;
 };
 
@@ -99,7 +102,15 @@ rrl_t *rrl_new(const rrl_config_t *config)
 		return NULL;
 	rrl->config = *config;
 	rrl->seed = random_seed();
-	rrl->group_mask = (uint64_t)(config->table_size - 1) & ~(uint64_t)(GROUP - 1);
+	unsigned groups_log2 = 0;
+	while ((GROUP << groups_log2) < config->table_size)
+		groups_log2++;
+	rrl->group_shift = 64 - groups_log2; /* table_size >= RRL_TABLE_MIN: at least 16 groups, never a shift of 64 */
+	rrl->floor = -(int64_t)config->rate * config->window;
+	unsigned v4 = config->ipv4_prefix, v6 = config->ipv6_prefix;
+	rrl->v4_mask = htobe32((uint32_t)(~0ull << (32 - v4)));
+	rrl->v6_mask[0] = htobe64(v6 >= 64 ? ~0ull : ~0ull << (64 - v6));
+	rrl->v6_mask[1] = htobe64(v6 >= 128 ? ~0ull : v6 > 64 ? ~0ull << (128 - v6) : 0);
 	rrl->slots = aligned_alloc(64, (size_t)config->table_size * sizeof *rrl->slots);
 	if (!rrl->slots) {
 		free(rrl);
@@ -120,7 +131,8 @@ void rrl_free(rrl_t *rrl)
 	free(rrl);
 }
 
-/* The client's address as an addr_t (an IPv4-mapped IPv6 address as IPv4); false for another family. */
+/* The client's address as an addr_t (an IPv4-mapped IPv6 address as IPv4); false for another family. Used for the
+ * exempt networks only (rrl_exempt, and rrl_decide when some are configured). */
 static bool client_addr(const struct sockaddr *sa, addr_t *a)
 {
 	memset(a, 0, sizeof *a);
@@ -159,50 +171,39 @@ bool rrl_exempt(const rrl_t *rrl, const struct sockaddr *client)
 
 /* --- the key ----------------------------------------------------------------------------------------------------- */
 
+/* The key is a 64-bit hash: multiply-xorshift steps over 8-byte words. Its high bits pick the group (rrl_new sets
+ * group_shift), the whole of it is what a slot stores. It runs for every UDP answer, so it is kept short: no final
+ * avalanche (the multiply already spreads every word into the high bits the group comes from). */
 static inline uint64_t mix(uint64_t h, uint64_t word)
 {
-	h ^= word;
-	h *= 0x9E3779B97F4A7C15ull;
+	h = (h ^ word) * 0x9E3779B97F4A7C15ull;
 	return h ^ (h >> 29);
 }
 
-static inline uint64_t finish(uint64_t h)
+/* The question name, case-blind: every byte is hashed with bit 0x20 set, which makes 'A'..'Z' equal to 'a'..'z' (so
+ * 0x20 spelling does not make a new bucket). It also makes a few other byte pairs equal ('@' and '`', a label
+ * length and a byte 32 higher at the same position): two such names share a bucket, which limits them together and
+ * no more — a client can always limit a name's bucket by asking that name itself. Words are read whole; the last
+ * one overlaps the one before instead of being copied byte by byte. */
+static inline uint64_t hash_name(uint64_t h, const uint8_t *name, size_t len)
 {
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	return h ^ (h >> 33);
-}
-
-/* ASCII 'A'..'Z' to lowercase in 8 bytes at once; every other byte (label lengths, binary labels) unchanged. */
-static inline uint64_t lower8(uint64_t w)
-{
-	const uint64_t ones = 0x0101010101010101ull;
-	uint64_t seven = w & (0x7f * ones);
-	uint64_t ge_a = seven + (0x80 - 'A') * ones;
-	uint64_t gt_z = seven + (0x80 - 'Z' - 1) * ones;
-	uint64_t upper = ge_a & ~gt_z & ~w & (0x80 * ones);
-	return w | (upper >> 2);
-}
-
-static uint64_t hash_name(uint64_t h, const uint8_t *name, size_t len)
-{
+	const uint64_t fold = 0x2020202020202020ull;
+	uint64_t w;
+	if (len < 8) {
+		w = 0;
+		memcpy(&w, name, len);
+		return mix(h, (w | fold) ^ len);
+	}
 	size_t i = 0;
-	for (; i + 8 <= len; i += 8) {
-		uint64_t w;
+	for (; i + 8 < len; i += 8) {
 		memcpy(&w, name + i, 8);
-		h = mix(h, lower8(w));
+		h = mix(h, w | fold);
 	}
-	if (i < len) {
-		uint64_t w = 0;
-		memcpy(&w, name + i, len - i);
-		h = mix(h, lower8(w));
-	}
-	return mix(h, len);
+	memcpy(&w, name + len - 8, 8);
+	return mix(h, (w | fold) ^ len);
 }
 
-static enum rrl_class class_of(const answer_info_t *info)
+static inline enum rrl_class class_of(const answer_info_t *info)
 {
 	switch (info->kind) {
 	case ANSWER_POSITIVE:
@@ -218,28 +219,48 @@ static enum rrl_class class_of(const answer_info_t *info)
 	}
 }
 
-static uint64_t bucket_key(const rrl_t *rrl, const addr_t *a, const answer_info_t *info, const uint8_t *qname)
+/* The client's network, as two 64-bit words of its address cut to the family's prefix (an IPv4-mapped IPv6 address
+ * counts as IPv4) and the family; false for a family that is neither. Read straight from the socket address. */
+static inline bool client_network(const rrl_t *rrl, const struct sockaddr *sa, uint64_t *hi, uint64_t *lo,
+                                  unsigned *family)
+{
+	if (sa->sa_family == AF_INET) {
+		uint32_t v4;
+		memcpy(&v4, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		*hi = v4 & rrl->v4_mask, *lo = 0, *family = ADDR_V4;
+		return true;
+	}
+	if (sa->sa_family != AF_INET6)
+		return false;
+	const uint8_t *b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+	uint64_t w0, w1;
+	memcpy(&w0, b, 8);
+	memcpy(&w1, b + 8, 8);
+	uint32_t mid;
+	memcpy(&mid, b + 8, 4);
+	if (w0 == 0 && mid == htobe32(0xffff)) {
+		uint32_t v4;
+		memcpy(&v4, b + 12, 4);
+		*hi = v4 & rrl->v4_mask, *lo = 0, *family = ADDR_V4;
+		return true;
+	}
+	*hi = w0 & rrl->v6_mask[0], *lo = w1 & rrl->v6_mask[1], *family = ADDR_V6;
+	return true;
+}
+
+static inline uint64_t bucket_key(const rrl_t *rrl, uint64_t hi, uint64_t lo, unsigned family,
+                                  const answer_info_t *info, const uint8_t *qname)
 {
 	enum rrl_class cls = class_of(info);
-	uint64_t hi, lo;
-	memcpy(&hi, a->b, 8);
-	memcpy(&lo, a->b + 8, 8);
-	/* The client's network: its address cut to the prefix, as two big-endian halves masked in place (addr_mask's
-	 * byte loop, inline: this runs for every answer). */
-	unsigned len = a->family == ADDR_V4 ? rrl->config.ipv4_prefix : rrl->config.ipv6_prefix;
-	uint64_t mask_hi = len >= 64 ? ~0ull : len ? ~0ull << (64 - len) : 0;
-	uint64_t mask_lo = len >= 128 ? ~0ull : len > 64 ? ~0ull << (128 - len) : 0;
-	hi &= htobe64(mask_hi);
-	lo &= htobe64(mask_lo);
-	uint64_t h = mix(rrl->seed, (uint64_t)cls << 8 | a->family);
-	h = mix(mix(h, hi), lo);
+	uint64_t h = mix(rrl->seed ^ ((uint64_t)cls << 8 | family), hi);
+	if (family == ADDR_V6)
+		h = mix(h, lo);
 	if (cls == CLASS_ANSWER || cls == CLASS_NODATA) {
 		if (qname && info->qname_len)
 			h = hash_name(h, qname, info->qname_len);
 	} else if (cls != CLASS_ACL) {
 		h = mix(h, (uint64_t)(uint32_t)info->zone); /* -1 (no zone) is one key of its own */
 	}
-	h = finish(h);
 	return h ? h : 1; /* 0 marks an empty slot */
 }
 
@@ -272,30 +293,33 @@ static inline uint32_t elapsed(uint32_t now, uint32_t then)
 	return (int32_t)d < 0 ? 0 : d;
 }
 
-/* Charges one response to the bucket in state: the new state in *next and what to do. */
-static enum rrl_action charge(const rrl_config_t *c, uint64_t state, uint32_t now, uint64_t *next)
+/* Charges one response to the bucket in state: the new state in *next and what to do. The common case — the same
+ * second, tokens left — takes the first return. */
+static inline enum rrl_action charge(const rrl_t *rrl, uint64_t state, uint32_t now, uint64_t *next)
 {
-	int64_t rate = c->rate;
+	int64_t rate = rrl->config.rate;
 	int64_t balance = state_balance(state);
 	unsigned slips = state_slips(state);
 	uint32_t second = state_second(state);
-	uint32_t gone = elapsed(now, second);
-	if (gone) {
-		balance = gone > c->window ? rate : balance + (int64_t)gone * rate;
-		if (balance > rate)
-			balance = rate;
-		second = now;
-	}
-	balance--;
-	if (balance < -rate * (int64_t)c->window)
-		balance = -rate * (int64_t)c->window;
-	enum rrl_action action = RRL_SEND;
-	if (balance < 0) {
-		action = RRL_DROP;
-		if (c->slip && ++slips >= c->slip) {
-			slips = 0;
-			action = RRL_SLIP;
+	if (second != now) {
+		uint32_t gone = elapsed(now, second);
+		if (gone) {
+			balance = gone > rrl->config.window ? rate : balance + (int64_t)gone * rate;
+			if (balance > rate)
+				balance = rate;
+			second = now;
 		}
+	}
+	if (--balance >= 0) {
+		*next = pack(second, balance, slips);
+		return RRL_SEND;
+	}
+	if (balance < rrl->floor)
+		balance = rrl->floor;
+	enum rrl_action action = RRL_DROP;
+	if (rrl->config.slip && ++slips >= rrl->config.slip) {
+		slips = 0;
+		action = RRL_SLIP;
 	}
 	*next = pack(second, balance, slips);
 	return action;
@@ -306,7 +330,7 @@ static enum rrl_action charge_slot(const rrl_t *rrl, struct slot *slot, uint32_t
 	uint64_t old = atomic_load_explicit(&slot->state, memory_order_relaxed);
 	for (;;) {
 		uint64_t next;
-		enum rrl_action action = charge(&rrl->config, old, now, &next);
+		enum rrl_action action = charge(rrl, old, now, &next);
 		if (atomic_compare_exchange_weak_explicit(&slot->state, &old, next, memory_order_relaxed,
 		                                          memory_order_relaxed))
 			return action;
@@ -335,12 +359,15 @@ static struct slot *victim(const rrl_t *rrl, struct slot *group, const uint64_t 
 enum rrl_action rrl_decide(rrl_t *rrl, const struct sockaddr *client, const answer_info_t *info, const uint8_t *qname,
                            uint64_t now_ms)
 {
-	addr_t a;
-	if (info->kind == ANSWER_NONE || !client_addr(client, &a) || exempt_addr(rrl, &a))
+	uint64_t hi, lo;
+	unsigned family;
+	if (info->kind == ANSWER_NONE || !client_network(rrl, client, &hi, &lo, &family))
 		return RRL_SEND;
-	uint64_t key = bucket_key(rrl, &a, info, qname);
+	if (rrl->config.exempt_count && rrl_exempt(rrl, client))
+		return RRL_SEND;
+	uint64_t key = bucket_key(rrl, hi, lo, family, info, qname);
 	uint32_t now = (uint32_t)(now_ms / 1000);
-	struct slot *group = &rrl->slots[key & rrl->group_mask];
+	struct slot *group = &rrl->slots[(key >> rrl->group_shift) * GROUP];
 	/* A takeover lost to another thread is retried once; after that the response is charged wherever the key is. */
 	for (int attempt = 0; attempt < 2; attempt++) {
 		uint64_t keys[GROUP];
@@ -353,10 +380,10 @@ enum rrl_action rrl_decide(rrl_t *rrl, const struct sockaddr *client, const answ
 		uint64_t expected = keys[slot - group];
 		if (atomic_compare_exchange_strong_explicit(&slot->key, &expected, key, memory_order_relaxed,
 		                                            memory_order_relaxed)) {
-			uint64_t fresh;
-			enum rrl_action action = charge(&rrl->config, pack(now, rrl->config.rate, 0), now, &fresh);
-			atomic_store_explicit(&slot->state, fresh, memory_order_relaxed);
-			return action;
+			/* A new bucket: a full balance (rate >= 1) less this response's token. */
+			atomic_store_explicit(&slot->state, pack(now, (int64_t)rrl->config.rate - 1, 0),
+			                      memory_order_relaxed);
+			return RRL_SEND;
 		}
 	}
 	return RRL_SEND;
