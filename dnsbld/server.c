@@ -39,8 +39,11 @@ struct zone_emit {
 static int emit_zone(const zone_def_t *def, void *arg)
 {
 	struct zone_emit *z = arg;
-	metrics_zone_t zone = {
-	        .id = def->id, .name = def->name, .serial = def->serial, .entries = -1, .last_change = -1};
+	metrics_zone_t zone = {.id = def->id,
+	                       .name = def->name,
+	                       .serial = def->serial,
+	                       .entries = def->entries > INT64_MAX ? -1 : (int64_t)def->entries,
+	                       .last_change = def->changed};
 	z->emit(z->ctx, &zone);
 	return 0;
 }

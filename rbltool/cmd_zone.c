@@ -280,7 +280,8 @@ static int print_zone_line(const zone_def_t *def, void *ctx)
 	(void)ctx;
 	char code[ZONE_CODE_STRLEN];
 	zone_code_format(def->default_code, code);
-	printf("%s\tserial %" PRIu32 "\tttl %" PRIu32 "\tcode %s\n", def->name, def->serial, def->ttl, code);
+	printf("%s\tserial %" PRIu32 "\tttl %" PRIu32 "\tcode %s\tentries %" PRIu64 "\n", def->name, def->serial,
+	       def->ttl, code, def->entries);
 	return cli_output_failed() ? 1 : 0;
 }
 
@@ -290,6 +291,7 @@ static json_t *zone_line_json(const zone_def_t *def)
 	cli_json_set(obj, "name", json_string(def->name));
 	cli_json_set(obj, "serial", json_integer(def->serial));
 	cli_json_set(obj, "ttl", json_integer(def->ttl));
+	cli_json_set(obj, "entries", json_integer((json_int_t)def->entries));
 	return cli_json_set(obj, "code", cli_json_code(def->default_code));
 }
 
@@ -358,9 +360,10 @@ static int show_members(cli_t *cli, const zone_def_t *def, json_t *names)
 
 static void print_zone(const zone_def_t *def)
 {
-	char code[ZONE_CODE_STRLEN], created[TIME_STRLEN], txt[TEXT_ESCAPED_SIZE(ZONE_TXT_MAX)];
+	char code[ZONE_CODE_STRLEN], created[TIME_STRLEN], changed[TIME_STRLEN], txt[TEXT_ESCAPED_SIZE(ZONE_TXT_MAX)];
 	zone_code_format(def->default_code, code);
 	duration_format_time(def->created, created);
+	duration_format_time(def->changed, changed);
 	printf("zone     %s\nsoa      %s %s %" PRIu32 " %" PRIu32 " %" PRIu32 " %" PRIu32 " %" PRIu32 "\n", def->name,
 	       def->mname, def->rname, def->serial, def->refresh, def->retry, def->expire, def->minimum);
 	for (unsigned i = 0; i < def->ns_count; i++) {
@@ -376,8 +379,8 @@ static void print_zone(const zone_def_t *def)
 			       def->name, def->ns[i]);
 		printf("\n");
 	}
-	printf("ttl      %" PRIu32 "\ncode     %s\ntxt      %s\ncreated  %s\n", def->ttl, code,
-	       cli_escaped(def->txt, txt, sizeof txt), created);
+	printf("ttl      %" PRIu32 "\ncode     %s\ntxt      %s\ncreated  %s\nchanged  %s\nentries  %" PRIu64 "\n", def->ttl,
+	       code, cli_escaped(def->txt, txt, sizeof txt), created, changed, def->entries);
 }
 
 static json_t *soa_json(const zone_def_t *def)
@@ -417,7 +420,9 @@ static json_t *zone_json(const zone_def_t *def)
 	cli_json_set(obj, "ttl", json_integer(def->ttl));
 	cli_json_set(obj, "code", cli_json_code(def->default_code));
 	cli_json_set(obj, "txt", cli_json_text(def->txt));
-	return cli_json_set(obj, "created", cli_json_time(def->created));
+	cli_json_set(obj, "created", cli_json_time(def->created));
+	cli_json_set(obj, "changed", cli_json_time(def->changed));
+	return cli_json_set(obj, "entries", json_integer((json_int_t)def->entries));
 }
 
 static int zone_show(cli_t *cli, int argc, char **argv)

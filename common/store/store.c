@@ -156,24 +156,63 @@ static int open_dbis(store_t *st, MDB_txn *txn, unsigned dbflags)
 	return 0;
 }
 
-static int rebuild_zone_index(const zone_def_t *def, void *ctx)
+/* The time of the zone's newest journal record (its last change), or 0 when it has none. */
+static int last_journal_time(MDB_txn *txn, const store_t *st, uint32_t zone_id, int64_t *when)
 {
-	struct {
-		store_t *st;
-		MDB_txn *txn;
-	} *u = ctx;
-	static const uint8_t families[] = {ADDR_V4, ADDR_V6};
-	for (size_t i = 0; i < sizeof families; i++) {
-		cidr_t all = {.addr = {.family = families[i]}, .len = 0};
-		int err = store_index_rebuild(u->txn, u->st, def->id, &all);
-		if (err)
-			return err;
-	}
-	return 0;
+	*when = 0;
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(txn, st->journal, &cur);
+	if (rc)
+		return store_mdb_error(rc, "opening a journal cursor");
+	/* The record before the first key past the zone's (the last record of all for the highest zone id). */
+	uint8_t next[4];
+	store_put_u32(next, zone_id + 1);
+	MDB_val k = {sizeof next, next}, v;
+	rc = zone_id == UINT32_MAX ? MDB_NOTFOUND : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	rc = rc == MDB_NOTFOUND ? mdb_cursor_get(cur, &k, &v, MDB_LAST) : mdb_cursor_get(cur, &k, &v, MDB_PREV);
+	if (!rc && k.mv_size >= 4 && store_get_u32(k.mv_data) == zone_id && v.mv_size >= 9)
+		*when = (int64_t)store_get_u64((const uint8_t *)v.mv_data + 1);
+	mdb_cursor_close(cur);
+	return rc && rc != MDB_NOTFOUND ? store_mdb_error(rc, "reading the journal") : RBL_OK;
 }
 
-/* Format 1 kept expiry times in the index as 8 fixed bytes; format 2 writes them as varints. The entries (the truth)
- * read in both encodings, so an upgrade rebuilds every zone's index from them. Only a writer can. */
+struct upgrade_walk {
+	store_t *st;
+	MDB_txn *txn;
+	uint64_t from; /* the store's format version before the upgrade */
+	zone_def_t *defs; /* format 3: the definitions to rewrite after the walk */
+	size_t count;
+};
+
+static int upgrade_zone(const zone_def_t *def, void *ctx)
+{
+	struct upgrade_walk *u = ctx;
+	if (u->from < 2) { /* format 1 kept expiry times in the index as 8 fixed bytes, 2 writes varints: rebuild */
+		static const uint8_t families[] = {ADDR_V4, ADDR_V6};
+		for (size_t i = 0; i < sizeof families; i++) {
+			cidr_t all = {.addr = {.family = families[i]}, .len = 0};
+			int err = store_index_rebuild(u->txn, u->st, def->id, &all);
+			if (err)
+				return err;
+		}
+	}
+	/* Format 3 keeps each zone's entry count and last change time in its definition: count and date it once. */
+	zone_def_t *grown = realloc(u->defs, (u->count + 1) * sizeof *grown);
+	if (!grown)
+		return RBL_ENOMEM;
+	u->defs = grown;
+	zone_def_t *d = &u->defs[u->count++];
+	*d = *def;
+	int64_t when;
+	int err = store_zone_count_entries(u->txn, u->st, def->id, &d->entries);
+	if (!err)
+		err = last_journal_time(u->txn, u->st, def->id, &when);
+	if (!err && when > d->changed)
+		d->changed = when;
+	return err;
+}
+
+/* Brings an older format up to this one, step by step, in the opening transaction. Only a writer can. */
 static int upgrade(store_t *st, MDB_txn *txn, const char *dir, uint64_t version)
 {
 	if (st->readonly) {
@@ -182,15 +221,22 @@ static int upgrade(store_t *st, MDB_txn *txn, const char *dir, uint64_t version)
 			STORE_FORMAT_VERSION, dir);
 		return RBL_EVERSION;
 	}
-	int rc = mdb_drop(txn, st->index, 0);
-	if (rc)
-		return store_mdb_error(rc, "emptying the index for an upgrade");
-	struct {
-		store_t *st;
-		MDB_txn *txn;
-	} u = {st, txn};
+	if (version < 2) {
+		int rc = mdb_drop(txn, st->index, 0);
+		if (rc)
+			return store_mdb_error(rc, "emptying the index for an upgrade");
+	}
+	struct upgrade_walk u = {st, txn, version, NULL, 0};
 	store_rtxn_t view = {st, txn};
-	int err = store_zone_foreach(&view, rebuild_zone_index, &u);
+	int err = store_zone_foreach(&view, upgrade_zone, &u);
+	for (size_t i = 0; !err && i < u.count; i++) {
+		uint8_t buf[ZONE_ENCODED_MAX];
+		MDB_val k = {strlen(u.defs[i].name), u.defs[i].name}, v = {zone_encode(&u.defs[i], buf), buf};
+		int rc = mdb_put(txn, st->zones, &k, &v, 0);
+		if (rc)
+			err = store_mdb_error(rc, "rewriting a zone for an upgrade");
+	}
+	free(u.defs);
 	if (!err)
 		err = store_meta_put_u64(txn, st->meta, META_VERSION, STORE_FORMAT_VERSION);
 	if (!err)
@@ -434,26 +480,38 @@ int store_write_begin(store_t *st, store_wtxn_t **out)
 	return RBL_OK;
 }
 
-void store_touch(store_wtxn_t *w, uint32_t zone_id)
+void store_touch(store_wtxn_t *w, uint32_t zone_id, int64_t delta)
 {
-	for (unsigned i = 0; i < w->touched_count; i++)
-		if (w->touched[i] == zone_id)
-			return;
-	if (w->touched_count == STORE_MAX_TOUCHED) {
-		w->touched_overflow = true;
+	if (w->touched_last < w->touched_count && w->touched[w->touched_last].zone_id == zone_id) {
+		w->touched[w->touched_last].delta += delta;
 		return;
 	}
-	w->touched[w->touched_count++] = zone_id;
+	for (unsigned i = 0; i < w->touched_count; i++)
+		if (w->touched[i].zone_id == zone_id) {
+			w->touched[i].delta += delta;
+			w->touched_last = i;
+			return;
+		}
+	if (w->touched_count == w->touched_cap) {
+		unsigned cap = w->touched_cap ? w->touched_cap * 2 : 8;
+		struct store_touched *grown = realloc(w->touched, cap * sizeof *grown);
+		if (!grown) {
+			w->error = RBL_ENOMEM;
+			return;
+		}
+		w->touched = grown;
+		w->touched_cap = cap;
+	}
+	w->touched_last = w->touched_count;
+	w->touched[w->touched_count++] = (struct store_touched){zone_id, delta};
 }
 
-static bool touched(const store_wtxn_t *w, uint32_t zone_id)
+static const struct store_touched *touched(const store_wtxn_t *w, uint32_t zone_id)
 {
-	if (w->touched_overflow)
-		return true;
 	for (unsigned i = 0; i < w->touched_count; i++)
-		if (w->touched[i] == zone_id)
-			return true;
-	return false;
+		if (w->touched[i].zone_id == zone_id)
+			return &w->touched[i];
+	return NULL;
 }
 
 /* RFC 1982: the serial grows by one modulo 2^32; 0 is skipped because some secondaries treat it as "unset". */
@@ -463,9 +521,10 @@ static uint32_t serial_next(uint32_t serial)
 	return serial ? serial : 1;
 }
 
+/* Each changed zone: serial bumped, last change time set, entry count moved. */
 static int bump_serials(store_wtxn_t *w)
 {
-	if (!w->touched_count && !w->touched_overflow)
+	if (!w->touched_count)
 		return RBL_OK;
 	MDB_cursor *cur;
 	int rc = mdb_cursor_open(w->txn, w->st->zones, &cur);
@@ -478,9 +537,12 @@ static int bump_serials(store_wtxn_t *w)
 		err = zone_decode(v.mv_data, v.mv_size, &def);
 		if (err)
 			break;
-		if (!touched(w, def.id))
+		const struct store_touched *t = touched(w, def.id);
+		if (!t)
 			continue;
 		def.serial = serial_next(def.serial);
+		def.changed = w->now;
+		def.entries = t->delta < 0 && (uint64_t)-t->delta > def.entries ? 0 : def.entries + (uint64_t)t->delta;
 		uint8_t buf[ZONE_ENCODED_MAX];
 		MDB_val nv = {zone_encode(&def, buf), buf};
 		rc = mdb_cursor_put(cur, &k, &nv, MDB_CURRENT);
@@ -497,7 +559,7 @@ static int bump_serials(store_wtxn_t *w)
 
 int store_write_commit(store_wtxn_t *w)
 {
-	int err = bump_serials(w);
+	int err = w->error ? w->error : bump_serials(w);
 	if (!err && w->journal_loaded)
 		err = store_meta_put_u64(w->txn, w->st->meta, META_NEXT_JOURNAL, w->journal_next);
 	if (err) {
@@ -509,6 +571,7 @@ int store_write_commit(store_wtxn_t *w)
 	store_ext_settle(w->st, txn, rc == 0);
 	if (rc == EIO && disk_full(w->st->env))
 		rc = ENOSPC;
+	free(w->touched);
 	free(w);
 	return rc ? store_mdb_error(rc, "committing") : RBL_OK;
 }
@@ -519,6 +582,7 @@ void store_write_abort(store_wtxn_t *w)
 		return;
 	mdb_txn_abort(w->txn);
 	store_ext_settle(w->st, w->txn, false);
+	free(w->touched);
 	free(w);
 }
 

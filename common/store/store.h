@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define STORE_FORMAT_VERSION 2 /* 2: varint expiry in the index */
+#define STORE_FORMAT_VERSION 3 /* 2: varint expiry in the index; 3: entry count and last change time per zone */
 #define STORE_MAP_SIZE (32ull << 30) /* sparse: readers never see MDB_MAP_RESIZED; 32 GiB still runs under valgrind */
 
 typedef struct store store_t;

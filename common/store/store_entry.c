@@ -104,10 +104,11 @@ int store_entry_put(store_wtxn_t *w, uint32_t zone_id, entry_t *e)
 	int rc = mdb_put(w->txn, w->st->entries, &k, &v, 0);
 	if (rc)
 		return store_mdb_error(rc, "writing an entry");
+	bool added = err == RBL_ENOENT;
 	if ((err = store_lens_note(w->txn, w->st, zone_id, e->net.addr.family, e->net.len)) ||
 	    (err = store_journal_append(w, zone_id, 'A', e)))
 		return err;
-	store_touch(w, zone_id);
+	store_touch(w, zone_id, added ? 1 : 0);
 	return store_index_rebuild(w->txn, w->st, zone_id, &e->net);
 }
 
@@ -124,7 +125,7 @@ int store_entry_del(store_wtxn_t *w, uint32_t zone_id, const cidr_t *net)
 		return store_mdb_error(rc, "deleting an entry");
 	if ((err = store_journal_append(w, zone_id, 'D', &old)))
 		return err;
-	store_touch(w, zone_id);
+	store_touch(w, zone_id, -1);
 	return store_index_rebuild(w->txn, w->st, zone_id, net);
 }
 
@@ -189,6 +190,25 @@ static bool expired_at(uint32_t zone_id, const entry_t *e, void *ctx)
 int store_expire(store_wtxn_t *w, int64_t now, uint64_t *purged)
 {
 	return store_entries_delete_where(w, expired_at, &now, purged);
+}
+
+int store_zone_count_entries(MDB_txn *txn, const store_t *st, uint32_t zone_id, uint64_t *count)
+{
+	*count = 0;
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(txn, st->entries, &cur);
+	if (rc)
+		return store_mdb_error(rc, "opening an entry cursor");
+	uint8_t prefix[4];
+	store_put_u32(prefix, zone_id);
+	MDB_val k = {sizeof prefix, prefix}, v;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < 4 || memcmp(k.mv_data, prefix, 4) != 0)
+			break;
+		(*count)++;
+	}
+	mdb_cursor_close(cur);
+	return rc && rc != MDB_NOTFOUND ? store_mdb_error(rc, "counting entries") : RBL_OK;
 }
 
 int store_entry_get(store_rtxn_t *r, uint32_t zone_id, const cidr_t *net, entry_t *e)

@@ -350,7 +350,7 @@ int store_import_finish(store_import_t *imp, store_import_stats_t *stats)
 	imp->journal_each = imp->count <= IMPORT_JOURNAL_EACH_MAX;
 	int err = merge_join(imp, stats, &changed, &stored);
 	if (!err && changed.count)
-		store_touch(w, imp->zone_id);
+		store_touch(w, imp->zone_id, (int64_t)stats->added - (int64_t)stats->removed);
 	if (!err && changed.count && !imp->journal_each)
 		err = store_journal_append_import(w, imp->zone_id, stats, imp->source);
 	/* Many changes: one sweep per family over the whole zone. Few: one small rebuild per change. */

@@ -9,8 +9,6 @@
 
 #include <lmdb.h>
 
-#define STORE_MAX_TOUCHED 64
-
 struct store {
 	MDB_env *env;
 	MDB_dbi meta, zones, entries, index, journal;
@@ -31,9 +29,15 @@ struct store_wtxn {
 	store_t *st;
 	MDB_txn *txn;
 	int64_t now;
-	unsigned touched_count;
-	uint32_t touched[STORE_MAX_TOUCHED]; /* zone ids whose serial commit bumps */
-	bool touched_overflow;               /* more than STORE_MAX_TOUCHED: bump every zone */
+	/* The zones this transaction changed: commit bumps each one's serial, sets its last change time and moves its
+	 * entry count by delta (store_zone_touched). Grown as needed; touched_last is the one a lookup tries first (a
+	 * walk over many entries meets one zone after the other). */
+	struct store_touched {
+		uint32_t zone_id;
+		int64_t delta;
+	} *touched;
+	unsigned touched_count, touched_cap, touched_last;
+	int error; /* out of memory while noting a change: commit fails with it */
 	uint64_t journal_next;               /* next journal sequence, read once, written back at commit */
 	bool journal_loaded;
 };
@@ -66,8 +70,11 @@ uint32_t store_get_u32(const uint8_t *p);
 int store_meta_get_u64(MDB_txn *txn, MDB_dbi meta, const char *key, uint64_t *value);
 int store_meta_put_u64(MDB_txn *txn, MDB_dbi meta, const char *key, uint64_t value);
 
-/* Records that a zone changed in this transaction (its serial is bumped once at commit). */
-void store_touch(store_wtxn_t *w, uint32_t zone_id);
+/* Records that a zone changed in this transaction (its serial is bumped once at commit) and that its entry count
+ * moved by delta (+1 a new entry, -1 a deleted one, 0 an update). */
+void store_touch(store_wtxn_t *w, uint32_t zone_id, int64_t delta);
+/* The number of entries stored for a zone (a walk over its keys: the upgrade and verify count with it). */
+int store_zone_count_entries(MDB_txn *txn, const store_t *st, uint32_t zone_id, uint64_t *count);
 /* Appends a journal record for a change to zone_id: op is 'A' (put) or 'D' (delete). */
 int store_journal_append(store_wtxn_t *w, uint32_t zone_id, char op, const entry_t *e);
 /* One record 'I' for a bulk import that changed too much to journal entry by entry (store_import.c). */

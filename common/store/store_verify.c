@@ -16,6 +16,8 @@
 struct zone_seen {
 	uint32_t id;
 	char name[DNAME_TEXTMAX];
+	uint64_t entries_kept;  /* the count its definition keeps */
+	uint64_t entries_found; /* the entries walked */
 };
 
 struct verify {
@@ -60,7 +62,7 @@ static void stage(struct verify *v, const char *fmt, ...)
 	v->sink->stage(v->sink->ctx, what);
 }
 
-static const struct zone_seen *zone_find(const struct verify *v, uint32_t id)
+static struct zone_seen *zone_find(struct verify *v, uint32_t id)
 {
 	size_t lo = 0, hi = v->zone_count;
 	while (lo < hi) {
@@ -195,6 +197,8 @@ static void check_zone(struct verify *v, const MDB_val *k, const MDB_val *val)
 	else {
 		z->id = def->id;
 		snprintf(z->name, sizeof z->name, "%s", def->name);
+		z->entries_kept = def->entries;
+		z->entries_found = 0;
 		if (def->id > v->max_zone_id)
 			v->max_zone_id = def->id;
 	}
@@ -264,7 +268,9 @@ static void check_entry(struct verify *v, const MDB_val *k, const MDB_val *val)
 	}
 	char text[ADDR_STRLEN];
 	cidr_format(&e->net, text);
-	const struct zone_seen *z = zone_find(v, zone_id);
+	struct zone_seen *z = zone_find(v, zone_id);
+	if (z)
+		z->entries_found++;
 	addr_t masked = e->net.addr;
 	addr_mask(&masked, e->net.len);
 	int err = entry_decode(val->mv_data, val->mv_size, e);
@@ -350,6 +356,10 @@ static void check_counters(struct verify *v)
 	if (v->max_journal_seq && next_journal <= v->max_journal_seq)
 		problem(v, "table meta: next_journal is %llu, not above the journal record %llu",
 		        (unsigned long long)next_journal, (unsigned long long)v->max_journal_seq);
+	for (size_t i = 0; i < v->zone_count; i++)
+		if (v->zones[i].entries_kept != v->zones[i].entries_found)
+			problem(v, "table zones: zone '%s' counts %llu entries, table entries holds %llu", v->zones[i].name,
+			        (unsigned long long)v->zones[i].entries_kept, (unsigned long long)v->zones[i].entries_found);
 }
 
 /* The named tables, in the order walked: zones first (the others name zones), the store's own, then the rest. */

@@ -50,8 +50,12 @@ int store_zone_update(store_wtxn_t *w, const zone_def_t *def)
 		return err;
 	if (old.id != def->id)
 		return RBL_EINVAL;
-	store_touch(w, def->id);
-	return zone_put_txn(w->txn, w->st, def, 0);
+	store_touch(w, def->id, 0);
+	/* The entry count and last change time are the store's: commit keeps them (bump_serials), not the caller. */
+	zone_def_t next = *def;
+	next.entries = old.entries;
+	next.changed = old.changed;
+	return zone_put_txn(w->txn, w->st, &next, 0);
 }
 
 static int zone_walk(MDB_txn *txn, const store_t *st, int (*fn)(const zone_def_t *def, void *ctx), void *ctx);

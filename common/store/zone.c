@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define ZONE_ENCODING 3 /* 2 added the member list, 3 the name servers' addresses */
+#define ZONE_ENCODING 4 /* 2 added the member list, 3 the name servers' addresses, 4 the entry count and last change */
 
 void zone_def_init(zone_def_t *def, const char *name, int64_t now)
 {
@@ -26,6 +26,7 @@ void zone_def_init(zone_def_t *def, const char *name, int64_t now)
 	def->default_code = ZONE_DEFAULT_CODE;
 	snprintf(def->txt, sizeof def->txt, "%s", ZONE_DEFAULT_TXT);
 	def->created = now;
+	def->changed = now;
 }
 
 size_t zone_encode(const zone_def_t *def, uint8_t *buf)
@@ -60,6 +61,8 @@ size_t zone_encode(const zone_def_t *def, uint8_t *buf)
 			codec_put_bytes(&w, a->b, addr_bytes(a->family));
 		}
 	}
+	codec_put_u64(&w, def->entries);
+	codec_put_u64(&w, (uint64_t)def->changed);
 	return w.len;
 }
 
@@ -109,6 +112,12 @@ int zone_decode(const uint8_t *buf, size_t len, zone_def_t *def)
 				codec_get_bytes(&r, a->b, addr_bytes(a->family));
 			}
 		}
+	}
+	if (encoding >= 4) {
+		def->entries = codec_get_u64(&r);
+		def->changed = (int64_t)codec_get_u64(&r);
+	} else {
+		def->changed = def->created; /* the store's upgrade to format 3 counts and dates every zone */
 	}
 	return r.failed || r.left ? RBL_EINVAL : RBL_OK;
 }

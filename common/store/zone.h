@@ -46,6 +46,9 @@ typedef struct zone_def {
 	addr_t ns_addr[ZONE_MAX_NS][ZONE_NS_ADDR_MAX];
 	char txt[ZONE_TXT_MAX];       /* '$' = the queried address, "$$" = a literal '$' */
 	int64_t created;
+	/* Kept by the store at every commit that changes the zone (a caller's values are not written): */
+	int64_t changed;              /* when (Unix seconds) its serial last moved */
+	uint64_t entries;             /* entries stored in it: listings and exclusions */
 	unsigned member_count;        /* > 0: an aggregate */
 	uint32_t members[ZONE_MAX_MEMBERS]; /* zone ids */
 } zone_def_t;
@@ -60,7 +63,7 @@ bool zone_ns_in_zone(const zone_def_t *def, unsigned i);
 
 /* Upper bound of an encoded definition. */
 #define ZONE_ENCODED_MAX                                                                                             \
-	(64 + (3 + ZONE_MAX_NS) * DNAME_TEXTMAX + ZONE_TXT_MAX + 4 * ZONE_MAX_MEMBERS +                                \
+	(80 + (3 + ZONE_MAX_NS) * DNAME_TEXTMAX + ZONE_TXT_MAX + 4 * ZONE_MAX_MEMBERS +                                \
 	 ZONE_MAX_NS * (1 + 17 * ZONE_NS_ADDR_MAX))
 
 /* Encodes def into buf (ZONE_ENCODED_MAX bytes); returns the length. */

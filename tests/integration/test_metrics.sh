@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # test_metrics.sh — dnsbld's GET /metrics on a running server: queries counted by zone, type and rcode, listed
 # answers, UDP and TCP, truncated and malformed packets, ACL refusals, rate-limiting drops, TCP connections, the
-# latency histogram, zone serials, build info; the live text accepted by promtool; other paths and methods refused.
+# latency histogram, zone serials, entries and last change, build info; the live text accepted by promtool; other paths and methods refused.
 # All traffic on 127.0.0.1; dnsbld runs under timeout(1) (lib.sh).
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -80,6 +80,22 @@ expect_eq "the latency histogram counts every answer sent (receive to send), not
 	"$((answered - rrl))" "$(delta dnsbld_response_seconds_count)"
 expect_contains "the zone's serial" "dnsbld_zone_serial{zone=\"$ZONE\"}" "$after"
 expect_contains "the store's map use" "dnsbld_store_map_used_bytes" "$after"
+# Per zone: entries and the last change, as the store keeps them at each commit; live, no reload.
+expect_eq "the zone's entries" 1 "$(value_of "dnsbld_zone_entries{zone=\"$ZONE\"}" "$after")"
+t0=$(date +%s)
+rbl add "$ZONE" 192.0.2.0/24 >/dev/null 2>&1
+rbl exclude "$ZONE" 192.0.2.128/25 >/dev/null 2>&1
+rbl add "$ZONE" 2001:db8::/32 --allow-wide >/dev/null 2>&1
+rbl del "$ZONE" 192.0.2.1 >/dev/null 2>&1
+changed=$(metrics)
+expect_eq "the zone's entries follow adds, an exclusion and a delete" 3 \
+	"$(value_of "dnsbld_zone_entries{zone=\"$ZONE\"}" "$changed")"
+last=$(value_of "dnsbld_zone_last_change_timestamp_seconds{zone=\"$ZONE\"}" "$changed")
+if [ "$last" -ge "$t0" ] && [ "$last" -le "$(date +%s)" ]; then
+	it_pass "the zone's last change is the time of the last commit ($last)"
+else
+	it_fail "the zone's last change is the time of the last commit" ">= $t0" "$last"
+fi
 
 if command -v promtool >/dev/null; then
 	out=$(promtool check metrics <<<"$after" 2>&1)

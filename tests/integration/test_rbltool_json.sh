@@ -122,13 +122,18 @@ out=$(rbl zone list --json 2>&1)
 valid_json "zone list --json: valid JSON" "$out"
 jq_eq "zone list --json: every zone by name" 'map(.name) | join(",")' "$out" \
 	"$AGG,empty.rbl.test,$ZONE,$OTHER"
-jq_eq "zone list --json: name, serial, ttl, code" ".[] | select(.name == \"$ZONE\") | keys_unsorted | join(\",\")" \
-	"$out" "name,serial,ttl,code"
+jq_eq "zone list --json: name, serial, ttl, entries, code" \
+	".[] | select(.name == \"$ZONE\") | keys_unsorted | join(\",\")" "$out" "name,serial,ttl,entries,code"
+jq_eq "zone list --json: entries counts listings and exclusions, as list shows them" \
+	".[] | select(.name == \"$ZONE\") | .entries" "$out" "$(rbl list "$ZONE" | wc -l)"
 jq_eq "zone list --json: the TTL and code" ".[] | select(.name == \"$ZONE\") | [.ttl, .code] | @tsv" "$out" \
 	$'600\t127.0.0.2'
 out=$(rbl zone show "$ZONE" --json 2>&1)
 valid_json "zone show --json: valid JSON" "$out"
-jq_eq "zone show --json: its fields" 'keys_unsorted | join(",")' "$out" "name,soa,ns,ttl,code,txt,created,members"
+jq_eq "zone show --json: its fields" 'keys_unsorted | join(",")' "$out" \
+	"name,soa,ns,ttl,code,txt,created,changed,entries,members"
+jq_eq "zone show --json: the last change is a time no earlier than the creation" \
+	'(.changed | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$")) and .changed >= .created' "$out" true
 jq_eq "zone show --json: the SOA" '[.soa.mname, .soa.rname, (.soa.serial > 0)] | @tsv' "$out" \
 	$'ns1.json.rbl.test\thostmaster.json.rbl.test\ttrue'
 jq_eq "zone show --json: the name servers and their addresses" \

@@ -500,6 +500,140 @@ static void test_older_format_is_upgraded_by_a_writer_and_refused_by_a_reader(vo
 	assert_int_equal(lookup(f, "10.9.9.9"), 3);
 }
 
+/* The zone's definition as the store has it now. */
+static zone_def_t zone_now(struct fixture *f)
+{
+	store_rtxn_t *r;
+	zone_def_t def;
+	assert_int_equal(store_read_begin(f->st, &r), RBL_OK);
+	assert_int_equal(store_zone_get(r, "rbl.example", &def), RBL_OK);
+	store_read_end(r);
+	return def;
+}
+
+static void test_zone_entry_count_follows_puts_updates_deletes_and_expiry(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(zone_now(f).entries, 0);
+	put(f, "192.0.2.1", 0x7f000002, false, 0);
+	put(f, "192.0.2.0/24", 0x7f000003, false, 0);
+	put(f, "192.0.2.128/25", 0, true, 0);
+	put(f, "2001:db8::/32", 0x7f000002, false, 0);
+	assert_int_equal(zone_now(f).entries, 4);
+	put(f, "192.0.2.1", 0x7f000004, false, 0); /* an update: no new entry */
+	assert_int_equal(zone_now(f).entries, 4);
+	assert_int_equal(del(f, "192.0.2.128/25"), RBL_OK);
+	assert_int_equal(del(f, "192.0.2.128/25"), RBL_ENOENT); /* nothing deleted, nothing counted */
+	assert_int_equal(zone_now(f).entries, 3);
+	put(f, "198.51.100.7", 0x7f000002, false, 1000); /* expired long ago */
+	assert_int_equal(zone_now(f).entries, 4);
+	store_wtxn_t *w;
+	uint64_t purged;
+	assert_int_equal(store_write_begin(f->st, &w), RBL_OK);
+	assert_int_equal(store_expire(w, time(NULL), &purged), RBL_OK);
+	assert_int_equal(store_write_commit(w), RBL_OK);
+	assert_int_equal(purged, 1);
+	assert_int_equal(zone_now(f).entries, 3);
+}
+
+static void test_zone_last_change_is_the_time_of_the_commit_that_moved_its_serial(void **state)
+{
+	struct fixture *f = *state;
+	zone_def_t before = zone_now(f);
+	assert_true(before.changed == 1000); /* zone_def_init's time: created, never changed since */
+	int64_t t0 = time(NULL);
+	put(f, "192.0.2.1", 0x7f000002, false, 0);
+	zone_def_t after = zone_now(f);
+	assert_true(after.changed >= t0 && after.changed <= time(NULL));
+	assert_int_not_equal(after.serial, before.serial);
+	/* A zone update keeps the store's count and time, whatever the caller's definition says. */
+	store_wtxn_t *w;
+	assert_int_equal(store_write_begin(f->st, &w), RBL_OK);
+	after.entries = 999;
+	after.changed = 5;
+	after.ttl = 60;
+	assert_int_equal(store_zone_update(w, &after), RBL_OK);
+	assert_int_equal(store_write_commit(w), RBL_OK);
+	zone_def_t updated = zone_now(f);
+	assert_int_equal(updated.ttl, 60);
+	assert_int_equal(updated.entries, 1);
+	assert_true(updated.changed >= t0);
+}
+
+static void import_nets(struct fixture *f, bool replace, const char *const *nets, size_t count,
+                        store_import_stats_t *stats)
+{
+	store_wtxn_t *w;
+	store_import_t *imp;
+	assert_int_equal(store_write_begin(f->st, &w), RBL_OK);
+	assert_int_equal(store_import_begin(w, f->zone, replace, "test", &imp), RBL_OK);
+	for (size_t i = 0; i < count; i++) {
+		store_import_item_t item = {.net = net_of(nets[i])};
+		assert_int_equal(store_import_add(imp, &item), RBL_OK);
+	}
+	assert_int_equal(store_import_finish(imp, stats), RBL_OK);
+	assert_int_equal(store_write_commit(w), RBL_OK);
+}
+
+static void test_import_moves_the_zone_entry_count_by_added_less_removed(void **state)
+{
+	struct fixture *f = *state;
+	put(f, "203.0.113.9", 0x7f000002, false, 0);
+	static const char *const first[] = {"192.0.2.1", "192.0.2.2", "192.0.2.0/24", "2001:db8::1"};
+	store_import_stats_t stats;
+	import_nets(f, false, first, 4, &stats);
+	assert_int_equal(stats.added, 4);
+	assert_int_equal(zone_now(f).entries, 5);
+	static const char *const second[] = {"192.0.2.1", "192.0.2.3"}; /* replace: 1 kept, 1 added, 4 removed */
+	import_nets(f, true, second, 2, &stats);
+	assert_int_equal(stats.added, 1);
+	assert_int_equal(stats.removed, 4);
+	assert_int_equal(zone_now(f).entries, 2);
+}
+
+/* Writes def as the stored definition straight through LMDB (what an older rbltool left). */
+static void write_zone_raw(const char *dir, const zone_def_t *def)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi zones;
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_set_mapsize(env, STORE_MAP_SIZE), 0);
+	assert_int_equal(mdb_env_open(env, dir, 0, 0644), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "zones", 0, &zones), 0);
+	static uint8_t buf[ZONE_ENCODED_MAX];
+	MDB_val k = {strlen(def->name), (void *)def->name}, v = {zone_encode(def, buf), buf};
+	assert_int_equal(mdb_put(txn, zones, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+static void test_format_2_store_gets_every_zone_counted_and_dated_by_the_upgrade(void **state)
+{
+	struct fixture *f = *state;
+	put(f, "192.0.2.1", 0x7f000002, false, 0);
+	put(f, "192.0.2.0/24", 0x7f000003, false, 0);
+	put(f, "2001:db8::/48", 0x7f000002, false, 0);
+	zone_def_t def = zone_now(f);
+	int64_t last = def.changed;
+	/* What format 2 had: no count (reads as 0) and the creation as the last change. */
+	def.entries = 0;
+	def.changed = def.created;
+	store_reader_free(&f->reader);
+	store_close(f->st);
+	write_zone_raw(f->dir, &def);
+	set_format_version(f->dir, 2);
+	assert_int_equal(store_open(f->dir, STORE_READONLY, &f->st), RBL_EVERSION);
+	assert_int_equal(store_open(f->dir, 0, &f->st), RBL_OK);
+	assert_int_equal(store_reader_init(f->st, &f->reader), RBL_OK);
+	zone_def_t up = zone_now(f);
+	assert_int_equal(up.entries, 3);
+	assert_true(up.changed == last); /* the newest journal record's time */
+	assert_int_equal(lookup(f, "192.0.2.1"), 2);
+}
+
 static void test_missing_store_is_enoent_without_create(void **state)
 {
 	(void)state;
@@ -573,6 +707,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zone_delete_removes_its_entries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_zone_is_eexist, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_format_version_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zone_entry_count_follows_puts_updates_deletes_and_expiry, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_zone_last_change_is_the_time_of_the_commit_that_moved_its_serial,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import_moves_the_zone_entry_count_by_added_less_removed, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_format_2_store_gets_every_zone_counted_and_dated_by_the_upgrade,
+		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_older_format_is_upgraded_by_a_writer_and_refused_by_a_reader, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_missing_store_is_enoent_without_create, setup, teardown),

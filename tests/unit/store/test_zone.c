@@ -36,7 +36,12 @@ static void configured_zone(zone_def_t *def)
 	def->member_count = 2;
 	def->members[0] = 7;
 	def->members[1] = UINT32_MAX;
+	def->entries = 123456789012ull;
+	def->changed = 1700000123;
 }
+
+/* Encoding 4 appends the entry count and the last change time (8 bytes each) to encoding 3. */
+#define ENCODING_4_TAIL 16
 
 static void assert_defs_equal(const zone_def_t *a, const zone_def_t *b)
 {
@@ -106,6 +111,8 @@ static void test_configured_definition_round_trips(void **state)
 	memset(&back, 0xa5, sizeof back);
 	assert_int_equal(zone_decode(value, len, &back), RBL_OK);
 	assert_defs_equal(&def, &back);
+	assert_true(back.entries == def.entries);
+	assert_true(back.changed == def.changed);
 	free(value);
 }
 
@@ -210,7 +217,7 @@ static void test_value_of_the_encoding_before_members_reads_as_no_members(void *
 	configured_zone(&def);
 	def.member_count = 0;
 	static uint8_t buf[ZONE_ENCODED_MAX];
-	size_t len = zone_encode(&def, buf);
+	size_t len = zone_encode(&def, buf) - ENCODING_4_TAIL;
 	size_t tail = 1 + def.ns_count;
 	for (size_t i = len - tail; i < len; i++)
 		assert_int_equal(buf[i], 0); /* the member count, then an address count of 0 per name server */
@@ -219,6 +226,9 @@ static void test_value_of_the_encoding_before_members_reads_as_no_members(void *
 	assert_int_equal(zone_decode(buf, len - tail, &back), RBL_OK);
 	assert_defs_equal(&def, &back);
 	assert_int_equal(back.member_count, 0);
+	/* Before encoding 4 there is no count, and the last change reads as the creation. */
+	assert_int_equal(back.entries, 0);
+	assert_true(back.changed == def.created);
 }
 
 /* Offset of the NS count in the encoding of def: everything before it has a fixed or 2-byte-prefixed size. */
@@ -238,7 +248,7 @@ static void test_more_name_servers_than_a_zone_holds_is_einval(void **state)
 	static uint8_t buf[ZONE_ENCODED_MAX + 512];
 	size_t len = zone_encode(&def, buf);
 	size_t at = ns_count_offset(&def);
-	assert_int_equal(len, at + 2); /* NS count 0, member count 0 */
+	assert_int_equal(len, at + 2 + ENCODING_4_TAIL); /* NS count 0, member count 0, entry count, last change */
 	buf[0] = 2; /* the layout below is encoding 2's: no address counts after the members */
 	/* Nine well-formed NS names where at most eight may be. */
 	buf[at] = ZONE_MAX_NS + 1;
@@ -266,7 +276,7 @@ static void test_more_members_than_an_aggregate_holds_is_einval(void **state)
 	configured_zone(&def);
 	def.member_count = 0;
 	static uint8_t buf[ZONE_ENCODED_MAX + 128];
-	size_t count_at = zone_encode(&def, buf) - 1 - def.ns_count, len = count_at + 1;
+	size_t count_at = zone_encode(&def, buf) - ENCODING_4_TAIL - 1 - def.ns_count, len = count_at + 1;
 	buf[0] = 2; /* encoding 2: the member list is the end of the value */
 	/* Seventeen member ids where at most sixteen may be. */
 	buf[count_at] = ZONE_MAX_MEMBERS + 1;
@@ -309,7 +319,7 @@ static void test_name_server_addresses_round_trip_and_are_bounded(void **state)
 	for (size_t cut = len - 1; cut > len - 40; cut--)
 		assert_int_equal(zone_decode(buf, cut, &back), RBL_EINVAL);
 	/* An address count above ZONE_NS_ADDR_MAX, or an unknown family, is refused. */
-	size_t first_count = len - (1 + 4 + 1 + 16) - 1 - 1; /* ns 0: count, v4, v6; ns 1: count */
+	size_t first_count = len - ENCODING_4_TAIL - (1 + 4 + 1 + 16) - 1 - 1; /* ns 0: count, v4, v6; ns 1: count */
 	assert_int_equal(buf[first_count], 2);
 	buf[first_count] = ZONE_NS_ADDR_MAX + 1;
 	assert_int_equal(zone_decode(buf, len, &back), RBL_EINVAL);
