@@ -9,13 +9,18 @@
 #include "base/log.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
-/* libuv hands recvmmsg 64 KiB slices of the receive buffer, at most 20 per call (UV__MMSG_MAXWIDTH). */
+/* Each wake-up of the socket reads with recvmmsg straight into UDP_BATCH slices of 64 KiB (any UDP payload fits:
+ * nothing is cut), answers the whole batch from one store snapshot, and sends the replies with one sendmmsg; it reads
+ * again while batches come back full, at most UDP_ROUNDS times, then lets the loop serve its other handles. */
 #define UDP_SLICE (64 * 1024)
-#define UDP_BATCH 20
+#define UDP_BATCH 32
+#define UDP_ROUNDS 8
 
 struct udp_reply {
 	struct sockaddr_storage peer;
@@ -25,22 +30,20 @@ struct udp_reply {
 };
 
 struct udp_endpoint {
-	uv_udp_t handle;
+	uv_poll_t poll;
+	bool poll_ready; /* poll initialised: udp_close_all closes it */
+	int fd;          /* the bound socket, owned from udp_start on; closed by udp_free */
 	worker_t *worker;
 	uint8_t *recv_buf; /* UDP_BATCH slices */
+	struct mmsghdr msgs[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	struct sockaddr_storage peers[UDP_BATCH];
 	struct udp_reply replies[UDP_BATCH];
-	unsigned pending; /* replies waiting for the batch's sendmmsg */
-	bool in_batch;
-	uint64_t batch_ns; /* uv_hrtime when the batch began (metrics: receive to answer) */
+	unsigned pending;  /* replies waiting for the batch's sendmmsg */
+	uint64_t batch_ns; /* uv_hrtime when the batch arrived (metrics: receive to answer) */
 	uint64_t batch_ms; /* the loop's time for the batch (rate limiting's clock) */
+	uint64_t receives, datagrams; /* recvmmsg calls that returned datagrams, and those datagrams: logged at exit */
 };
-
-static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
-{
-	(void)suggested;
-	struct udp_endpoint *ep = handle->data;
-	*buf = uv_buf_init((char *)ep->recv_buf, UDP_SLICE * UDP_BATCH);
-}
 
 static void flush_replies(struct udp_endpoint *ep)
 {
@@ -55,11 +58,9 @@ static void flush_replies(struct udp_endpoint *ep)
 		        .msg_hdr = {
 		                .msg_name = &r->peer, .msg_namelen = r->peer_len, .msg_iov = &iov[i], .msg_iovlen = 1}};
 	}
-	int fd;
-	uv_fileno((uv_handle_t *)&ep->handle, &fd);
 	unsigned sent = 0;
 	while (sent < ep->pending) {
-		int n = sendmmsg(fd, msgs + sent, ep->pending - sent, MSG_DONTWAIT);
+		int n = sendmmsg(ep->fd, msgs + sent, ep->pending - sent, MSG_DONTWAIT);
 		if (n > 0) {
 			sent += (unsigned)n;
 			continue;
@@ -77,28 +78,10 @@ static void flush_replies(struct udp_endpoint *ep)
 	ep->pending = 0;
 }
 
-static void batch_end(struct udp_endpoint *ep)
-{
-	flush_replies(ep);
-	if (ep->in_batch)
-		answer_batch_end(&ep->worker->answer);
-	ep->in_batch = false;
-}
-
 static void answer_one(struct udp_endpoint *ep, const uint8_t *pkt, size_t len, const struct sockaddr *peer)
 {
 	answer_ctx_t *ctx = &ep->worker->answer;
 	metrics_worker_t *m = ep->worker->metrics;
-	if (!ep->in_batch) {
-		/* On a store error the context answers SERVFAIL until a later batch succeeds. */
-		answer_batch_begin(ctx);
-		ep->in_batch = true;
-		ep->batch_ms = uv_now(&ep->worker->loop);
-		if (m) {
-			metrics_worker_zones(m, &ctx->zones);
-			ep->batch_ns = uv_hrtime(); /* the batch arrived together: its latency counts from here */
-		}
-	}
 	if (ep->pending == UDP_BATCH)
 		flush_replies(ep);
 	struct udp_reply *r = &ep->replies[ep->pending];
@@ -138,15 +121,45 @@ static void answer_one(struct udp_endpoint *ep, const uint8_t *pkt, size_t len, 
 	ep->pending++;
 }
 
-static void on_recv(uv_udp_t *handle, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *peer, unsigned flags)
+/* One batch: the datagrams recvmmsg returned, answered from one snapshot, replies sent together. */
+static void answer_batch(struct udp_endpoint *ep, unsigned count)
 {
-	(void)buf;
+	answer_ctx_t *ctx = &ep->worker->answer;
+	metrics_worker_t *m = ep->worker->metrics;
+	/* On a store error the context answers SERVFAIL until a later batch succeeds. */
+	answer_batch_begin(ctx);
+	ep->batch_ms = uv_now(&ep->worker->loop);
+	if (m) {
+		metrics_worker_zones(m, &ctx->zones);
+		ep->batch_ns = uv_hrtime(); /* the batch arrived together: its latency counts from here */
+	}
+	for (unsigned i = 0; i < count; i++)
+		answer_one(ep, ep->recv_buf + (size_t)i * UDP_SLICE, ep->msgs[i].msg_len,
+		           (const struct sockaddr *)&ep->peers[i]);
+	flush_replies(ep);
+	answer_batch_end(ctx);
+}
+
+static void on_readable(uv_poll_t *handle, int status, int events)
+{
+	(void)events;
 	struct udp_endpoint *ep = handle->data;
-	if (nread > 0 && peer && !(flags & UV_UDP_PARTIAL))
-		answer_one(ep, (const uint8_t *)buf->base, (size_t)nread, peer);
-	/* A batch ends with libuv's "free the buffer" call, or, without recvmmsg, after every datagram. */
-	if ((flags & UV_UDP_MMSG_FREE) || !(flags & UV_UDP_MMSG_CHUNK))
-		batch_end(ep);
+	if (status < 0)
+		return; /* a socket error: the next readable event retries */
+	for (unsigned round = 0; round < UDP_ROUNDS; round++) {
+		for (unsigned i = 0; i < UDP_BATCH; i++)
+			ep->msgs[i].msg_hdr.msg_namelen = sizeof ep->peers[i];
+		int n = recvmmsg(ep->fd, ep->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return; /* drained (EAGAIN), or an error the next readable event meets again */
+		ep->receives++;
+		ep->datagrams += (unsigned)n;
+		answer_batch(ep, (unsigned)n);
+		if (n < UDP_BATCH)
+			return; /* what was waiting is answered */
+	}
 }
 
 int udp_start(worker_t *w)
@@ -158,19 +171,20 @@ int udp_start(worker_t *w)
 	for (unsigned i = 0; i < cfg->listen_count; i++) {
 		struct udp_endpoint *ep = &w->udp[i];
 		ep->worker = w;
-		ep->recv_buf = malloc(UDP_SLICE * UDP_BATCH);
+		ep->fd = w->udp_fds[i];
+		w->udp_fds[i] = -1; /* ours now: udp_free closes it */
+		ep->recv_buf = malloc((size_t)UDP_SLICE * UDP_BATCH);
 		if (!ep->recv_buf)
 			return RBL_ENOMEM;
-		int rc = uv_udp_init_ex(&w->loop, &ep->handle, AF_UNSPEC | UV_UDP_RECVMMSG);
-		if (rc) {
-			log_err("udp: %s", uv_strerror(rc));
-			return RBL_EIO;
+		for (unsigned k = 0; k < UDP_BATCH; k++) {
+			ep->iov[k] = (struct iovec){ep->recv_buf + (size_t)k * UDP_SLICE, UDP_SLICE};
+			ep->msgs[k].msg_hdr = (struct msghdr){.msg_name = &ep->peers[k], .msg_iov = &ep->iov[k], .msg_iovlen = 1};
 		}
-		ep->handle.data = ep;
-		rc = uv_udp_open(&ep->handle, w->udp_fds[i]);
+		int rc = uv_poll_init_socket(&w->loop, &ep->poll, ep->fd);
 		if (!rc) {
-			w->udp_fds[i] = -1; /* libuv closes it with the handle */
-			rc = uv_udp_recv_start(&ep->handle, on_alloc, on_recv);
+			ep->poll_ready = true;
+			ep->poll.data = ep;
+			rc = uv_poll_start(&ep->poll, UV_READABLE, on_readable);
 		}
 		if (rc) {
 			log_err("udp %s: %s", cfg->listen[i].text, uv_strerror(rc));
@@ -183,16 +197,24 @@ int udp_start(worker_t *w)
 void udp_close_all(worker_t *w)
 {
 	for (unsigned i = 0; w->udp && i < w->config->listen_count; i++) {
-		uv_handle_t *h = (uv_handle_t *)&w->udp[i].handle;
-		if (h->loop && !uv_is_closing(h))
+		uv_handle_t *h = (uv_handle_t *)&w->udp[i].poll;
+		if (w->udp[i].poll_ready && !uv_is_closing(h))
 			uv_close(h, NULL);
 	}
 }
 
 void udp_free(worker_t *w)
 {
-	for (unsigned i = 0; w->udp && i < w->config->listen_count; i++)
-		free(w->udp[i].recv_buf);
+	for (unsigned i = 0; w->udp && i < w->config->listen_count; i++) {
+		struct udp_endpoint *ep = &w->udp[i];
+		if (ep->receives)
+			log_info("worker %u, %s/udp: %" PRIu64 " datagrams in %" PRIu64 " receive calls (%.1f a call)",
+			         w->index, w->config->listen[i].text, ep->datagrams, ep->receives,
+			         (double)ep->datagrams / (double)ep->receives);
+		if (ep->worker && ep->fd >= 0)
+			close(ep->fd);
+		free(ep->recv_buf);
+	}
 	free(w->udp);
 	w->udp = NULL;
 }
