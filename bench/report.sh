@@ -62,6 +62,10 @@ report() {
 			"rbldnsd median $(fa rbldnsd "$label" median) ms (max $(fa rbldnsd "$label" maximum))," \
 			"dnsbld median $(fa dnsbld "$label" median) ms (max $(fa dnsbld "$label" maximum))."
 		echo
+		awk -v l="$label" '$1 == "batch" && $2 == l {
+				printf "%s%s: %.1f datagrams a recvmmsg call (%d in %d calls)", (n++ ? "; " : "UDP batches, dnsbld "), $3, $4 / $5, $4, $5
+			} END { if (n) print "." }' "$RES"
+		echo
 		store_report "$label"
 		echo
 	done
