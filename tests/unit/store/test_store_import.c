@@ -233,6 +233,90 @@ static void test_random_imports_match_deepest_covering_entry(void **state)
 	store_reader_free(&rd);
 }
 
+static int cidr_order(const void *pa, const void *pb)
+{
+	const cidr_t *a = pa, *b = pb;
+	int c = addr_cmp(&a->addr, &b->addr);
+	return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+/* Addresses over the whole IPv4 space and some IPv6, every prefix length, duplicates: the sort must hand the writer
+ * keys in strictly increasing order (an import into the newest zone appends, and LMDB refuses an append out of
+ * order), and every network must be stored once. */
+static void test_large_unordered_import_is_stored_whole_in_key_order(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 20000 };
+	static store_import_item_t items[N];
+	static char nets[N][64];
+	srand(20261205);
+	for (size_t i = 0; i < N; i++) {
+		if (i % 10 == 9) {
+			if (rand() % 2)
+				snprintf(nets[i], sizeof nets[i], "2001:db8:%x::/48", (unsigned)rand() & 0xffff);
+			else
+				snprintf(nets[i], sizeof nets[i], "2001:db8:%x:%x::/64", (unsigned)rand() & 0xffff,
+				         (unsigned)rand() & 0xffff);
+		} else if (i % 10 == 8 && i > 100) {
+			snprintf(nets[i], sizeof nets[i], "%s", nets[i - 100]); /* a duplicate of an earlier line */
+		} else {
+			uint32_t a = (uint32_t)rand() << 1 ^ (uint32_t)rand();
+			unsigned len = 8 + (unsigned)(rand() % 25);
+			a &= len == 32 ? ~0u : ~((1u << (32 - len)) - 1);
+			snprintf(nets[i], sizeof nets[i], "%u.%u.%u.%u/%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
+			         a & 255, len);
+		}
+		cidr_t c;
+		assert_int_equal(cidr_parse(nets[i], &c), RBL_OK);
+		items[i] = item(nets[i], 0x7f000000 | (uint32_t)(1 + i % 200), 0, NULL);
+	}
+	store_import_stats_t stats = import(f, items, N, false);
+	/* Distinct networks: sorted with qsort, counted. */
+	static cidr_t parsed[N];
+	for (size_t i = 0; i < N; i++) {
+		assert_int_equal(cidr_parse(nets[i], &parsed[i]), RBL_OK);
+		addr_mask(&parsed[i].addr, parsed[i].len);
+	}
+	qsort(parsed, N, sizeof parsed[0], cidr_order);
+	size_t distinct = 0;
+	for (size_t i = 0; i < N; i++)
+		distinct += i == 0 || cidr_order(&parsed[i - 1], &parsed[i]) != 0;
+	assert_int_equal(stats.added, distinct);
+	store_rtxn_t *r;
+	zone_def_t def;
+	assert_int_equal(store_read_begin(f->st, &r), RBL_OK);
+	assert_int_equal(store_zone_get(r, "rbl.example", &def), RBL_OK);
+	store_read_end(r);
+	assert_int_equal(def.entries, distinct);
+	/* A network's own first address answers with one of its codes (or a deeper network's). */
+	assert_int_not_equal(lookup(f, "2001:db8::1") | 1, 0);
+}
+
+/* An older zone's import lands among a newer zone's entries (no append): both zones answer as written. */
+static void test_import_into_a_zone_below_another_zones_entries(void **state)
+{
+	struct fixture *f = *state;
+	zone_def_t def;
+	zone_def_init(&def, "newer.example", 1000);
+	uint32_t newer = fixture_zone_create(f->st, &def);
+	assert_true(newer > f->zone);
+	uint32_t older = f->zone;
+	f->zone = newer;
+	store_import_item_t theirs[] = {item("192.0.2.1", 0x7f000009, 0, NULL), item("10.0.0.0/8", 0x7f00000a, 0, NULL)};
+	import(f, theirs, 2, false);
+	f->zone = older;
+	store_import_item_t ours[] = {item("192.0.2.0/24", 0x7f000003, 0, NULL), item("203.0.113.5", 0x7f000004, 0, NULL)};
+	assert_int_equal(import(f, ours, 2, false).added, 2);
+	assert_int_equal(lookup(f, "192.0.2.1"), 0x7f000003);
+	assert_int_equal(lookup(f, "203.0.113.5"), 0x7f000004);
+	assert_int_equal(lookup(f, "10.1.1.1"), 0);
+	f->zone = newer;
+	assert_int_equal(lookup(f, "192.0.2.1"), 0x7f000009);
+	assert_int_equal(lookup(f, "10.1.1.1"), 0x7f00000a);
+	assert_int_equal(lookup(f, "203.0.113.5"), 0);
+	f->zone = older;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +327,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_duplicate_networks_merge_codes_and_exclusion_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_bumps_serial_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_imports_match_deepest_covering_entry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_large_unordered_import_is_stored_whole_in_key_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import_into_a_zone_below_another_zones_entries, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
