@@ -10,6 +10,7 @@
  */
 
 #define IMPORT_JOURNAL_EACH_MAX 1000 /* imports of more lines get one 'I' journal record */
+#define IMPORT_PREFETCH 8            /* records fetched ahead by the merge */
 #include "store_internal.h"
 
 #include "base/err.h"
@@ -454,6 +455,15 @@ static int merge_join(store_import_t *imp, store_import_stats_t *stats, struct c
 				stats->removed++;
 			}
 		} else {
+			/* Records are read in sorted order but lie in arrival order, and so do their texts: the record
+			 * 2 × IMPORT_PREFETCH steps ahead and the text of the one IMPORT_PREFETCH ahead (its record here by
+			 * now) are asked for early, so that their cache misses overlap the writes in between (unhidden,
+			 * they were a fifth of a large import). Written here, not in a helper: GCC drops a call to a
+			 * function that only prefetches (it has no effect it must keep). */
+			if (next + 2 * IMPORT_PREFETCH < imp->count)
+				__builtin_prefetch(sorted_rec(imp, next + 2 * IMPORT_PREFETCH));
+			if (next + IMPORT_PREFETCH < imp->count && sorted_rec(imp, next + IMPORT_PREFETCH)->reason_len)
+				__builtin_prefetch(imp->texts + sorted_rec(imp, next + IMPORT_PREFETCH)->reason_off);
 			rec_to_entry(imp, sorted_rec(imp, next++), &fresh);
 			if (order == 0 && entry_same(&old, &fresh)) {
 				stats->unchanged++;
