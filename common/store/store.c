@@ -144,6 +144,7 @@ static int make_dirs(const char *dir)
 	return RBL_OK;
 }
 
+/* The tables every format has. */
 static int open_dbis(store_t *st, MDB_txn *txn, unsigned dbflags)
 {
 	int rc;
@@ -153,7 +154,14 @@ static int open_dbis(store_t *st, MDB_txn *txn, unsigned dbflags)
 	    (rc = mdb_dbi_open(txn, "index", dbflags, &st->index)) ||
 	    (rc = mdb_dbi_open(txn, "journal", dbflags, &st->journal)))
 		return rc;
-	return 0;
+	return mdb_set_compare(txn, st->index, store_interval6_cmp);
+}
+
+/* index4, there from format 4 on: made by a writer's opening transaction (MDB_CREATE), which an upgrade then fills.
+ * An existing table keeps the flags it was made with, whatever an opener passes. */
+static int open_index4(store_t *st, MDB_txn *txn, unsigned dbflags)
+{
+	return mdb_dbi_open(txn, "index4", dbflags ? dbflags | MDB_INTEGERKEY : 0, &st->index4);
 }
 
 /* The time of the zone's newest journal record (its last change), or 0 when it has none. */
@@ -196,6 +204,8 @@ static int upgrade_zone(const zone_def_t *def, void *ctx)
 				return err;
 		}
 	}
+	if (u->from >= 3)
+		return RBL_OK;
 	/* Format 3 keeps each zone's entry count and last change time in its definition: count and date it once. */
 	zone_def_t *grown = realloc(u->defs, (u->count + 1) * sizeof *grown);
 	if (!grown)
@@ -212,6 +222,18 @@ static int upgrade_zone(const zone_def_t *def, void *ctx)
 	return err;
 }
 
+/* The index before the zones: format 1's is rebuilt from the entries (by upgrade_zone, straight into the tables of
+ * this format), formats 2 and 3 had IPv4 intervals in index under byte keys, which format 4 keeps in index4. */
+static int upgrade_index(store_t *st, MDB_txn *txn, uint64_t version)
+{
+	if (version >= 2)
+		return store_index_move_v4(txn, st);
+	int rc = mdb_drop(txn, st->index, 0);
+	if (!rc)
+		rc = mdb_drop(txn, st->index4, 0);
+	return rc ? store_mdb_error(rc, "emptying the index for an upgrade") : RBL_OK;
+}
+
 /* Brings an older format up to this one, step by step, in the opening transaction. Only a writer can. */
 static int upgrade(store_t *st, MDB_txn *txn, const char *dir, uint64_t version)
 {
@@ -221,14 +243,11 @@ static int upgrade(store_t *st, MDB_txn *txn, const char *dir, uint64_t version)
 			STORE_FORMAT_VERSION, dir);
 		return RBL_EVERSION;
 	}
-	if (version < 2) {
-		int rc = mdb_drop(txn, st->index, 0);
-		if (rc)
-			return store_mdb_error(rc, "emptying the index for an upgrade");
-	}
+	int err = upgrade_index(st, txn, version);
 	struct upgrade_walk u = {st, txn, version, NULL, 0};
 	store_rtxn_t view = {st, txn};
-	int err = store_zone_foreach(&view, upgrade_zone, &u);
+	if (!err)
+		err = store_zone_foreach(&view, upgrade_zone, &u);
 	for (size_t i = 0; !err && i < u.count; i++) {
 		uint8_t buf[ZONE_ENCODED_MAX];
 		MDB_val k = {strlen(u.defs[i].name), u.defs[i].name}, v = {zone_encode(&u.defs[i], buf), buf};
@@ -262,8 +281,13 @@ static int check_ready(store_t *st, const char *dir)
 			dir, (unsigned long long)version, STORE_FORMAT_VERSION);
 		err = RBL_EVERSION;
 	}
+	if (!rc && !err && version == STORE_FORMAT_VERSION && (rc = open_index4(st, txn, 0)) == MDB_NOTFOUND) {
+		log_err("store %s: format %d without its table index4: the store is damaged (rbltool verify tells "
+			"more; see README: recovery)", dir, STORE_FORMAT_VERSION);
+		err = RBL_EDAMAGED;
+	}
 	bool ready = !rc && !err && version == STORE_FORMAT_VERSION;
-	if (rc == MDB_NOTFOUND && !st->readonly && !st->may_create) {
+	if (rc == MDB_NOTFOUND && !err && !st->readonly && !st->may_create) {
 		mdb_txn_abort(txn);
 		return RBL_ENOENT; /* an LMDB file without the store's tables: no store, and only a writer makes one */
 	}
@@ -297,6 +321,8 @@ static int init_meta(store_t *st, const char *dir)
 	if (rc)
 		return store_mdb_error(rc, "beginning the opening transaction");
 	rc = open_dbis(st, txn, MDB_CREATE);
+	if (!rc)
+		rc = open_index4(st, txn, MDB_CREATE);
 	if (rc) {
 		mdb_txn_abort(txn);
 		return store_mdb_error(rc, "opening databases");

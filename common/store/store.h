@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* store.h — the LMDB listing store shared by rbltool (the only writer) and dnsbld (readers).
  *
- * One LMDB environment, five databases:
+ * One LMDB environment, six databases:
  *   meta     format version, creation time, zone-id, journal, report and probe counters, prefix lengths in use;
  *   zones    zone name -> zone_def (zone.h);
  *   entries  entry_key -> entry (entry.h): the source of truth;
- *   index    zone | family | last address -> first address + the answer: non-overlapping intervals derived from
- *            the entries in the same transaction (store_index.c), so a lookup is one MDB_SET_RANGE seek;
+ *   index4   zone << 32 | last address (an integer key) -> first address + the answer: the IPv4 intervals,
+ *            non-overlapping, derived from the entries in the same transaction (store_index.c), so a lookup is one
+ *            MDB_SET_RANGE seek;
+ *   index    zone | family | last address -> the same, for IPv6;
  *   journal  zone | sequence -> one committed change, with the serial it produced.
  * A write transaction bumps the SOA serial (RFC 1982) of each zone it touched exactly once, at commit.
  * Readers never block the writer and see each commit at their next read transaction.
@@ -20,7 +22,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define STORE_FORMAT_VERSION 3 /* 2: varint expiry in the index; 3: entry count and last change time per zone */
+/* 2: varint expiry in the index; 3: entry count and last change time per zone; 4: IPv4 intervals in index4 */
+#define STORE_FORMAT_VERSION 4
 #define STORE_MAP_SIZE (32ull << 30) /* sparse: readers never see MDB_MAP_RESIZED; 32 GiB still runs under valgrind */
 
 typedef struct store store_t;

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-static const char *const own_tables[] = {"meta", "zones", "entries", "index", "journal"};
+static const char *const own_tables[] = {"meta", "zones", "entries", "index", "index4", "journal"};
 
 MDB_txn *store_ext_wtxn(store_wtxn_t *w)
 {

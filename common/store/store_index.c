@@ -8,6 +8,9 @@
  * Exclusions own their stretches too but write nothing — a hole is "not listed" — unless they expire: then the
  * stretch gets an interval flagged ENTRY_EXCLUDE, so the query path can see the expiry and let the covering listing
  * answer once it has passed. Cost: O(entries inside P + log n).
+ *
+ * IPv4 intervals live in index4 under integer keys, IPv6 ones in index (store_internal.h: interval keys); both hold
+ * the same values, and everything here goes through store_index_dbi and store_interval_key.
  */
 #include "store_internal.h"
 
@@ -16,13 +19,50 @@
 
 #include <string.h>
 
-size_t store_interval_key(uint32_t zone_id, const addr_t *last, uint8_t key[INTERVAL_KEY_MAX])
+static uint64_t load_be64(const uint8_t *p)
 {
-	size_t n = addr_bytes(last->family);
-	store_put_u32(key, zone_id);
-	key[4] = last->family;
-	memcpy(key + 5, last->b, n);
-	return 5 + n;
+	uint64_t v;
+	memcpy(&v, p, sizeof v);
+	return __builtin_bswap64(v);
+}
+
+int store_interval6_cmp(const MDB_val *a, const MDB_val *b)
+{
+	const uint8_t *x = a->mv_data, *y = b->mv_data;
+	if (a->mv_size != INTERVAL6_KEY_SIZE || b->mv_size != INTERVAL6_KEY_SIZE) {
+		size_t n = a->mv_size < b->mv_size ? a->mv_size : b->mv_size;
+		int diff = memcmp(x, y, n);
+		return diff ? diff : (a->mv_size > b->mv_size) - (a->mv_size < b->mv_size);
+	}
+	/* Bytes 0-7, 8-15, then 13-20: the last word overlaps bytes already found equal. */
+	static const unsigned at[] = {0, 8, INTERVAL6_KEY_SIZE - 8};
+	for (unsigned i = 0; i < 3; i++) {
+		uint64_t p = load_be64(x + at[i]), q = load_be64(y + at[i]);
+		if (p != q)
+			return p < q ? -1 : 1;
+	}
+	return 0;
+}
+
+bool store_interval_key_read(uint8_t family, const MDB_val *k, uint32_t *zone_id, addr_t *last)
+{
+	memset(last, 0, sizeof *last);
+	last->family = family;
+	if (family == ADDR_V4) {
+		uint64_t key;
+		if (k->mv_size != INTERVAL4_KEY_SIZE)
+			return false;
+		memcpy(&key, k->mv_data, sizeof key);
+		*zone_id = (uint32_t)(key >> 32);
+		store_put_u32(last->b, (uint32_t)key);
+		return true;
+	}
+	const uint8_t *p = k->mv_data;
+	if (k->mv_size != INTERVAL6_KEY_SIZE || p[4] != ADDR_V6)
+		return false;
+	*zone_id = store_get_u32(p);
+	memcpy(last->b, p + 5, 16);
+	return true;
 }
 
 /* An open prefix during the sweep: which addresses it owns ends at last. */
@@ -53,12 +93,13 @@ static void frame_from_entry(struct frame *f, const entry_t *e)
 static int put_interval(MDB_txn *txn, const store_t *st, uint32_t zone_id, const addr_t *first, const addr_t *last,
 			const uint8_t *payload, size_t payload_len)
 {
-	uint8_t key[INTERVAL_KEY_MAX], val[INTERVAL_VALUE_MAX];
+	interval_key_t key;
+	uint8_t val[INTERVAL_VALUE_MAX];
 	size_t n = addr_bytes(first->family);
 	memcpy(val, first->b, n);
 	memcpy(val + n, payload, payload_len);
-	MDB_val k = {store_interval_key(zone_id, last, key), key}, v = {n + payload_len, val};
-	int rc = mdb_put(txn, st->index, &k, &v, 0);
+	MDB_val k = store_interval_key(zone_id, last, &key), v = {n + payload_len, val};
+	int rc = mdb_put(txn, store_index_dbi(st, first->family), &k, &v, 0);
 	return rc ? store_mdb_error(rc, "writing an interval") : RBL_OK;
 }
 
@@ -83,20 +124,19 @@ static void keep_remainder(struct remainder *r, const addr_t *first, const addr_
 static int clear_range(MDB_txn *txn, const store_t *st, uint32_t zone_id, const addr_t *lo, const addr_t *hi)
 {
 	size_t n = addr_bytes(lo->family);
-	uint8_t seek[INTERVAL_KEY_MAX];
-	size_t seek_len = store_interval_key(zone_id, lo, seek);
+	interval_key_t seek;
 	struct remainder left = {0}, right = {0};
 	MDB_cursor *cur;
-	int rc = mdb_cursor_open(txn, st->index, &cur);
+	int rc = mdb_cursor_open(txn, store_index_dbi(st, lo->family), &cur);
 	if (rc)
 		return store_mdb_error(rc, "opening an index cursor");
-	MDB_val k = {seek_len, seek}, v;
+	MDB_val k = store_interval_key(zone_id, lo, &seek), v;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) {
-		if (k.mv_size != seek_len || memcmp(k.mv_data, seek, 5) != 0 || v.mv_size < n ||
+		uint32_t id;
+		addr_t first = {.family = lo->family}, last;
+		if (!store_interval_key_read(lo->family, &k, &id, &last) || id != zone_id || v.mv_size < n ||
 		    v.mv_size > INTERVAL_VALUE_MAX) /* the maximum counts the first address too */
 			break;
-		addr_t first = {.family = lo->family}, last = {.family = lo->family};
-		memcpy(last.b, (const uint8_t *)k.mv_data + 5, n);
 		memcpy(first.b, v.mv_data, n);
 		if (addr_cmp(&first, hi) > 0)
 			break;
@@ -113,8 +153,7 @@ static int clear_range(MDB_txn *txn, const store_t *st, uint32_t zone_id, const 
 		rc = mdb_cursor_del(cur, 0);
 		if (rc)
 			break;
-		k.mv_size = seek_len;
-		k.mv_data = seek;
+		k = store_interval_key(zone_id, lo, &seek);
 	}
 	mdb_cursor_close(cur);
 	if (rc && rc != MDB_NOTFOUND)
@@ -268,4 +307,101 @@ int store_index_expected(MDB_txn *txn, const store_t *st, uint32_t zone_id, uint
 {
 	cidr_t all = {.addr = {.family = family}, .len = 0};
 	return sweep_range(txn, st, zone_id, &all, emit, ctx);
+}
+
+int store_index_delete_zone(MDB_txn *txn, const store_t *st, uint32_t zone_id)
+{
+	static const uint8_t families[] = {ADDR_V4, ADDR_V6};
+	for (size_t i = 0; i < sizeof families; i++) {
+		cidr_t all = {.addr = {.family = families[i]}, .len = 0};
+		addr_t lo, hi;
+		cidr_first(&all, &lo);
+		cidr_last(&all, &hi);
+		int err = clear_range(txn, st, zone_id, &lo, &hi); /* the whole space: nothing straddles it */
+		if (err)
+			return err;
+	}
+	return RBL_OK;
+}
+
+/* A format-3 IPv4 interval: key zone id (4, BE) · ADDR_V4 · last address (4, BE), value as in index4. */
+static bool format3_v4_interval(const MDB_val *k, const MDB_val *v)
+{
+	return k->mv_size == 9 && ((const uint8_t *)k->mv_data)[4] == ADDR_V4 &&
+	       v->mv_size >= 4 + INTERVAL_PAYLOAD_MIN && v->mv_size <= INTERVAL_VALUE_MAX;
+}
+
+/* Copies every format-3 IPv4 interval of index into index4; *copied = how many. */
+static int copy_v4(MDB_txn *txn, const store_t *st, uint64_t *copied)
+{
+	MDB_cursor *from, *to;
+	int rc = mdb_cursor_open(txn, st->index, &from);
+	if (rc)
+		return store_mdb_error(rc, "opening an index cursor");
+	if ((rc = mdb_cursor_open(txn, st->index4, &to))) {
+		mdb_cursor_close(from);
+		return store_mdb_error(rc, "opening an index cursor");
+	}
+	MDB_val k, v;
+	for (rc = mdb_cursor_get(from, &k, &v, MDB_FIRST); !rc; rc = mdb_cursor_get(from, &k, &v, MDB_NEXT)) {
+		if (!format3_v4_interval(&k, &v))
+			continue; /* IPv6, or damage left for rbltool verify to report */
+		const uint8_t *p = k.mv_data;
+		addr_t last = {.family = ADDR_V4, .b = {p[5], p[6], p[7], p[8]}};
+		interval_key_t key;
+		MDB_val nk = store_interval_key(store_get_u32(p), &last, &key);
+		/* Format 3's keys sort as the integer keys do, so each is appended while index4 is empty; one that is
+		 * not (a store written by this format and marked older) takes a plain put. */
+		rc = mdb_cursor_put(to, &nk, &v, MDB_APPEND);
+		if (rc == MDB_KEYEXIST)
+			rc = mdb_cursor_put(to, &nk, &v, 0);
+		if (rc)
+			break;
+		(*copied)++;
+	}
+	mdb_cursor_close(from);
+	mdb_cursor_close(to);
+	return rc && rc != MDB_NOTFOUND ? store_mdb_error(rc, "copying the IPv4 intervals") : RBL_OK;
+}
+
+/* Deletes every format-3 IPv4 interval from index, one by one (IPv6 intervals stay). */
+static int delete_v4(MDB_txn *txn, const store_t *st)
+{
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(txn, st->index, &cur);
+	if (rc)
+		return store_mdb_error(rc, "opening an index cursor");
+	MDB_val k, v;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc;) {
+		if (!format3_v4_interval(&k, &v)) {
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+			continue;
+		}
+		uint8_t deleted[9];
+		memcpy(deleted, k.mv_data, sizeof deleted);
+		if ((rc = mdb_cursor_del(cur, 0)))
+			break;
+		/* The first key after the deleted one: seek rather than rely on where a delete leaves the cursor. */
+		k = (MDB_val){sizeof deleted, deleted};
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	}
+	mdb_cursor_close(cur);
+	return rc && rc != MDB_NOTFOUND ? store_mdb_error(rc, "deleting the old IPv4 intervals") : RBL_OK;
+}
+
+int store_index_move_v4(MDB_txn *txn, const store_t *st)
+{
+	uint64_t copied = 0;
+	int err = copy_v4(txn, st, &copied);
+	if (err || !copied)
+		return err;
+	MDB_stat ms;
+	int rc = mdb_stat(txn, st->index, &ms);
+	if (rc)
+		return store_mdb_error(rc, "counting the index");
+	if (ms.ms_entries != copied)
+		return delete_v4(txn, st);
+	/* Nothing else was there (a store without IPv6 listings): emptying the table is one call, not one per key. */
+	rc = mdb_drop(txn, st->index, 0);
+	return rc ? store_mdb_error(rc, "emptying the old index") : RBL_OK;
 }

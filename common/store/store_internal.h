@@ -8,10 +8,13 @@
 #include "store/store_reader.h"
 
 #include <lmdb.h>
+#include <string.h>
 
 struct store {
 	MDB_env *env;
-	MDB_dbi meta, zones, entries, index, journal;
+	MDB_dbi meta, zones, entries, journal;
+	MDB_dbi index4; /* IPv4 intervals: integer keys (store_interval_key) */
+	MDB_dbi index;  /* IPv6 intervals */
 	bool readonly;
 	bool may_create; /* STORE_CREATE: this open may make the store (directory, data file, tables) */
 	bool created;    /* it did */
@@ -110,15 +113,66 @@ int store_index_expected(MDB_txn *txn, const store_t *st, uint32_t zone_id, uint
  * agree, 1 with the first difference described in what, RBL_EDAMAGED for an interval that does not decode, or a
  * store error. */
 int store_verify_index(MDB_txn *txn, const store_t *st, uint32_t zone_id, uint8_t family, char *what, size_t cap);
-/* Removes every interval, entry and journal record whose key starts with the 4-byte zone id, in db. */
+/* Removes every entry and journal record whose key starts with the 4-byte zone id, in db. */
 int store_delete_zone_keys(MDB_txn *txn, MDB_dbi db, uint32_t zone_id);
+/* Removes every interval of the zone, of both families (zone deletion). */
+int store_index_delete_zone(MDB_txn *txn, const store_t *st, uint32_t zone_id);
+/* Format 3 -> 4: moves every IPv4 interval from index to index4, which must be empty (store.c's upgrade). */
+int store_index_move_v4(MDB_txn *txn, const store_t *st);
+
+/* Interval keys. Each family has a table of its own (store_index_dbi):
+ *   index4 (IPv4, MDB_INTEGERKEY): zone id << 32 | the interval's last address read as a number, as a native
+ *          uint64_t: LMDB compares such keys as numbers, so zone z's intervals are the keys z << 32 ..
+ *          z << 32 | 0xffffffff, in address order, and a seek compares one word instead of calling memcmp;
+ *   index  (IPv6): zone id (4, BE) · family (1, ADDR_V6) · last address (16).
+ * An integer key must be as wide as size_t for LMDB to compare it as one number on branch pages. */
+#define INTERVAL4_KEY_SIZE 8
+#define INTERVAL6_KEY_SIZE 21
+_Static_assert(sizeof(size_t) == INTERVAL4_KEY_SIZE, "index4's keys are size_t-wide integers");
+
+typedef union interval_key {
+	uint64_t v4;
+	uint8_t v6[INTERVAL6_KEY_SIZE];
+} interval_key_t;
+
+/* The table holding the intervals of family. */
+static inline MDB_dbi store_index_dbi(const store_t *st, uint8_t family)
+{
+	return family == ADDR_V4 ? st->index4 : st->index;
+}
+
+/* An IPv4 address as a number (b[0] the most significant byte). */
+static inline uint32_t store_addr4_value(const addr_t *a)
+{
+	return (uint32_t)a->b[0] << 24 | (uint32_t)a->b[1] << 16 | (uint32_t)a->b[2] << 8 | a->b[3];
+}
+
+/* The key of the interval of zone_id ending at last, written into key; the MDB_val points into key. */
+static inline MDB_val store_interval_key(uint32_t zone_id, const addr_t *last, interval_key_t *key)
+{
+	if (last->family == ADDR_V4) {
+		key->v4 = (uint64_t)zone_id << 32 | store_addr4_value(last);
+		return (MDB_val){INTERVAL4_KEY_SIZE, &key->v4};
+	}
+	store_put_u32(key->v6, zone_id);
+	key->v6[4] = ADDR_V6;
+	memcpy(key->v6 + 5, last->b, 16);
+	return (MDB_val){INTERVAL6_KEY_SIZE, key->v6};
+}
+
+/* index's comparison, set in every transaction that opens it (store.c): the order of LMDB's own (memcmp, then the
+ * shorter first), so a process that opens the table without it (mdb_dump, mdb_stat) sees the same order, in three
+ * comparisons of big-endian words for a key of 21 bytes. */
+int store_interval6_cmp(const MDB_val *a, const MDB_val *b);
+
+/* Reads a key of family's table: true with *zone_id and *last when it has that table's shape, false otherwise (a
+ * damaged key; never read past k's size). k may be unaligned (LMDB keeps leaf keys 2-byte aligned). */
+bool store_interval_key_read(uint8_t family, const MDB_val *k, uint32_t *zone_id, addr_t *last);
 
 /* Interval value layout: first address (4/16) | entry prefix length | flags | expires (varint) | ncodes | 3 bytes a
- * code (the low 24 bits: every code is inside 127/8). */
+ * code (the low 24 bits: every code is inside 127/8). The same in both tables. */
 #define INTERVAL_PAYLOAD_MIN 4
-#define INTERVAL_KEY_MAX 21
 #define INTERVAL_VALUE_MAX (16 + 3 + 10 + 3 * ENTRY_MAX_CODES)
-size_t store_interval_key(uint32_t zone_id, const addr_t *last, uint8_t key[INTERVAL_KEY_MAX]);
 /* Decodes an interval value after its first address (store_reader.c); RBL_ESTORE when malformed. */
 int store_hit_decode(const uint8_t *p, size_t len, store_hit_t *hit);
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* store_reader.c — lookups for the query path: one MDB_SET_RANGE seek in the interval index per question. */
+/* store_reader.c — lookups for the query path: one MDB_SET_RANGE seek in the interval index per question (IPv4: index4,
+ * integer keys; IPv6: index). */
 #include "store/store_reader.h"
 
 #include "base/codec.h"
@@ -16,15 +17,22 @@ int store_reader_init(store_t *st, store_reader_t *r)
 	int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
 	if (rc)
 		return store_mdb_error(rc, "beginning a reader");
-	MDB_cursor *cur;
-	rc = mdb_cursor_open(txn, st->index, &cur);
+	MDB_cursor *cur, *cur6;
+	rc = mdb_cursor_open(txn, st->index4, &cur);
 	if (rc) {
+		mdb_txn_abort(txn);
+		return store_mdb_error(rc, "opening a reader cursor");
+	}
+	rc = mdb_cursor_open(txn, st->index, &cur6);
+	if (rc) {
+		mdb_cursor_close(cur);
 		mdb_txn_abort(txn);
 		return store_mdb_error(rc, "opening a reader cursor");
 	}
 	mdb_txn_reset(txn);
 	r->txn = txn;
 	r->cursor = cur;
+	r->cursor6 = cur6;
 	return RBL_OK;
 }
 
@@ -33,6 +41,7 @@ void store_reader_free(store_reader_t *r)
 	if (!r->txn)
 		return;
 	mdb_cursor_close(r->cursor);
+	mdb_cursor_close(r->cursor6);
 	mdb_txn_abort(r->txn);
 	r->txn = NULL;
 }
@@ -45,6 +54,7 @@ int store_reader_begin(store_reader_t *r)
 	if (rc)
 		return store_mdb_error(rc, "renewing a reader");
 	r->active = true;
+	r->cursor6_current = false; /* most batches ask IPv4 questions only: IPv6's cursor is renewed when needed */
 	return RBL_OK;
 }
 
@@ -83,31 +93,72 @@ struct interval {
 	size_t payload_len;
 };
 
-/* Moves the index cursor (MDB_SET_RANGE to the first interval ending at or after a, or MDB_NEXT) and reads the
- * interval there: 1 if it belongs to the zone and a's family, 0 if not, negative on a store error. */
+/* The cursor on the intervals of family, renewed in this snapshot; NULL after a store error. */
+static MDB_cursor *family_cursor(store_reader_t *r, uint8_t family)
+{
+	if (family == ADDR_V4)
+		return r->cursor;
+	if (!r->cursor6_current) {
+		int rc = mdb_cursor_renew(r->txn, r->cursor6);
+		if (rc) {
+			store_mdb_error(rc, "renewing a reader");
+			return NULL;
+		}
+		r->cursor6_current = true;
+	}
+	return r->cursor6;
+}
+
+/* True when the interval starts past a (the seek found the first interval ending at or after a). */
+static bool starts_after(const struct interval *iv, const addr_t *a)
+{
+	if (a->family == ADDR_V4)
+		return store_addr4_value(&iv->first) > store_addr4_value(a);
+	return memcmp(iv->first.b, a->b, 16) > 0;
+}
+
+/* True when k is the key of an interval of the zone in family's table (store_internal.h: interval keys). */
+static bool zone_key(uint32_t zone_id, uint8_t family, const MDB_val *k)
+{
+	if (family == ADDR_V4) {
+		uint64_t key;
+		if (k->mv_size != INTERVAL4_KEY_SIZE)
+			return false;
+		memcpy(&key, k->mv_data, sizeof key); /* a leaf key is only 2-byte aligned */
+		return (uint32_t)(key >> 32) == zone_id;
+	}
+	const uint8_t *p = k->mv_data;
+	return k->mv_size == INTERVAL6_KEY_SIZE && store_get_u32(p) == zone_id && p[4] == ADDR_V6;
+}
+
+/* Moves the cursor of a's family (MDB_SET_RANGE to the first interval ending at or after a, or MDB_NEXT) and reads
+ * the interval there: 1 if it belongs to the zone, 0 if not, negative on a store error. */
 static int cursor_interval(store_reader_t *r, MDB_cursor_op op, uint32_t zone_id, const addr_t *a,
 			   struct interval *iv)
 {
-	uint8_t key[INTERVAL_KEY_MAX];
-	size_t key_len = store_interval_key(zone_id, a, key);
+	MDB_cursor *cur = family_cursor(r, a->family);
+	if (!cur)
+		return RBL_ESTORE;
+	interval_key_t key;
+	MDB_val k = store_interval_key(zone_id, a, &key), v;
 	size_t n = addr_bytes(a->family);
-	memset(iv, 0, sizeof *iv);
-	MDB_val k = {key_len, key}, v;
-	int rc = mdb_cursor_get(r->cursor, &k, &v, op);
+	int rc = mdb_cursor_get(cur, &k, &v, op);
 	if (rc == MDB_NOTFOUND)
 		return 0;
 	if (rc)
 		return store_mdb_error(rc, "reading an interval");
-	if (k.mv_size != key_len || memcmp(k.mv_data, key, 5) != 0 || v.mv_size < n + INTERVAL_PAYLOAD_MIN)
+	if (!zone_key(zone_id, a->family, &k) || v.mv_size < n + INTERVAL_PAYLOAD_MIN)
 		return 0;
 	iv->first.family = a->family;
 	memcpy(iv->first.b, v.mv_data, n);
+	memset(iv->first.b + n, 0, sizeof iv->first.b - n);
 	iv->payload = (const uint8_t *)v.mv_data + n;
 	iv->payload_len = v.mv_size - n;
 	return 1;
 }
 
-int store_hit_decode(const uint8_t *p, size_t len, store_hit_t *hit)
+/* Any value, through the bounded reader. */
+static int hit_decode_any(const uint8_t *p, size_t len, store_hit_t *hit)
 {
 	codec_reader_t c = {p, len, false};
 	hit->entry_len = codec_get_u8(&c);
@@ -123,6 +174,22 @@ int store_hit_decode(const uint8_t *p, size_t len, store_hit_t *hit)
 		hit->codes[i] = 0x7f000000u | low;
 	}
 	return c.failed ? RBL_ESTORE : RBL_OK;
+}
+
+int store_hit_decode(const uint8_t *p, size_t len, store_hit_t *hit)
+{
+	/* The query path's common value, read in place: an expiry of one byte (0: never), its codes all there. */
+	if (len < INTERVAL_PAYLOAD_MIN || (p[2] & 0x80) || p[3] > ENTRY_MAX_CODES || len < 4 + 3 * (size_t)p[3])
+		return hit_decode_any(p, len, hit);
+	hit->entry_len = p[0];
+	hit->flags = p[1];
+	hit->expires = p[2];
+	hit->ncodes = p[3];
+	for (unsigned i = 0; i < hit->ncodes; i++) {
+		const uint8_t *code = p + 4 + 3 * i;
+		hit->codes[i] = 0x7f000000u | (uint32_t)code[0] << 16 | (uint32_t)code[1] << 8 | code[2];
+	}
+	return RBL_OK;
 }
 
 /* The rare path: the owning entry has expired but is not purged yet. The covering entries decide, skipping
@@ -151,7 +218,7 @@ int store_reader_lookup(store_reader_t *r, uint32_t zone_id, const addr_t *a, in
 	int found = cursor_interval(r, MDB_SET_RANGE, zone_id, a, &iv);
 	if (found <= 0)
 		return found;
-	if (addr_cmp(&iv.first, a) > 0)
+	if (starts_after(&iv, a))
 		return 0;
 	int err = store_hit_decode(iv.payload, iv.payload_len, hit);
 	if (err)

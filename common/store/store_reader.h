@@ -12,9 +12,11 @@
 
 typedef struct store_reader {
 	store_t *st;
-	void *txn;    /* MDB_txn, reset between batches */
-	void *cursor; /* MDB_cursor on the index, renewed with the transaction */
+	void *txn;     /* MDB_txn, reset between batches */
+	void *cursor;  /* MDB_cursor on the IPv4 intervals, renewed with the transaction */
+	void *cursor6; /* MDB_cursor on the IPv6 intervals, renewed by the first IPv6 question of a snapshot */
 	bool active;
+	bool cursor6_current; /* cursor6 was renewed in this snapshot */
 } store_reader_t;
 
 /* The answer an interval carries. */

@@ -109,11 +109,17 @@ static void walk(struct verify *v, MDB_dbi dbi, const char *table, record_check_
 		problem(v, "table %s: cannot be walked: %s", table, mdb_strerror(rc));
 		return;
 	}
-	uint8_t prev[512];
+	/* Integer keys (index4, the free-page list) are compared as numbers of a size_t each: a key of another size is
+	 * damage the table's check reports, and must not be handed to that comparison. */
+	unsigned flags = 0;
+	mdb_dbi_flags(v->txn, dbi, &flags);
+	bool integer_keys = flags & MDB_INTEGERKEY;
+	_Alignas(size_t) uint8_t prev[512]; /* aligned as LMDB's own integer keys are */
 	MDB_val prev_key = {0, prev}, k, val;
 	uint64_t count = 0;
 	for (rc = mdb_cursor_get(cur, &k, &val, MDB_FIRST); !rc; rc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
-		if (count && mdb_cmp(v->txn, dbi, &prev_key, &k) >= 0) {
+		bool comparable = !integer_keys || (prev_key.mv_size == sizeof(size_t) && k.mv_size == sizeof(size_t));
+		if (count && comparable && mdb_cmp(v->txn, dbi, &prev_key, &k) >= 0) {
 			problem(v, "table %s: keys out of order after record %llu", table, (unsigned long long)count);
 			break;
 		}
@@ -284,36 +290,44 @@ static void check_entry(struct verify *v, const MDB_val *k, const MDB_val *val)
 		check_lens(v, zone_id, &e->net);
 }
 
-static void check_interval(struct verify *v, const MDB_val *k, const MDB_val *val)
+/* An interval of family's table (store_internal.h: interval keys), named table in what is reported. */
+static void check_interval(struct verify *v, uint8_t family, const char *table, const MDB_val *k, const MDB_val *val)
 {
-	const uint8_t *key = k->mv_data;
-	uint8_t family = k->mv_size > 4 ? key[4] : 0;
+	uint32_t zone_id;
+	addr_t first = {.family = family}, last;
 	size_t n = addr_bytes(family);
-	if (!((k->mv_size == 9 && family == ADDR_V4) || (k->mv_size == 21 && family == ADDR_V6))) {
-		problem(v, "table index: a key of %zu bytes does not decode", k->mv_size);
+	if (!store_interval_key_read(family, k, &zone_id, &last)) {
+		problem(v, "table %s: a key of %zu bytes does not decode", table, k->mv_size);
 		return;
 	}
-	uint32_t zone_id = store_get_u32(key);
-	addr_t first = {.family = family}, last = {.family = family};
-	memcpy(last.b, key + 5, n);
 	char text[ADDR_STRLEN];
 	addr_format(&last, text);
 	store_hit_t hit;
-	if (!zone_find(v, zone_id)) {
-		problem(v, "table index: the interval ending at %s belongs to zone id %u, which no zone has", text,
+	const struct zone_seen *z = zone_find(v, zone_id);
+	if (!z) {
+		problem(v, "table %s: the interval ending at %s belongs to zone id %u, which no zone has", table, text,
 		        zone_id);
 		return;
 	}
 	if (val->mv_size < n + INTERVAL_PAYLOAD_MIN || val->mv_size > INTERVAL_VALUE_MAX ||
 	    store_hit_decode((const uint8_t *)val->mv_data + n, val->mv_size - n, &hit)) {
-		problem(v, "table index: the interval ending at %s in zone '%s' does not decode", text,
-		        zone_find(v, zone_id)->name);
+		problem(v, "table %s: the interval ending at %s in zone '%s' does not decode", table, text, z->name);
 		return;
 	}
 	memcpy(first.b, val->mv_data, n);
 	if (addr_cmp(&first, &last) > 0)
-		problem(v, "table index: the interval ending at %s in zone '%s' starts after its end", text,
-		        zone_find(v, zone_id)->name);
+		problem(v, "table %s: the interval ending at %s in zone '%s' starts after its end", table, text,
+		        z->name);
+}
+
+static void check_interval4(struct verify *v, const MDB_val *k, const MDB_val *val)
+{
+	check_interval(v, ADDR_V4, "index4", k, val);
+}
+
+static void check_interval6(struct verify *v, const MDB_val *k, const MDB_val *val)
+{
+	check_interval(v, ADDR_V6, "index", k, val);
 }
 
 static void check_journal(struct verify *v, const MDB_val *k, const MDB_val *val)
@@ -363,11 +377,12 @@ static void check_counters(struct verify *v)
 }
 
 /* The named tables, in the order walked: zones first (the others name zones), the store's own, then the rest. */
-static const char *const own_tables[] = {"zones", "meta", "entries", "index", "journal"};
+static const char *const own_tables[] = {"zones", "meta", "entries", "index4", "index", "journal"};
 
 static record_check_fn own_check(const char *name)
 {
-	static const record_check_fn checks[] = {check_zone, check_meta, check_entry, check_interval, check_journal};
+	static const record_check_fn checks[] = {check_zone,      check_meta,      check_entry,
+	                                         check_interval4, check_interval6, check_journal};
 	for (size_t i = 0; i < sizeof own_tables / sizeof own_tables[0]; i++)
 		if (strcmp(name, own_tables[i]) == 0)
 			return checks[i];

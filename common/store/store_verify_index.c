@@ -41,15 +41,17 @@ static bool extends(const struct run *r, const addr_t *first, const uint8_t *pay
 /* The next stored interval of the zone and family: 1, 0 past the last, or an error. */
 static int stored_interval(struct comparison *c, struct run *r)
 {
-	uint8_t key[INTERVAL_KEY_MAX];
+	interval_key_t key;
 	addr_t zero = {.family = c->family};
-	size_t key_len = store_interval_key(c->zone_id, &zero, key), n = addr_bytes(c->family);
-	MDB_val k = {key_len, key}, val;
+	size_t n = addr_bytes(c->family);
+	MDB_val k = store_interval_key(c->zone_id, &zero, &key), val;
 	if (c->stored_done)
 		return 0;
 	int rc = mdb_cursor_get(c->cur, &k, &val, c->started ? MDB_NEXT : MDB_SET_RANGE);
 	c->started = true;
-	if (rc == MDB_NOTFOUND || (!rc && (k.mv_size != key_len || memcmp(k.mv_data, key, 5) != 0))) {
+	uint32_t zone_id;
+	if (rc == MDB_NOTFOUND ||
+	    (!rc && (!store_interval_key_read(c->family, &k, &zone_id, &r->last) || zone_id != c->zone_id))) {
 		c->stored_done = true;
 		return 0;
 	}
@@ -57,8 +59,8 @@ static int stored_interval(struct comparison *c, struct run *r)
 		return store_mdb_error(rc, "walking the index");
 	if (val.mv_size < n + INTERVAL_PAYLOAD_MIN || val.mv_size > INTERVAL_VALUE_MAX)
 		return RBL_EDAMAGED;
-	r->first.family = r->last.family = c->family;
-	memcpy(r->last.b, (const uint8_t *)k.mv_data + 5, n);
+	r->first.family = c->family;
+	memset(r->first.b, 0, sizeof r->first.b);
 	memcpy(r->first.b, val.mv_data, n);
 	r->payload_len = val.mv_size - n;
 	memcpy(r->payload, (const uint8_t *)val.mv_data + n, r->payload_len);
@@ -150,7 +152,7 @@ static int expected_interval(void *ctx, const addr_t *first, const addr_t *last,
 int store_verify_index(MDB_txn *txn, const store_t *st, uint32_t zone_id, uint8_t family, char *what, size_t cap)
 {
 	struct comparison c = {.zone_id = zone_id, .family = family, .what = what, .what_cap = cap};
-	int rc = mdb_cursor_open(txn, st->index, &c.cur);
+	int rc = mdb_cursor_open(txn, store_index_dbi(st, family), &c.cur);
 	if (rc)
 		return store_mdb_error(rc, "opening an index cursor");
 	int err = store_index_expected(txn, st, zone_id, family, expected_interval, &c);

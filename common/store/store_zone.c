@@ -104,7 +104,7 @@ int store_zone_delete(store_wtxn_t *w, const char *name)
 	if (err)
 		return err;
 	if ((err = store_delete_zone_keys(w->txn, w->st->entries, def.id)) ||
-	    (err = store_delete_zone_keys(w->txn, w->st->index, def.id)) ||
+	    (err = store_index_delete_zone(w->txn, w->st, def.id)) ||
 	    (err = store_delete_zone_keys(w->txn, w->st->journal, def.id)) ||
 	    (err = store_lens_delete(w->txn, w->st, def.id)))
 		return err;

@@ -572,6 +572,7 @@ static void import_nets(struct fixture *f, bool replace, const char *const *nets
 		assert_int_equal(store_import_add(imp, &item), RBL_OK);
 	}
 	assert_int_equal(store_import_finish(imp, stats), RBL_OK);
+	store_import_free(imp);
 	assert_int_equal(store_write_commit(w), RBL_OK);
 }
 

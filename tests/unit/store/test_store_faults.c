@@ -4,6 +4,7 @@
  * map. */
 #include "base/err.h"
 #include "store/store.h"
+#include "store/store_reader.h"
 #include "store/store_verify.h"
 
 #include <setjmp.h>
@@ -240,7 +241,7 @@ static void test_verify_passes_a_sound_store_and_counts_it(void **state)
 	assert_int_equal(verify(f, &r, &stats), RBL_OK);
 	assert_string_equal(r.all, "");
 	assert_int_equal(stats.zones, 2);
-	assert_int_equal(stats.tables, 5);
+	assert_int_equal(stats.tables, 6);
 	assert_int_equal(stats.problems, 0);
 	assert_true(stats.records > 7 + 2);
 }
@@ -264,23 +265,34 @@ static void test_verify_passes_an_index_cut_by_partial_rebuilds(void **state)
 	assert_string_equal(r.all, "");
 }
 
-static void delete_first_interval(MDB_txn *txn, struct fixture *f)
+static void delete_first_interval_of(MDB_txn *txn, const char *table)
 {
-	(void)f;
 	MDB_dbi index;
 	MDB_cursor *cur;
 	MDB_val k, v;
-	assert_int_equal(mdb_dbi_open(txn, "index", 0, &index), 0);
+	assert_int_equal(mdb_dbi_open(txn, table, 0, &index), 0);
 	assert_int_equal(mdb_cursor_open(txn, index, &cur), 0);
 	assert_int_equal(mdb_cursor_get(cur, &k, &v, MDB_FIRST), 0);
 	assert_int_equal(mdb_cursor_del(cur, 0), 0);
 	mdb_cursor_close(cur);
 }
 
-static void test_verify_reports_an_interval_missing_from_the_index(void **state)
+static void delete_first_ipv4_interval(MDB_txn *txn, struct fixture *f)
+{
+	(void)f;
+	delete_first_interval_of(txn, "index4");
+}
+
+static void delete_first_ipv6_interval(MDB_txn *txn, struct fixture *f)
+{
+	(void)f;
+	delete_first_interval_of(txn, "index");
+}
+
+static void test_verify_reports_an_interval_missing_from_the_ipv4_index(void **state)
 {
 	struct fixture *f = *state;
-	raw_edit(f, delete_first_interval);
+	raw_edit(f, delete_first_ipv4_interval);
 	struct report r;
 	store_verify_stats_t stats;
 	assert_int_equal(verify(f, &r, &stats), RBL_EDAMAGED);
@@ -288,6 +300,81 @@ static void test_verify_reports_an_interval_missing_from_the_index(void **state)
 	assert_non_null(strstr(r.first, "index of zone 'rbl.example' (IPv4)"));
 	assert_non_null(strstr(r.first, "10.0.0.0-10.0.255.255 (listing of a /8"));
 	assert_non_null(strstr(r.first, "is missing"));
+}
+
+static void test_verify_reports_an_interval_missing_from_the_ipv6_index(void **state)
+{
+	struct fixture *f = *state;
+	raw_edit(f, delete_first_ipv6_interval);
+	struct report r;
+	store_verify_stats_t stats;
+	assert_int_equal(verify(f, &r, &stats), RBL_EDAMAGED);
+	assert_int_equal(stats.problems, 1);
+	assert_non_null(strstr(r.first, "index of zone 'rbl.example' (IPv6)"));
+	assert_non_null(strstr(r.first, "2001:db8::-2001:db8:0:ffff:ffff:ffff:ffff:ffff (listing of a /32"));
+	assert_non_null(strstr(r.first, "is missing"));
+}
+
+/* Puts an IPv4 interval straight into index4: key zone << 32 | last address (native), value first address (BE), the
+ * owner's length, flags, expiry (varint 0), no codes. */
+static void put_ipv4_interval(MDB_txn *txn, uint32_t zone_id, uint32_t first, uint32_t last, uint8_t len)
+{
+	MDB_dbi index4;
+	uint64_t key = (uint64_t)zone_id << 32 | last;
+	uint8_t value[8] = {(uint8_t)(first >> 24), (uint8_t)(first >> 16), (uint8_t)(first >> 8), (uint8_t)first, len};
+	MDB_val k = {sizeof key, &key}, v = {sizeof value, value};
+	assert_int_equal(mdb_dbi_open(txn, "index4", 0, &index4), 0);
+	assert_int_equal(mdb_put(txn, index4, &k, &v, 0), 0);
+}
+
+static void add_an_ipv4_interval_no_entry_calls_for(MDB_txn *txn, struct fixture *f)
+{
+	put_ipv4_interval(txn, f->zone, 0xc6336409, 0xc6336409, 32); /* 198.51.100.9 */
+}
+
+static void test_verify_reports_an_ipv4_interval_no_entry_calls_for(void **state)
+{
+	struct fixture *f = *state;
+	raw_edit(f, add_an_ipv4_interval_no_entry_calls_for);
+	struct report r;
+	store_verify_stats_t stats;
+	assert_int_equal(verify(f, &r, &stats), RBL_EDAMAGED);
+	assert_int_equal(stats.problems, 1);
+	assert_non_null(strstr(r.first, "index of zone 'rbl.example' (IPv4)"));
+	assert_non_null(strstr(r.first, "198.51.100.9-198.51.100.9 (listing of a /32, 0 code(s), expires 0) is there, "
+	                                "but no entry calls for it"));
+}
+
+static void damage_index4_keys(MDB_txn *txn, struct fixture *f)
+{
+	put_ipv4_interval(txn, 77, 0x0a000000, 0x0a0000ff, 24);      /* 10.0.0.0-10.0.0.255 of no zone */
+	put_ipv4_interval(txn, f->zone, 0x0b000002, 0x0b000001, 32); /* 11.0.0.2-11.0.0.1: starts after its end */
+	MDB_dbi index4, index;
+	uint32_t short_key = 5;
+	uint8_t value[8] = {0};
+	MDB_val k = {sizeof short_key, &short_key}, v = {sizeof value, value};
+	assert_int_equal(mdb_dbi_open(txn, "index4", 0, &index4), 0);
+	assert_int_equal(mdb_put(txn, index4, &k, &v, 0), 0);
+	/* And an IPv4 interval left in index under format 3's key. */
+	uint8_t old_key[9] = {0, 0, 0, 1, 4, 11, 0, 0, 9};
+	MDB_val ok = {sizeof old_key, old_key};
+	assert_int_equal(mdb_dbi_open(txn, "index", 0, &index), 0);
+	assert_int_equal(mdb_put(txn, index, &ok, &v, 0), 0);
+}
+
+static void test_verify_reports_index4_keys_that_do_not_decode_or_belong_nowhere(void **state)
+{
+	struct fixture *f = *state;
+	raw_edit(f, damage_index4_keys);
+	struct report r;
+	store_verify_stats_t stats;
+	assert_int_equal(verify(f, &r, &stats), RBL_EDAMAGED);
+	assert_non_null(strstr(r.all, "table index4: a key of 4 bytes does not decode"));
+	assert_non_null(strstr(r.all, "table index4: the interval ending at 10.0.0.255 belongs to zone id 77, which no "
+	                              "zone has"));
+	assert_non_null(strstr(r.all, "table index4: the interval ending at 11.0.0.1 in zone 'rbl.example' starts "
+	                              "after its end"));
+	assert_non_null(strstr(r.all, "table index: a key of 9 bytes does not decode"));
 }
 
 static void delete_entry_behind_the_index(MDB_txn *txn, struct fixture *f)
@@ -465,6 +552,18 @@ static void test_backup_writes_a_compacted_copy_that_verifies(void **state)
 	assert_int_equal(cidr_parse("172.16.11.183/32", &net), RBL_OK);
 	assert_int_equal(store_entry_get(rt, f->zone, &net, &e), RBL_OK);
 	store_read_end(rt);
+	/* The copy answers from its interval tables, IPv4's integer keys included. */
+	store_reader_t reader;
+	store_hit_t hit;
+	assert_int_equal(store_reader_init(st, &reader), RBL_OK);
+	assert_int_equal(store_reader_begin(&reader), RBL_OK);
+	assert_int_equal(store_reader_lookup(&reader, f->zone, &net.addr, 0, &hit), 1);
+	addr_t listed = {.family = ADDR_V4, .b = {172, 16, 11, 182}},
+	       past_the_last = {.family = ADDR_V4, .b = {172, 16, 11, 184}};
+	assert_int_equal(store_reader_lookup(&reader, f->zone, &listed, 0, &hit), 1);
+	assert_int_equal(store_reader_lookup(&reader, f->zone, &past_the_last, 0, &hit), 0);
+	store_reader_end(&reader);
+	store_reader_free(&reader);
 	store_close(st);
 	assert_int_equal(verify_dir(dest, &r, &copy), RBL_OK);
 	assert_int_equal(copy.records, original.records);
@@ -544,7 +643,13 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_foreign_data_file_is_refused, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_verify_passes_a_sound_store_and_counts_it, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_verify_passes_an_index_cut_by_partial_rebuilds, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_verify_reports_an_interval_missing_from_the_index, setup,
+	        cmocka_unit_test_setup_teardown(test_verify_reports_an_interval_missing_from_the_ipv6_index, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_verify_reports_an_ipv4_interval_no_entry_calls_for, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_verify_reports_index4_keys_that_do_not_decode_or_belong_nowhere,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_verify_reports_an_interval_missing_from_the_ipv4_index, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_verify_reports_an_interval_no_entry_calls_for, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_verify_reports_an_entry_that_does_not_decode, setup, teardown),

@@ -258,7 +258,7 @@ static void test_large_unordered_import_is_stored_whole_in_key_order(void **stat
 				snprintf(nets[i], sizeof nets[i], "2001:db8:%x:%x::/64", (unsigned)rand() & 0xffff,
 				         (unsigned)rand() & 0xffff);
 		} else if (i % 10 == 8 && i > 100) {
-			snprintf(nets[i], sizeof nets[i], "%s", nets[i - 100]); /* a duplicate of an earlier line */
+			memcpy(nets[i], nets[i - 100], sizeof nets[i]); /* a duplicate of an earlier line */
 		} else {
 			uint32_t a = (uint32_t)rand() << 1 ^ (uint32_t)rand();
 			unsigned len = 8 + (unsigned)(rand() % 25);
