@@ -307,7 +307,7 @@ static unsigned answer_below_apex(struct question *qn, size_t prefix_len)
 	if (answer_ns_below(qn->zone, qn->q, prefix_len))
 		return negative(qn, WIRE_R_NOERROR); /* an empty non-terminal above a name server's name (RFC 8020) */
 	revname_t rn;
-	revname_parse(qn->q->lower, prefix_len, &rn);
+	revname_parse(qn->q->qname, prefix_len, &rn); /* the labels in front of the apex, in the packet */
 	const addr_t *a = NULL;
 	if (rn.v4_valid && rn.v4.len == 32)
 		a = &rn.v4.addr;

@@ -5,10 +5,10 @@
 
 #include <string.h>
 
-/* Whether the question's name, lowercased, is the wire name `wire` (length-prefixed labels, root included). */
+/* Whether the question's name is, in any case, the wire name `wire` (lowercase labels, root included). */
 static bool name_is(const wire_query_t *q, const char *wire, size_t wire_len)
 {
-	return q->qname_len == wire_len && memcmp(q->lower, wire, wire_len) == 0;
+	return q->qname_len == wire_len && wire_name_equal(q->qname, (const uint8_t *)wire, wire_len);
 }
 
 #define WIRE_NAME(s) s, sizeof s /* the literal's terminating NUL is the root label */

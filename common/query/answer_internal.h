@@ -9,7 +9,7 @@
 
 /* The operator's text for a CH question about the server (version.bind, id.server, ...), or NULL: REFUSED. */
 const char *answer_chaos_text(const answer_options_t *options, const wire_query_t *q);
-/* The name server of z inside the zone whose name is the question's (prefix_len bytes of q->lower in front of the
+/* The name server of z inside the zone whose name is the question's (prefix_len bytes of q->qname in front of the
  * apex; 0: the apex), or -1. */
 int answer_ns_host(const zonetab_zone_t *z, const wire_query_t *q, size_t prefix_len);
 /* Whether the question's name (prefix_len bytes in front of the apex) is an ancestor of a name server's name. */

@@ -10,7 +10,7 @@ int answer_ns_host(const zonetab_zone_t *z, const wire_query_t *q, size_t prefix
 {
 	for (unsigned i = 0; i < z->ns_count; i++)
 		if (z->ns_in_zone[i] && z->ns_prefix_len[i] == prefix_len &&
-		    memcmp(z->ns_prefix[i], q->lower, prefix_len) == 0)
+		    wire_name_equal(q->qname, z->ns_prefix[i], prefix_len))
 			return (int)i;
 	return -1;
 }
@@ -23,7 +23,7 @@ bool answer_ns_below(const zonetab_zone_t *z, const wire_query_t *q, size_t pref
 		/* Walk the name server's labels: is the question's name what follows one of them? */
 		for (size_t off = 0; off < z->ns_prefix_len[i]; off += 1 + (size_t)z->ns_prefix[i][off])
 			if (z->ns_prefix_len[i] - off == prefix_len &&
-			    memcmp(z->ns_prefix[i] + off, q->lower, prefix_len) == 0)
+			    wire_name_equal(q->qname, z->ns_prefix[i] + off, prefix_len))
 				return true;
 	}
 	return false;

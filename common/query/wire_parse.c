@@ -3,6 +3,8 @@
  * logging, and every read checked against the packet length first. */
 #include "query/wire.h"
 
+#include <string.h>
+
 #define WIRE_MAXNAME 255 /* wire bytes of a name, the root label included (RFC 1035 3.1) */
 
 static uint16_t get16(const uint8_t *p)
@@ -24,42 +26,74 @@ static void clear_question(wire_query_t *q)
 	q->edns_do = false;
 }
 
-/* Reads the question name at pkt[*pos] into q. Only plain labels are accepted: refusing compression pointers here is
- * what makes a pointer loop impossible, and a query has no earlier name to point to anyway. */
+/* Reads the question name at pkt[*pos] into q: where it is and where each label starts, nothing copied. Only plain
+ * labels are accepted: refusing compression pointers here is what makes a pointer loop impossible, and a query has no
+ * earlier name to point to anyway. */
 static bool parse_qname(const uint8_t *pkt, size_t len, size_t *pos, wire_query_t *q)
 {
-	size_t start = *pos;
-	size_t at = start;
+	const uint8_t *name = pkt + *pos;
+	/* Every length byte, the root's included, must lie inside the packet and within the 255 bytes a name may take;
+	 * so must every label, as the byte after it is the next length byte. This also keeps labels below
+	 * WIRE_MAXLABELS (each takes at least 2 bytes) and every offset inside a uint8_t. */
+	size_t limit = len - *pos < WIRE_MAXNAME ? len - *pos : WIRE_MAXNAME;
+	size_t off = 0;
 	unsigned labels = 0;
 
+	if (limit == 0)
+		return false;
 	for (;;) {
-		if (at >= len)
-			return false;
-		uint8_t label = pkt[at];
+		uint8_t label = name[off];
 		if (label == 0)
 			break;
 		if (label > 63) /* 0xC0 pointer, 0x40 extended, 0x80 reserved */
 			return false;
-		size_t off = at - start;
-		/* The label, its length byte and the root byte still to come must fit in 255; this also keeps labels
-		 * below WIRE_MAXLABELS (each takes at least 2 bytes) and every offset inside lower[] and a uint8_t. */
-		if (off + 1 + label + 1 > WIRE_MAXNAME)
+		size_t next = off + 1 + label;
+		if (next >= limit)
 			return false;
-		if (len - at - 1 < label)
-			return false;
-		q->label_off[labels++] = (uint8_t)off;
-		q->lower[off] = label;
-		for (size_t i = 1; i <= label; i++) {
-			uint8_t c = pkt[at + i];
-			q->lower[off + i] = (c >= 'A' && c <= 'Z') ? (uint8_t)(c + ('a' - 'A')) : c;
-		}
-		at += 1 + (size_t)label;
+		q->label_off[labels] = (uint8_t)off;
+		labels++;
+		off = next;
 	}
-	q->lower[at - start] = 0;
-	q->qname = pkt + start;
-	q->qname_len = at - start + 1;
+	q->qname = name;
+	q->qname_len = off + 1;
 	q->labels = labels;
-	*pos = at + 1;
+	*pos += off + 1;
+	return true;
+}
+
+static uint64_t load64(const uint8_t *p)
+{
+	uint64_t word;
+	memcpy(&word, p, sizeof word);
+	return word;
+}
+
+#define BYTES(b) (0x0101010101010101ull * (b))
+
+/* The word with each byte in 'A'..'Z' made lowercase (SWAR): for a byte below 0x80, adding 0x3f carries into its top
+ * bit exactly when it is >= 'A', adding 0x25 when it is > 'Z'; no sum leaves its byte. */
+static uint64_t ascii_lower_word(uint64_t word)
+{
+	uint64_t low7 = word & BYTES(0x7f);
+	uint64_t upper = (low7 + BYTES(0x3f)) & ~(low7 + BYTES(0x25)) & ~word & BYTES(0x80);
+	return word | upper >> 2;
+}
+
+bool wire_name_equal(const uint8_t *name, const uint8_t *lower, size_t len)
+{
+	size_t at = 0;
+	for (; at + 8 <= len; at += 8)
+		if (ascii_lower_word(load64(name + at)) != load64(lower + at))
+			return false;
+	if (at == len)
+		return true;
+	if (len >= 8) /* the last word again, overlapping the one before: no byte outside len is read */
+		return ascii_lower_word(load64(name + len - 8)) == load64(lower + len - 8);
+	for (; at < len; at++) {
+		uint8_t c = name[at];
+		if (((unsigned)(c - 'A') < 26 ? c | 0x20 : c) != lower[at])
+			return false;
+	}
 	return true;
 }
 

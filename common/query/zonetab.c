@@ -60,6 +60,8 @@ static int add_zone(const zone_def_t *def, void *ctx)
 	z->default_code = def->default_code;
 	memcpy(z->name, def->name, sizeof z->name);
 	int err = dname_from_text(def->name, z->apex, &z->apex_len);
+	for (size_t i = 0; !err && i < z->apex_len; i++)
+		z->apex_case[i] = z->apex[i] >= 'a' && z->apex[i] <= 'z' ? 0x20 : 0;
 	if (!err)
 		err = build_soa(z, def);
 	for (unsigned i = 0; !err && i < def->ns_count; i++) {
@@ -104,6 +106,112 @@ static void resolve_members(struct building *b)
 	}
 }
 
+static uint64_t load64(const uint8_t *p)
+{
+	uint64_t word;
+	memcpy(&word, p, sizeof word);
+	return word;
+}
+
+#define HASH_MULTIPLIER 0x9e3779b97f4a7c15ull /* 2^64 / golden ratio, odd */
+#define CASE_FOLD 0x2020202020202020ull
+
+/* A hash of a wire name stretch that is the same in any case: every byte is hashed with its 0x20 bit set (names that
+ * differ by more than ASCII case may collide too, which the caller's exact comparison settles). A word at a time; a
+ * tail shorter than a word is the last word again, overlapping, so no byte outside len is read. */
+static uint64_t name_hash(const uint8_t *name, size_t len)
+{
+	uint64_t h = len * HASH_MULTIPLIER;
+	size_t at = 0;
+	for (; at + 8 <= len; at += 8)
+		h = (h ^ (load64(name + at) | CASE_FOLD)) * HASH_MULTIPLIER;
+	if (at < len) {
+		uint64_t tail = 0;
+		if (len >= 8)
+			tail = load64(name + len - 8);
+		else
+			for (size_t i = 0; i < len; i++)
+				tail = tail << 8 | name[i];
+		h = (h ^ (tail | CASE_FOLD)) * HASH_MULTIPLIER;
+	}
+	return h ^ h >> 32; /* the slot is taken from the low bits, which the multiplications mix least */
+}
+
+static unsigned apex_label_count(const zonetab_zone_t *z)
+{
+	unsigned labels = 0;
+	for (size_t off = 0; z->apex[off] != 0; off += 1 + (size_t)z->apex[off])
+		labels++;
+	return labels;
+}
+
+/* Whether the len bytes at name are z's apex in any case (RFC 4343, ASCII only). A name byte OR'ed with 0x20 under
+ * a letter of the apex, and with 0 elsewhere, equals the apex byte exactly when it is that letter in either case or,
+ * elsewhere, the same byte: one OR and one comparison a word. */
+static bool is_apex(const zonetab_zone_t *z, const uint8_t *name, size_t len)
+{
+	if (len != z->apex_len)
+		return false;
+	if (len < 8) {
+		for (size_t i = 0; i < len; i++)
+			if ((name[i] | z->apex_case[i]) != z->apex[i])
+				return false;
+		return true;
+	}
+	size_t at = 0;
+	for (; at + 8 < len; at += 8)
+		if ((load64(name + at) | load64(z->apex_case + at)) != load64(z->apex + at))
+			return false;
+	at = len - 8; /* the last word, overlapping the one before unless len is a multiple of 8 */
+	return (load64(name + at) | load64(z->apex_case + at)) == load64(z->apex + at);
+}
+
+/* The zone in the hash whose apex is the len bytes at name (any case), or NULL. */
+static const zonetab_zone_t *find_apex(const zonetab_t *t, const uint8_t *name, size_t len)
+{
+	uint64_t h = name_hash(name, len);
+	uint32_t tag = (uint32_t)(h >> 32);
+	for (size_t i = h & t->slot_mask;; i = (i + 1) & t->slot_mask) {
+		const zonetab_slot_t *slot = &t->slots[i];
+		if (slot->zone == 0)
+			return NULL;
+		const zonetab_zone_t *z = &t->zones[slot->zone - 1];
+		if (slot->tag == tag && is_apex(z, name, len))
+			return z;
+	}
+}
+
+/* Builds the apex hash of t's zones. On failure (no memory) t is left as it was. */
+static int index_apexes(zonetab_t *t)
+{
+	size_t slots = 8;
+	while (slots < 2 * t->count)
+		slots *= 2;
+	zonetab_slot_t *table = calloc(slots, sizeof *table);
+	if (!table)
+		return RBL_ENOMEM;
+	free(t->slots);
+	t->slots = table;
+	t->slot_mask = slots - 1;
+	memset(t->apex_labels, 0, sizeof t->apex_labels);
+	t->max_apex_labels = 0;
+	for (size_t z = 0; z < t->count; z++) {
+		const zonetab_zone_t *zone = &t->zones[z];
+		if (find_apex(t, zone->apex, zone->apex_len))
+			continue; /* a duplicate apex: the first zone keeps winning, as it always did */
+		uint64_t h = name_hash(zone->apex, zone->apex_len);
+		size_t i = h & t->slot_mask;
+		while (t->slots[i].zone != 0)
+			i = (i + 1) & t->slot_mask;
+		t->slots[i] = (zonetab_slot_t){.tag = (uint32_t)(h >> 32), .zone = (uint32_t)z + 1};
+		unsigned labels = apex_label_count(zone);
+		t->apex_labels[labels / 64] |= (uint64_t)1 << labels % 64;
+		if (labels > t->max_apex_labels)
+			t->max_apex_labels = labels;
+	}
+	return RBL_OK;
+}
+
 int zonetab_refresh(zonetab_t *t, store_reader_t *r)
 {
 	uint64_t gen;
@@ -119,38 +227,42 @@ int zonetab_refresh(zonetab_t *t, store_reader_t *r)
 		return err;
 	}
 	resolve_members(&b);
-	free(t->zones);
-	t->zones = b.zones;
-	t->count = b.count;
-	t->generation = gen;
-	t->loaded = true;
+	zonetab_t built = {.zones = b.zones, .count = b.count, .generation = gen, .loaded = true};
+	err = index_apexes(&built);
+	if (err) {
+		free(b.zones);
+		return err;
+	}
+	zonetab_free(t);
+	*t = built;
 	return RBL_OK;
 }
 
 void zonetab_free(zonetab_t *t)
 {
 	free(t->zones);
+	free(t->slots);
 	memset(t, 0, sizeof *t);
 }
 
 const zonetab_zone_t *zonetab_match(const zonetab_t *t, const wire_query_t *q, size_t *prefix_len)
 {
-	const zonetab_zone_t *best = NULL;
-	for (size_t i = 0; i < t->count; i++) {
-		const zonetab_zone_t *z = &t->zones[i];
-		if (z->apex_len > q->qname_len || (best && z->apex_len <= best->apex_len))
+	if (!t->slots)
+		return NULL;
+	/* Suffix i starts at label i; the root name's one suffix is itself (a root apex matches nothing else, as the
+	 * root byte of a longer name is no label boundary). Longest first: the first hit is the most specific zone. */
+	unsigned last = q->labels ? q->labels - 1 : 0;
+	unsigned first = q->labels > t->max_apex_labels ? q->labels - t->max_apex_labels : 0;
+	for (unsigned i = first; i <= last; i++) {
+		unsigned labels = q->labels - i;
+		if (!(t->apex_labels[labels / 64] >> labels % 64 & 1))
 			continue;
-		size_t at = q->qname_len - z->apex_len;
-		if (memcmp(q->lower + at, z->apex, z->apex_len) != 0)
-			continue;
-		/* The suffix must start on a label boundary, not inside a label that happens to end the same way. */
-		bool boundary = at == 0;
-		for (unsigned l = 0; !boundary && l < q->labels; l++)
-			boundary = q->label_off[l] == at;
-		if (boundary)
-			best = z;
+		size_t off = q->labels ? q->label_off[i] : 0;
+		const zonetab_zone_t *z = find_apex(t, q->qname + off, q->qname_len - off);
+		if (z) {
+			*prefix_len = off;
+			return z;
+		}
 	}
-	if (best)
-		*prefix_len = q->qname_len - best->apex_len;
-	return best;
+	return NULL;
 }

@@ -2,9 +2,9 @@
 /* zonetab.h — a worker's in-memory table of the zones it serves, with their SOA and NS records in wire form.
  *
  * Built from a store snapshot (zonetab_load) whenever the store's generation changes, so a zone created, changed or
- * deleted by rbltool is served from the next batch on. Matching a question to its zone is a comparison of the
- * question's lowercase tail against each apex, on label boundaries; the longest apex wins (member zones may sit
- * below an aggregate).
+ * deleted by rbltool is served from the next batch on. Matching a question to its zone looks the question's suffixes
+ * that start on a label boundary up in a hash of the apexes, longest first, so the most specific zone wins (member
+ * zones may sit below an aggregate) and the cost does not grow with the number of zones.
  */
 #ifndef RBL_ZONETAB_H
 #define RBL_ZONETAB_H
@@ -19,15 +19,16 @@ typedef struct zonetab_zone {
 	uint32_t id;
 	uint32_t ttl, minimum, default_code;
 	char name[DNAME_TEXTMAX];
-	uint8_t apex[DNAME_MAXLEN];
+	uint8_t apex[DNAME_MAXLEN];      /* lowercase wire form */
+	uint8_t apex_case[DNAME_MAXLEN]; /* 0x20 under each letter of the apex, 0 elsewhere: for the case-blind match */
 	size_t apex_len;
 	uint8_t soa_rdata[ZONETAB_SOA_RDATA_MAX];
 	uint16_t soa_rdlen;
 	unsigned ns_count;
 	uint8_t ns_rdata[ZONE_MAX_NS][DNAME_MAXLEN];
 	uint16_t ns_rdlen[ZONE_MAX_NS];
-	/* Name servers inside the zone: their name in front of the apex, lowercase wire labels as they appear in front
-	 * of it in wire_query_t.lower (length 0 and in_zone: the apex itself), and their addresses. */
+	/* Name servers inside the zone: their name in front of the apex, lowercase wire labels as a question names it
+	 * in front of the apex (wire_name_equal; length 0 and in_zone: the apex itself), and their addresses. */
 	bool ns_in_zone[ZONE_MAX_NS];
 	uint8_t ns_prefix[ZONE_MAX_NS][DNAME_MAXLEN];
 	uint8_t ns_prefix_len[ZONE_MAX_NS];
@@ -40,11 +41,24 @@ typedef struct zonetab_zone {
 	const struct zonetab_zone *members[ZONE_MAX_MEMBERS]; /* resolved after loading; missing ones dropped */
 } zonetab_zone_t;
 
+/* One slot of the apex hash: the zone (index + 1; 0 = empty) and the high half of its apex's hash. */
+typedef struct zonetab_slot {
+	uint32_t tag;
+	uint32_t zone;
+} zonetab_slot_t;
+
 typedef struct zonetab {
 	zonetab_zone_t *zones;
 	size_t count;
 	uint64_t generation;
 	bool loaded;
+	/* The apex hash: open addressing, linear probing, a power of two of slots at least twice the zones (so a probe
+	 * always ends at an empty slot). A zone whose apex an earlier zone already has is not in it, as it would never
+	 * win a match. */
+	zonetab_slot_t *slots;
+	size_t slot_mask;
+	uint64_t apex_labels[2]; /* bit n: an apex has n labels (0..127); suffixes of other lengths are not looked up */
+	unsigned max_apex_labels;
 } zonetab_t;
 
 /* Rebuilds t from the reader's snapshot if its generation differs from t's (or t was never loaded). On failure t is
@@ -52,8 +66,9 @@ typedef struct zonetab {
 int zonetab_refresh(zonetab_t *t, store_reader_t *r);
 void zonetab_free(zonetab_t *t);
 
-/* The zone whose apex is the longest suffix of q's name, or NULL. *prefix_len = bytes of q->lower in front of the
- * apex (0 at the apex itself). */
+/* The zone whose apex is the longest suffix of q's name starting on a label boundary (compared case-blind), or NULL;
+ * a root apex matches the root name only. *prefix_len = bytes of q->qname in front of the apex (0 at the apex
+ * itself), untouched on NULL. At most one hash probe per label count some apex has, whatever the number of zones. */
 const zonetab_zone_t *zonetab_match(const zonetab_t *t, const wire_query_t *q, size_t *prefix_len);
 
 #endif

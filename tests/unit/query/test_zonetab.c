@@ -131,7 +131,10 @@ static const zonetab_zone_t *match(struct fixture *f, const char *text, size_t *
 	static struct question qs;
 	question(&qs, text);
 	*prefix_len = SIZE_MAX;
-	return zonetab_match(&f->table, &qs.q, prefix_len);
+	const zonetab_zone_t *z = zonetab_match(&f->table, &qs.q, prefix_len);
+	if (!z)
+		assert_int_equal(*prefix_len, SIZE_MAX);
+	return z;
 }
 
 static void assert_matches(struct fixture *f, const char *text, const char *zone, size_t prefix_len)
@@ -141,6 +144,30 @@ static void assert_matches(struct fixture *f, const char *text, const char *zone
 	assert_non_null(z);
 	assert_string_equal(z->name, zone);
 	assert_int_equal(got, prefix_len);
+}
+
+/* Creates zones "<prefix><i>.<suffix>" for i in [0, n) in one commit. */
+static void create_numbered_zones(struct fixture *f, const char *prefix, const char *suffix, unsigned n)
+{
+	store_wtxn_t *w;
+	assert_int_equal(store_write_begin(f->st, &w), RBL_OK);
+	for (unsigned i = 0; i < n; i++) {
+		char name[DNAME_TEXTMAX];
+		snprintf(name, sizeof name, "%s%u.%s", prefix, i, suffix);
+		zone_def_t def;
+		zone_def_init(&def, name, time(NULL));
+		assert_int_equal(store_zone_create(w, &def), RBL_OK);
+	}
+	assert_int_equal(store_write_commit(w), RBL_OK);
+}
+
+/* "a.a. ... .a.<suffix>" with n labels "a" in front. */
+static void repeated_labels(char *buf, size_t size, unsigned n, const char *suffix)
+{
+	size_t len = 0;
+	for (unsigned i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, size - len, "a.");
+	snprintf(buf + len, size - len, "%s", suffix);
 }
 
 static void assert_no_match(struct fixture *f, const char *text)
@@ -229,6 +256,164 @@ static void test_apex_must_start_on_a_label_boundary(void **state)
 	question_wire(&qs, inside, sizeof inside);
 	size_t prefix_len = SIZE_MAX;
 	assert_null(zonetab_match(&f->table, &qs.q, &prefix_len));
+	assert_int_equal(prefix_len, SIZE_MAX);
+}
+
+static void test_nested_zones_each_answer_the_names_below_them_and_not_above(void **state)
+{
+	struct fixture *f = *state;
+	create_zone(f, "a.example");
+	create_zone(f, "b.a.example");
+	assert_int_equal(refresh(f), RBL_OK);
+	assert_matches(f, "b.a.example", "b.a.example", 0);
+	assert_matches(f, "x.b.a.example", "b.a.example", 2);
+	assert_matches(f, "2.0.0.127.B.a.EXAMPLE", "b.a.example", 10);
+	assert_matches(f, "a.example", "a.example", 0);
+	assert_matches(f, "c.a.example", "a.example", 2);
+	assert_matches(f, "bb.a.example", "a.example", 3);
+	assert_matches(f, "b.c.a.example", "a.example", 4);
+	assert_matches(f, "b.a.b.a.example", "b.a.example", 4);
+	assert_no_match(f, "example");
+	assert_no_match(f, "b.a.example.net");
+}
+
+static void test_mixed_case_0x20_names_match_and_other_bytes_do_not_fold(void **state)
+{
+	struct fixture *f = *state;
+	create_zone(f, "bl.spam-zone_1.example");
+	assert_int_equal(refresh(f), RBL_OK);
+	/* Every letter in either case: the apex spans three words, the last one overlapping. */
+	assert_matches(f, "2.0.0.127.bL.SpAm-ZoNe_1.eXaMpLe", "bl.spam-zone_1.example", 10);
+	assert_matches(f, "BL.SPAM-ZONE_1.EXAMPLE", "bl.spam-zone_1.example", 0);
+	/* Bytes that differ from the apex's only in the 0x20 bit but are not letters hash alike; the comparison still
+	 * tells them apart. */
+	/* clang-format off */
+	assert_no_match(f, "bl.spam-zone\x7f" "1.example"); /* '_' is 0x5f */
+	assert_no_match(f, "bl.spam-zone_\x11.example");   /* '1' is 0x31 */
+	assert_no_match(f, "bl.spam\rzone_1.example");      /* '-' is 0x2d */
+	/* clang-format on */
+	assert_no_match(f, "bl.spam-zone_1.exampld");
+}
+
+static void test_a_thousand_zones_each_match_their_own_names(void **state)
+{
+	struct fixture *f = *state;
+	create_numbered_zones(f, "z", "example", 1000);
+	create_zone(f, "rbl.example");
+	assert_int_equal(refresh(f), RBL_OK);
+	assert_int_equal(f->table.count, 1001);
+	for (unsigned i = 0; i < 1000; i++) {
+		char name[64], zone[64];
+		snprintf(zone, sizeof zone, "z%u.example", i);
+		snprintf(name, sizeof name, "2.0.0.127.Z%u.example", i);
+		assert_matches(f, name, zone, 10);
+		snprintf(name, sizeof name, "z%u.example.org", i);
+		assert_no_match(f, name);
+	}
+	assert_matches(f, "2.0.0.127.rbl.example", "rbl.example", 10);
+	assert_no_match(f, "2.0.0.127.z1000.example");
+	assert_no_match(f, "example");
+}
+
+static void test_question_of_127_labels_matches_a_zone_of_100_labels(void **state)
+{
+	struct fixture *f = *state;
+	char zone[256], name[256];
+	repeated_labels(zone, sizeof zone, 99, "x"); /* 100 labels, 201 wire bytes with the root */
+	create_zone(f, zone);
+	create_zone(f, "x");
+	assert_int_equal(refresh(f), RBL_OK);
+	assert_int_equal(f->table.max_apex_labels, 100);
+	repeated_labels(name, sizeof name, 126, "x"); /* 127 labels, 255 wire bytes: the most a name may have */
+	assert_matches(f, name, zone, 54);
+	repeated_labels(name, sizeof name, 98, "x"); /* one label short of the deep zone */
+	assert_matches(f, name, "x", 196);
+	repeated_labels(name, sizeof name, 126, "y");
+	assert_no_match(f, name);
+}
+
+/* The match before the apex hash, kept as the reference: the question's lowercase copy against every apex, on a
+ * label boundary, the longest apex winning (the first of equals). */
+static const zonetab_zone_t *reference_match(const zonetab_t *t, const wire_query_t *q, size_t *prefix_len)
+{
+	uint8_t lower[255];
+	for (size_t i = 0; i < q->qname_len; i++)
+		lower[i] = q->qname[i] >= 'A' && q->qname[i] <= 'Z' ? (uint8_t)(q->qname[i] + 32) : q->qname[i];
+	const zonetab_zone_t *best = NULL;
+	for (size_t i = 0; i < t->count; i++) {
+		const zonetab_zone_t *z = &t->zones[i];
+		if (z->apex_len > q->qname_len || (best && z->apex_len <= best->apex_len))
+			continue;
+		size_t at = q->qname_len - z->apex_len;
+		if (memcmp(lower + at, z->apex, z->apex_len) != 0)
+			continue;
+		bool boundary = at == 0;
+		for (unsigned l = 0; !boundary && l < q->labels; l++)
+			boundary = q->label_off[l] == at;
+		if (boundary)
+			best = z;
+	}
+	if (best)
+		*prefix_len = q->qname_len - best->apex_len;
+	return best;
+}
+
+static void test_random_names_match_as_the_linear_match_did(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const zones[] = {"example",
+	                                    "a.example",
+	                                    "b.a.example",
+	                                    "rbl.example",
+	                                    "x.rbl.example.net",
+	                                    "net",
+	                                    "bl.spam-zone_1.example",
+	                                    "0.0.127.in-addr.arpa",
+	                                    "x"};
+	for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++)
+		create_zone(f, zones[i]);
+	assert_int_equal(refresh(f), RBL_OK);
+	/* Labels of the zones in either case, near misses, and bytes that differ from a letter only in 0x20. */
+	static const char *const pieces[] = {
+	        "a",   "A",   "b",       "B",       "x",    "X",   "example",     "EXAMPLE",     "eXample",
+	        "rbl", "RBL", "net",     "NeT",     "bl",   "BL",  "spam-zone_1", "SPAM-ZONE_1", "spam\rzone_1",
+	        "0",   "127", "in-addr", "IN-ADDR", "arpa", "www", "examplE",     "exampl",      "\x01",
+	        "@",   "`"};
+	const size_t npieces = sizeof pieces / sizeof pieces[0];
+	srand(4343);
+	for (int round = 0; round < 20000; round++) {
+		uint8_t wire[256];
+		size_t len = 0;
+		int labels = rand() % 9;
+		for (int i = 0; i < labels; i++) {
+			const char *text = pieces[(size_t)rand() % npieces];
+			size_t n = strlen(text);
+			wire[len++] = (uint8_t)n;
+			memcpy(wire + len, text, n);
+			len += n;
+		}
+		wire[len++] = 0;
+		static struct question qs;
+		question_wire(&qs, wire, len);
+		size_t got_len = SIZE_MAX, want_len = SIZE_MAX;
+		const zonetab_zone_t *got = zonetab_match(&f->table, &qs.q, &got_len);
+		const zonetab_zone_t *want = reference_match(&f->table, &qs.q, &want_len);
+		assert_ptr_equal(got, want);
+		assert_int_equal(got_len, want_len);
+	}
+}
+
+static void test_root_question_matches_no_zone(void **state)
+{
+	struct fixture *f = *state;
+	create_zone(f, "rbl.example");
+	assert_int_equal(refresh(f), RBL_OK);
+	static const uint8_t root[] = {0};
+	static struct question qs;
+	question_wire(&qs, root, sizeof root);
+	size_t prefix_len = SIZE_MAX;
+	assert_null(zonetab_match(&f->table, &qs.q, &prefix_len));
+	assert_int_equal(prefix_len, SIZE_MAX);
 }
 
 static void test_unrelated_name_matches_nothing(void **state)
@@ -450,6 +635,12 @@ int main(void)
 	        TEST(test_matching_ignores_case),
 	        TEST(test_longest_apex_wins_whatever_the_zone_order),
 	        TEST(test_apex_must_start_on_a_label_boundary),
+	        TEST(test_nested_zones_each_answer_the_names_below_them_and_not_above),
+	        TEST(test_mixed_case_0x20_names_match_and_other_bytes_do_not_fold),
+	        TEST(test_a_thousand_zones_each_match_their_own_names),
+	        TEST(test_question_of_127_labels_matches_a_zone_of_100_labels),
+	        TEST(test_random_names_match_as_the_linear_match_did),
+	        TEST(test_root_question_matches_no_zone),
 	        TEST(test_unrelated_name_matches_nothing),
 	        TEST(test_zone_holds_its_definition_in_wire_form),
 	        TEST(test_zone_created_after_loading_is_served_from_the_next_refresh),
