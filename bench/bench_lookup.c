@@ -171,7 +171,7 @@ int main(int argc, char **argv)
 	store_close(st);
 	free(listed);
 	if (db == dir) {
-		char cmd[128];
+		char cmd[256];
 		snprintf(cmd, sizeof cmd, "du -sh %s; rm -rf %s", dir, dir);
 		return system(cmd) == 0 ? 0 : 1;
 	}

@@ -37,8 +37,11 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	size_t n = strlen(line);
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
-	if (!atomic_load(&h->started))
-		snprintf(h->why, sizeof h->why, "%s", line);
+	if (!atomic_load(&h->started)) { /* kept whole up to why's size, cut there */
+		size_t keep = n < sizeof h->why - 1 ? n : sizeof h->why - 1;
+		memcpy(h->why, line, keep);
+		h->why[keep] = '\0';
+	}
 	else /* a bad request, a client gone: nothing for the operator, and a client could flood the log with it */
 		log_debug("metrics: %s", line);
 }

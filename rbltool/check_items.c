@@ -117,6 +117,14 @@ static int relayed_note(const char *t, size_t n)
 	return form;
 }
 
+/* One evidence line "form N: LINE", cut at the evidence line's size (a transcript line may be longer). */
+static void add_evidence(check_line_t *l, int form, const char *line)
+{
+	int n = snprintf(l->evidence[l->nevidence], sizeof l->evidence[0], "form %d: %s", form, line);
+	(void)n; /* a cut line keeps its start, which is what shows the relaying */
+	l->nevidence++;
+}
+
 /* The lines that show relaying: for each "* form N relayed" note of the battery, the MAIL and the RCPT of that form
  * (the last RCPT to the external recipient: a control recipient is "rbl-probe-nonexistent-...") and the server's
  * reply to it. */
@@ -139,9 +147,9 @@ static void relay_evidence(check_line_t *l, const char *t, size_t len)
 			snprintf(reply, sizeof reply, "%.*s", n, t);
 			want_reply = false;
 		} else if (rcpt[0] && (form = relayed_note(t, (size_t)n)) >= 0) {
-			snprintf(l->evidence[l->nevidence++], sizeof l->evidence[0], "form %d: %s", form, mail);
-			snprintf(l->evidence[l->nevidence++], sizeof l->evidence[0], "form %d: %s", form, rcpt);
-			snprintf(l->evidence[l->nevidence++], sizeof l->evidence[0], "form %d: %s", form, reply);
+			add_evidence(l, form, mail);
+			add_evidence(l, form, rcpt);
+			add_evidence(l, form, reply);
 			rcpt[0] = '\0';
 		}
 		t = nl ? nl + 1 : end;
