@@ -4,6 +4,11 @@
  *
  *   bench_lookup [--entries N] [--cidrs N] [--queries N] [--db DIR]
  * Data: N random /32 and M random /24 (fixed seed), one zone; queries: half listed addresses, half random ones.
+ *
+ *   bench_lookup --commit-zones Z [--rounds R]
+ * What a commit costs a worker: Z zones, then R rounds of one listing added to one zone (a commit, as rbltool add
+ * makes) followed by the worker's next batch (answer_batch_begin and one NXDOMAIN answer, whose SOA carries the
+ * serial). Under callgrind, --toggle-collect=worker_batch_after_commit counts that batch's instructions alone.
  */
 #include "query/answer.h"
 #include "base/err.h"
@@ -98,13 +103,79 @@ static size_t make_query(uint32_t v, uint16_t id, uint8_t *buf)
 	return (size_t)(p - buf);
 }
 
+/* One batch of one query: a snapshot that sees every commit (and whatever the worker reloads) and an answer
+ * carrying the zone's serial, which is returned (read from the response's SOA). */
+__attribute__((noinline)) static uint32_t batch_serial(answer_ctx_t *ctx, const uint8_t *query, size_t qlen)
+{
+	uint8_t response[WIRE_EDNS_PAYLOAD];
+	if (answer_batch_begin(ctx))
+		return 0;
+	size_t n = answer_packet(ctx, query, qlen, response, sizeof response, false);
+	answer_batch_end(ctx);
+	/* The SOA ends the response: serial, refresh, retry, expire, minimum. */
+	const uint8_t *p = response + n - 20;
+	return n < 32 ? 0 : (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The worker's side of one commit (the first batch after it). Not inlined: callgrind toggles collection on it, so
+ * that the first batch of all (the zone table's first load) is left out. */
+__attribute__((noinline)) static uint32_t worker_batch_after_commit(answer_ctx_t *ctx, const uint8_t *query,
+                                                                    size_t qlen)
+{
+	return batch_serial(ctx, query, qlen);
+}
+
+static int bench_commits(const char *db, size_t zones, size_t rounds)
+{
+	store_t *st;
+	if (store_open(db, STORE_CREATE, &st))
+		return 1;
+	store_wtxn_t *w;
+	uint32_t first_id = 0;
+	int err = store_write_begin(st, &w);
+	for (size_t i = 0; !err && i < zones; i++) {
+		char name[64];
+		/* bench.rbl is the zone the queries name; the others only make the table big */
+		snprintf(name, sizeof name, i ? "z%zu.example" : "bench.rbl", i);
+		zone_def_t def;
+		zone_def_init(&def, name, time(NULL));
+		err = store_zone_create(w, &def);
+		if (!i)
+			first_id = def.id;
+	}
+	err = err ? (store_write_abort(w), err) : store_write_commit(w);
+	answer_ctx_t ctx;
+	if (err || answer_ctx_init(&ctx, st))
+		return 1;
+	uint8_t query[512];
+	size_t qlen = make_query(0x0a000001u, 1, query); /* 1.0.0.10.bench.rbl: never listed, NXDOMAIN */
+	uint32_t serial = batch_serial(&ctx, query, qlen), stale = 0;
+	double spent = 0;
+	for (size_t i = 0; !err && i < rounds; i++) {
+		entry_t e = {.net = {v4(0xc0000200u + (uint32_t)i % 256), 32}};
+		if (!(err = store_write_begin(st, &w)) && !(err = store_entry_put(w, first_id, &e)))
+			err = store_write_commit(w);
+		double t0 = now_s();
+		uint32_t now_serial = worker_batch_after_commit(&ctx, query, qlen);
+		spent += now_s() - t0;
+		stale += now_serial == serial;
+		serial = now_serial;
+	}
+	printf("commit    %zu zones, %zu commits of one listing: %.1f us a worker's next batch; %u stale serials\n",
+	       zones, rounds, spent * 1e6 / (double)rounds, stale);
+	answer_ctx_free(&ctx);
+	store_close(st);
+	return err || stale ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
-	size_t entries = 1000000, cidrs = 10000, queries = 2000000;
+	size_t entries = 1000000, cidrs = 10000, queries = 2000000, commit_zones = 0, rounds = 200;
 	const char *db = NULL;
 	static const struct option options[] = {
 		{"entries", required_argument, NULL, 'e'}, {"cidrs", required_argument, NULL, 'c'},
-		{"queries", required_argument, NULL, 'q'}, {"db", required_argument, NULL, 'd'}, {0},
+		{"queries", required_argument, NULL, 'q'}, {"db", required_argument, NULL, 'd'},
+		{"commit-zones", required_argument, NULL, 'z'}, {"rounds", required_argument, NULL, 'r'}, {0},
 	};
 	int opt;
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -113,14 +184,26 @@ int main(int argc, char **argv)
 		case 'c': cidrs = strtoul(optarg, NULL, 10); break;
 		case 'q': queries = strtoul(optarg, NULL, 10); break;
 		case 'd': db = optarg; break;
+		case 'z': commit_zones = strtoul(optarg, NULL, 10); break;
+		case 'r': rounds = strtoul(optarg, NULL, 10); break;
 		default:
-			fprintf(stderr, "usage: bench_lookup [--entries N] [--cidrs N] [--queries N] [--db DIR]\n");
+			fprintf(stderr, "usage: bench_lookup [--entries N] [--cidrs N] [--queries N] [--db DIR]\n"
+			                "       bench_lookup --commit-zones Z [--rounds R] [--db DIR]\n");
 			return 2;
 		}
 	}
 	char dir[64] = "/tmp/bench_lookup.XXXXXX";
 	if (!db && !(db = mkdtemp(dir)))
 		return 1;
+	if (commit_zones) {
+		int rc = bench_commits(db, commit_zones, rounds);
+		if (db == dir) {
+			char cmd[256];
+			snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+			rc |= system(cmd) != 0;
+		}
+		return rc;
+	}
 	store_t *st;
 	uint32_t zone_id;
 	uint32_t *listed = calloc(entries ? entries : 1, sizeof *listed);

@@ -75,7 +75,9 @@ static uint32_t v4_value(const addr_t *a)
 
 static void add_soa(struct question *qn, enum wire_section section, uint32_t ttl)
 {
-	wire_writer_rr(qn->w, section, qn->apex_off, WIRE_T_SOA, ttl, qn->zone->soa_rdata, qn->zone->soa_rdlen);
+	/* The serial moves with every commit to the zone, the table only with its definitions: read it once a snapshot. */
+	const zonetab_zone_t *z = zonetab_soa_current(&qn->ctx->zones, &qn->ctx->reader, qn->zone);
+	wire_writer_rr(qn->w, section, qn->apex_off, WIRE_T_SOA, ttl, z->soa_rdata, z->soa_rdlen);
 }
 
 /* NOERROR with no answer, or NXDOMAIN: the SOA in authority tells the negative TTL (RFC 2308). */

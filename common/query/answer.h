@@ -4,7 +4,8 @@
  * Shared by dnsbld (every packet) and rbltool query (to print exactly what dnsbld would answer). Per batch of
  * packets the caller brackets answer_packet with answer_batch_begin/end. A batch answers from a read snapshot that
  * sees every commit made before it: the snapshot of the previous batch is kept while nothing was committed since,
- * else renewed (and the zone table reloaded). A kept snapshot stops LMDB from reusing pages freed after it, so an
+ * else renewed (the zone table rebuilt only when zone definitions changed; otherwise each zone's SOA serial is read
+ * again the first time an answer needs it: zonetab.h). A kept snapshot stops LMDB from reusing pages freed after it, so an
  * idle caller lets it go with answer_release. answer_packet allocates nothing and logs nothing.
  */
 #ifndef RBL_ANSWER_H

@@ -32,6 +32,7 @@ static int build_soa(zonetab_zone_t *z, const zone_def_t *def)
 	if (err)
 		return err;
 	uint8_t *p = z->soa_rdata + mlen + rlen;
+	z->soa_serial_off = (uint16_t)(mlen + rlen);
 	put_u32(p, def->serial);
 	put_u32(p + 4, def->refresh);
 	put_u32(p + 8, def->retry);
@@ -214,12 +215,20 @@ static int index_apexes(zonetab_t *t)
 
 int zonetab_refresh(zonetab_t *t, store_reader_t *r)
 {
-	uint64_t gen;
-	int err = store_reader_generation(r, &gen);
+	uint64_t snapshot, generation;
+	int err = store_reader_generation(r, &snapshot);
 	if (err)
 		return err;
-	if (t->loaded && gen == t->generation)
+	if (t->loaded && snapshot == t->snapshot)
 		return RBL_OK;
+	err = store_reader_zones_generation(r, &generation);
+	if (err)
+		return err;
+	if (t->loaded && generation == t->generation) {
+		/* Listings changed, definitions did not: every serial may have moved, and is read when first needed. */
+		t->snapshot = snapshot;
+		return RBL_OK;
+	}
 	struct building b = {0};
 	err = store_reader_zones(r, add_zone, &b);
 	if (err) {
@@ -227,15 +236,32 @@ int zonetab_refresh(zonetab_t *t, store_reader_t *r)
 		return err;
 	}
 	resolve_members(&b);
-	zonetab_t built = {.zones = b.zones, .count = b.count, .generation = gen, .loaded = true};
+	for (size_t i = 0; i < b.count; i++)
+		b.zones[i].serial_snapshot = snapshot;
+	zonetab_t built = {.zones = b.zones,
+	                   .count = b.count,
+	                   .generation = generation,
+	                   .snapshot = snapshot,
+	                   .rebuilds = t->rebuilds + 1,
+	                   .loaded = true};
 	err = index_apexes(&built);
 	if (err) {
 		free(b.zones);
 		return err;
 	}
-	zonetab_free(t);
+	free(t->zones);
+	free(t->slots);
 	*t = built;
 	return RBL_OK;
+}
+
+void zonetab_serial_read(zonetab_t *t, store_reader_t *r, const zonetab_zone_t *z)
+{
+	zonetab_zone_t *zone = &t->zones[z - t->zones]; /* the table's own: t is not const */
+	uint32_t serial;
+	if (store_reader_zone_serial(r, zone->id, &serial) == RBL_OK)
+		put_u32(zone->soa_rdata + zone->soa_serial_off, serial);
+	zone->serial_snapshot = t->snapshot; /* once per snapshot, even after an error: no read (or log) per query */
 }
 
 void zonetab_free(zonetab_t *t)

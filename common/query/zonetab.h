@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* zonetab.h — a worker's in-memory table of the zones it serves, with their SOA and NS records in wire form.
  *
- * Built from a store snapshot (zonetab_load) whenever the store's generation changes, so a zone created, changed or
- * deleted by rbltool is served from the next batch on. Matching a question to its zone looks the question's suffixes
- * that start on a label boundary up in a hash of the apexes, longest first, so the most specific zone wins (member
- * zones may sit below an aggregate) and the cost does not grow with the number of zones.
+ * Built from a store snapshot (zonetab_refresh) whenever the store's zone definitions changed, so a zone created,
+ * changed or deleted by rbltool is served from the next batch on. A commit that changed only listings moves only
+ * serials: the table stays, and each zone's SOA serial is read again (one small record) the first time an answer of
+ * a newer snapshot carries that zone's SOA (zonetab_soa_current), so every answer has the current serial. Matching a
+ * question to its zone looks the question's suffixes that start on a label boundary up in a hash of the apexes, longest
+ * first, so the most specific zone wins (member zones may sit below an aggregate) and the cost does not grow with the
+ * number of zones.
  */
 #ifndef RBL_ZONETAB_H
 #define RBL_ZONETAB_H
@@ -24,6 +27,8 @@ typedef struct zonetab_zone {
 	size_t apex_len;
 	uint8_t soa_rdata[ZONETAB_SOA_RDATA_MAX];
 	uint16_t soa_rdlen;
+	uint16_t soa_serial_off;  /* where the serial lies in soa_rdata: after MNAME and RNAME */
+	uint64_t serial_snapshot; /* the snapshot (zonetab_t.snapshot) whose serial soa_rdata holds */
 	unsigned ns_count;
 	uint8_t ns_rdata[ZONE_MAX_NS][DNAME_MAXLEN];
 	uint16_t ns_rdlen[ZONE_MAX_NS];
@@ -50,7 +55,9 @@ typedef struct zonetab_slot {
 typedef struct zonetab {
 	zonetab_zone_t *zones;
 	size_t count;
-	uint64_t generation;
+	uint64_t generation; /* the store's zone-definitions generation it was built from: moves with each rebuild */
+	uint64_t snapshot;   /* the reader snapshot (LMDB transaction id) last refreshed to */
+	uint64_t rebuilds;   /* how many times the table was built (kept across rebuilds; tests and benchmarks) */
 	bool loaded;
 	/* The apex hash: open addressing, linear probing, a power of two of slots at least twice the zones (so a probe
 	 * always ends at an empty slot). A zone whose apex an earlier zone already has is not in it, as it would never
@@ -61,10 +68,24 @@ typedef struct zonetab {
 	unsigned max_apex_labels;
 } zonetab_t;
 
-/* Rebuilds t from the reader's snapshot if its generation differs from t's (or t was never loaded). On failure t is
- * left as it was. */
+/* Brings t to the reader's snapshot: rebuilt when the store's zone definitions changed since t was built (or t was
+ * never loaded), else only marked so that each zone's serial is read again when first needed. Costs nothing when the
+ * snapshot is the one t last saw. On failure t is left as it was. */
 int zonetab_refresh(zonetab_t *t, store_reader_t *r);
 void zonetab_free(zonetab_t *t);
+
+/* Reads the serial of z (a zone of t) from r's snapshot into its SOA rdata (zonetab_soa_current). A zone without a
+ * serial record, or a store error, keeps the serial it had (logged once per snapshot on an error). */
+void zonetab_serial_read(zonetab_t *t, store_reader_t *r, const zonetab_zone_t *z);
+
+/* z's SOA rdata with the serial of the snapshot t was last refreshed to (r's): a comparison, and once per zone and
+ * snapshot one read of the zone's state record. */
+static inline const zonetab_zone_t *zonetab_soa_current(zonetab_t *t, store_reader_t *r, const zonetab_zone_t *z)
+{
+	if (z->serial_snapshot != t->snapshot)
+		zonetab_serial_read(t, r, z);
+	return z;
+}
 
 /* The zone whose apex is the longest suffix of q's name starting on a label boundary (compared case-blind), or NULL;
  * a root apex matches the root name only. *prefix_len = bytes of q->qname in front of the apex (0 at the apex

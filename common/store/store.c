@@ -157,11 +157,12 @@ static int open_dbis(store_t *st, MDB_txn *txn, unsigned dbflags)
 	return mdb_set_compare(txn, st->index, store_interval6_cmp);
 }
 
-/* index4, there from format 4 on: made by a writer's opening transaction (MDB_CREATE), which an upgrade then fills.
- * An existing table keeps the flags it was made with, whatever an opener passes. */
-static int open_index4(store_t *st, MDB_txn *txn, unsigned dbflags)
+/* index4 and zone_state, there from format 4 on: made by a writer's opening transaction (MDB_CREATE), which an
+ * upgrade then fills. An existing table keeps the flags it was made with, whatever an opener passes. */
+static int open_format4_tables(store_t *st, MDB_txn *txn, unsigned dbflags)
 {
-	return mdb_dbi_open(txn, "index4", dbflags ? dbflags | MDB_INTEGERKEY : 0, &st->index4);
+	int rc = mdb_dbi_open(txn, "index4", dbflags ? dbflags | MDB_INTEGERKEY : 0, &st->index4);
+	return rc ? rc : mdb_dbi_open(txn, "zone_state", dbflags, &st->zone_state);
 }
 
 /* The time of the zone's newest journal record (its last change), or 0 when it has none. */
@@ -188,7 +189,7 @@ struct upgrade_walk {
 	store_t *st;
 	MDB_txn *txn;
 	uint64_t from; /* the store's format version before the upgrade */
-	zone_def_t *defs; /* format 3: the definitions to rewrite after the walk */
+	zone_def_t *defs; /* the definitions to rewrite after the walk (their state moves to zone_state) */
 	size_t count;
 };
 
@@ -204,15 +205,18 @@ static int upgrade_zone(const zone_def_t *def, void *ctx)
 				return err;
 		}
 	}
-	if (u->from >= 3)
+	if (u->from >= 4)
 		return RBL_OK;
-	/* Format 3 keeps each zone's entry count and last change time in its definition: count and date it once. */
+	/* Format 4 keeps each zone's serial, entry count and last change time in zone_state, not in its definition. */
 	zone_def_t *grown = realloc(u->defs, (u->count + 1) * sizeof *grown);
 	if (!grown)
 		return RBL_ENOMEM;
 	u->defs = grown;
 	zone_def_t *d = &u->defs[u->count++];
 	*d = *def;
+	if (u->from >= 3)
+		return RBL_OK;
+	/* Before format 3 no zone kept its entry count and last change time: count and date it once. */
 	int64_t when;
 	int err = store_zone_count_entries(u->txn, u->st, def->id, &d->entries);
 	if (!err)
@@ -249,13 +253,18 @@ static int upgrade(store_t *st, MDB_txn *txn, const char *dir, uint64_t version)
 	if (!err)
 		err = store_zone_foreach(&view, upgrade_zone, &u);
 	for (size_t i = 0; !err && i < u.count; i++) {
-		uint8_t buf[ZONE_ENCODED_MAX];
-		MDB_val k = {strlen(u.defs[i].name), u.defs[i].name}, v = {zone_encode(&u.defs[i], buf), buf};
-		int rc = mdb_put(txn, st->zones, &k, &v, 0);
-		if (rc)
-			err = store_mdb_error(rc, "rewriting a zone for an upgrade");
+		const zone_def_t *d = &u.defs[i];
+		zone_state_t state = {d->serial, d->entries, d->changed};
+		err = store_zone_state_put(txn, st, d->id, &state);
+		if (!err)
+			err = store_zone_def_put(txn, st, d, 0);
 	}
 	free(u.defs);
+	uint64_t generation = 0;
+	if (!err)
+		err = store_meta_get_u64(txn, st->meta, META_ZONES_GENERATION, &generation);
+	if (!err)
+		err = store_meta_put_u64(txn, st->meta, META_ZONES_GENERATION, generation + 1);
 	if (!err)
 		err = store_meta_put_u64(txn, st->meta, META_VERSION, STORE_FORMAT_VERSION);
 	if (!err)
@@ -281,9 +290,9 @@ static int check_ready(store_t *st, const char *dir)
 			dir, (unsigned long long)version, STORE_FORMAT_VERSION);
 		err = RBL_EVERSION;
 	}
-	if (!rc && !err && version == STORE_FORMAT_VERSION && (rc = open_index4(st, txn, 0)) == MDB_NOTFOUND) {
-		log_err("store %s: format %d without its table index4: the store is damaged (rbltool verify tells "
-			"more; see README: recovery)", dir, STORE_FORMAT_VERSION);
+	if (!rc && !err && version == STORE_FORMAT_VERSION && (rc = open_format4_tables(st, txn, 0)) == MDB_NOTFOUND) {
+		log_err("store %s: format %d without its table index4 or zone_state: the store is damaged (rbltool "
+			"verify tells more; see README: recovery)", dir, STORE_FORMAT_VERSION);
 		err = RBL_EDAMAGED;
 	}
 	bool ready = !rc && !err && version == STORE_FORMAT_VERSION;
@@ -322,7 +331,7 @@ static int init_meta(store_t *st, const char *dir)
 		return store_mdb_error(rc, "beginning the opening transaction");
 	rc = open_dbis(st, txn, MDB_CREATE);
 	if (!rc)
-		rc = open_index4(st, txn, MDB_CREATE);
+		rc = open_format4_tables(st, txn, MDB_CREATE);
 	if (rc) {
 		mdb_txn_abort(txn);
 		return store_mdb_error(rc, "opening databases");
@@ -532,14 +541,6 @@ void store_touch(store_wtxn_t *w, uint32_t zone_id, int64_t delta)
 	w->touched[w->touched_count++] = (struct store_touched){zone_id, delta};
 }
 
-static const struct store_touched *touched(const store_wtxn_t *w, uint32_t zone_id)
-{
-	for (unsigned i = 0; i < w->touched_count; i++)
-		if (w->touched[i].zone_id == zone_id)
-			return &w->touched[i];
-	return NULL;
-}
-
 /* RFC 1982: the serial grows by one modulo 2^32; 0 is skipped because some secondaries treat it as "unset". */
 static uint32_t serial_next(uint32_t serial)
 {
@@ -547,40 +548,30 @@ static uint32_t serial_next(uint32_t serial)
 	return serial ? serial : 1;
 }
 
-/* Each changed zone: serial bumped, last change time set, entry count moved. */
+/* Each changed zone: serial bumped, last change time set, entry count moved — in its state record only (a get and
+ * a put per touched zone): its definition, and every reader's zone table, stay as they are. A zone deleted in this
+ * transaction has no record left and is skipped. */
 static int bump_serials(store_wtxn_t *w)
 {
-	if (!w->touched_count)
-		return RBL_OK;
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(w->txn, w->st->zones, &cur);
-	if (rc)
-		return store_mdb_error(rc, "opening a zone cursor");
-	int err = RBL_OK;
-	MDB_val k, v;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		zone_def_t def;
-		err = zone_decode(v.mv_data, v.mv_size, &def);
-		if (err)
-			break;
-		const struct store_touched *t = touched(w, def.id);
-		if (!t)
+	for (unsigned i = 0; i < w->touched_count; i++) {
+		const struct store_touched *t = &w->touched[i];
+		zone_state_t s;
+		int err = store_zone_state_get(w->txn, w->st, t->zone_id, &s);
+		if (err == RBL_ENOENT)
 			continue;
-		def.serial = serial_next(def.serial);
-		def.changed = w->now;
-		def.entries = t->delta < 0 && (uint64_t)-t->delta > def.entries ? 0 : def.entries + (uint64_t)t->delta;
-		uint8_t buf[ZONE_ENCODED_MAX];
-		MDB_val nv = {zone_encode(&def, buf), buf};
-		rc = mdb_cursor_put(cur, &k, &nv, MDB_CURRENT);
-		if (rc) {
-			err = store_mdb_error(rc, "bumping a serial");
-			break;
-		}
+		if (err)
+			return err;
+		s.serial = serial_next(s.serial);
+		s.changed = w->now;
+		s.entries = t->delta < 0 && (uint64_t)-t->delta > s.entries ? 0 : s.entries + (uint64_t)t->delta;
+		if ((err = store_zone_state_put(w->txn, w->st, t->zone_id, &s)))
+			return err;
 	}
-	if (!err && rc && rc != MDB_NOTFOUND)
-		err = store_mdb_error(rc, "walking zones");
-	mdb_cursor_close(cur);
-	return err;
+	if (!w->definitions_changed)
+		return RBL_OK;
+	uint64_t generation;
+	int err = store_meta_get_u64(w->txn, w->st->meta, META_ZONES_GENERATION, &generation);
+	return err ? err : store_meta_put_u64(w->txn, w->st->meta, META_ZONES_GENERATION, generation + 1);
 }
 
 int store_write_commit(store_wtxn_t *w)

@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* store.h — the LMDB listing store shared by rbltool (the only writer) and dnsbld (readers).
  *
- * One LMDB environment, six databases:
- *   meta     format version, creation time, zone-id, journal, report and probe counters, prefix lengths in use;
- *   zones    zone name -> zone_def (zone.h);
+ * One LMDB environment, seven databases:
+ *   meta     format version, creation time, zone-id, journal, report and probe counters, the zone-definitions
+ *            generation (moved by every commit that creates, changes or deletes a zone), prefix lengths in use;
+ *   zones    zone name -> zone_def (zone.h), without serial, entry count and last change (stored as 0);
+ *   zone_state  zone id -> serial, entry count, last change: what every commit to the zone rewrites, kept apart so
+ *            that a listing change leaves the definition (and the readers' zone tables) alone;
  *   entries  entry_key -> entry (entry.h): the source of truth;
  *   index4   zone << 32 | last address (an integer key) -> first address + the answer: the IPv4 intervals,
  *            non-overlapping, derived from the entries in the same transaction (store_index.c), so a lookup is one
  *            MDB_SET_RANGE seek;
  *   index    zone | family | last address -> the same, for IPv6;
  *   journal  zone | sequence -> one committed change, with the serial it produced.
- * A write transaction bumps the SOA serial (RFC 1982) of each zone it touched exactly once, at commit.
+ * A write transaction bumps the SOA serial (RFC 1982) of each zone it touched exactly once, at commit (in zone_state).
+ * The zone calls below fill zone_def_t's serial, entries and changed from zone_state.
  * Readers never block the writer and see each commit at their next read transaction.
  */
 #ifndef RBL_STORE_H
@@ -22,7 +26,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* 2: varint expiry in the index; 3: entry count and last change time per zone; 4: IPv4 intervals in index4 */
+/* 2: varint expiry in the index; 3: entry count and last change time per zone; 4: IPv4 intervals in index4, and
+ * each zone's serial, entry count and last change in zone_state instead of its definition */
 #define STORE_FORMAT_VERSION 4
 #define STORE_MAP_SIZE (32ull << 30) /* sparse: readers never see MDB_MAP_RESIZED; 32 GiB still runs under valgrind */
 
@@ -69,7 +74,8 @@ void store_write_abort(store_wtxn_t *w);
 
 /* Creates a zone: assigns def->id. RBL_EEXIST if the name exists. */
 int store_zone_create(store_wtxn_t *w, zone_def_t *def);
-/* Replaces a zone's definition (same id). */
+/* Replaces a zone's definition (same id); its serial is bumped at commit (from def->serial when the caller changed
+ * it). A definition written again unchanged moves only the serial, not the zone-definitions generation. */
 int store_zone_update(store_wtxn_t *w, const zone_def_t *def);
 /* Deletes a zone with all its entries, intervals and journal. RBL_ENOENT if absent. */
 int store_zone_delete(store_wtxn_t *w, const char *name);

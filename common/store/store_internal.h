@@ -13,6 +13,7 @@
 struct store {
 	MDB_env *env;
 	MDB_dbi meta, zones, entries, journal;
+	MDB_dbi zone_state; /* per zone: serial, entry count, last change (store_zone_state_*) */
 	MDB_dbi index4; /* IPv4 intervals: integer keys (store_interval_key) */
 	MDB_dbi index;  /* IPv6 intervals */
 	bool readonly;
@@ -41,6 +42,7 @@ struct store_wtxn {
 	} *touched;
 	unsigned touched_count, touched_cap, touched_last;
 	int error; /* out of memory while noting a change: commit fails with it */
+	bool definitions_changed; /* a zone was created, redefined or deleted: commit moves META_ZONES_GENERATION */
 	uint64_t journal_next;               /* next journal sequence, read once, written back at commit */
 	bool journal_loaded;
 };
@@ -55,6 +57,27 @@ struct store_rtxn {
 #define META_CREATED "created"
 #define META_NEXT_ZONE "next_zone_id"
 #define META_NEXT_JOURNAL "next_journal"
+/* Moved by every commit that created, changed or deleted a zone definition (not by listing changes): a reader's zone
+ * table is rebuilt when it moves (store_reader_zones_generation). */
+#define META_ZONES_GENERATION "zones_generation"
+
+/* What every commit that changes a zone rewrites, kept apart from its definition (table zone_state, key the zone id
+ * (4, BE), since format 4) so that a listing change leaves the definition, and the readers' zone tables built from
+ * it, alone. Value: encoding (1) · serial (4) · entries (8) · last change (8), big-endian. */
+typedef struct zone_state {
+	uint32_t serial;
+	uint64_t entries;
+	int64_t changed;
+} zone_state_t;
+#define ZONE_STATE_ENCODING 1
+#define ZONE_STATE_SIZE 21
+/* Decodes a zone_state value: false when it is not one (damage). */
+bool store_zone_state_decode(const MDB_val *v, zone_state_t *s);
+/* The state of zone_id: RBL_ENOENT when it has none, RBL_ESTORE when it does not decode. */
+int store_zone_state_get(MDB_txn *txn, const store_t *st, uint32_t zone_id, zone_state_t *s);
+int store_zone_state_put(MDB_txn *txn, const store_t *st, uint32_t zone_id, const zone_state_t *s);
+/* Writes def into zones without its serial, entry count and last change (zero there: zone_state holds them). */
+int store_zone_def_put(MDB_txn *txn, const store_t *st, const zone_def_t *def, unsigned flags);
 
 /* Checks the data file of the store in dir before LMDB maps it (store_file.c): its two meta pages are LMDB's and it
  * is as long as the last page the newer one names. RBL_OK, RBL_ENOENT when there is no data.mdb, RBL_EDAMAGED (a

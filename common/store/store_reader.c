@@ -80,6 +80,20 @@ int store_reader_generation(store_reader_t *r, uint64_t *gen)
 	return RBL_OK;
 }
 
+int store_reader_zones_generation(store_reader_t *r, uint64_t *gen)
+{
+	return store_meta_get_u64(r->txn, r->st->meta, META_ZONES_GENERATION, gen);
+}
+
+int store_reader_zone_serial(store_reader_t *r, uint32_t zone_id, uint32_t *serial)
+{
+	zone_state_t s;
+	int err = store_zone_state_get(r->txn, r->st, zone_id, &s);
+	if (!err)
+		*serial = s.serial;
+	return err;
+}
+
 int store_reader_zones(store_reader_t *r, int (*fn)(const zone_def_t *def, void *ctx), void *ctx)
 {
 	store_rtxn_t view = {r->st, r->txn};

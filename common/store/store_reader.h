@@ -37,8 +37,14 @@ void store_reader_end(store_reader_t *r);
 bool store_reader_current(store_reader_t *r);
 /* A number that changes whenever a commit happened before this snapshot (LMDB's transaction id). */
 int store_reader_generation(store_reader_t *r, uint64_t *gen);
-/* Calls fn for each zone (for the zone table). */
+/* A number that changes whenever a commit before this snapshot created, changed or deleted a zone definition, and
+ * not when only listings (and so serials) changed: the zone table is rebuilt when it moves. One meta read. */
+int store_reader_zones_generation(store_reader_t *r, uint64_t *gen);
+/* Calls fn for each zone (for the zone table), serial included. */
 int store_reader_zones(store_reader_t *r, int (*fn)(const zone_def_t *def, void *ctx), void *ctx);
+/* The zone's SOA serial in this snapshot: one read of its state record, no decoding of its definition.
+ * RBL_ENOENT when the zone has none. */
+int store_reader_zone_serial(store_reader_t *r, uint32_t zone_id, uint32_t *serial);
 
 /* Looks a up in the zone: 1 and *hit if listed, 0 if not (never listed, excluded, or expired at now; an expired
  * entry's covering listing answers in its place), negative on a store error. */

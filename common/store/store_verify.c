@@ -16,8 +16,9 @@
 struct zone_seen {
 	uint32_t id;
 	char name[DNAME_TEXTMAX];
-	uint64_t entries_kept;  /* the count its definition keeps */
+	uint64_t entries_kept;  /* the count its state record keeps */
 	uint64_t entries_found; /* the entries walked */
+	bool has_state;         /* its record in zone_state was found */
 };
 
 struct verify {
@@ -203,8 +204,9 @@ static void check_zone(struct verify *v, const MDB_val *k, const MDB_val *val)
 	else {
 		z->id = def->id;
 		snprintf(z->name, sizeof z->name, "%s", def->name);
-		z->entries_kept = def->entries;
+		z->entries_kept = 0;
 		z->entries_found = 0;
+		z->has_state = false;
 		if (def->id > v->max_zone_id)
 			v->max_zone_id = def->id;
 	}
@@ -227,6 +229,26 @@ static void check_zone_ids(struct verify *v)
 			problem(v, "table zones: zones '%s' and '%s' share the id %u", v->zones[i - 1].name,
 			        v->zones[i].name, v->zones[i].id);
 	v->stats->zones = (unsigned)v->zone_count;
+}
+
+/* zone_state: one record per zone, none for a zone that does not exist. */
+static void check_zone_state(struct verify *v, const MDB_val *k, const MDB_val *val)
+{
+	if (k->mv_size != 4) {
+		problem(v, "table zone_state: a key of %zu bytes does not decode", k->mv_size);
+		return;
+	}
+	uint32_t id = store_get_u32(k->mv_data);
+	struct zone_seen *z = zone_find(v, id);
+	zone_state_t state;
+	if (!z)
+		problem(v, "table zone_state: a record for zone id %u, which no zone has", id);
+	else if (!store_zone_state_decode(val, &state))
+		problem(v, "table zone_state: the record of zone '%s' does not decode", z->name);
+	else {
+		z->has_state = true;
+		z->entries_kept = state.entries;
+	}
 }
 
 static void check_meta(struct verify *v, const MDB_val *k, const MDB_val *val)
@@ -371,18 +393,22 @@ static void check_counters(struct verify *v)
 		problem(v, "table meta: next_journal is %llu, not above the journal record %llu",
 		        (unsigned long long)next_journal, (unsigned long long)v->max_journal_seq);
 	for (size_t i = 0; i < v->zone_count; i++)
-		if (v->zones[i].entries_kept != v->zones[i].entries_found)
-			problem(v, "table zones: zone '%s' counts %llu entries, table entries holds %llu", v->zones[i].name,
-			        (unsigned long long)v->zones[i].entries_kept, (unsigned long long)v->zones[i].entries_found);
+		if (!v->zones[i].has_state)
+			problem(v, "table zone_state: zone '%s' has no record (its serial and entry count)",
+			        v->zones[i].name);
+		else if (v->zones[i].entries_kept != v->zones[i].entries_found)
+			problem(v, "table zone_state: zone '%s' counts %llu entries, table entries holds %llu",
+			        v->zones[i].name, (unsigned long long)v->zones[i].entries_kept,
+			        (unsigned long long)v->zones[i].entries_found);
 }
 
 /* The named tables, in the order walked: zones first (the others name zones), the store's own, then the rest. */
-static const char *const own_tables[] = {"zones", "meta", "entries", "index4", "index", "journal"};
+static const char *const own_tables[] = {"zones", "zone_state", "meta", "entries", "index4", "index", "journal"};
 
 static record_check_fn own_check(const char *name)
 {
-	static const record_check_fn checks[] = {check_zone,      check_meta,      check_entry,
-	                                         check_interval4, check_interval6, check_journal};
+	static const record_check_fn checks[] = {check_zone,      check_zone_state, check_meta,   check_entry,
+	                                         check_interval4, check_interval6,  check_journal};
 	for (size_t i = 0; i < sizeof own_tables / sizeof own_tables[0]; i++)
 		if (strcmp(name, own_tables[i]) == 0)
 			return checks[i];

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* store_zone.c — zone definitions in the store: create, update, delete, look up, walk. */
+/* store_zone.c — zone definitions in the store: create, update, delete, look up, walk; and each zone's state record
+ * (serial, entry count, last change), kept apart from the definition. */
 #include "store_internal.h"
 
 #include "base/err.h"
@@ -8,19 +9,77 @@
 #include <stdlib.h>
 #include <string.h>
 
+bool store_zone_state_decode(const MDB_val *v, zone_state_t *s)
+{
+	const uint8_t *p = v->mv_data;
+	if (v->mv_size != ZONE_STATE_SIZE || p[0] != ZONE_STATE_ENCODING)
+		return false;
+	s->serial = store_get_u32(p + 1);
+	s->entries = store_get_u64(p + 5);
+	s->changed = (int64_t)store_get_u64(p + 13);
+	return true;
+}
+
+int store_zone_state_get(MDB_txn *txn, const store_t *st, uint32_t zone_id, zone_state_t *s)
+{
+	uint8_t key[4];
+	store_put_u32(key, zone_id);
+	MDB_val k = {sizeof key, key}, v;
+	int rc = mdb_get(txn, st->zone_state, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return RBL_ENOENT;
+	if (rc)
+		return store_mdb_error(rc, "reading a zone's serial");
+	return store_zone_state_decode(&v, s) ? RBL_OK : RBL_ESTORE;
+}
+
+int store_zone_state_put(MDB_txn *txn, const store_t *st, uint32_t zone_id, const zone_state_t *s)
+{
+	uint8_t key[4], val[ZONE_STATE_SIZE];
+	store_put_u32(key, zone_id);
+	val[0] = ZONE_STATE_ENCODING;
+	store_put_u32(val + 1, s->serial);
+	store_put_u64(val + 5, s->entries);
+	store_put_u64(val + 13, (uint64_t)s->changed);
+	MDB_val k = {sizeof key, key}, v = {sizeof val, val};
+	int rc = mdb_put(txn, st->zone_state, &k, &v, 0);
+	return rc ? store_mdb_error(rc, "writing a zone's serial") : RBL_OK;
+}
+
+/* The serial, entry count and last change of def's zone, from its state record. A zone without one (damage, which
+ * verify reports) keeps what its definition holds. */
+static int fill_state(MDB_txn *txn, const store_t *st, zone_def_t *def)
+{
+	zone_state_t s;
+	int err = store_zone_state_get(txn, st, def->id, &s);
+	if (err == RBL_ENOENT || err == RBL_ESTORE)
+		return RBL_OK;
+	if (err)
+		return err;
+	def->serial = s.serial;
+	def->entries = s.entries;
+	def->changed = s.changed;
+	return RBL_OK;
+}
+
 static int zone_get_txn(MDB_txn *txn, const store_t *st, const char *name, zone_def_t *def)
 {
 	MDB_val k = {strlen(name), (void *)name}, v;
 	int rc = mdb_get(txn, st->zones, &k, &v);
 	if (rc)
 		return store_mdb_error(rc, "reading a zone");
-	return zone_decode(v.mv_data, v.mv_size, def);
+	int err = zone_decode(v.mv_data, v.mv_size, def);
+	return err ? err : fill_state(txn, st, def);
 }
 
-static int zone_put_txn(MDB_txn *txn, const store_t *st, const zone_def_t *def, unsigned flags)
+int store_zone_def_put(MDB_txn *txn, const store_t *st, const zone_def_t *def, unsigned flags)
 {
 	uint8_t buf[ZONE_ENCODED_MAX];
-	MDB_val k = {strlen(def->name), (void *)def->name}, v = {zone_encode(def, buf), buf};
+	zone_def_t stored = *def;
+	stored.serial = 0;
+	stored.entries = 0;
+	stored.changed = 0;
+	MDB_val k = {strlen(def->name), (void *)def->name}, v = {zone_encode(&stored, buf), buf};
 	int rc = mdb_put(txn, st->zones, &k, &v, flags);
 	if (rc == MDB_KEYEXIST)
 		return RBL_EEXIST;
@@ -36,9 +95,15 @@ int store_zone_create(store_wtxn_t *w, zone_def_t *def)
 	if (next == 0 || next > UINT32_MAX)
 		return RBL_EFULL;
 	def->id = (uint32_t)next;
-	err = zone_put_txn(w->txn, w->st, def, MDB_NOOVERWRITE);
+	err = store_zone_def_put(w->txn, w->st, def, MDB_NOOVERWRITE);
 	if (err)
 		return err;
+	zone_state_t state = {def->serial, 0, def->changed ? def->changed : def->created};
+	def->entries = 0;
+	def->changed = state.changed;
+	if ((err = store_zone_state_put(w->txn, w->st, def->id, &state)))
+		return err;
+	w->definitions_changed = true;
 	return store_meta_put_u64(w->txn, w->st->meta, META_NEXT_ZONE, next + 1);
 }
 
@@ -51,11 +116,25 @@ int store_zone_update(store_wtxn_t *w, const zone_def_t *def)
 	if (old.id != def->id)
 		return RBL_EINVAL;
 	store_touch(w, def->id, 0);
-	/* The entry count and last change time are the store's: commit keeps them (bump_serials), not the caller. */
-	zone_def_t next = *def;
-	next.entries = old.entries;
-	next.changed = old.changed;
-	return zone_put_txn(w->txn, w->st, &next, 0);
+	/* The entry count and last change time are the store's: commit keeps them (bump_serials), not the caller's. A
+	 * serial the caller set is kept, and commit bumps it. */
+	if (def->serial != old.serial) {
+		zone_state_t state = {def->serial, old.entries, old.changed};
+		err = store_zone_state_put(w->txn, w->st, def->id, &state);
+		if (err)
+			return err;
+	}
+	/* A definition written again unchanged (an import's $SOA line) leaves the readers' zone tables alone. */
+	uint8_t before[ZONE_ENCODED_MAX], after[ZONE_ENCODED_MAX];
+	zone_def_t a = old, b = *def;
+	a.serial = b.serial = 0;
+	a.entries = b.entries = 0;
+	a.changed = b.changed = 0;
+	size_t before_len = zone_encode(&a, before), after_len = zone_encode(&b, after);
+	if (before_len == after_len && memcmp(before, after, before_len) == 0)
+		return RBL_OK;
+	w->definitions_changed = true;
+	return store_zone_def_put(w->txn, w->st, def, 0);
 }
 
 static int zone_walk(MDB_txn *txn, const store_t *st, int (*fn)(const zone_def_t *def, void *ctx), void *ctx);
@@ -112,6 +191,13 @@ int store_zone_delete(store_wtxn_t *w, const char *name)
 	int rc = mdb_del(w->txn, w->st->zones, &k, NULL);
 	if (rc)
 		return store_mdb_error(rc, "deleting a zone");
+	uint8_t id[4];
+	store_put_u32(id, def.id);
+	MDB_val sk = {sizeof id, id};
+	rc = mdb_del(w->txn, w->st->zone_state, &sk, NULL);
+	if (rc && rc != MDB_NOTFOUND)
+		return store_mdb_error(rc, "deleting a zone's serial");
+	w->definitions_changed = true;
 	return drop_member_everywhere(w, def.id);
 }
 
@@ -141,7 +227,9 @@ static int zone_walk(MDB_txn *txn, const store_t *st, int (*fn)(const zone_def_t
 				(char *)k.mv_data);
 			continue;
 		}
-		err = fn(&def, ctx);
+		err = fill_state(txn, st, &def);
+		if (!err)
+			err = fn(&def, ctx);
 		if (err)
 			break;
 	}

@@ -46,7 +46,8 @@ typedef struct zone_def {
 	addr_t ns_addr[ZONE_MAX_NS][ZONE_NS_ADDR_MAX];
 	char txt[ZONE_TXT_MAX];       /* '$' = the queried address, "$$" = a literal '$' */
 	int64_t created;
-	/* Kept by the store at every commit that changes the zone (a caller's values are not written): */
+	/* Kept by the store at every commit that changes the zone (a caller's values are not written), in its table
+	 * zone_state since format 4 (the stored definition holds 0 in these and in serial): */
 	int64_t changed;              /* when (Unix seconds) its serial last moved */
 	uint64_t entries;             /* entries stored in it: listings and exclusions */
 	unsigned member_count;        /* > 0: an aggregate */

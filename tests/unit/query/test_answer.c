@@ -389,12 +389,48 @@ static void test_commit_between_batches_is_seen_only_by_next_batch(void **state)
 	expect_negative_soa(ASK(f, name, LDNS_RR_TYPE_MX), LDNS_RCODE_NOERROR, &after);
 }
 
+static void test_listing_commits_move_every_served_serial_without_reloading_the_zone_table(void **state)
+{
+	struct fixture *f = *state;
+	const char *name = "9.113.0.203.rbl.example.";
+	ask(f, &(struct query){.name = name, .type = LDNS_RR_TYPE_A}); /* the first batch loads the table */
+	uint64_t rebuilds = f->ctx.zones.rebuilds;
+	for (int i = 0; i < 3; i++) {
+		PUT(f, "198.51.100.0/24", {(uint8_t)(5 + i)}); /* a listing added, then changed */
+		zone_def_t now;
+		zone_def_of(f, ZONE ".", &now);
+		/* NXDOMAIN, NODATA and SOA answers, in one batch and in the next: the new serial every time. */
+		expect_negative_soa(ASK(f, name, LDNS_RR_TYPE_A), LDNS_RCODE_NXDOMAIN, &now);
+		expect_negative_soa(ASK(f, "1.100.51.198.rbl.example.", LDNS_RR_TYPE_MX), LDNS_RCODE_NOERROR, &now);
+		ldns_pkt *r = ASK(f, ZONE ".", LDNS_RR_TYPE_SOA);
+		expect_status(r, LDNS_RCODE_NOERROR, true, false, 1, 0);
+		expect_soa(ldns_rr_list_rr(ldns_pkt_answer(r), 0), &now, ZONE_TTL);
+		/* The other zone's serial is read too, and did not move. */
+		zone_def_t other;
+		zone_def_of(f, OTHER_ZONE ".", &other);
+		expect_negative_soa(ASK(f, "1.0.0.10." OTHER_ZONE ".", LDNS_RR_TYPE_A), LDNS_RCODE_NXDOMAIN, &other);
+	}
+	assert_int_equal(f->ctx.zones.rebuilds, rebuilds);
+	/* A changed definition is a rebuild. */
+	zone_def_t def;
+	zone_def_of(f, ZONE ".", &def);
+	def.minimum = 77;
+	store_wtxn_t *w;
+	assert_int_equal(store_write_begin(f->st, &w), RBL_OK);
+	assert_int_equal(store_zone_update(w, &def), RBL_OK);
+	assert_int_equal(store_write_commit(w), RBL_OK);
+	zone_def_of(f, ZONE ".", &def);
+	expect_negative_soa(ASK(f, name, LDNS_RR_TYPE_A), LDNS_RCODE_NXDOMAIN, &def);
+	assert_int_equal(f->ctx.zones.rebuilds, rebuilds + 1);
+}
+
 #define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        TEST(test_listed_address_answers_one_a_per_code),
+	        TEST(test_listing_commits_move_every_served_serial_without_reloading_the_zone_table),
 	        TEST(test_listed_address_without_codes_answers_the_zone_default_code),
 	        TEST(test_listed_txt_is_the_entry_text_else_the_zone_template_with_dollar_replaced),
 	        TEST(test_notext_entry_answers_a_but_txt_is_nodata),

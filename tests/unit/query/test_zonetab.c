@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* test_zonetab.c — the zone table: what it holds, longest-apex case-blind matching on labels, reload on commit. */
+/* test_zonetab.c — the zone table: what it holds, longest-apex case-blind matching on labels, rebuilt when zone
+ * definitions change, only its serials refreshed when listings do. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -534,30 +535,106 @@ static void test_changed_definition_is_seen_after_refresh(void **state)
 	assert_int_equal(f->table.zones[0].default_code, 0x7f000004u);
 }
 
-static void test_refresh_rebuilds_only_when_the_generation_moved(void **state)
+/* The serial in z's SOA rdata, as an answer would carry it (read from the store if the snapshot moved). */
+static uint32_t served_serial(struct fixture *f, const zonetab_zone_t *z)
+{
+	assert_int_equal(store_reader_begin(&f->reader), RBL_OK);
+	z = zonetab_soa_current(&f->table, &f->reader, z);
+	store_reader_end(&f->reader);
+	const uint8_t *p = z->soa_rdata + z->soa_serial_off;
+	assert_int_equal(z->soa_serial_off + 20, z->soa_rdlen);
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void add_listing(struct fixture *f, uint32_t zone_id, const char *net)
+{
+	entry_t e;
+	memset(&e, 0, sizeof e);
+	assert_int_equal(cidr_parse(net, &e.net), RBL_OK);
+	store_wtxn_t *w;
+	assert_int_equal(store_write_begin(f->st, &w), RBL_OK);
+	assert_int_equal(store_entry_put(w, zone_id, &e), RBL_OK);
+	assert_int_equal(store_write_commit(w), RBL_OK);
+}
+
+static void test_refresh_with_nothing_committed_keeps_the_table(void **state)
+{
+	struct fixture *f = *state;
+	create_zone(f, "rbl.example");
+	assert_int_equal(refresh(f), RBL_OK);
+	assert_int_equal(f->table.rebuilds, 1);
+	f->table.zones[0].ttl = 4242; /* a mark the store does not hold */
+	assert_int_equal(refresh(f), RBL_OK);
+	assert_int_equal(f->table.rebuilds, 1);
+	assert_int_equal(f->table.zones[0].ttl, 4242);
+}
+
+static void test_listing_commit_moves_the_served_serial_without_a_rebuild(void **state)
 {
 	struct fixture *f = *state;
 	uint32_t id = create_zone(f, "rbl.example");
+	uint32_t other = create_zone(f, "other.example");
+	assert_int_equal(refresh(f), RBL_OK);
+	assert_int_equal(f->table.rebuilds, 1);
+	uint64_t generation = f->table.generation;
+	const zonetab_zone_t *z = &f->table.zones[0], *o = &f->table.zones[1];
+	if (z->id != id) {
+		const zonetab_zone_t *swap = z;
+		z = o;
+		o = swap;
+	}
+	assert_int_equal(served_serial(f, z), stored_zone(f, "rbl.example").serial);
+	f->table.zones[0].ttl = 4242; /* a mark the store does not hold: survives as long as the table does */
+
+	for (int i = 0; i < 3; i++) {
+		uint32_t before = stored_zone(f, "rbl.example").serial;
+		add_listing(f, id, i == 1 ? "192.0.2.2" : "192.0.2.1");
+		uint32_t after = stored_zone(f, "rbl.example").serial;
+		assert_int_not_equal(after, before);
+		assert_int_equal(refresh(f), RBL_OK);
+		assert_int_equal(f->table.rebuilds, 1); /* the definitions did not change: no zone was read again */
+		assert_int_equal(f->table.generation, generation);
+		assert_int_equal(f->table.zones[0].ttl, 4242);
+		assert_int_equal(served_serial(f, z), after);
+		assert_int_equal(served_serial(f, o), stored_zone(f, "other.example").serial);
+	}
+	add_listing(f, other, "198.51.100.1");
+	assert_int_equal(refresh(f), RBL_OK);
+	assert_int_equal(f->table.rebuilds, 1);
+	assert_int_equal(served_serial(f, o), stored_zone(f, "other.example").serial);
+	assert_int_equal(served_serial(f, z), stored_zone(f, "rbl.example").serial);
+}
+
+static void test_definition_change_rebuilds_the_table(void **state)
+{
+	struct fixture *f = *state;
+	create_zone(f, "rbl.example");
 	assert_int_equal(refresh(f), RBL_OK);
 	uint64_t generation = f->table.generation;
-
-	/* A mark the store does not hold: it survives a refresh with nothing committed in between... */
 	f->table.zones[0].ttl = 4242;
-	assert_int_equal(refresh(f), RBL_OK);
-	assert_int_equal(f->table.generation, generation);
-	assert_int_equal(f->table.zones[0].ttl, 4242);
 
-	/* ...and goes at the first refresh after any commit, even one that did not touch a definition. */
-	entry_t e;
-	memset(&e, 0, sizeof e);
-	assert_int_equal(cidr_parse("192.0.2.1", &e.net), RBL_OK);
-	store_wtxn_t *w;
-	assert_int_equal(store_write_begin(f->st, &w), RBL_OK);
-	assert_int_equal(store_entry_put(w, id, &e), RBL_OK);
-	assert_int_equal(store_write_commit(w), RBL_OK);
+	zone_def_t def = stored_zone(f, "rbl.example");
+	update_zone(f, &def); /* written again unchanged (an import's $SOA line): the serial moves, the table stays */
 	assert_int_equal(refresh(f), RBL_OK);
+	assert_int_equal(f->table.rebuilds, 1);
+	assert_int_equal(served_serial(f, &f->table.zones[0]), stored_zone(f, "rbl.example").serial);
+
+	def = stored_zone(f, "rbl.example");
+	def.ttl = 60; /* zone set --ttl 60 */
+	update_zone(f, &def);
+	assert_int_equal(refresh(f), RBL_OK);
+	assert_int_equal(f->table.rebuilds, 2);
 	assert_true(f->table.generation != generation);
-	assert_int_equal(f->table.zones[0].ttl, ZONE_DEFAULT_TTL);
+	assert_int_equal(f->table.zones[0].ttl, 60);
+	assert_int_equal(served_serial(f, &f->table.zones[0]), stored_zone(f, "rbl.example").serial);
+
+	create_zone(f, "new.example");
+	assert_int_equal(refresh(f), RBL_OK);
+	assert_int_equal(f->table.rebuilds, 3);
+	delete_zone(f, "new.example");
+	assert_int_equal(refresh(f), RBL_OK);
+	assert_int_equal(f->table.rebuilds, 4);
+	assert_int_equal(f->table.count, 1);
 }
 
 static void test_aggregate_members_resolve_and_missing_ones_are_dropped(void **state)
@@ -646,7 +723,9 @@ int main(void)
 	        TEST(test_zone_created_after_loading_is_served_from_the_next_refresh),
 	        TEST(test_deleted_zone_is_gone_after_refresh),
 	        TEST(test_changed_definition_is_seen_after_refresh),
-	        TEST(test_refresh_rebuilds_only_when_the_generation_moved),
+	        TEST(test_refresh_with_nothing_committed_keeps_the_table),
+	        TEST(test_listing_commit_moves_the_served_serial_without_a_rebuild),
+	        TEST(test_definition_change_rebuilds_the_table),
 	        TEST(test_aggregate_members_resolve_and_missing_ones_are_dropped),
 	        TEST(test_zone_with_an_unusable_name_is_skipped_and_the_others_served),
 	        TEST(test_free_leaves_an_empty_unloaded_table),

@@ -241,7 +241,7 @@ static void test_verify_passes_a_sound_store_and_counts_it(void **state)
 	assert_int_equal(verify(f, &r, &stats), RBL_OK);
 	assert_string_equal(r.all, "");
 	assert_int_equal(stats.zones, 2);
-	assert_int_equal(stats.tables, 6);
+	assert_int_equal(stats.tables, 7);
 	assert_int_equal(stats.problems, 0);
 	assert_true(stats.records > 7 + 2);
 }
@@ -398,8 +398,60 @@ static void test_verify_reports_an_interval_no_entry_calls_for(void **state)
 	assert_non_null(strstr(r.all, "192.0.2.7-192.0.2.7"));
 	assert_non_null(strstr(r.all, "no entry calls for it"));
 	/* The zone's kept entry count no longer matches the table either. */
-	assert_non_null(strstr(r.all, "table zones: zone 'rbl.example' counts "));
+	assert_non_null(strstr(r.all, "table zone_state: zone 'rbl.example' counts "));
 	assert_non_null(strstr(r.all, " entries, table entries holds "));
+}
+
+/* The zone's state record (serial, entry count, last change): deleted, or copied under a zone id nobody has. */
+static void edit_zone_state(MDB_txn *txn, struct fixture *f, bool orphan)
+{
+	MDB_dbi zone_state;
+	uint8_t id[4] = {(uint8_t)(f->zone >> 24), (uint8_t)(f->zone >> 16), (uint8_t)(f->zone >> 8), (uint8_t)f->zone};
+	MDB_val k = {sizeof id, id}, v;
+	assert_int_equal(mdb_dbi_open(txn, "zone_state", 0, &zone_state), 0);
+	if (!orphan) {
+		assert_int_equal(mdb_del(txn, zone_state, &k, NULL), 0);
+		return;
+	}
+	assert_int_equal(mdb_get(txn, zone_state, &k, &v), 0);
+	uint8_t copy[64];
+	assert_true(v.mv_size <= sizeof copy);
+	memcpy(copy, v.mv_data, v.mv_size);
+	uint8_t nobody[4] = {0, 0, 0x30, 0x39}; /* 12345 */
+	MDB_val nk = {sizeof nobody, nobody}, nv = {v.mv_size, copy};
+	assert_int_equal(mdb_put(txn, zone_state, &nk, &nv, 0), 0);
+}
+
+static void delete_zone_state(MDB_txn *txn, struct fixture *f)
+{
+	edit_zone_state(txn, f, false);
+}
+
+static void add_orphan_zone_state(MDB_txn *txn, struct fixture *f)
+{
+	edit_zone_state(txn, f, true);
+}
+
+static void test_verify_reports_a_zone_without_its_state_record(void **state)
+{
+	struct fixture *f = *state;
+	raw_edit(f, delete_zone_state);
+	struct report r;
+	store_verify_stats_t stats;
+	assert_int_equal(verify(f, &r, &stats), RBL_EDAMAGED);
+	assert_int_equal(stats.problems, 1);
+	assert_non_null(strstr(r.first, "table zone_state: zone 'rbl.example' has no record"));
+}
+
+static void test_verify_reports_a_state_record_of_no_zone(void **state)
+{
+	struct fixture *f = *state;
+	raw_edit(f, add_orphan_zone_state);
+	struct report r;
+	store_verify_stats_t stats;
+	assert_int_equal(verify(f, &r, &stats), RBL_EDAMAGED);
+	assert_int_equal(stats.problems, 1);
+	assert_non_null(strstr(r.first, "table zone_state: a record for zone id 12345, which no zone has"));
 }
 
 static void garble_an_entry(MDB_txn *txn, struct fixture *f)
@@ -652,6 +704,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_verify_reports_an_interval_missing_from_the_ipv4_index, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_verify_reports_an_interval_no_entry_calls_for, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_verify_reports_a_zone_without_its_state_record, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_verify_reports_a_state_record_of_no_zone, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_verify_reports_an_entry_that_does_not_decode, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_verify_reports_entries_of_a_zone_that_is_gone, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_verify_dir_reports_zeroed_and_random_pages_without_dying, setup,
