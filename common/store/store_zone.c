@@ -50,7 +50,7 @@ int store_zone_state_put(MDB_txn *txn, const store_t *st, uint32_t zone_id, cons
  * verify reports) keeps what its definition holds. */
 static int fill_state(MDB_txn *txn, const store_t *st, zone_def_t *def)
 {
-	zone_state_t s;
+	zone_state_t s = {0};
 	int err = store_zone_state_get(txn, st, def->id, &s);
 	if (err == RBL_ENOENT || err == RBL_ESTORE)
 		return RBL_OK;
