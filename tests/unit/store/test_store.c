@@ -12,6 +12,7 @@
 
 #include "store_fixture.h"
 #include "older_format.h"
+#include "raw_lmdb.h"
 
 #include <lmdb.h>
 #include <stdio.h>
@@ -440,17 +441,12 @@ static void test_newer_format_version_is_refused(void **state)
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi meta;
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_set_mapsize(env, STORE_MAP_SIZE), 0);
-	assert_int_equal(mdb_env_open(env, f->dir, 0, 0644), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	raw_begin(f->dir, &env, &txn);
 	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
 	uint8_t v[8] = {0, 0, 0, 0, 0, 0, 0, STORE_FORMAT_VERSION + 1};
 	MDB_val k = {7, "version"}, val = {8, v};
 	assert_int_equal(mdb_put(txn, meta, &k, &val, 0), 0);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
+	raw_end(env, txn);
 	assert_int_equal(store_open(f->dir, 0, &f->st), RBL_EVERSION);
 	assert_null(f->st);
 	assert_int_equal(store_open(f->dir, STORE_CREATE, &f->st), RBL_EVERSION);
@@ -469,19 +465,14 @@ static void set_format_version(const char *dir, uint8_t version)
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi meta;
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_set_mapsize(env, STORE_MAP_SIZE), 0);
-	assert_int_equal(mdb_env_open(env, dir, 0, 0644), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	raw_begin(dir, &env, &txn);
 	if (version < 4)
 		older_format_fold_zone_state(txn);
 	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
 	uint8_t v[8] = {0, 0, 0, 0, 0, 0, 0, version};
 	MDB_val k = {7, "version"}, val = {8, v};
 	assert_int_equal(mdb_put(txn, meta, &k, &val, 0), 0);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
+	raw_end(env, txn);
 }
 
 static void test_older_format_is_upgraded_by_a_writer_and_refused_by_a_reader(void **state)
@@ -602,17 +593,12 @@ static void write_zone_raw(const char *dir, const zone_def_t *def)
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi zones;
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_set_mapsize(env, STORE_MAP_SIZE), 0);
-	assert_int_equal(mdb_env_open(env, dir, 0, 0644), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	raw_begin(dir, &env, &txn);
 	assert_int_equal(mdb_dbi_open(txn, "zones", 0, &zones), 0);
 	static uint8_t buf[ZONE_ENCODED_MAX];
 	MDB_val k = {strlen(def->name), (void *)def->name}, v = {zone_encode(def, buf), buf};
 	assert_int_equal(mdb_put(txn, zones, &k, &v, 0), 0);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
+	raw_end(env, txn);
 }
 
 static void test_format_2_store_gets_every_zone_counted_and_dated_by_the_upgrade(void **state)

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "store_fixture.h"
+#include "raw_lmdb.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -137,14 +138,9 @@ static void raw_edit(struct fixture *f, void (*fn)(MDB_txn *txn, struct fixture 
 	f->st = NULL;
 	MDB_env *env;
 	MDB_txn *txn;
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_set_mapsize(env, STORE_MAP_SIZE), 0);
-	assert_int_equal(mdb_env_open(env, f->dir, 0, 0644), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	raw_begin(f->dir, &env, &txn);
 	fn(txn, f);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
+	raw_end(env, txn);
 	assert_int_equal(store_open(f->dir, 0, &f->st), RBL_OK);
 }
 

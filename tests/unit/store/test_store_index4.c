@@ -15,6 +15,7 @@
 
 #include "store_fixture.h"
 #include "older_format.h"
+#include "raw_lmdb.h"
 
 #include <lmdb.h>
 #include <stdio.h>
@@ -35,20 +36,6 @@ struct fixture {
 
 /* --- raw LMDB: what another version of the store left ------------------------------------------------------------- */
 
-static void raw_begin(const char *dir, MDB_env **env, MDB_txn **txn)
-{
-	assert_int_equal(mdb_env_create(env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(*env, 16), 0);
-	assert_int_equal(mdb_env_set_mapsize(*env, STORE_MAP_SIZE), 0);
-	assert_int_equal(mdb_env_open(*env, dir, 0, 0644), 0);
-	assert_int_equal(mdb_txn_begin(*env, NULL, 0, txn), 0);
-}
-
-static void raw_end(MDB_env *env, MDB_txn *txn)
-{
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
-}
 
 static void raw_put_meta(MDB_txn *txn, const char *key, uint64_t value)
 {
