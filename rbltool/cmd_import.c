@@ -56,6 +56,8 @@ struct import_run {
 	/* Progress on a terminal. */
 	bool tty;
 	double started;
+	const char *phase; /* the store's phase on the progress line (sorting, writing, indexing) and since when */
+	double phase_started;
 	long long file_size;
 	/* Reports instead of listings (arf, mbox, --as-reports): pending until a relay probe decides. */
 	bool as_reports;
@@ -83,6 +85,21 @@ static void on_progress(void *ctx, unsigned long lines, unsigned long long bytes
 	double done = run->file_size > 0 ? (double)bytes / (double)run->file_size : 0;
 	double eta = done > 0 ? elapsed / done - elapsed : 0;
 	fprintf(stderr, "\r%lu lines, %.0f lines/s, %.0f%%, ETA %.0fs   ", lines, rate, done * 100, eta);
+}
+
+/* The store's phases after the file is read (store_import_on_progress), on the same line. */
+static void on_finish_progress(void *ctx, const char *phase, uint64_t done, uint64_t total)
+{
+	struct import_run *run = ctx;
+	double now = now_s();
+	if (phase != run->phase) {
+		run->phase = phase;
+		run->phase_started = now;
+	}
+	double elapsed = now - run->phase_started;
+	double rate = elapsed > 0 ? (double)done / elapsed : 0;
+	fprintf(stderr, "\r\033[K%s: %" PRIu64 "/%" PRIu64 " entries, %.0f entries/s, %.0f%%", phase, done, total, rate,
+		total ? 100.0 * (double)done / (double)total : 100.0);
 }
 
 static int on_bad_line(void *ctx, const char *file, unsigned line, const char *text, const char *why)
@@ -394,6 +411,8 @@ static int finish_targets(struct import_run *run, store_import_stats_t *total)
 	for (unsigned i = 0; i < run->target_count; i++) {
 		struct target *t = &run->targets[i];
 		store_import_stats_t stats;
+		if (run->tty)
+			store_import_on_progress(t->imp, on_finish_progress, run);
 		int err = store_import_finish(t->imp, &stats);
 		if (!err && t->changed)
 			err = store_zone_update(run->w, &t->zone);
@@ -431,6 +450,8 @@ static int run_import(cli_t *cli, struct import_run *run, enum import_format for
 	store_import_stats_t stats = {0};
 	if (!err)
 		err = finish_targets(run, &stats);
+	if (run->tty && run->phase)
+		fputs(err ? "\r\033[K" : "\r\033[Kcommitting", stderr);
 	for (unsigned i = 0; i < run->target_count; i++)
 		store_import_free(run->targets[i].imp);
 	if (err) {
@@ -439,7 +460,10 @@ static int run_import(cli_t *cli, struct import_run *run, enum import_format for
 			return cli_bad_input("%s: nothing imported (fix the line above, or use --skip-bad)", run->file);
 		return cli_fail("%s: nothing imported: %s", run->file, rbl_strerror(err));
 	}
-	if ((err = store_write_commit(run->w)))
+	err = store_write_commit(run->w);
+	if (run->tty && run->phase)
+		fputs("\r\033[K", stderr);
+	if (err)
 		return cli_fail("cannot commit the import: %s", rbl_strerror(err));
 	if (run->as_reports) {
 		printf("%s: %lu report%s recorded, pending a probe", run->file, run->reports, run->reports == 1 ? "" : "s");

@@ -13,6 +13,8 @@ packages=(
   clang libclang-rt-dev               # scripts/fuzz.sh: clang with libFuzzer and the ASan/UBSan runtimes
   bind9-dnsutils ldnsutils lmdb-utils # dig, drill, mdb_stat: integration tests and inspection
   rbldnsd bind9-utils nsd             # rbltool export's integration test: rbldnsd, named-checkzone, NSD
+  knot                                # zone transfers (tests/integration/secondary_lib.sh): Knot as a secondary and as
+                                      # a reference primary, knotc (its service kept from starting by the policy-rc.d)
   postfix                             # the relay-probe pipeline's test: a private Postfix as the probed MTA
   socat                               # test_config.sh listens on a NOTIFY_SOCKET with it
   jq                                  # the tests read rbltool --json output with it

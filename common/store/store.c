@@ -157,12 +157,14 @@ static int open_dbis(store_t *st, MDB_txn *txn, unsigned dbflags)
 	return mdb_set_compare(txn, st->index, store_interval6_cmp);
 }
 
-/* index4 and zone_state, there from format 4 on: made by a writer's opening transaction (MDB_CREATE), which an
- * upgrade then fills. An existing table keeps the flags it was made with, whatever an opener passes. */
-static int open_format4_tables(store_t *st, MDB_txn *txn, unsigned dbflags)
+/* index4 and zone_state (format 4 on), origins (format 5 on): made by a writer's opening transaction (MDB_CREATE),
+ * which an upgrade then fills. An existing table keeps the flags it was made with, whatever an opener passes. */
+static int open_newer_tables(store_t *st, MDB_txn *txn, unsigned dbflags)
 {
 	int rc = mdb_dbi_open(txn, "index4", dbflags ? dbflags | MDB_INTEGERKEY : 0, &st->index4);
-	return rc ? rc : mdb_dbi_open(txn, "zone_state", dbflags, &st->zone_state);
+	if (!rc)
+		rc = mdb_dbi_open(txn, "zone_state", dbflags, &st->zone_state);
+	return rc ? rc : mdb_dbi_open(txn, "origins", dbflags, &st->origins);
 }
 
 /* The time of the zone's newest journal record (its last change), or 0 when it has none. */
@@ -238,6 +240,40 @@ static int upgrade_index(store_t *st, MDB_txn *txn, uint64_t version)
 	return rc ? store_mdb_error(rc, "emptying the index for an upgrade") : RBL_OK;
 }
 
+/* Format 4 -> 5: every plain IPv4 /32 listing moves from entries into its interval (a lone listing). One entry at a
+ * time, the cursor seeking past each one moved (the moves write to other tables and delete under it). */
+static int upgrade_lone(store_t *st, MDB_txn *txn, uint64_t *moved)
+{
+	store_wtxn_t w = {.st = st, .txn = txn, .now = time(NULL)};
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(txn, st->entries, &cur);
+	if (rc)
+		return store_mdb_error(rc, "opening an entry cursor");
+	static _Thread_local entry_t e;
+	int err = RBL_OK;
+	MDB_val k, v;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc && !err;) {
+		uint32_t zone_id;
+		memset(&e, 0, sizeof e);
+		if (entry_key_decode(k.mv_data, k.mv_size, &zone_id, &e.net) || entry_decode(v.mv_data, v.mv_size, &e) ||
+		    !store_lone_fits(&e)) {
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT); /* left as it is (damage is rbltool verify's to report) */
+			continue;
+		}
+		uint8_t key[ENTRY_KEY_MAX];
+		size_t key_len = entry_key(zone_id, &e.net, key);
+		if ((rc = mdb_cursor_del(cur, 0)) || (err = store_lone_put(&w, zone_id, &e, NULL)))
+			break;
+		(*moved)++;
+		k = (MDB_val){key_len, key};
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	}
+	mdb_cursor_close(cur);
+	if (!err && rc && rc != MDB_NOTFOUND)
+		err = store_mdb_error(rc, "moving listings into the index");
+	return err;
+}
+
 /* Brings an older format up to this one, step by step, in the opening transaction. Only a writer can. */
 static int upgrade(store_t *st, MDB_txn *txn, const char *dir, uint64_t version)
 {
@@ -260,6 +296,9 @@ static int upgrade(store_t *st, MDB_txn *txn, const char *dir, uint64_t version)
 			err = store_zone_def_put(txn, st, d, 0);
 	}
 	free(u.defs);
+	uint64_t moved = 0;
+	if (!err && version < 5 && !(err = upgrade_lone(st, txn, &moved)) && moved)
+		log_info("store %s: %llu plain /32 listing(s) now kept in the index alone", dir, (unsigned long long)moved);
 	uint64_t generation = 0;
 	if (!err)
 		err = store_meta_get_u64(txn, st->meta, META_ZONES_GENERATION, &generation);
@@ -290,8 +329,8 @@ static int check_ready(store_t *st, const char *dir)
 			dir, (unsigned long long)version, STORE_FORMAT_VERSION);
 		err = RBL_EVERSION;
 	}
-	if (!rc && !err && version == STORE_FORMAT_VERSION && (rc = open_format4_tables(st, txn, 0)) == MDB_NOTFOUND) {
-		log_err("store %s: format %d without its table index4 or zone_state: the store is damaged (rbltool "
+	if (!rc && !err && version == STORE_FORMAT_VERSION && (rc = open_newer_tables(st, txn, 0)) == MDB_NOTFOUND) {
+		log_err("store %s: format %d without its table index4, zone_state or origins: the store is damaged (rbltool "
 			"verify tells more; see README: recovery)", dir, STORE_FORMAT_VERSION);
 		err = RBL_EDAMAGED;
 	}
@@ -331,7 +370,7 @@ static int init_meta(store_t *st, const char *dir)
 		return store_mdb_error(rc, "beginning the opening transaction");
 	rc = open_dbis(st, txn, MDB_CREATE);
 	if (!rc)
-		rc = open_format4_tables(st, txn, MDB_CREATE);
+		rc = open_newer_tables(st, txn, MDB_CREATE);
 	if (rc) {
 		mdb_txn_abort(txn);
 		return store_mdb_error(rc, "opening databases");

@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* store.h — the LMDB listing store shared by rbltool (the only writer) and dnsbld (readers).
  *
- * One LMDB environment, seven databases:
+ * One LMDB environment, eight databases:
  *   meta     format version, creation time, zone-id, journal, report and probe counters, the zone-definitions
  *            generation (moved by every commit that creates, changes or deletes a zone), prefix lengths in use;
  *   zones    zone name -> zone_def (zone.h), without serial, entry count and last change (stored as 0);
  *   zone_state  zone id -> serial, entry count, last change: what every commit to the zone rewrites, kept apart so
  *            that a listing change leaves the definition (and the readers' zone tables) alone;
- *   entries  entry_key -> entry (entry.h): the source of truth;
+ *   entries  entry_key -> entry (entry.h): the source of truth, except for lone listings;
  *   index4   zone << 32 | last address (an integer key) -> first address + the answer: the IPv4 intervals,
  *            non-overlapping, derived from the entries in the same transaction (store_index.c), so a lookup is one
- *            MDB_SET_RANGE seek;
+ *            MDB_SET_RANGE seek; a plain /32 listing (no reason, no evidence, not an exclusion) lives here alone,
+ *            its interval holding the rest of the entry (a "lone" listing: half the bytes);
+ *   origins  the sources and reasons lone listings share, each kept once under a small id;
  *   index    zone | family | last address -> the same, for IPv6;
  *   journal  zone | sequence -> one committed change, with the serial it produced.
  * A write transaction bumps the SOA serial (RFC 1982) of each zone it touched exactly once, at commit (in zone_state).
@@ -27,8 +29,9 @@
 #include <stdint.h>
 
 /* 2: varint expiry in the index; 3: entry count and last change time per zone; 4: IPv4 intervals in index4, and
- * each zone's serial, entry count and last change in zone_state instead of its definition */
-#define STORE_FORMAT_VERSION 4
+ * each zone's serial, entry count and last change in zone_state instead of its definition; 5: plain IPv4 /32
+ * listings kept in their index4 interval alone ("lone"), their sources and reasons in origins */
+#define STORE_FORMAT_VERSION 5
 #define STORE_MAP_SIZE (32ull << 30) /* sparse: readers never see MDB_MAP_RESIZED; 32 GiB still runs under valgrind */
 
 typedef struct store store_t;
@@ -118,6 +121,13 @@ int store_import_add(store_import_t *imp, const store_import_item_t *item);
  * over the zone when much changed, else per change — and fills stats. The transaction is still w's to commit. */
 int store_import_finish(store_import_t *imp, store_import_stats_t *stats);
 void store_import_free(store_import_t *imp);
+/* Reports store_import_finish's phases as it goes, for a progress line: fn(ctx, phase, done, total) with phase
+ * "sorting" (once, before the sort), "writing" (every STORE_IMPORT_PROGRESS_STEP entries of the queue, and once at
+ * the end with done == total) and "indexing" (once, before the index follows the changes; total = their count).
+ * Optional; fn must not use the store. */
+#define STORE_IMPORT_PROGRESS_STEP 65536
+typedef void (*store_import_progress_fn)(void *ctx, const char *phase, uint64_t done, uint64_t total);
+void store_import_on_progress(store_import_t *imp, store_import_progress_fn fn, void *ctx);
 
 /* --- reading (both) --- */
 

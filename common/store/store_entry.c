@@ -14,8 +14,19 @@ static bool entry_expired(const entry_t *e, int64_t now)
 	return e->expires != 0 && e->expires <= now;
 }
 
-static int entry_get_txn(MDB_txn *txn, const store_t *st, uint32_t zone_id, const cidr_t *net, entry_t *e)
+/* The entry of zone_id at net, wherever it lives: *lone (when not NULL) says whether in index4 as a lone listing. */
+static int entry_find(MDB_txn *txn, const store_t *st, uint32_t zone_id, const cidr_t *net, entry_t *e, bool *lone)
 {
+	if (lone)
+		*lone = false;
+	if (net->addr.family == ADDR_V4 && net->len == 32) {
+		int err = store_lone_get(txn, st, zone_id, &net->addr, e);
+		if (err != RBL_ENOENT) {
+			if (lone)
+				*lone = true;
+			return err;
+		}
+	}
 	uint8_t key[ENTRY_KEY_MAX];
 	MDB_val k = {entry_key(zone_id, net, key), key}, v;
 	int rc = mdb_get(txn, st->entries, &k, &v);
@@ -24,6 +35,11 @@ static int entry_get_txn(MDB_txn *txn, const store_t *st, uint32_t zone_id, cons
 	memset(e, 0, sizeof *e);
 	e->net = *net;
 	return entry_decode(v.mv_data, v.mv_size, e);
+}
+
+static int entry_get_txn(MDB_txn *txn, const store_t *st, uint32_t zone_id, const cidr_t *net, entry_t *e)
+{
+	return entry_find(txn, st, zone_id, net, e, NULL);
 }
 
 static bool net_is_canonical(const cidr_t *net)
@@ -88,42 +104,61 @@ int store_lens_delete(MDB_txn *txn, const store_t *st, uint32_t zone_id)
 	return RBL_OK;
 }
 
+/* Removes the stored record of old (an entry at the same network as a change): from entries, or its lone interval
+ * (whose address a non-lone successor's rebuild, or a lone successor's put, then fills). */
+static int drop_record(store_wtxn_t *w, uint32_t zone_id, const entry_t *old, bool lone)
+{
+	if (lone) {
+		interval_key_t key;
+		MDB_val k = store_interval_key(zone_id, &old->net.addr, &key);
+		int rc = mdb_del(w->txn, w->st->index4, &k, NULL);
+		return rc ? store_mdb_error(rc, "deleting a listing") : RBL_OK;
+	}
+	uint8_t key[ENTRY_KEY_MAX];
+	MDB_val k = {entry_key(zone_id, &old->net, key), key};
+	int rc = mdb_del(w->txn, w->st->entries, &k, NULL);
+	return rc ? store_mdb_error(rc, "deleting an entry") : RBL_OK;
+}
+
 int store_entry_put(store_wtxn_t *w, uint32_t zone_id, entry_t *e)
 {
 	if (!net_is_canonical(&e->net) || e->ncodes > ENTRY_MAX_CODES)
 		return RBL_EINVAL;
 	entry_t old;
-	int err = entry_get_txn(w->txn, w->st, zone_id, &e->net, &old);
+	bool old_lone;
+	int err = entry_find(w->txn, w->st, zone_id, &e->net, &old, &old_lone);
 	if (err && err != RBL_ENOENT)
 		return err;
-	e->created = err ? (e->created ? e->created : w->now) : old.created;
-	e->updated = w->now;
-
-	uint8_t key[ENTRY_KEY_MAX], val[ENTRY_ENCODED_MAX];
-	MDB_val k = {entry_key(zone_id, &e->net, key), key}, v = {entry_encode(e, val), val};
-	int rc = mdb_put(w->txn, w->st->entries, &k, &v, 0);
-	if (rc)
-		return store_mdb_error(rc, "writing an entry");
 	bool added = err == RBL_ENOENT;
-	if ((err = store_lens_note(w->txn, w->st, zone_id, e->net.addr.family, e->net.len)) ||
+	e->created = added ? (e->created ? e->created : w->now) : old.created;
+	e->updated = w->now;
+	bool lone = store_lone_fits(e);
+	/* The old record goes when the new one lives elsewhere; in the same place the write replaces it. */
+	if (!added && old_lone != lone && (err = drop_record(w, zone_id, &old, old_lone)))
+		return err;
+	if (lone) {
+		err = store_lone_put(w, zone_id, e, NULL);
+	} else {
+		uint8_t key[ENTRY_KEY_MAX], val[ENTRY_ENCODED_MAX];
+		MDB_val k = {entry_key(zone_id, &e->net, key), key}, v = {entry_encode(e, val), val};
+		int rc = mdb_put(w->txn, w->st->entries, &k, &v, 0);
+		err = rc ? store_mdb_error(rc, "writing an entry") : RBL_OK;
+	}
+	if (err || (err = store_lens_note(w->txn, w->st, zone_id, e->net.addr.family, e->net.len)) ||
 	    (err = store_journal_append(w, zone_id, 'A', e)))
 		return err;
 	store_touch(w, zone_id, added ? 1 : 0);
-	return store_index_rebuild(w->txn, w->st, zone_id, &e->net);
+	return lone ? RBL_OK : store_index_rebuild(w->txn, w->st, zone_id, &e->net);
 }
 
 int store_entry_del(store_wtxn_t *w, uint32_t zone_id, const cidr_t *net)
 {
 	entry_t old;
-	int err = entry_get_txn(w->txn, w->st, zone_id, net, &old);
+	bool lone;
+	int err = entry_find(w->txn, w->st, zone_id, net, &old, &lone);
 	if (err)
 		return err;
-	uint8_t key[ENTRY_KEY_MAX];
-	MDB_val k = {entry_key(zone_id, net, key), key};
-	int rc = mdb_del(w->txn, w->st->entries, &k, NULL);
-	if (rc)
-		return store_mdb_error(rc, "deleting an entry");
-	if ((err = store_journal_append(w, zone_id, 'D', &old)))
+	if ((err = drop_record(w, zone_id, &old, lone)) || (err = store_journal_append(w, zone_id, 'D', &old)))
 		return err;
 	store_touch(w, zone_id, -1);
 	return store_index_rebuild(w->txn, w->st, zone_id, net);
@@ -134,14 +169,30 @@ struct doomed {
 	cidr_t net;
 };
 
-int store_entries_delete_where(store_wtxn_t *w, bool (*doomed)(uint32_t zone_id, const entry_t *e, void *ctx),
-			       void *ctx, uint64_t *deleted)
+/* The doomed list, grown as needed. */
+struct doomed_list {
+	struct doomed *at;
+	size_t count, cap;
+};
+
+static int doom(struct doomed_list *l, uint32_t zone_id, const cidr_t *net)
 {
-	*deleted = 0;
-	/* Collect first, delete after: deleting under a walking cursor would make the walk depend on LMDB's cursor
-	 * repositioning rules. */
-	struct doomed *list = NULL;
-	size_t count = 0, cap = 0;
+	if (l->count == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 64;
+		struct doomed *grown = realloc(l->at, ncap * sizeof *grown);
+		if (!grown)
+			return RBL_ENOMEM;
+		l->at = grown;
+		l->cap = ncap;
+	}
+	l->at[l->count++] = (struct doomed){zone_id, *net};
+	return RBL_OK;
+}
+
+/* Every entry of the entries table that doomed picks, into list. */
+static int collect_entries(store_wtxn_t *w, bool (*doomed)(uint32_t zone_id, const entry_t *e, void *ctx), void *ctx,
+			   struct doomed_list *list)
+{
 	MDB_cursor *cur;
 	int rc = mdb_cursor_open(w->txn, w->st->entries, &cur);
 	if (rc)
@@ -156,28 +207,59 @@ int store_entries_delete_where(store_wtxn_t *w, bool (*doomed)(uint32_t zone_id,
 			log_err("store: malformed entry found while walking every entry");
 			break;
 		}
-		if (!doomed(zone_id, &e, ctx))
-			continue;
-		if (count == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			struct doomed *grown = realloc(list, ncap * sizeof *grown);
-			if (!grown) {
-				err = RBL_ENOMEM;
-				break;
-			}
-			list = grown;
-			cap = ncap;
-		}
-		list[count++] = (struct doomed){zone_id, e.net};
+		if (doomed(zone_id, &e, ctx) && (err = doom(list, zone_id, &e.net)))
+			break;
 	}
 	mdb_cursor_close(cur);
-	if (!err && rc != MDB_NOTFOUND)
-		err = store_mdb_error(rc, "walking entries");
-	for (size_t i = 0; !err && i < count; i++)
-		err = store_entry_del(w, list[i].zone_id, &list[i].net);
+	return !err && rc != MDB_NOTFOUND ? store_mdb_error(rc, "walking entries") : err;
+}
+
+/* Every lone listing that doomed picks, into list. */
+static int collect_lone(store_wtxn_t *w, bool (*doomed)(uint32_t zone_id, const entry_t *e, void *ctx), void *ctx,
+			struct doomed_list *list)
+{
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(w->txn, w->st->index4, &cur);
+	if (rc)
+		return store_mdb_error(rc, "opening an index cursor");
+	static _Thread_local entry_t e;
+	static _Thread_local store_origin_cache_t origin;
+	origin.id = 0;
+	int err = RBL_OK;
+	MDB_val k, v;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		uint32_t zone_id;
+		addr_t last;
+		if (!store_lone_value(&v))
+			continue;
+		if (!store_interval_key_read(ADDR_V4, &k, &zone_id, &last) ||
+		    store_lone_decode(w->txn, w->st, &v, &e, &origin)) {
+			err = RBL_ESTORE;
+			log_err("store: malformed listing found while walking every entry");
+			break;
+		}
+		if (doomed(zone_id, &e, ctx) && (err = doom(list, zone_id, &e.net)))
+			break;
+	}
+	mdb_cursor_close(cur);
+	return !err && rc != MDB_NOTFOUND ? store_mdb_error(rc, "walking listings") : err;
+}
+
+int store_entries_delete_where(store_wtxn_t *w, bool (*doomed)(uint32_t zone_id, const entry_t *e, void *ctx),
+			       void *ctx, uint64_t *deleted)
+{
+	*deleted = 0;
+	/* Collect first, delete after: deleting under a walking cursor would make the walk depend on LMDB's cursor
+	 * repositioning rules. */
+	struct doomed_list list = {0};
+	int err = collect_entries(w, doomed, ctx, &list);
 	if (!err)
-		*deleted = count;
-	free(list);
+		err = collect_lone(w, doomed, ctx, &list);
+	for (size_t i = 0; !err && i < list.count; i++)
+		err = store_entry_del(w, list.at[i].zone_id, &list.at[i].net);
+	if (!err)
+		*deleted = list.count;
+	free(list.at);
 	return err;
 }
 
@@ -208,7 +290,12 @@ int store_zone_count_entries(MDB_txn *txn, const store_t *st, uint32_t zone_id, 
 		(*count)++;
 	}
 	mdb_cursor_close(cur);
-	return rc && rc != MDB_NOTFOUND ? store_mdb_error(rc, "counting entries") : RBL_OK;
+	if (rc && rc != MDB_NOTFOUND)
+		return store_mdb_error(rc, "counting entries");
+	uint64_t lone;
+	int err = store_lone_count(txn, st, zone_id, &lone);
+	*count += lone;
+	return err;
 }
 
 int store_entry_get(store_rtxn_t *r, uint32_t zone_id, const cidr_t *net, entry_t *e)
@@ -246,31 +333,17 @@ int store_entry_covering(store_rtxn_t *r, uint32_t zone_id, const addr_t *a, int
 
 int store_entry_foreach(store_rtxn_t *r, uint32_t zone_id, int (*fn)(const entry_t *e, void *ctx), void *ctx)
 {
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(r->txn, r->st->entries, &cur);
-	if (rc)
-		return store_mdb_error(rc, "opening an entry cursor");
-	uint8_t prefix[4];
-	store_put_u32(prefix, zone_id);
-	int err = RBL_OK;
-	MDB_val k = {4, prefix}, v;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size < 4 || memcmp(k.mv_data, prefix, 4) != 0)
-			break;
-		entry_t e;
-		uint32_t id;
-		memset(&e, 0, sizeof e);
-		if (entry_key_decode(k.mv_data, k.mv_size, &id, &e.net) || entry_decode(v.mv_data, v.mv_size, &e)) {
-			log_err("store: malformed entry in zone %u", zone_id);
-			err = RBL_ESTORE;
-			break;
-		}
-		err = fn(&e, ctx);
-		if (err)
-			break;
+	store_walk_t *walk = malloc(sizeof *walk); /* two entries and two values: not for the stack */
+	entry_t *e = malloc(sizeof *e);
+	int err = walk && e ? store_walk_open(walk, r->txn, r->st, zone_id, NULL) : RBL_ENOMEM;
+	if (!err) {
+		bool lone;
+		while ((err = store_walk_next(walk, e, &lone)) == 1)
+			if ((err = fn(e, ctx)))
+				break;
+		store_walk_close(walk);
 	}
-	mdb_cursor_close(cur);
-	if (!err && rc && rc != MDB_NOTFOUND)
-		err = store_mdb_error(rc, "walking entries");
+	free(walk);
+	free(e);
 	return err;
 }

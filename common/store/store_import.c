@@ -43,7 +43,28 @@ struct store_import {
 	size_t texts_len, texts_cap;
 	uint8_t lens[2][STORE_LENS_BYTES]; /* prefix lengths queued, per family (0: IPv4, 1: IPv6) */
 	bool journal_each;                 /* small import: one journal record a change */
+	store_import_progress_fn progress; /* store_import_on_progress; NULL: none */
+	void *progress_ctx;
+	const char *progress_phase; /* the last report: a merge stays at one queue position while it walks stored */
+	uint64_t progress_done;     /* entries, which must not repeat it */
 };
+
+void store_import_on_progress(store_import_t *imp, store_import_progress_fn fn, void *ctx)
+{
+	imp->progress = fn;
+	imp->progress_ctx = ctx;
+}
+
+/* Tells the progress callback where the import is: every STORE_IMPORT_PROGRESS_STEP entries of a phase, and its end. */
+static void progress(store_import_t *imp, const char *phase, uint64_t done, uint64_t total)
+{
+	if (!imp->progress || (done % STORE_IMPORT_PROGRESS_STEP != 0 && done != total) ||
+	    (phase == imp->progress_phase && done == imp->progress_done))
+		return;
+	imp->progress_phase = phase;
+	imp->progress_done = done;
+	imp->progress(imp->progress_ctx, phase, done, total);
+}
 
 int store_import_begin(store_wtxn_t *w, uint32_t zone_id, bool replace, const char *source, store_import_t **out)
 {
@@ -366,23 +387,58 @@ static bool entry_same(const entry_t *a, const entry_t *b)
 	       strcmp(a->reason, b->reason) == 0 && strcmp(a->source, b->source) == 0;
 }
 
-/* append: every key written so far in this import, and every key stored, sorts before this one (LMDB then adds it at
- * the end of the last page without a search, and fills pages instead of splitting them in half). */
-static int put_entry(store_import_t *imp, entry_t *e, bool append)
+/* Where the import writes and what it knows about the tables: append_entries, every key written so far in this
+ * import, and every key stored, sorts before the next one in entries (LMDB then adds it at the end of the last page
+ * without a search, and fills pages instead of splitting them in half); append_lone, the same is tried for lone
+ * listings in index4 until LMDB refuses it once. */
+struct writes {
+	bool append_entries, append_lone;
+};
+
+/* Writes fresh, the import's version of its network; old (when have_old) is the stored one at the same network, in
+ * entries or (old_lone) as a lone listing. *rebuild: the index must follow (a lone listing's write is its interval). */
+static int put_entry(store_import_t *imp, struct writes *wr, entry_t *fresh, const entry_t *old, bool have_old,
+		     bool old_lone, bool *rebuild)
 {
+	store_wtxn_t *w = imp->w;
+	bool lone = store_lone_fits(fresh);
+	int rc = 0, err = RBL_OK;
 	uint8_t key[ENTRY_KEY_MAX], val[ENTRY_ENCODED_MAX];
-	MDB_val k = {entry_key(imp->zone_id, &e->net, key), key}, v = {entry_encode(e, val), val};
-	int rc = mdb_put(imp->w->txn, imp->w->st->entries, &k, &v, append ? MDB_APPEND : 0);
+	MDB_val k = {entry_key(imp->zone_id, &fresh->net, key), key};
+	if (have_old && old_lone && !lone) {
+		interval_key_t ik;
+		MDB_val old_key = store_interval_key(imp->zone_id, &old->net.addr, &ik);
+		rc = mdb_del(w->txn, w->st->index4, &old_key, NULL);
+	} else if (have_old && !old_lone && lone) {
+		rc = mdb_del(w->txn, w->st->entries, &k, NULL);
+	}
 	if (rc)
-		return store_mdb_error(rc, "writing an imported entry");
-	return imp->journal_each ? store_journal_append(imp->w, imp->zone_id, 'A', e) : RBL_OK;
+		return store_mdb_error(rc, "replacing an entry");
+	*rebuild = !lone;
+	if (lone) {
+		err = store_lone_put(w, imp->zone_id, fresh, &wr->append_lone);
+	} else {
+		MDB_val v = {entry_encode(fresh, val), val};
+		rc = mdb_put(w->txn, w->st->entries, &k, &v, wr->append_entries && !have_old ? MDB_APPEND : 0);
+		err = rc ? store_mdb_error(rc, "writing an imported entry") : RBL_OK;
+	}
+	if (err)
+		return err;
+	return imp->journal_each ? store_journal_append(w, imp->zone_id, 'A', fresh) : RBL_OK;
 }
 
-static int del_entry(store_import_t *imp, const entry_t *old)
+static int del_entry(store_import_t *imp, const entry_t *old, bool old_lone)
 {
-	uint8_t key[ENTRY_KEY_MAX];
-	MDB_val k = {entry_key(imp->zone_id, &old->net, key), key};
-	int rc = mdb_del(imp->w->txn, imp->w->st->entries, &k, NULL);
+	int rc;
+	if (old_lone) {
+		interval_key_t ik;
+		MDB_val k = store_interval_key(imp->zone_id, &old->net.addr, &ik);
+		rc = mdb_del(imp->w->txn, imp->w->st->index4, &k, NULL);
+	} else {
+		uint8_t key[ENTRY_KEY_MAX];
+		MDB_val k = {entry_key(imp->zone_id, &old->net, key), key};
+		rc = mdb_del(imp->w->txn, imp->w->st->entries, &k, NULL);
+	}
 	if (rc)
 		return store_mdb_error(rc, "deleting an entry absent from the import");
 	return imp->journal_each ? store_journal_append(imp->w, imp->zone_id, 'D', old) : RBL_OK;
@@ -423,41 +479,37 @@ static int appendable(const store_import_t *imp, MDB_cursor *cur, bool *append)
 	return RBL_OK;
 }
 
-/* Walks the zone's stored entries and the sorted queue side by side (both in entry key order). */
+/* Walks the zone's stored entries (both places: store_walk) and the sorted queue side by side, in entry key order. */
 static int merge_join(store_import_t *imp, store_import_stats_t *stats, struct changes *changed, uint64_t *stored)
 {
 	store_wtxn_t *w = imp->w;
+	static _Thread_local store_walk_t walk;
+	static _Thread_local entry_t old, fresh; /* 1.4 KiB each: not on the stack of a loop body */
+	struct writes wr = {.append_lone = true};
 	MDB_cursor *cur;
 	int rc = mdb_cursor_open(w->txn, w->st->entries, &cur);
 	if (rc)
 		return store_mdb_error(rc, "opening an entry cursor");
-	static _Thread_local entry_t old, fresh; /* 1.4 KiB each: not on the stack of a loop body */
-	uint8_t prefix[4];
-	store_put_u32(prefix, imp->zone_id);
-	MDB_val k = {4, prefix}, v;
-	size_t next = 0;
-	int err = RBL_OK;
-	bool have_old = false;
-	bool append = false;
-	if ((err = appendable(imp, cur, &append))) {
-		mdb_cursor_close(cur);
+	int err = appendable(imp, cur, &wr.append_entries);
+	mdb_cursor_close(cur);
+	if (err || (err = store_walk_open(&walk, w->txn, w->st, imp->zone_id, NULL)))
 		return err;
-	}
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	size_t next = 0;
+	bool have_old = false, old_lone = false;
 	for (;;) {
-		if (!have_old && !rc && k.mv_size >= 4 && memcmp(k.mv_data, prefix, 4) == 0) {
-			uint32_t id;
-			memset(&old, 0, sizeof old);
-			if (entry_key_decode(k.mv_data, k.mv_size, &id, &old.net) ||
-			    entry_decode(v.mv_data, v.mv_size, &old)) {
-				err = RBL_ESTORE;
+		if (!have_old) {
+			int got = store_walk_next(&walk, &old, &old_lone);
+			if (got < 0) {
+				err = got;
 				break;
 			}
-			have_old = true;
-			(*stored)++;
+			have_old = got == 1;
+			*stored += got;
 		}
 		if (!have_old && next == imp->count)
 			break;
+		if (next < imp->count)
+			progress(imp, "writing", next, imp->count);
 		int order;
 		if (!have_old)
 			order = 1;
@@ -471,7 +523,7 @@ static int merge_join(store_import_t *imp, store_import_stats_t *stats, struct c
 		}
 		if (order < 0) { /* stored only */
 			if (imp->replace) {
-				if ((err = del_entry(imp, &old)) || (err = note_change(changed, &old.net)))
+				if ((err = del_entry(imp, &old, old_lone)) || (err = note_change(changed, &old.net)))
 					break;
 				stats->removed++;
 			}
@@ -485,9 +537,11 @@ static int merge_join(store_import_t *imp, store_import_stats_t *stats, struct c
 			if (order == 0 && entry_same(&old, &fresh)) {
 				stats->unchanged++;
 			} else {
+				bool rebuild;
 				fresh.created = order == 0 ? old.created : w->now;
 				fresh.updated = w->now;
-				if ((err = put_entry(imp, &fresh, append)) || (err = note_change(changed, &fresh.net)))
+				if ((err = put_entry(imp, &wr, &fresh, &old, order == 0, old_lone, &rebuild)) ||
+				    (rebuild && (err = note_change(changed, &fresh.net))))
 					break;
 				if (order == 0)
 					stats->updated++;
@@ -495,28 +549,84 @@ static int merge_join(store_import_t *imp, store_import_stats_t *stats, struct c
 					stats->added++;
 			}
 		}
-		if (order <= 0) {
+		if (order <= 0)
 			have_old = false;
-			/* The cursor may have been disturbed by our writes: seek past the entry just handled. */
-			uint8_t key[ENTRY_KEY_MAX];
-			k.mv_size = entry_key(imp->zone_id, &old.net, key);
-			k.mv_data = key;
-			rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-			if (!rc && k.mv_size == entry_key(imp->zone_id, &old.net, key) && memcmp(k.mv_data, key, k.mv_size) == 0)
-				rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-		}
-		if (rc && rc != MDB_NOTFOUND) {
-			err = store_mdb_error(rc, "walking entries");
-			break;
-		}
 	}
-	mdb_cursor_close(cur);
+	store_walk_close(&walk);
 	return err;
+}
+
+/* Whether the zone has no entry in either place. */
+static int zone_empty(store_import_t *imp, bool *empty)
+{
+	static _Thread_local store_walk_t walk;
+	static _Thread_local entry_t first;
+	int err = store_walk_open(&walk, imp->w->txn, imp->w->st, imp->zone_id, NULL);
+	if (err)
+		return err;
+	bool lone;
+	int got = store_walk_next(&walk, &first, &lone);
+	store_walk_close(&walk);
+	*empty = got == 0;
+	return got < 0 ? got : RBL_OK;
+}
+
+/* An import into a zone without entries: every queued entry is new, and each family's intervals — the lone
+ * listings themselves among them — are written in key order by one stream (MDB_APPEND: full pages, no search)
+ * instead of a rebuild after the entries. */
+static int import_fresh(store_import_t *imp, store_import_stats_t *stats)
+{
+	store_wtxn_t *w = imp->w;
+	static _Thread_local entry_t fresh;
+	bool append = false;
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(w->txn, w->st->entries, &cur);
+	if (rc)
+		return store_mdb_error(rc, "opening an entry cursor");
+	int err = appendable(imp, cur, &append);
+	mdb_cursor_close(cur);
+	store_index_stream_t *stream = NULL;
+	uint8_t family = 0;
+	for (size_t i = 0; !err && i < imp->count; i++) {
+		progress(imp, "writing", i, imp->count);
+		if (i + IMPORT_PREFETCH < imp->count && sorted_rec(imp, i + IMPORT_PREFETCH)->reason_len)
+			__builtin_prefetch(imp->texts + sorted_rec(imp, i + IMPORT_PREFETCH)->reason_off);
+		rec_to_entry(imp, sorted_rec(imp, i), &fresh);
+		fresh.created = fresh.updated = w->now;
+		if (fresh.net.addr.family != family) { /* IPv4 sorts first: at most one change of stream */
+			family = fresh.net.addr.family;
+			if ((err = store_index_stream_end(stream, true)))
+				stream = NULL;
+			else
+				err = store_index_stream_begin(w->txn, w->st, imp->zone_id, family, &stream);
+			if (err)
+				break;
+		}
+		uint8_t val[ENTRY_ENCODED_MAX > INTERVAL_VALUE_MAX ? ENTRY_ENCODED_MAX : INTERVAL_VALUE_MAX];
+		size_t len;
+		if (store_lone_fits(&fresh)) {
+			if (!(err = store_lone_encode(w, &fresh, val, &len)))
+				err = store_index_stream_entry(stream, &fresh, val, len);
+		} else {
+			uint8_t key[ENTRY_KEY_MAX];
+			MDB_val k = {entry_key(imp->zone_id, &fresh.net, key), key}, v = {entry_encode(&fresh, val), val};
+			rc = mdb_put(w->txn, w->st->entries, &k, &v, append ? MDB_APPEND : 0);
+			err = rc ? store_mdb_error(rc, "writing an imported entry")
+				 : store_index_stream_entry(stream, &fresh, NULL, 0);
+		}
+		if (!err && imp->journal_each)
+			err = store_journal_append(w, imp->zone_id, 'A', &fresh);
+		stats->added++;
+	}
+	progress(imp, "writing", imp->count, imp->count);
+	int end = store_index_stream_end(stream, !err);
+	return err ? err : end;
 }
 
 int store_import_finish(store_import_t *imp, store_import_stats_t *stats)
 {
 	memset(stats, 0, sizeof *stats);
+	progress(imp, "sorting", 0, imp->count);
 	int sorted = sort_and_merge(imp);
 	if (sorted)
 		return sorted;
@@ -532,11 +642,20 @@ int store_import_finish(store_import_t *imp, store_import_stats_t *stats)
 	struct changes changed = {0};
 	uint64_t stored = 0;
 	imp->journal_each = imp->count <= IMPORT_JOURNAL_EACH_MAX;
-	int err = merge_join(imp, stats, &changed, &stored);
-	if (!err && changed.count)
+	bool empty;
+	int err = zone_empty(imp, &empty);
+	if (!err)
+		err = empty ? import_fresh(imp, stats) : merge_join(imp, stats, &changed, &stored);
+	/* A change is what the stats count (lone listings' writes are not in changed: their interval is the write). */
+	bool any = stats->added || stats->updated || stats->removed;
+	if (!err && any)
 		store_touch(w, imp->zone_id, (int64_t)stats->added - (int64_t)stats->removed);
-	if (!err && changed.count && !imp->journal_each)
+	if (!err && any && !imp->journal_each)
 		err = store_journal_append_import(w, imp->zone_id, stats, imp->source);
+	if (!err && !empty)
+		progress(imp, "writing", imp->count, imp->count);
+	if (!err && changed.count)
+		progress(imp, "indexing", 0, changed.count);
 	/* Many changes: one sweep per family over the whole zone. Few: one small rebuild per change. */
 	if (!err && changed.count * 8 > stored + stats->added) {
 		for (unsigned f = 0; !err && f < 2; f++) {

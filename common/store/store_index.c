@@ -17,6 +17,7 @@
 #include "base/codec.h"
 #include "base/err.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static uint64_t load_be64(const uint8_t *p)
@@ -120,8 +121,14 @@ static void keep_remainder(struct remainder *r, const addr_t *first, const addr_
 	memcpy(r->payload, (const uint8_t *)v->mv_data + n, r->payload_len);
 }
 
-/* Removes every interval meeting [lo, hi], keeping the parts of straddling ones that lie outside it. */
-static int clear_range(MDB_txn *txn, const store_t *st, uint32_t zone_id, const addr_t *lo, const addr_t *hi)
+/* Whether an interval value of family's table is a lone listing's. */
+static bool lone_interval(uint8_t family, const MDB_val *v)
+{
+	return family == ADDR_V4 && store_lone_value(v);
+}
+
+int store_index_clear(MDB_txn *txn, const store_t *st, uint32_t zone_id, const addr_t *lo, const addr_t *hi,
+		      bool keep_lone)
 {
 	size_t n = addr_bytes(lo->family);
 	interval_key_t seek;
@@ -130,8 +137,9 @@ static int clear_range(MDB_txn *txn, const store_t *st, uint32_t zone_id, const 
 	int rc = mdb_cursor_open(txn, store_index_dbi(st, lo->family), &cur);
 	if (rc)
 		return store_mdb_error(rc, "opening an index cursor");
+	/* After a delete the cursor seeks again from lo; past a kept lone listing it steps on (nothing was written). */
 	MDB_val k = store_interval_key(zone_id, lo, &seek), v;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) {
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc;) {
 		uint32_t id;
 		addr_t first = {.family = lo->family}, last;
 		if (!store_interval_key_read(lo->family, &k, &id, &last) || id != zone_id || v.mv_size < n ||
@@ -140,6 +148,10 @@ static int clear_range(MDB_txn *txn, const store_t *st, uint32_t zone_id, const 
 		memcpy(first.b, v.mv_data, n);
 		if (addr_cmp(&first, hi) > 0)
 			break;
+		if (keep_lone && lone_interval(lo->family, &v)) {
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+			continue;
+		}
 		if (addr_cmp(&first, lo) < 0) {
 			addr_t end = *lo;
 			addr_dec(&end);
@@ -150,10 +162,13 @@ static int clear_range(MDB_txn *txn, const store_t *st, uint32_t zone_id, const 
 			addr_inc(&start);
 			keep_remainder(&right, &start, &last, &v, n);
 		}
+		addr_t after = last;
+		bool more = addr_inc(&after);
 		rc = mdb_cursor_del(cur, 0);
-		if (rc)
+		if (rc || !more)
 			break;
-		k = store_interval_key(zone_id, lo, &seek);
+		k = store_interval_key(zone_id, &after, &seek);
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	}
 	mdb_cursor_close(cur);
 	if (rc && rc != MDB_NOTFOUND)
@@ -174,6 +189,8 @@ struct sweep {
 	unsigned depth;
 	addr_t next;
 	bool exhausted; /* next ran past the all-ones address */
+	store_walk_t walk; /* sweep_range's */
+	entry_t entry;
 };
 
 /* Gives [s->next, to] to the innermost open prefix and moves next past it. */
@@ -219,6 +236,46 @@ static int sweep_entry(struct sweep *s, const entry_t *e)
 	return RBL_OK;
 }
 
+/* The entry e opens a frame; a lone listing's (lone_value: its interval value, as stored) answers with its
+ * interval as it is, which the rebuild's writer then leaves where it is. */
+static int sweep_push(struct sweep *s, const entry_t *e, const uint8_t *lone_value, size_t lone_len)
+{
+	int err = sweep_entry(s, e);
+	if (!err && lone_value) {
+		struct frame *f = &s->stack[s->depth - 1];
+		f->payload_len = lone_len - 4;
+		memcpy(f->payload, lone_value + 4, f->payload_len);
+	}
+	return err;
+}
+
+/* Closes every open frame, giving out the rest of the range. */
+static int sweep_finish(struct sweep *s)
+{
+	int err = RBL_OK;
+	while (!err && s->depth > 0) {
+		err = sweep_emit(s, &s->stack[s->depth - 1].last);
+		s->depth--;
+	}
+	return err;
+}
+
+/* Sets s up for [lo, hi], with the base frame cover (NULL: nothing covers it from outside). */
+static void sweep_start(struct sweep *s, const addr_t *lo, const addr_t *hi, const entry_t *cover,
+			store_interval_fn emit, void *emit_ctx)
+{
+	memset(s, 0, sizeof *s);
+	s->emit = emit;
+	s->emit_ctx = emit_ctx;
+	s->next = *lo;
+	if (cover)
+		frame_from_entry(&s->stack[0], cover);
+	else
+		s->stack[0].writes = false;
+	s->stack[0].last = *hi;
+	s->depth = 1;
+}
+
 /* Sweeps the entries inside net, handing each interval they call for to emit. */
 static int sweep_range(MDB_txn *txn, const store_t *st, uint32_t zone_id, const cidr_t *net, store_interval_fn emit,
 		       void *emit_ctx)
@@ -227,54 +284,24 @@ static int sweep_range(MDB_txn *txn, const store_t *st, uint32_t zone_id, const 
 	cidr_first(net, &lo);
 	cidr_last(net, &hi);
 	static _Thread_local struct sweep s; /* 130 frames: too large for a comfortable stack frame */
-	memset(&s, 0, sizeof s);
-	s.emit = emit;
-	s.emit_ctx = emit_ctx;
-	s.next = lo;
 	/* The base frame: whatever covers all of net from outside it. */
 	entry_t cover;
 	int err = net->len ? store_covering_entry(txn, st, zone_id, &lo, net->len - 1u, 0, &cover) : RBL_ENOENT;
 	if (err && err != RBL_ENOENT)
 		return err;
-	if (err == RBL_OK)
-		frame_from_entry(&s.stack[0], &cover);
-	else
-		s.stack[0].writes = false;
-	err = RBL_OK;
-	s.stack[0].last = hi;
-	s.depth = 1;
+	sweep_start(&s, &lo, &hi, err == RBL_OK ? &cover : NULL, emit, emit_ctx);
 
 	/* Every entry inside net, from net itself onwards, in key order. */
-	uint8_t seek[ENTRY_KEY_MAX];
-	size_t seek_len = entry_key(zone_id, net, seek);
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(txn, st->entries, &cur);
-	if (rc)
-		return store_mdb_error(rc, "opening an entry cursor");
-	MDB_val k = {seek_len, seek}, v;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != seek_len || memcmp(k.mv_data, seek, 5) != 0)
+	store_walk_t *walk = &s.walk;
+	if ((err = store_walk_open(walk, txn, st, zone_id, net)))
+		return err;
+	entry_t *e = &s.entry;
+	bool lone;
+	while ((err = store_walk_next(walk, e, &lone)) == 1)
+		if ((err = sweep_push(&s, e, lone ? walk->value : NULL, walk->value_len)))
 			break;
-		entry_t e;
-		uint32_t id;
-		memset(&e, 0, sizeof e);
-		if (entry_key_decode(k.mv_data, k.mv_size, &id, &e.net) || entry_decode(v.mv_data, v.mv_size, &e)) {
-			err = RBL_ESTORE;
-			break;
-		}
-		if (!cidr_contains(net, &e.net.addr))
-			break;
-		if ((err = sweep_entry(&s, &e)))
-			break;
-	}
-	mdb_cursor_close(cur);
-	if (!err && rc && rc != MDB_NOTFOUND)
-		err = store_mdb_error(rc, "walking entries");
-	while (!err && s.depth > 0) {
-		err = sweep_emit(&s, &s.stack[s.depth - 1].last);
-		s.depth--;
-	}
-	return err;
+	store_walk_close(walk);
+	return err ? err : sweep_finish(&s);
 }
 
 struct writer {
@@ -287,6 +314,8 @@ static int write_interval(void *ctx, const addr_t *first, const addr_t *last, co
 			  size_t payload_len)
 {
 	const struct writer *w = ctx;
+	if (first->family == ADDR_V4 && (payload[1] & INTERVAL_LONE))
+		return RBL_OK; /* a lone listing: its interval is the listing, kept by the clear */
 	return put_interval(w->txn, w->st, w->zone_id, first, last, payload, payload_len);
 }
 
@@ -295,7 +324,7 @@ int store_index_rebuild(MDB_txn *txn, const store_t *st, uint32_t zone_id, const
 	addr_t lo, hi;
 	cidr_first(net, &lo);
 	cidr_last(net, &hi);
-	int err = clear_range(txn, st, zone_id, &lo, &hi);
+	int err = store_index_clear(txn, st, zone_id, &lo, &hi, true);
 	if (err)
 		return err;
 	struct writer w = {txn, st, zone_id};
@@ -317,7 +346,8 @@ int store_index_delete_zone(MDB_txn *txn, const store_t *st, uint32_t zone_id)
 		addr_t lo, hi;
 		cidr_first(&all, &lo);
 		cidr_last(&all, &hi);
-		int err = clear_range(txn, st, zone_id, &lo, &hi); /* the whole space: nothing straddles it */
+		/* The whole space, lone listings too: nothing straddles it. */
+		int err = store_index_clear(txn, st, zone_id, &lo, &hi, false);
 		if (err)
 			return err;
 	}
@@ -404,4 +434,68 @@ int store_index_move_v4(MDB_txn *txn, const store_t *st)
 	/* Nothing else was there (a store without IPv6 listings): emptying the table is one call, not one per key. */
 	rc = mdb_drop(txn, st->index, 0);
 	return rc ? store_mdb_error(rc, "emptying the old index") : RBL_OK;
+}
+
+/* A family's whole index written in key order from a stream of entries (store_internal.h). */
+struct store_index_stream {
+	struct sweep sweep;
+	MDB_cursor *cur;
+	uint32_t zone_id;
+	bool append; /* until LMDB refuses an append once */
+};
+
+static int stream_write(void *ctx, const addr_t *first, const addr_t *last, const uint8_t *payload,
+			size_t payload_len)
+{
+	store_index_stream_t *s = ctx;
+	interval_key_t key;
+	uint8_t val[INTERVAL_VALUE_MAX];
+	size_t n = addr_bytes(first->family);
+	memcpy(val, first->b, n);
+	memcpy(val + n, payload, payload_len);
+	MDB_val k = store_interval_key(s->zone_id, last, &key), v = {n + payload_len, val};
+	int rc = s->append ? mdb_cursor_put(s->cur, &k, &v, MDB_APPEND) : MDB_KEYEXIST;
+	if (rc == MDB_KEYEXIST) {
+		s->append = false;
+		rc = mdb_cursor_put(s->cur, &k, &v, 0);
+	}
+	return rc ? store_mdb_error(rc, "writing an interval") : RBL_OK;
+}
+
+int store_index_stream_begin(MDB_txn *txn, const store_t *st, uint32_t zone_id, uint8_t family,
+			     store_index_stream_t **out)
+{
+	*out = NULL;
+	store_index_stream_t *s = malloc(sizeof *s);
+	if (!s)
+		return RBL_ENOMEM;
+	cidr_t all = {.addr = {.family = family}, .len = 0};
+	addr_t lo, hi;
+	cidr_first(&all, &lo);
+	cidr_last(&all, &hi);
+	sweep_start(&s->sweep, &lo, &hi, NULL, stream_write, s);
+	s->zone_id = zone_id;
+	s->append = true;
+	int rc = mdb_cursor_open(txn, store_index_dbi(st, family), &s->cur);
+	if (rc) {
+		free(s);
+		return store_mdb_error(rc, "opening an index cursor");
+	}
+	*out = s;
+	return RBL_OK;
+}
+
+int store_index_stream_entry(store_index_stream_t *s, const entry_t *e, const uint8_t *lone_value, size_t lone_len)
+{
+	return sweep_push(&s->sweep, e, lone_value, lone_len);
+}
+
+int store_index_stream_end(store_index_stream_t *s, bool write)
+{
+	if (!s)
+		return RBL_OK;
+	int err = write ? sweep_finish(&s->sweep) : RBL_OK;
+	mdb_cursor_close(s->cur);
+	free(s);
+	return err;
 }

@@ -16,6 +16,7 @@ struct store {
 	MDB_dbi zone_state; /* per zone: serial, entry count, last change (store_zone_state_*) */
 	MDB_dbi index4; /* IPv4 intervals: integer keys (store_interval_key) */
 	MDB_dbi index;  /* IPv6 intervals */
+	MDB_dbi origins; /* the sources and reasons lone listings share (store_origin.c), since format 5 */
 	bool readonly;
 	bool may_create; /* STORE_CREATE: this open may make the store (directory, data file, tables) */
 	bool created;    /* it did */
@@ -45,6 +46,10 @@ struct store_wtxn {
 	bool definitions_changed; /* a zone was created, redefined or deleted: commit moves META_ZONES_GENERATION */
 	uint64_t journal_next;               /* next journal sequence, read once, written back at commit */
 	bool journal_loaded;
+	/* The origin last found or made in this transaction (store_origin_id): an import asks for one a million times. */
+	char origin_last_source[ENTRY_SOURCE_MAX];
+	char origin_last_reason[ENTRY_TEXT_MAX];
+	uint32_t origin_last_id;
 };
 
 struct store_rtxn {
@@ -57,6 +62,7 @@ struct store_rtxn {
 #define META_CREATED "created"
 #define META_NEXT_ZONE "next_zone_id"
 #define META_NEXT_JOURNAL "next_journal"
+#define META_NEXT_ORIGIN "next_origin"
 /* Moved by every commit that created, changed or deleted a zone definition (not by listing changes): a reader's zone
  * table is rebuilt when it moves (store_reader_zones_generation). */
 #define META_ZONES_GENERATION "zones_generation"
@@ -193,9 +199,98 @@ int store_interval6_cmp(const MDB_val *a, const MDB_val *b);
 bool store_interval_key_read(uint8_t family, const MDB_val *k, uint32_t *zone_id, addr_t *last);
 
 /* Interval value layout: first address (4/16) | entry prefix length | flags | expires (varint) | ncodes | 3 bytes a
- * code (the low 24 bits: every code is inside 127/8). The same in both tables. */
+ * code (the low 24 bits: every code is inside 127/8). The same in both tables. A lone listing's interval
+ * (INTERVAL_LONE in flags, IPv4 only) goes on: origin id (varint) | created (varint) | updated - created (varint). */
 #define INTERVAL_PAYLOAD_MIN 4
-#define INTERVAL_VALUE_MAX (16 + 3 + 10 + 3 * ENTRY_MAX_CODES)
+#define INTERVAL_VALUE_MAX (16 + 3 + 10 + 3 * ENTRY_MAX_CODES + 3 * 10)
+
+/* Lone listings (store_lone.c, since format 5). A plain IPv4 /32 listing — not an exclusion, no evidence — is most of
+ * a large list, and its interval already holds its answer: it is kept there alone, not in entries as well (about
+ * half the bytes a listing). Its interval's flags carry INTERVAL_LONE (never an entry flag) and its value the rest
+ * of the entry: created, updated, and its source and reason as the id of an origin (store_origin.c) shared with the
+ * listings that have the same. Every reader of entries (get, walks, covering search, the index sweep, import,
+ * verify) sees lone listings as entries; an entry is in one of the two places, never both. */
+#define INTERVAL_LONE 0x80u
+/* Whether e is kept as a lone listing. */
+bool store_lone_fits(const entry_t *e);
+/* Whether an index4 value is a lone listing's. */
+bool store_lone_value(const MDB_val *v);
+/* The origin id in a lone listing's interval payload (the value after its first address); 0 when it has none. */
+uint32_t store_lone_origin(const uint8_t *payload, size_t len);
+/* The last origin a walk decoded (id 0: none yet), so that a million listings of one origin read it once. Valid
+ * within one transaction. */
+typedef struct store_origin_cache {
+	uint32_t id;
+	char source[ENTRY_SOURCE_MAX];
+	char reason[ENTRY_TEXT_MAX];
+} store_origin_cache_t;
+/* The entry a lone listing's value holds (e->net set from it); RBL_ESTORE when it does not decode or names an
+ * origin that is not there. cache may be NULL. */
+int store_lone_decode(MDB_txn *txn, const store_t *st, const MDB_val *v, entry_t *e, store_origin_cache_t *cache);
+/* The lone listing of zone_id at a (an IPv4 address): RBL_ENOENT when there is none. */
+int store_lone_get(MDB_txn *txn, const store_t *st, uint32_t zone_id, const addr_t *a, entry_t *e);
+/* Writes e (store_lone_fits) as a lone listing: the interval holding its address is split around it. With *append
+ * (append may be NULL), LMDB is first asked to append it (no search, full pages: an import's sorted listings into
+ * a zone with nothing after them); when the key does not sort last that is refused and *append set false. No
+ * journal, no touch, no prefix length noted: the caller's. */
+int store_lone_put(store_wtxn_t *w, uint32_t zone_id, const entry_t *e, bool *append);
+/* The interval value of e as a lone listing into val (its origin found or made); *len its size. */
+int store_lone_encode(store_wtxn_t *w, const entry_t *e, uint8_t val[INTERVAL_VALUE_MAX], size_t *len);
+/* Counts the lone listings of a zone. */
+int store_lone_count(MDB_txn *txn, const store_t *st, uint32_t zone_id, uint64_t *count);
+
+/* Origins (store_origin.c): the id of the origin holding source and reason, made when there is none. RBL_ERANGE
+ * when ORIGIN_PROBES (16) other contents share its 64-bit hash (the write fails, naming no listing: never seen). */
+int store_origin_id(store_wtxn_t *w, const char *source, const char *reason, uint32_t *id);
+/* The source and reason of origin id; RBL_ESTORE when there is no such origin or it does not decode. */
+int store_origin_get(MDB_txn *txn, const store_t *st, uint32_t id, char source[ENTRY_SOURCE_MAX],
+		     char reason[ENTRY_TEXT_MAX]);
+/* The reason of origin id, pointing into the snapshot (the query path's TXT). */
+int store_origin_reason(MDB_txn *txn, const store_t *st, uint32_t id, const char **text, size_t *len);
+/* rbltool verify: whether a record of the origins table is sound (RBL_OK) or not (RBL_ESTORE). */
+int store_origin_check(MDB_txn *txn, const store_t *st, const MDB_val *k, const MDB_val *v);
+
+/* A zone's entries in entry key order, from both places they live (entries, and index4's lone listings), within
+ * net (NULL: the whole zone). The caller may write to the store between steps: each step seeks past the entry
+ * returned before (store_walk.c). */
+typedef struct store_walk {
+	MDB_txn *txn;
+	const store_t *st;
+	uint32_t zone_id;
+	cidr_t within;
+	bool whole_zone;
+	MDB_cursor *entries, *lone;
+	entry_t *head[2];   /* the next entry of each place, decoded; NULL when that place is done */
+	bool fetched[2];    /* head[i] is current (false: seek past last[i] first) */
+	cidr_t last[2];     /* the last entry taken from each place */
+	bool started[2];
+	entry_t buf[2];
+	uint8_t lone_head_value[INTERVAL_VALUE_MAX]; /* head[1]'s interval value, as stored */
+	size_t lone_head_len;
+	uint8_t value[INTERVAL_VALUE_MAX]; /* after a step that returned a lone listing: its interval value */
+	size_t value_len;
+	store_origin_cache_t origin;
+} store_walk_t;
+int store_walk_open(store_walk_t *walk, MDB_txn *txn, const store_t *st, uint32_t zone_id, const cidr_t *within);
+/* The next entry into e: 1, 0 at the end, or an error. *lone says where it lives (and walk->value holds a lone
+ * listing's interval value until the next step). */
+int store_walk_next(store_walk_t *walk, entry_t *e, bool *lone);
+void store_walk_close(store_walk_t *walk);
+
+/* A family's whole index of a zone that has none, written in key order with MDB_APPEND (full pages, no search) from
+ * its entries given in key order, lone listings with their interval value (store_lone_encode); the lone listings
+ * are written by the stream, not before. store_index_stream_end(s, true) writes the rest and frees s; (s, false)
+ * only frees it (after an error). */
+typedef struct store_index_stream store_index_stream_t;
+int store_index_stream_begin(MDB_txn *txn, const store_t *st, uint32_t zone_id, uint8_t family,
+			     store_index_stream_t **out);
+int store_index_stream_entry(store_index_stream_t *s, const entry_t *e, const uint8_t *lone_value, size_t lone_len);
+int store_index_stream_end(store_index_stream_t *s, bool write);
+
+/* Removes every interval inside [lo, hi] of a zone, keeping the parts of straddling ones that lie outside it, and
+ * with keep_lone the lone listings inside (store_index.c). */
+int store_index_clear(MDB_txn *txn, const store_t *st, uint32_t zone_id, const addr_t *lo, const addr_t *hi,
+		      bool keep_lone);
 /* Decodes an interval value after its first address (store_reader.c); RBL_ESTORE when malformed. */
 int store_hit_decode(const uint8_t *p, size_t len, store_hit_t *hit);
 

@@ -187,6 +187,8 @@ static int hit_decode_any(const uint8_t *p, size_t len, store_hit_t *hit)
 		low |= codec_get_u8(&c);
 		hit->codes[i] = 0x7f000000u | low;
 	}
+	hit->payload = p;
+	hit->payload_len = len;
 	return c.failed ? RBL_ESTORE : RBL_OK;
 }
 
@@ -203,6 +205,8 @@ int store_hit_decode(const uint8_t *p, size_t len, store_hit_t *hit)
 		const uint8_t *code = p + 4 + 3 * i;
 		hit->codes[i] = 0x7f000000u | (uint32_t)code[0] << 16 | (uint32_t)code[1] << 8 | code[2];
 	}
+	hit->payload = p;
+	hit->payload_len = len;
 	return RBL_OK;
 }
 
@@ -274,6 +278,10 @@ int store_reader_text(store_reader_t *r, uint32_t zone_id, const addr_t *a, cons
 {
 	*text = NULL;
 	*len = 0;
+	if (hit->flags & INTERVAL_LONE) { /* its reason is its origin's */
+		uint32_t origin = hit->payload ? store_lone_origin(hit->payload, hit->payload_len) : 0;
+		return origin ? store_origin_reason(r->txn, r->st, origin, text, len) : RBL_ESTORE;
+	}
 	cidr_t net = {*a, hit->entry_len};
 	addr_mask(&net.addr, hit->entry_len);
 	uint8_t key[ENTRY_KEY_MAX];

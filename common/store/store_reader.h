@@ -26,6 +26,9 @@ typedef struct store_hit {
 	uint8_t ncodes;      /* 0 = the zone's default */
 	uint32_t codes[ENTRY_MAX_CODES];
 	int64_t expires;
+	const uint8_t *payload; /* the interval's value after its first address, in the snapshot (a lone listing's
+				 * origin, read by store_reader_text) */
+	size_t payload_len;
 } store_hit_t;
 
 int store_reader_init(store_t *st, store_reader_t *r);

@@ -342,9 +342,49 @@ static void check_interval(struct verify *v, uint8_t family, const char *table, 
 		        z->name);
 }
 
+/* A lone listing: the entry it holds decodes (its source too), it is a /32 of its own key, counted with its zone's
+ * entries, and not also in entries. */
+static void check_lone(struct verify *v, const MDB_val *k, const MDB_val *val)
+{
+	uint32_t zone_id;
+	addr_t last;
+	struct zone_seen *z;
+	if (!store_interval_key_read(ADDR_V4, k, &zone_id, &last) || !(z = zone_find(v, zone_id)))
+		return; /* reported by check_interval */
+	z->entries_found++;
+	char text[ADDR_STRLEN];
+	addr_format(&last, text);
+	entry_t *e = &(entry_t){0};
+	int err = store_lone_decode(v->txn, v->st, val, e, NULL);
+	if (err) {
+		problem(v, "table index4: the listing %s in zone '%s' does not decode (or names an origin that is not "
+		        "there): %s", text, z->name, rbl_strerror(err));
+		return;
+	}
+	if (addr_cmp(&e->net.addr, &last) != 0) {
+		problem(v, "table index4: the listing ending at %s in zone '%s' is not a /32 of its own", text, z->name);
+		return;
+	}
+	uint8_t key[ENTRY_KEY_MAX];
+	MDB_val ek = {entry_key(zone_id, &e->net, key), key}, ev;
+	if (mdb_get(v->txn, v->st->entries, &ek, &ev) == 0)
+		problem(v, "table index4: the listing %s/32 in zone '%s' is in table entries too", text, z->name);
+	check_lens(v, zone_id, &e->net);
+}
+
 static void check_interval4(struct verify *v, const MDB_val *k, const MDB_val *val)
 {
 	check_interval(v, ADDR_V4, "index4", k, val);
+	if (store_lone_value(val))
+		check_lone(v, k, val);
+}
+
+/* origins (store_origin.c): every record decodes, and every hash record names an origin with that hash. */
+static void check_origin(struct verify *v, const MDB_val *k, const MDB_val *val)
+{
+	if (store_origin_check(v->txn, v->st, k, val))
+		problem(v, "table origins: the record with a key of %zu bytes does not decode (or names no origin)",
+		        k->mv_size);
 }
 
 static void check_interval6(struct verify *v, const MDB_val *k, const MDB_val *val)
@@ -397,18 +437,19 @@ static void check_counters(struct verify *v)
 			problem(v, "table zone_state: zone '%s' has no record (its serial and entry count)",
 			        v->zones[i].name);
 		else if (v->zones[i].entries_kept != v->zones[i].entries_found)
-			problem(v, "table zone_state: zone '%s' counts %llu entries, table entries holds %llu",
+			problem(v, "table zone_state: zone '%s' counts %llu entries, tables entries and index4 hold %llu",
 			        v->zones[i].name, (unsigned long long)v->zones[i].entries_kept,
 			        (unsigned long long)v->zones[i].entries_found);
 }
 
 /* The named tables, in the order walked: zones first (the others name zones), the store's own, then the rest. */
-static const char *const own_tables[] = {"zones", "zone_state", "meta", "entries", "index4", "index", "journal"};
+static const char *const own_tables[] = {"zones",  "zone_state", "meta",    "origins",
+                                         "entries", "index4",    "index",   "journal"};
 
 static record_check_fn own_check(const char *name)
 {
-	static const record_check_fn checks[] = {check_zone,      check_zone_state, check_meta,   check_entry,
-	                                         check_interval4, check_interval6,  check_journal};
+	static const record_check_fn checks[] = {check_zone,  check_zone_state, check_meta,      check_origin,
+	                                         check_entry, check_interval4,  check_interval6, check_journal};
 	for (size_t i = 0; i < sizeof own_tables / sizeof own_tables[0]; i++)
 		if (strcmp(name, own_tables[i]) == 0)
 			return checks[i];

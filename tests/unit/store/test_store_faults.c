@@ -237,7 +237,7 @@ static void test_verify_passes_a_sound_store_and_counts_it(void **state)
 	assert_int_equal(verify(f, &r, &stats), RBL_OK);
 	assert_string_equal(r.all, "");
 	assert_int_equal(stats.zones, 2);
-	assert_int_equal(stats.tables, 7);
+	assert_int_equal(stats.tables, 8);
 	assert_int_equal(stats.problems, 0);
 	assert_true(stats.records > 7 + 2);
 }
@@ -378,7 +378,7 @@ static void delete_entry_behind_the_index(MDB_txn *txn, struct fixture *f)
 	MDB_dbi entries;
 	uint8_t key[ENTRY_KEY_MAX];
 	cidr_t net;
-	assert_int_equal(cidr_parse("192.0.2.7/32", &net), RBL_OK);
+	assert_int_equal(cidr_parse("10.1.2.0/24", &net), RBL_OK); /* a /32 would be a lone listing, not in entries */
 	MDB_val k = {entry_key(f->zone, &net, key), key};
 	assert_int_equal(mdb_dbi_open(txn, "entries", 0, &entries), 0);
 	assert_int_equal(mdb_del(txn, entries, &k, NULL), 0);
@@ -391,11 +391,11 @@ static void test_verify_reports_an_interval_no_entry_calls_for(void **state)
 	struct report r;
 	store_verify_stats_t stats;
 	assert_int_equal(verify(f, &r, &stats), RBL_EDAMAGED);
-	assert_non_null(strstr(r.all, "192.0.2.7-192.0.2.7"));
+	assert_non_null(strstr(r.all, "10.1.2.0-10.1.2.255"));
 	assert_non_null(strstr(r.all, "no entry calls for it"));
 	/* The zone's kept entry count no longer matches the table either. */
 	assert_non_null(strstr(r.all, "table zone_state: zone 'rbl.example' counts "));
-	assert_non_null(strstr(r.all, " entries, table entries holds "));
+	assert_non_null(strstr(r.all, " entries, tables entries and index4 hold "));
 }
 
 /* The zone's state record (serial, entry count, last change): deleted, or copied under a zone id nobody has. */
