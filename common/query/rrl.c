@@ -131,27 +131,45 @@ void rrl_free(rrl_t *rrl)
 	free(rrl);
 }
 
-/* The client's address as an addr_t (an IPv4-mapped IPv6 address as IPv4); false for another family. Used for the
- * exempt networks only (rrl_exempt, and rrl_decide when some are configured). */
-static bool client_addr(const struct sockaddr *sa, addr_t *a)
+/* The client's address as the socket address holds it, in two words: IPv4 in w[0]'s first 4 bytes (as in memory),
+ * IPv6 in both; an IPv4-mapped IPv6 address counts as IPv4. False for a family that is neither. The one reader of
+ * client addresses here: the rate key (client_network) and the exempt check (client_addr) both start from it. */
+static inline bool client_words(const struct sockaddr *sa, uint64_t w[2], unsigned *family)
 {
-	memset(a, 0, sizeof *a);
+	w[0] = w[1] = 0;
 	if (sa->sa_family == AF_INET) {
-		a->family = ADDR_V4;
-		memcpy(a->b, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		memcpy(&w[0], &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		*family = ADDR_V4;
 		return true;
 	}
 	if (sa->sa_family != AF_INET6)
 		return false;
 	const uint8_t *b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
-	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-	if (memcmp(b, mapped, sizeof mapped) == 0) {
-		a->family = ADDR_V4;
-		memcpy(a->b, b + 12, 4);
-	} else {
-		a->family = ADDR_V6;
-		memcpy(a->b, b, 16);
+	uint64_t w0;
+	uint32_t mid;
+	memcpy(&w0, b, 8);
+	memcpy(&mid, b + 8, 4);
+	if (w0 == 0 && mid == htobe32(0xffff)) {
+		memcpy(&w[0], b + 12, 4);
+		*family = ADDR_V4;
+		return true;
 	}
+	memcpy(w, b, 16);
+	*family = ADDR_V6;
+	return true;
+}
+
+/* The client's address as an addr_t, for the exempt networks only (rrl_exempt, and rrl_decide when some are
+ * configured). */
+static bool client_addr(const struct sockaddr *sa, addr_t *a)
+{
+	uint64_t w[2];
+	unsigned family;
+	memset(a, 0, sizeof *a);
+	if (!client_words(sa, w, &family))
+		return false;
+	a->family = (uint8_t)family;
+	memcpy(a->b, w, family == ADDR_V4 ? 4 : 16);
 	return true;
 }
 
@@ -219,32 +237,18 @@ static inline enum rrl_class class_of(const answer_info_t *info)
 	}
 }
 
-/* The client's network, as two 64-bit words of its address cut to the family's prefix (an IPv4-mapped IPv6 address
- * counts as IPv4) and the family; false for a family that is neither. Read straight from the socket address. */
+/* The client's network, as two 64-bit words of its address cut to the family's prefix, and the family. */
 static inline bool client_network(const rrl_t *rrl, const struct sockaddr *sa, uint64_t *hi, uint64_t *lo,
                                   unsigned *family)
 {
-	if (sa->sa_family == AF_INET) {
-		uint32_t v4;
-		memcpy(&v4, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-		*hi = v4 & rrl->v4_mask, *lo = 0, *family = ADDR_V4;
-		return true;
-	}
-	if (sa->sa_family != AF_INET6)
+	uint64_t w[2];
+	if (!client_words(sa, w, family))
 		return false;
-	const uint8_t *b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
-	uint64_t w0, w1;
-	memcpy(&w0, b, 8);
-	memcpy(&w1, b + 8, 8);
-	uint32_t mid;
-	memcpy(&mid, b + 8, 4);
-	if (w0 == 0 && mid == htobe32(0xffff)) {
-		uint32_t v4;
-		memcpy(&v4, b + 12, 4);
-		*hi = v4 & rrl->v4_mask, *lo = 0, *family = ADDR_V4;
+	if (*family == ADDR_V4) {
+		*hi = (uint32_t)w[0] & rrl->v4_mask, *lo = 0;
 		return true;
 	}
-	*hi = w0 & rrl->v6_mask[0], *lo = w1 & rrl->v6_mask[1], *family = ADDR_V6;
+	*hi = w[0] & rrl->v6_mask[0], *lo = w[1] & rrl->v6_mask[1];
 	return true;
 }
 
