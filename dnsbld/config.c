@@ -267,6 +267,11 @@ static int set_query_log_sample(void *target, const char *value, char *w, size_t
 	return parse_unsigned(value, 1, QLOG_SAMPLE_MAX, &((config_t *)target)->query_log_sample, w, ws);
 }
 
+static int set_key_file(void *target, const char *value, char *w, size_t ws)
+{
+	return xfr_conf_set_key_file(&((config_t *)target)->xfr, value, w, ws);
+}
+
 static const conf_key_t keys[] = {
         {"", "db", false, set_db},
         {"", "listen", true, set_listen},
@@ -291,6 +296,7 @@ static const conf_key_t keys[] = {
         {"", "rrl-table-size", false, set_rrl_table_size},
         {"", "query-log", false, set_query_log},
         {"", "query-log-sample", false, set_query_log_sample},
+        {"", "key-file", false, set_key_file},
 };
 #define KEY_COUNT (sizeof keys / sizeof keys[0])
 
@@ -312,6 +318,7 @@ static void defaults(config_t *cfg)
 	rrl_config_init(&cfg->server.rrl);
 	cfg->log_level = RBL_LOG_INFO;
 	cfg->query_log_sample = 1;
+	xfr_conf_init(&cfg->xfr);
 }
 
 static int apply_override(config_t *cfg, const config_override_t *o, char *err, size_t err_size)
@@ -351,7 +358,11 @@ int config_load(config_t *cfg, const char *path, const config_override_t *overri
 		file = CONFIG_DEFAULT_PATH;
 	if (file) {
 		conf_error_t error;
-		if (conf_read(file, keys, KEY_COUNT, 0, cfg, &error) != RBL_OK) {
+		conf_section_kind_t kinds[XFR_CONF_KINDS];
+		xfr_conf_kinds(&cfg->xfr, kinds);
+		conf_table_t table = {.keys = keys, .count = KEY_COUNT, .kinds = kinds, .kind_count = XFR_CONF_KINDS};
+		if (conf_read_table(file, &table, 0, cfg, &error) != RBL_OK ||
+		    xfr_conf_check(&cfg->xfr, file, &error) != RBL_OK) {
 			snprintf(err, err_size, "%s", error.message);
 			return -1;
 		}
@@ -429,6 +440,11 @@ void config_print(const config_t *cfg, FILE *out)
 	else
 		fprintf(out, "# query-log: not set, no query log\n");
 	fprintf(out, "query-log-sample = %u\n", cfg->query_log_sample);
+	if (*cfg->xfr.key_file)
+		fprintf(out, "key-file = %s\n", cfg->xfr.key_file);
+	if (cfg->xfr.zone_count)
+		fprintf(out, "# zone sections: read and checked; zone transfer itself arrives with issue 15\n");
+	xfr_conf_print(&cfg->xfr, out);
 }
 
 static bool same_exempt(const rrl_config_t *a, const rrl_config_t *b)

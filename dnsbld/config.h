@@ -10,6 +10,7 @@
 
 #include "conf/conf.h"
 #include "server.h"
+#include "xfr/xfr_conf.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -38,10 +39,14 @@ typedef struct config {
 	char metrics_listen[ADDR_STRLEN + 8]; /* "ADDR:PORT" of GET /metrics; "" off */
 	char query_log[PATH_MAX];             /* the query log's file; "" off */
 	unsigned query_log_sample;            /* log one query in this many (1: every one) */
+	/* key-file, [key "NAME"] and [zone "NAME"]: read and validated only. Nothing serves transfers or sends NOTIFY
+	 * yet (issue 15); a reload re-reads and re-checks them, and keeps the running settings if they are wrong. */
+	xfr_conf_t xfr;
 } config_t;
 
 /* Fills cfg: defaults, then the file (path, or CONFIG_DEFAULT_PATH when path is NULL and that file exists), then the
- * overrides. 0, or -1 with one line in err naming the file:line or the option, the key and the value. */
+ * overrides. 0, or -1 with one line in err naming the file:line or the option, the key and the value (a zone's
+ * tsig-key that names no key is reported after the whole file is read, at the tsig-key's line). */
 int config_load(config_t *cfg, const char *path, const config_override_t *overrides, unsigned count, char *err,
 		size_t err_size);
 

@@ -79,13 +79,22 @@ expect_eq "rbltool(8) describes every zone subcommand" "" "$undocumented"
 # --- dnsbld.conf(5) and the example file against the keys dnsbld takes ---------------------------------------------
 # dnsbld's keys: the table in dnsbld/config.c (the command line's options go through the same table).
 keys=$(grep -o '{"", "[a-z0-9-]*"' "$SRC/dnsbld/config.c" | sed 's/.*"\([a-z0-9-]*\)"$/\1/' | sort -u)
-expect_eq "dnsbld has its 23 keys" 23 "$(wc -l <<<"$keys")" "$keys"
+expect_eq "dnsbld has its 24 keys" 24 "$(wc -l <<<"$keys")" "$keys"
 expect_eq "the example sets or comments out every key" "$keys" \
 	"$(grep -o '^#\?[a-z0-9-]* = ' "$CONF" | sed 's/^#//; s/ = $//' | sort -u)"
+# The keys of the file before its ZONE TRANSFER SECTIONS; those sections' keys, against xfr_conf.c's tables.
 expect_eq "dnsbld.conf(5) describes exactly dnsbld's keys" "$keys" \
-	"$(grep -o '^\.It Cm [a-z0-9-]* No =' "$MAN/dnsbld.conf.5" | sed 's/^\.It Cm //; s/ No =$//' | sort -u)"
+	"$(sed '/^\.Sh ZONE TRANSFER SECTIONS/,$d' "$MAN/dnsbld.conf.5" | grep -o '^\.It Cm [a-z0-9-]* No =' |
+		sed 's/^\.It Cm //; s/ No =$//' | sort -u)"
+section_keys=$(grep -o '^ *{"[a-z0-9-]*", \(true\|false\), \(true\|false\),' "$SRC/common/xfr/xfr_conf.c" |
+	sed 's/^ *{"\([a-z0-9-]*\)".*/\1/' | sort -u)
+expect_eq "dnsbld.conf(5) describes exactly the keys of the [key] and [zone] sections" "$section_keys" \
+	"$(sed -n '/^\.Sh ZONE TRANSFER SECTIONS/,/^\.Sh /p' "$MAN/dnsbld.conf.5" | grep -o '^\.It Cm [a-z0-9-]* No =' |
+		sed 's/^\.It Cm //; s/ No =$//' | sort -u)"
 # Each commented line is a valid example: uncommented, they all take effect.
-sed 's/^#\([a-z0-9-]* = \)/\1/' "$CONF" >"$IT_TMP/every-key.conf"
+# key-file names a file the package does not ship: an empty one stands in for it.
+: >"$IT_TMP/keys.conf"
+sed 's/^#\([a-z0-9-]* = \)/\1/; s|^key-file = .*|key-file = '"$IT_TMP"'/keys.conf|' "$CONF" >"$IT_TMP/every-key.conf"
 out=$("$DNSBLD" --config "$IT_TMP/every-key.conf" --check-config 2>&1)
 expect_exit "every commented key of packaging/dnsbld.conf, uncommented, is valid" 0 $? "$out"
 expect_eq "uncommented, the example sets every key" "$keys" \
