@@ -25,28 +25,37 @@ stop_nsd() {
 	stop_pid NSD_PID
 }
 
+# nsd_conf_server DIR PORT: the start of an nsd.conf, its server: clause with everything NSD writes kept in DIR; the
+# caller may add server options (two spaces in) before the next clause.
+nsd_conf_server() {
+	local dir=$1 port=$2
+	cat <<-EOF
+		# NSD for $(basename "$0"): 127.0.0.1@$port, nothing written outside $dir.
+		server:
+		  ip-address: 127.0.0.1@$port
+		  port: $port
+		  do-ip6: no
+		  username: ""
+		  chroot: ""
+		  zonesdir: "$dir"
+		  database: ""
+		  zonelistfile: "$dir/nsd.zonelist"
+		  xfrdfile: "$dir/nsd.xfrd"
+		  xfrdir: "$dir"
+		  pidfile: "$dir/nsd.pid"
+		  logfile: "$dir/nsd.log"
+		  server-count: 1
+		  hide-version: yes
+	EOF
+}
+
 nsd_write_conf() {
 	local dir=$1 port=$2 zone
 	shift 2
 	mkdir -p "$dir"
 	{
+		nsd_conf_server "$dir" "$port"
 		cat <<-EOF
-			# NSD for $(basename "$0"): 127.0.0.1@$port, nothing written outside $dir.
-			server:
-			  ip-address: 127.0.0.1@$port
-			  port: $port
-			  do-ip6: no
-			  username: ""
-			  chroot: ""
-			  zonesdir: "$dir"
-			  database: ""
-			  zonelistfile: "$dir/nsd.zonelist"
-			  xfrdfile: "$dir/nsd.xfrd"
-			  xfrdir: "$dir"
-			  pidfile: "$dir/nsd.pid"
-			  logfile: "$dir/nsd.log"
-			  server-count: 1
-			  hide-version: yes
 			remote-control:
 			  control-enable: no
 		EOF

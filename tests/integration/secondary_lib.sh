@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-2-Clause
-# secondary_lib.sh — sourced after lib.sh (and after nsd_lib.sh, if a script uses both): real secondaries, Knot and
+# secondary_lib.sh — sourced after lib.sh (it loads nsd_lib.sh when the script did not): real secondaries, Knot and
 # NSD, following a primary on 127.0.0.1 by AXFR/IXFR with a TSIG key (hmac-sha256) and NOTIFY; and Knot as a
 # reference primary. Each server has one directory of its own, $IT_TMP/sec-NAME, for everything it writes
 # (configuration, zone files, journal, timers, log, pid file, control socket), listens on 127.0.0.1 only (a free port,
@@ -55,8 +55,8 @@
 #   secondary_status NAME [ZONE]     knotc zone-status / nsd-control zonestatus, for a failure's output
 #   stop_secondary NAME              stops NAME (TERM to timeout(1), which passes it on; waited for)
 #   stop_secondaries                 stops every server of this library; the EXIT trap (secondary_cleanup) does, then
-#                                    nsd_lib.sh's nsd_cleanup if that was sourced, else lib.sh's it_cleanup (a script
-#                                    with a trap of its own calls secondary_cleanup from it)
+#                                    nsd_lib.sh's nsd_cleanup (its NSD, then lib.sh's it_cleanup); a script with a trap
+#                                    of its own calls secondary_cleanup from it
 #
 # How transfers are counted (what each server really writes; checked with Knot 3.2.6 and NSD 4.6.1):
 #   Knot (log level info) logs each transfer it receives as "[ZONE.] AXFR, incoming, remote 127.0.0.1@P, finished,
@@ -74,17 +74,16 @@
 #     transfers k+1..n were IXFRs and 1..k AXFRs; none means all n were AXFRs. (IXFRs before a later AXFR are counted
 #     as AXFRs, as are IXFRs past ixfr-number (1000): the count errs towards AXFR, never towards IXFR.)
 
+# NSD's configuration starts as nsd_lib.sh writes it (nsd_conf_server): loaded here unless the script did.
+declare -F nsd_conf_server >/dev/null || . "$(dirname "${BASH_SOURCE[0]}")/nsd_lib.sh"
+
 declare -A SEC_KIND=() SEC_PID=() SEC_PORT=() SEC_DIR=() SEC_ZONES=() SEC_KEY=() SEC_SECRET=()
 SEC_ALGORITHM=hmac-sha256
 
 # shellcheck disable=SC2317 # called by the EXIT trap
 secondary_cleanup() {
 	stop_secondaries
-	if declare -F nsd_cleanup >/dev/null; then
-		nsd_cleanup # nsd_lib.sh's NSD, then lib.sh's it_cleanup
-	else
-		it_cleanup
-	fi
+	nsd_cleanup # nsd_lib.sh's NSD, then lib.sh's it_cleanup
 }
 trap secondary_cleanup EXIT
 
@@ -262,23 +261,8 @@ nsd_secondary_write_conf() {
 	shift 5
 	mkdir -p "$dir"
 	{
+		nsd_conf_server "$dir" "$port"
 		cat <<-EOF
-			# NSD for $(basename "$0"): 127.0.0.1@$port, nothing written outside $dir.
-			server:
-			  ip-address: 127.0.0.1@$port
-			  port: $port
-			  do-ip6: no
-			  username: ""
-			  chroot: ""
-			  zonesdir: "$dir"
-			  database: ""
-			  zonelistfile: "$dir/nsd.zonelist"
-			  xfrdfile: "$dir/nsd.xfrd"
-			  xfrdir: "$dir"
-			  pidfile: "$dir/nsd.pid"
-			  logfile: "$dir/nsd.log"
-			  server-count: 1
-			  hide-version: yes
 			  # 1 logs each transfer and NOTIFY, 2 also the refused ones
 			  verbosity: 2
 			  # serve a received transfer at once (the default waits up to 1 s between reloads)

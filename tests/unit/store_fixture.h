@@ -38,4 +38,32 @@ static inline void fixture_store_remove(store_t *st, const char *dir)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* What tests that need a new store with one zone (rbl.example, TTL 1000) and nothing else start from, as cmocka's
+ * setup and teardown: store_zone_fixture_setup(state, "test_name") makes it, the teardown removes it. */
+struct store_zone_fixture {
+	char dir[64];
+	store_t *st;
+	uint32_t zone;
+};
+
+static inline int store_zone_fixture_setup(void **state, const char *prefix)
+{
+	struct store_zone_fixture *f = calloc(1, sizeof *f);
+	assert_non_null(f);
+	fixture_store_open(f->dir, prefix, &f->st);
+	zone_def_t def;
+	zone_def_init(&def, "rbl.example", 1000);
+	f->zone = fixture_zone_create(f->st, &def);
+	*state = f;
+	return 0;
+}
+
+static inline int store_zone_fixture_teardown(void **state)
+{
+	struct store_zone_fixture *f = *state;
+	fixture_store_remove(f->st, f->dir);
+	free(f);
+	return 0;
+}
+
 #endif

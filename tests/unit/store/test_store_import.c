@@ -17,29 +17,14 @@
 #include <string.h>
 #include <time.h>
 
-struct fixture {
-	char dir[64];
-	store_t *st;
-	uint32_t zone;
-};
-
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof *f);
-	fixture_store_open(f->dir, "test_import", &f->st);
-	zone_def_t def;
-	zone_def_init(&def, "rbl.example", 1000);
-	f->zone = fixture_zone_create(f->st, &def);
-	*state = f;
-	return 0;
+	return store_zone_fixture_setup(state, "test_import");
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-	fixture_store_remove(f->st, f->dir);
-	free(f);
-	return 0;
+	return store_zone_fixture_teardown(state);
 }
 
 static store_import_item_t item(const char *net, uint32_t code, uint8_t flags, const char *reason)
@@ -56,7 +41,7 @@ static store_import_item_t item(const char *net, uint32_t code, uint8_t flags, c
 	return it;
 }
 
-static store_import_stats_t import(struct fixture *f, const store_import_item_t *items, size_t n, bool replace)
+static store_import_stats_t import(struct store_zone_fixture *f, const store_import_item_t *items, size_t n, bool replace)
 {
 	store_wtxn_t *w;
 	store_import_t *imp;
@@ -72,7 +57,7 @@ static store_import_stats_t import(struct fixture *f, const store_import_item_t 
 }
 
 /* The first code answering for addr, 0 when not listed. */
-static uint32_t lookup(struct fixture *f, const char *text)
+static uint32_t lookup(struct store_zone_fixture *f, const char *text)
 {
 	addr_t a;
 	assert_int_equal(addr_parse(text, &a), RBL_OK);
@@ -89,7 +74,7 @@ static uint32_t lookup(struct fixture *f, const char *text)
 
 static void test_import_into_empty_zone_answers_longest_prefix(void **state)
 {
-	struct fixture *f = *state;
+	struct store_zone_fixture *f = *state;
 	store_import_item_t items[] = {
 		item("10.1.2.3", 0x7f000005, 0, "host"),
 		item("10.0.0.0/8", 0x7f000002, 0, "net"),
@@ -110,7 +95,7 @@ static void test_import_into_empty_zone_answers_longest_prefix(void **state)
 
 static void test_reimporting_same_file_changes_nothing(void **state)
 {
-	struct fixture *f = *state;
+	struct store_zone_fixture *f = *state;
 	store_import_item_t items[] = {item("192.0.2.1", 0x7f000002, 0, "a"), item("192.0.2.0/24", 0x7f000003, 0, "b")};
 	import(f, items, 2, false);
 	store_import_stats_t s = import(f, items, 2, true);
@@ -120,7 +105,7 @@ static void test_reimporting_same_file_changes_nothing(void **state)
 
 static void test_replace_removes_entries_absent_from_the_file(void **state)
 {
-	struct fixture *f = *state;
+	struct store_zone_fixture *f = *state;
 	store_import_item_t first[] = {item("192.0.2.1", 0, 0, NULL), item("192.0.2.2", 0, 0, NULL),
 				       item("198.51.100.0/24", 0, 0, NULL)};
 	import(f, first, 3, false);
@@ -138,7 +123,7 @@ static void test_replace_removes_entries_absent_from_the_file(void **state)
 
 static void test_import_without_replace_keeps_other_entries(void **state)
 {
-	struct fixture *f = *state;
+	struct store_zone_fixture *f = *state;
 	store_import_item_t first[] = {item("192.0.2.1", 0, 0, NULL)};
 	import(f, first, 1, false);
 	store_import_item_t second[] = {item("192.0.2.9", 0, 0, NULL)};
@@ -151,7 +136,7 @@ static void test_import_without_replace_keeps_other_entries(void **state)
 
 static void test_duplicate_networks_merge_codes_and_exclusion_wins(void **state)
 {
-	struct fixture *f = *state;
+	struct store_zone_fixture *f = *state;
 	store_import_item_t items[] = {
 		item("192.0.2.1", 0x7f000002, 0, "first"),
 		item("192.0.2.1", 0x7f000004, 0, "second"),
@@ -178,7 +163,7 @@ static void test_duplicate_networks_merge_codes_and_exclusion_wins(void **state)
 
 static void test_import_bumps_serial_once(void **state)
 {
-	struct fixture *f = *state;
+	struct store_zone_fixture *f = *state;
 	store_rtxn_t *r;
 	zone_def_t before, after;
 	assert_int_equal(store_read_begin(f->st, &r), RBL_OK);
@@ -196,7 +181,7 @@ static void test_import_bumps_serial_once(void **state)
  * that answers exactly the deepest covering entry, for every address of the space. */
 static void test_random_imports_match_deepest_covering_entry(void **state)
 {
-	struct fixture *f = *state;
+	struct store_zone_fixture *f = *state;
 	srand(7);
 	static store_import_item_t items[600];
 	static char nets[600][32];
@@ -245,7 +230,7 @@ static int cidr_order(const void *pa, const void *pb)
  * order), and every network must be stored once. */
 static void test_large_unordered_import_is_stored_whole_in_key_order(void **state)
 {
-	struct fixture *f = *state;
+	struct store_zone_fixture *f = *state;
 	enum { N = 20000 };
 	static store_import_item_t items[N];
 	static char nets[N][64];
@@ -295,7 +280,7 @@ static void test_large_unordered_import_is_stored_whole_in_key_order(void **stat
 /* An older zone's import lands among a newer zone's entries (no append): both zones answer as written. */
 static void test_import_into_a_zone_below_another_zones_entries(void **state)
 {
-	struct fixture *f = *state;
+	struct store_zone_fixture *f = *state;
 	zone_def_t def;
 	zone_def_init(&def, "newer.example", 1000);
 	uint32_t newer = fixture_zone_create(f->st, &def);

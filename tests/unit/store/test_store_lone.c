@@ -24,34 +24,19 @@
 #include <sys/stat.h>
 #include <time.h>
 
-struct fixture {
-	char dir[64];
-	store_t *st;
-	uint32_t zone;
-};
-
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof *f);
-	fixture_store_open(f->dir, "test_store_lone", &f->st);
-	zone_def_t def;
-	zone_def_init(&def, "rbl.example", 1000);
-	f->zone = fixture_zone_create(f->st, &def);
-	*state = f;
-	return 0;
+	return store_zone_fixture_setup(state, "test_store_lone");
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-	fixture_store_remove(f->st, f->dir);
-	free(f);
-	return 0;
+	return store_zone_fixture_teardown(state);
 }
 
 /* --- helpers ------------------------------------------------------------------------------------------------------ */
 
-static void put(struct fixture *f, const char *net, const char *reason, uint64_t evidence, uint8_t flags,
+static void put(struct store_zone_fixture *f, const char *net, const char *reason, uint64_t evidence, uint8_t flags,
 		uint32_t code)
 {
 	entry_t *e = &(entry_t){0};
@@ -70,7 +55,7 @@ static void put(struct fixture *f, const char *net, const char *reason, uint64_t
 	assert_int_equal(store_write_commit(w), RBL_OK);
 }
 
-static void del(struct fixture *f, const char *net)
+static void del(struct store_zone_fixture *f, const char *net)
 {
 	cidr_t c;
 	assert_int_equal(cidr_parse(net, &c), RBL_OK);
@@ -81,7 +66,7 @@ static void del(struct fixture *f, const char *net)
 }
 
 /* How many records a table of the store holds (opened raw, read-only). */
-static size_t table_records(struct fixture *f, const char *table)
+static size_t table_records(struct store_zone_fixture *f, const char *table)
 {
 	MDB_env *env;
 	MDB_txn *txn;
@@ -100,7 +85,7 @@ static size_t table_records(struct fixture *f, const char *table)
 }
 
 /* The code the query path answers for addr (0: not listed). */
-static uint32_t answer(struct fixture *f, const char *addr)
+static uint32_t answer(struct store_zone_fixture *f, const char *addr)
 {
 	addr_t a;
 	assert_int_equal(addr_parse(addr, &a), RBL_OK);
@@ -116,7 +101,7 @@ static uint32_t answer(struct fixture *f, const char *addr)
 }
 
 /* The TXT reason the query path finds for addr, into buf. */
-static void reason(struct fixture *f, const char *addr, char *buf, size_t cap)
+static void reason(struct store_zone_fixture *f, const char *addr, char *buf, size_t cap)
 {
 	addr_t a;
 	assert_int_equal(addr_parse(addr, &a), RBL_OK);
@@ -141,7 +126,7 @@ static void problem_line(void *ctx, const char *what)
 }
 
 /* rbltool verify in this process: its result, the problems in report (4000 bytes). */
-static int verify(struct fixture *f, char *report)
+static int verify(struct store_zone_fixture *f, char *report)
 {
 	report[0] = '\0';
 	store_verify_sink_t sink = {problem_line, NULL, report};
@@ -149,7 +134,7 @@ static int verify(struct fixture *f, char *report)
 	return store_verify(f->st, &sink, &stats);
 }
 
-static void assert_sound(struct fixture *f)
+static void assert_sound(struct store_zone_fixture *f)
 {
 	char report[4000];
 	int rc = verify(f, report);
@@ -158,7 +143,7 @@ static void assert_sound(struct fixture *f)
 	assert_int_equal(rc, RBL_OK);
 }
 
-static uint64_t zone_entries(struct fixture *f)
+static uint64_t zone_entries(struct store_zone_fixture *f)
 {
 	store_rtxn_t *r;
 	zone_def_t def;
@@ -175,7 +160,7 @@ static uint64_t zone_entries(struct fixture *f)
 
 static void test_plain_host_is_kept_in_its_interval_alone(void **state)
 {
-	struct fixture *f = *state;
+	struct store_zone_fixture *f = *state;
 	put(f, "192.0.2.1/32", "spam source", 0, 0, CODE_B);
 	assert_int_equal(table_records(f, "entries"), 0);
 	assert_int_equal(table_records(f, "index4"), 1);
@@ -200,7 +185,7 @@ static void test_plain_host_is_kept_in_its_interval_alone(void **state)
 
 static void test_host_with_evidence_an_exclusion_a_range_and_ipv6_stay_in_entries(void **state)
 {
-	struct fixture *f = *state;
+	struct store_zone_fixture *f = *state;
 	put(f, "192.0.2.1/32", "", 42, 0, 0);
 	put(f, "192.0.2.2/32", "", 0, ENTRY_EXCLUDE, 0);
 	put(f, "198.51.100.0/24", "", 0, 0, 0);
@@ -212,7 +197,7 @@ static void test_host_with_evidence_an_exclusion_a_range_and_ipv6_stay_in_entrie
 
 static void test_host_moves_between_the_two_places_as_it_changes(void **state)
 {
-	struct fixture *f = *state;
+	struct store_zone_fixture *f = *state;
 	put(f, "192.0.2.9/32", "", 0, 0, CODE_A);
 	assert_int_equal(table_records(f, "entries"), 0);
 	put(f, "192.0.2.9/32", "", 7, 0, CODE_B); /* evidence: into entries */
@@ -233,7 +218,7 @@ static void test_host_moves_between_the_two_places_as_it_changes(void **state)
 
 static void test_range_splits_around_a_lone_host_and_is_whole_again_when_it_goes(void **state)
 {
-	struct fixture *f = *state;
+	struct store_zone_fixture *f = *state;
 	put(f, "10.0.0.0/24", "", 0, 0, CODE_A);
 	put(f, "10.0.0.5/32", "", 0, 0, CODE_B);
 	assert_int_equal(answer(f, "10.0.0.4"), CODE_A);
@@ -263,7 +248,7 @@ static void test_range_splits_around_a_lone_host_and_is_whole_again_when_it_goes
 
 static void test_txt_of_a_lone_host_is_its_origins_reason(void **state)
 {
-	struct fixture *f = *state;
+	struct store_zone_fixture *f = *state;
 	put(f, "192.0.2.1/32", "open relay", 0, 0, 0);
 	put(f, "192.0.2.2/32", "open relay", 0, 0, 0);
 	put(f, "192.0.2.3/32", "spam trap hit", 0, 0, 0);
@@ -292,7 +277,7 @@ static int collect(const entry_t *e, void *ctx)
 
 static void test_walk_gives_both_places_merged_in_key_order(void **state)
 {
-	struct fixture *f = *state;
+	struct store_zone_fixture *f = *state;
 	put(f, "10.0.0.6/32", "", 0, 0, 0);        /* lone */
 	put(f, "2001:db8::/32", "", 0, 0, 0);      /* entries, after every IPv4 one */
 	put(f, "10.0.0.5/32", "", 9, 0, 0);        /* entries (evidence) */
@@ -333,7 +318,7 @@ static uint32_t model_answer(const struct model *m, const addr_t *a)
 
 /* Random /32s, /24s and /28 exclusions inside 10.0.0.0/16, imported into the zone (replace: the zone then holds
  * exactly them); the model is set to the same. */
-static void import_random(struct fixture *f, struct model *m, unsigned seed, size_t n, bool replace)
+static void import_random(struct store_zone_fixture *f, struct model *m, unsigned seed, size_t n, bool replace)
 {
 	srand(seed);
 	m->count = 0;
@@ -370,7 +355,7 @@ static void import_random(struct fixture *f, struct model *m, unsigned seed, siz
 }
 
 /* Every address of 10.0.0.0/21 answers as the model says. */
-static void assert_model(struct fixture *f, const struct model *m)
+static void assert_model(struct store_zone_fixture *f, const struct model *m)
 {
 	store_reader_t r;
 	assert_int_equal(store_reader_init(f->st, &r), RBL_OK);
@@ -393,7 +378,7 @@ static void assert_model(struct fixture *f, const struct model *m)
 
 static void test_import_into_an_empty_zone_then_over_it_answers_as_the_model(void **state)
 {
-	struct fixture *f = *state;
+	struct store_zone_fixture *f = *state;
 	static struct model m;
 	import_random(f, &m, 1, 1500, false); /* empty zone: one ordered stream */
 	assert_true(table_records(f, "entries") < m.count / 2);
@@ -408,7 +393,7 @@ static void test_import_into_an_empty_zone_then_over_it_answers_as_the_model(voi
 
 static void test_expiry_purges_lone_hosts(void **state)
 {
-	struct fixture *f = *state;
+	struct store_zone_fixture *f = *state;
 	entry_t *e = &(entry_t){0};
 	assert_int_equal(cidr_parse("192.0.2.1/32", &e->net), RBL_OK);
 	e->expires = 1000; /* long past */
@@ -443,7 +428,7 @@ static int gather(const entry_t *e, void *ctx)
 
 /* Turns the store into format 4: every lone host back into entries with a plain interval (format 4's value: first
  * address, prefix length, flags, expiry, codes), no origins table, version 4. The store is closed after. */
-static void make_format_4(struct fixture *f)
+static void make_format_4(struct store_zone_fixture *f)
 {
 	static struct gather g;
 	g.n = 0;
@@ -489,7 +474,7 @@ static void make_format_4(struct fixture *f)
 
 static void test_format_4_store_is_upgraded_and_refused_by_a_reader_until_then(void **state)
 {
-	struct fixture *f = *state;
+	struct store_zone_fixture *f = *state;
 	put(f, "10.0.0.0/24", "", 0, 0, CODE_A);
 	put(f, "10.0.0.5/32", "", 0, 0, CODE_B);
 	put(f, "10.0.0.6/32", "", 3, 0, CODE_B);
@@ -526,7 +511,7 @@ static void drop_origins(MDB_txn *txn)
 
 static void test_verify_reports_a_lone_host_in_entries_too_and_a_missing_origin(void **state)
 {
-	struct fixture *f = *state;
+	struct store_zone_fixture *f = *state;
 	put(f, "192.0.2.1/32", "x", 0, 0, 0);
 	store_close(f->st);
 	MDB_env *env;
@@ -555,7 +540,7 @@ static void test_verify_reports_a_lone_host_in_entries_too_and_a_missing_origin(
  * importing 100,000 into an empty zone (the two-record layout of format 4 took ~83). */
 static void test_plain_hosts_take_under_45_bytes_each_on_disk(void **state)
 {
-	struct fixture *f = *state;
+	struct store_zone_fixture *f = *state;
 	store_wtxn_t *w;
 	store_import_t *imp;
 	assert_int_equal(store_write_begin(f->st, &w), RBL_OK);
