@@ -587,11 +587,38 @@ static uint32_t serial_next(uint32_t serial)
 	return serial ? serial : 1;
 }
 
+/* An aggregate answers from its members: a commit that changed a member changes what the aggregate serves, so the
+ * aggregate is touched too (its serial moves; its own entry count does not). ctx: the transaction, whose touched
+ * list grows while the first `members_touched` entries are the zones the commit itself changed. */
+struct aggregate_walk {
+	store_wtxn_t *w;
+	unsigned members_touched;
+};
+
+static int touch_aggregate(const zone_def_t *def, void *ctx)
+{
+	struct aggregate_walk *a = ctx;
+	for (unsigned i = 0; i < def->member_count; i++)
+		for (unsigned t = 0; t < a->members_touched; t++)
+			if (a->w->touched[t].zone_id == def->members[i]) {
+				store_touch(a->w, def->id, 0);
+				return 0;
+			}
+	return 0;
+}
+
 /* Each changed zone: serial bumped, last change time set, entry count moved — in its state record only (a get and
  * a put per touched zone): its definition, and every reader's zone table, stay as they are. A zone deleted in this
  * transaction has no record left and is skipped. */
 static int bump_serials(store_wtxn_t *w)
 {
+	if (w->touched_count) {
+		struct aggregate_walk a = {w, w->touched_count};
+		store_rtxn_t view = {w->st, w->txn};
+		int err = store_zone_foreach(&view, touch_aggregate, &a);
+		if (err || w->error)
+			return err ? err : w->error;
+	}
 	for (unsigned i = 0; i < w->touched_count; i++) {
 		const struct store_touched *t = &w->touched[i];
 		zone_state_t s;

@@ -15,7 +15,8 @@
  *   origins  the sources and reasons lone listings share, each kept once under a small id;
  *   index    zone | family | last address -> the same, for IPv6;
  *   journal  zone | sequence -> one committed change, with the serial it produced.
- * A write transaction bumps the SOA serial (RFC 1982) of each zone it touched exactly once, at commit (in zone_state).
+ * A write transaction bumps the SOA serial (RFC 1982) of each zone it touched exactly once, at commit (in zone_state),
+ * and of each aggregate one of those zones is a member of (what the aggregate answers changed with it).
  * The zone calls below fill zone_def_t's serial, entries and changed from zone_state.
  * Readers never block the writer and see each commit at their next read transaction.
  */

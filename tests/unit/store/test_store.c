@@ -320,6 +320,55 @@ static uint32_t serial_of(struct fixture *f)
 	return def.serial;
 }
 
+static uint32_t serial_of_zone(struct fixture *f, const char *name)
+{
+	store_rtxn_t *r;
+	zone_def_t def;
+	assert_int_equal(store_read_begin(f->st, &r), RBL_OK);
+	assert_int_equal(store_zone_get(r, name, &def), RBL_OK);
+	store_read_end(r);
+	return def.serial;
+}
+
+/* One commit putting a /32 into each zone named (NULL-terminated). */
+static void put_in(struct fixture *f, const char *const *zones)
+{
+	store_wtxn_t *w;
+	assert_int_equal(store_write_begin(f->st, &w), RBL_OK);
+	for (; *zones; zones++) {
+		zone_def_t def;
+		assert_int_equal(store_zone_get_w(w, *zones, &def), RBL_OK);
+		entry_t e = {.net = net_of("192.0.2.1/32")};
+		assert_int_equal(store_entry_put(w, def.id, &e), RBL_OK);
+	}
+	assert_int_equal(store_write_commit(w), RBL_OK);
+}
+
+static void test_a_change_to_a_member_moves_its_aggregates_serial_once(void **state)
+{
+	struct fixture *f = *state;
+	zone_def_t def;
+	zone_def_init(&def, "b.example", 1000);
+	uint32_t b = fixture_zone_create(f->st, &def);
+	zone_def_init(&def, "other.example", 1000);
+	fixture_zone_create(f->st, &def);
+	zone_def_init(&def, "agg.example", 1000);
+	def.member_count = 2;
+	def.members[0] = f->zone;
+	def.members[1] = b;
+	fixture_zone_create(f->st, &def);
+	uint32_t agg0 = serial_of_zone(f, "agg.example"), other0 = serial_of_zone(f, "other.example");
+	put_in(f, (const char *const[]){"rbl.example", NULL});
+	assert_int_equal(serial_of_zone(f, "agg.example"), agg0 + 1);
+	put_in(f, (const char *const[]){"b.example", NULL});
+	assert_int_equal(serial_of_zone(f, "agg.example"), agg0 + 2);
+	put_in(f, (const char *const[]){"rbl.example", "b.example", NULL}); /* both members: once */
+	assert_int_equal(serial_of_zone(f, "agg.example"), agg0 + 3);
+	put_in(f, (const char *const[]){"other.example", NULL}); /* not a member */
+	assert_int_equal(serial_of_zone(f, "agg.example"), agg0 + 3);
+	assert_int_equal(serial_of_zone(f, "other.example"), other0 + 1);
+}
+
 static void test_each_commit_bumps_serial_once(void **state)
 {
 	struct fixture *f = *state;
@@ -711,6 +760,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_missing_store_is_enoent_without_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_changes_match_deepest_covering_entry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_change_to_a_member_moves_its_aggregates_serial_once, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
