@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* xfr_content.c — a zone's records from the store, through its master-file export read back by ldns. */
+#include "xfr/xfr_content.h"
+
+#include "base/err.h"
+#include "base/log.h"
+#include "formats/export.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static void ignore_note(void *ctx, const char *note)
+{
+	(void)note;
+	(*(uint64_t *)ctx)++;
+}
+
+void xfr_content_free(xfr_content_t *c)
+{
+	if (!c)
+		return;
+	if (c->soa)
+		ldns_rr_free(c->soa);
+	if (c->rrs)
+		ldns_rr_list_deep_free(c->rrs);
+	free(c);
+}
+
+/* Reads the master file in text (len bytes) into c. */
+static int read_back(const char *zone, char *text, size_t len, xfr_content_t *c)
+{
+	FILE *in = fmemopen(text, len, "r");
+	if (!in)
+		return RBL_ENOMEM;
+	ldns_zone *z = NULL;
+	int line = 0;
+	ldns_status s = ldns_zone_new_frm_fp_l(&z, in, NULL, 0, LDNS_RR_CLASS_IN, &line);
+	fclose(in);
+	if (s != LDNS_STATUS_OK || !ldns_zone_soa(z)) {
+		log_err("zone transfer of %s: the zone's records do not read back (line %d: %s)", zone, line,
+			s == LDNS_STATUS_OK ? "no SOA" : ldns_get_errorstr_by_id(s));
+		if (z)
+			ldns_zone_deep_free(z);
+		return s == LDNS_STATUS_MEM_ERR ? RBL_ENOMEM : RBL_EINVAL;
+	}
+	c->soa = ldns_rr_clone(ldns_zone_soa(z));
+	c->rrs = ldns_rr_list_clone(ldns_zone_rrs(z));
+	ldns_zone_deep_free(z);
+	if (!c->soa || !c->rrs)
+		return RBL_ENOMEM;
+	c->serial = ldns_rdf2native_int32(ldns_rr_rdf(c->soa, 2));
+	return RBL_OK;
+}
+
+int xfr_content_load(store_rtxn_t *r, const char *zone, int64_t now, xfr_content_t **out)
+{
+	*out = NULL;
+	xfr_content_t *c = calloc(1, sizeof *c);
+	if (!c)
+		return RBL_ENOMEM;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	if (!mem) {
+		free(c);
+		return RBL_ENOMEM;
+	}
+	export_opts_t opts = {.now = now, .note = ignore_note, .note_ctx = &c->notes};
+	export_stats_t stats;
+	int err = export_bind(r, zone, &opts, mem, &stats);
+	if (fclose(mem) != 0 && !err)
+		err = RBL_ENOMEM;
+	if (!err)
+		err = read_back(zone, text, len, c);
+	free(text);
+	if (err) {
+		xfr_content_free(c);
+		return err;
+	}
+	*out = c;
+	return RBL_OK;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* xfr_content.h — a zone's content as a secondary receives it: the records `rbltool export --format bind` writes
+ * (export_bind: SOA, NS, A and TXT per listed name, wildcards at octet and nibble boundaries, exclusions opened into
+ * their children), read from one snapshot of the store, as ldns records. What an AXFR sends (xfr_axfr.h).
+ *
+ * The master file is written into memory and read back by ldns (ldns_zone_new_frm_fp): one representation, the one
+ * the export's tests check against NSD and rbldnsd, rather than a second writer of the same records in wire form.
+ * It costs memory and time in proportion to the zone (both copies are held while it is read back): a zone of a
+ * million listings is tens of megabytes for a second or two, on the transfer's own thread.
+ */
+#ifndef RBL_XFR_CONTENT_H
+#define RBL_XFR_CONTENT_H
+
+#include "store/store.h"
+
+#include <ldns/ldns.h>
+#include <stdint.h>
+
+typedef struct xfr_content {
+	ldns_rr *soa;        /* the zone's SOA, its serial the snapshot's */
+	ldns_rr_list *rrs;   /* every other record, NS first, in the export's order */
+	uint32_t serial;
+	uint64_t notes;      /* the export's notes: where a master file cannot say what dnsbld says */
+} xfr_content_t;
+
+/* The content of zone (a zone name as the store has it) in snapshot r, entries expiring at or before now left out.
+ * RBL_OK with *out (free with xfr_content_free); RBL_ENOENT when there is no such zone; RBL_ENOMEM; RBL_ESTORE;
+ * RBL_EINVAL when ldns refuses what the export wrote (a bug: the message is logged with its line). */
+int xfr_content_load(store_rtxn_t *r, const char *zone, int64_t now, xfr_content_t **out);
+void xfr_content_free(xfr_content_t *c);
+
+#endif
