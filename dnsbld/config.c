@@ -443,7 +443,7 @@ void config_print(const config_t *cfg, FILE *out)
 	if (*cfg->xfr.key_file)
 		fprintf(out, "key-file = %s\n", cfg->xfr.key_file);
 	if (cfg->xfr.zone_count)
-		fprintf(out, "# zone sections: read and checked; zone transfer itself arrives with issue 15\n");
+		fprintf(out, "# zone sections: the zones secondaries may transfer (AXFR over TCP, TSIG)\n");
 	xfr_conf_print(&cfg->xfr, out);
 }
 

@@ -255,6 +255,7 @@ int main(int argc, char **argv)
 	}
 	cfg->after_bind = after_bind;
 	cfg->after_bind_ctx = &r;
+	cfg->xfr = &r.config.xfr; /* as read at start: a reload re-checks the sections but does not change them yet */
 	if (*r.config.query_log) {
 		if (qlog_new(r.config.query_log, cfg->workers, r.config.query_log_sample, QLOG_RING_DEFAULT, &r.qlog)) {
 			log_err("cannot allocate the query log's buffers (%u workers)", cfg->workers);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* server.c — starting and stopping the worker threads. */
 #include "server.h"
+#include "xfr_serve.h"
 
 #include "base/err.h"
 #include "base/log.h"
@@ -26,6 +27,7 @@ struct server {
 	metrics_worker_t *metrics; /* one block of counters a worker; NULL when metrics are off */
 	metrics_source_t metrics_source;
 	metrics_http_t *http;
+	xfr_server_t *xfr;         /* zone transfers; NULL when no zone may be transferred */
 	atomic_uint reload_acks;
 };
 
@@ -145,6 +147,7 @@ static int worker_init(server_t *s, worker_t *w)
 	atomic_store(&w->pending_live, s->current);
 	w->reload_acks = &s->reload_acks;
 	w->rrl = s->rrl;
+	w->xfr = s->xfr;
 	w->metrics = s->metrics ? &s->metrics[w - s->workers] : NULL;
 	w->qlog = s->config->qlog ? qlog_ring(s->config->qlog, w->index) : NULL;
 	w->answer.options = &w->live->answer;
@@ -252,6 +255,7 @@ int server_start(const server_config_t *config, server_t **out)
 		err = RBL_ENOMEM;
 		goto fail;
 	}
+	s->xfr = xfr_server_new(config->xfr, s->store);
 	if (config->metrics_listen && !(s->metrics = metrics_workers_new(config->workers))) {
 		err = RBL_ENOMEM;
 		goto fail;
@@ -302,6 +306,7 @@ void server_stop(server_t *s)
 	for (unsigned i = 0; s->workers && i < s->config->workers; i++)
 		worker_free(&s->workers[i]);
 	free(s->workers);
+	xfr_server_free(s->xfr); /* after the workers: none hands it a transfer any more */
 	metrics_workers_free(s->metrics);
 	rrl_free(s->rrl);
 	store_close(s->store);

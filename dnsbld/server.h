@@ -45,6 +45,8 @@ typedef struct server_config {
 	rrl_config_t rrl;           /* UDP response rate limiting; rate 0: off */
 	const char *metrics_listen; /* "ADDR:PORT" serving Prometheus' GET /metrics (its own thread); NULL: off */
 	struct qlog *qlog;          /* the query log (qlog.h), one ring per worker; NULL: off. The caller owns it */
+	const struct xfr_conf *xfr; /* zone transfers (xfr_conf.h): the zones secondaries may transfer, the keys;
+				     * NULL or no zone: every transfer request is REFUSED by the query path */
 	/* Called once every socket is bound and before the store is opened and the threads start (privileges are
 	 * dropped there); non-zero stops the start. May be NULL. */
 	int (*after_bind)(void *ctx);
@@ -69,6 +71,7 @@ typedef struct worker {
 	rrl_t *rrl;                 /* the server's one table, shared by every worker; NULL: no rate limiting */
 	struct metrics_worker *metrics; /* this worker's counters, written by it alone; NULL: metrics off */
 	struct qlog_ring *qlog;     /* this worker's query-log ring, written by it alone; NULL: no query log */
+	struct xfr_server *xfr;     /* the server's zone transfers (xfr_serve.h), shared; NULL: none configured */
 	const server_config_t *config;
 	int *udp_fds, *tcp_fds;     /* bound by the main thread, one per listen address; -1 once libuv owns it */
 	bool loop_ready;

@@ -15,6 +15,9 @@
 
 #include "metrics.h"
 #include "qlog.h"
+#include "xfr_serve.h"
+
+#include "xfr/xfr_axfr.h"
 
 #include "base/err.h"
 #include "base/log.h"
@@ -137,6 +140,22 @@ static void flush(struct tcp_conn *c)
 	c->out_len[c->filling] = 0;
 }
 
+/* A zone transfer request: its own checks (allow-transfer, TSIG) and its own thread with the socket (xfr_serve.h).
+ * 1: a refusal of *n bytes in the scratch buffer; 0: answers before it are still to be written (it waits in `in`);
+ * -1: a transfer thread has the socket, or it cannot be had: close the connection. */
+static int answer_transfer(struct tcp_conn *c, const uint8_t *frame, size_t len, size_t *n)
+{
+	uv_os_fd_t fd;
+	if (c->writing || c->out_len[c->filling])
+		return 0;
+	if (uv_fileno((uv_handle_t *)&c->handle, &fd))
+		return -1;
+	uint8_t *scratch = state_of(c->worker)->scratch;
+	enum xfr_serve_result r = xfr_serve_tcp(c->worker->xfr, fd, (const struct sockaddr *)&c->peer, frame, len,
+						scratch, sizeof state_of(c->worker)->scratch, n);
+	return r == XFR_SERVE_TAKEN ? -1 : 1;
+}
+
 /* Answers every complete frame in `in` that fits in the filling buffer. Returns false when the connection must
  * close (a frame too large for a query). */
 static bool answer_frames(struct tcp_conn *c)
@@ -167,7 +186,15 @@ static bool answer_frames(struct tcp_conn *c)
 		}
 		const server_live_t *live = w->live;
 		size_t n;
-		if (server_live_allows(live, (const struct sockaddr *)&c->peer)) {
+		const uint8_t *frame = c->in + off + 2;
+		bool transfer = w->xfr && xfr_request_kind(frame, len) != XFR_NONE;
+		if (transfer) {
+			int r = answer_transfer(c, frame, len, &n);
+			if (r <= 0) {
+				ok = r == 0;
+				break;
+			}
+		} else if (server_live_allows(live, (const struct sockaddr *)&c->peer)) {
 			n = answer_packet(ctx, c->in + off + 2, len, st->scratch, sizeof st->scratch, true);
 		} else if (!live->acl_drop) {
 			n = answer_refused(c->in + off + 2, len, st->scratch, sizeof st->scratch, true, &ctx->info);
@@ -181,12 +208,14 @@ static bool answer_frames(struct tcp_conn *c)
 		size_t *out_len = &c->out_len[c->filling];
 		if (n && *out_len + 2 + n > TCP_OUT_CAP)
 			break; /* no room until the write in flight completes: this query waits in `in` */
-		if (m && n) {  /* counted once it is placed: a query that waits is answered again later */
+		if (transfer) {
+			/* a refused transfer: logged by xfr_serve, not counted as a query */
+		} else if (m && n) { /* counted once it is placed: a query that waits is answered again later */
 			metrics_count_response(m, &ctx->info, true);
 			placed++;
 		} else if (m)
 			metrics_count_dropped(m, len < WIRE_HEADER_LEN ? METRICS_DROP_SHORT : METRICS_DROP_RESPONSE);
-		if (n && w->qlog &&
+		if (n && !transfer && w->qlog &&
 		    !qlog_query(w->qlog, (const struct sockaddr *)&c->peer, c->in + off + 2, len, &ctx->info,
 		                st->scratch, n, true) &&
 		    m)

@@ -18,7 +18,7 @@
  *
  * Messages go in and out as wire bytes; ldns parses and re-encodes each one, so a signed message is ldns's encoding
  * of the one given (the same records; its own name compression). Allocates only inside a call (ldns); logs nothing.
- * Called by the transfer code issue 15 adds to dnsbld (not written yet); the query path never calls it.
+ * Called by dnsbld's transfer code (dnsbld/xfr_serve.c); the query path never calls it.
  */
 #ifndef RBL_TSIG_H
 #define RBL_TSIG_H

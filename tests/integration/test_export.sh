@@ -13,6 +13,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/nsd_lib.sh"
+. "$(dirname "$0")/answers_lib.sh"
 
 ZONE=export.rbl.test
 OTHER=other.rbl.test # a second listing zone
@@ -107,68 +108,6 @@ COMMON_ADDRS=(
 	2400::1 240f:ffff:ffff:ffff:ffff:ffff:ffff:ffff 2410:: 23ff:ffff:ffff:ffff:ffff:ffff:ffff:ffff 2402::5 1230::1
 	::ffff:c000:201 ::ffff:c000:202 ::ffff:a01:282 ::ffff:a05:607 ::ffff:7f00:1 ::ffff:7f00:2 ::ffff:cb00:7109
 )
-
-# name_of ADDR [ZONE]
-name_of() {
-	if [[ $1 == *:* ]]; then
-		echo "$(v6_rev "$1").${2:-$ZONE}"
-	else
-		echo "$(v4_rev "$1").${2:-$ZONE}"
-	fi
-}
-
-# The dotted quad of an IPv4-mapped address written in hex: mapped_v4 ::ffff:c000:201 -> 192.0.2.1
-mapped_v4() {
-	local hex
-	hex=$(v6_hex "$1")
-	printf '%d.%d.%d.%d' "0x${hex:24:2}" "0x${hex:26:2}" "0x${hex:28:2}" "0x${hex:30:2}"
-}
-
-# What a server answers NAME TYPE: "RCODE|sorted A set|sorted TXT set", on one line.
-answer_of() {
-	local port=$1 name=$2 type=$3 out
-	out=$(DNSBLD_PORT=$port q "$name" "$type")
-	printf '%s|%s|%s' "$(rcode_of "$out")" \
-		"$(section_of ANSWER "$out" | awk '$4 == "A" {print $5}' | sort | paste -sd, -)" \
-		"$(txt_of "$out" | sort | paste -sd'#' -)"
-}
-
-# compare_with SERVER PORT ZONE MODE ADDR...: every answer of the server equals dnsbld's. With MODE "wildcards", a
-# TXT may give an entry's network where dnsbld gives the address (a master file's wildcard).
-compare_with() {
-	local server=$1 port=$2 zone=$3 mode=$4 addr name type expected actual text_addr mismatches=0 wildcard_txt=0
-	shift 4
-	for addr in "$@"; do
-		name=$(name_of "$addr" "$zone")
-		for type in A TXT; do
-			expected=$(answer_of "$DNSBLD_PORT" "$name" "$type")
-			actual=$(answer_of "$port" "$name" "$type")
-			if [ "$expected" != "$actual" ] && [ "$mode" = wildcards ] && [ "$type" = TXT ]; then
-				text_addr=$addr
-				[[ $addr == ::ffff:* ]] && text_addr=$(mapped_v4 "$addr")
-				if [ "$(network_as_placeholder "${expected//$text_addr/@NET@}")" = \
-					"$(network_as_placeholder "$actual")" ]; then
-					wildcard_txt=$((wildcard_txt + 1))
-					continue
-				fi
-			fi
-			if [ "$expected" != "$actual" ]; then
-				mismatches=$((mismatches + 1))
-				it_fail "[$server] $zone: $addr $type answers as dnsbld does" "$expected" "$actual"
-			fi
-		done
-	done
-	expect_eq "[$server] $zone: all $# addresses answer A and TXT as dnsbld does" 0 "$mismatches"
-	if [ "$mode" = wildcards ]; then
-		echo "# [$server] $zone: $wildcard_txt TXT answers came from wildcards (the entry's network for '\$')"
-	fi
-}
-
-# An answer_of line with every CIDR in its TXT set replaced by @NET@ and the TXT set sorted again.
-network_as_placeholder() {
-	local head=${1%|*} txt=${1##*|}
-	printf '%s|%s' "$head" "$(tr '#' '\n' <<<"$txt" | sed -E 's#[0-9a-f.:]+/[0-9]{1,3}#@NET@#g' | sort | paste -sd'#' -)"
-}
 
 # --- rbldnsd ------------------------------------------------------------------------------------------------------
 

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* xfr_serve.c — zone transfers over TCP: the checks, and one thread per running transfer (xfr_serve.h). */
+#include "xfr_serve.h"
+
+#include "base/err.h"
+#include "base/log.h"
+#include "xfr/tsig.h"
+#include "xfr/xfr_axfr.h"
+#include "xfr/xfr_content.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#define QUERY_MAX 4096 /* tcp.c's largest frame */
+
+enum { RCODE_FORMERR = 1, RCODE_SERVFAIL = 2, RCODE_REFUSED = 5 };
+
+/* One transfer: what its thread needs, and its slot. */
+struct job {
+	xfr_server_t *x;
+	int fd;
+	uint8_t query[QUERY_MAX];
+	size_t qlen;
+	tsig_request_t tsig;
+	char peer[ADDR_STRLEN];
+	pthread_t thread;
+	bool done; /* the thread has finished (it is joined when its slot is taken again, or at the end) */
+};
+
+struct xfr_server {
+	const xfr_conf_t *conf;
+	store_t *st;
+	pthread_mutex_t lock;
+	struct job *slots[XFR_RUNNING_MAX];
+};
+
+xfr_server_t *xfr_server_new(const xfr_conf_t *conf, store_t *st)
+{
+	if (!conf || conf->zone_count == 0)
+		return NULL;
+	xfr_server_t *x = calloc(1, sizeof *x);
+	if (!x) {
+		log_err("zone transfers: out of memory; transfer requests will be refused");
+		return NULL;
+	}
+	x->conf = conf;
+	x->st = st;
+	pthread_mutex_init(&x->lock, NULL);
+	return x;
+}
+
+void xfr_server_free(xfr_server_t *x)
+{
+	if (!x)
+		return;
+	for (unsigned i = 0; i < XFR_RUNNING_MAX; i++) {
+		struct job *j = x->slots[i];
+		if (!j)
+			continue;
+		pthread_mutex_lock(&x->lock);
+		if (!j->done)
+			shutdown(j->fd, SHUT_RDWR); /* a blocked write returns */
+		pthread_mutex_unlock(&x->lock);
+		pthread_join(j->thread, NULL);
+		free(j);
+	}
+	pthread_mutex_destroy(&x->lock);
+	free(x);
+}
+
+/* The client's address (an IPv4-mapped IPv6 address as IPv4); false for another family. */
+static bool peer_addr(const struct sockaddr *sa, addr_t *a)
+{
+	memset(a, 0, sizeof *a);
+	if (sa->sa_family == AF_INET) {
+		a->family = ADDR_V4;
+		memcpy(a->b, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		return true;
+	}
+	if (sa->sa_family != AF_INET6)
+		return false;
+	const uint8_t *b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	a->family = memcmp(b, mapped, sizeof mapped) == 0 ? ADDR_V4 : ADDR_V6;
+	memcpy(a->b, a->family == ADDR_V4 ? b + 12 : b, a->family == ADDR_V4 ? 4 : 16);
+	return true;
+}
+
+static bool transfer_allowed(const xfr_zone_t *zone, const addr_t *a)
+{
+	for (unsigned i = 0; i < zone->allow_count; i++)
+		if (zone->allow[i].addr.family == a->family && cidr_contains(&zone->allow[i], a))
+			return true;
+	return false;
+}
+
+/* An answer with no records: the request's ID, opcode and RD, its question when req has one, rcode. Its length. */
+static size_t empty_answer(const uint8_t *q, const xfr_request_t *req, unsigned rcode, uint8_t *out, size_t cap)
+{
+	size_t question = req && req->question ? req->question_len : 0;
+	if (cap < 12 + question)
+		return 0;
+	memset(out, 0, 12);
+	out[0] = q[0];
+	out[1] = q[1];
+	out[2] = (uint8_t)(0x80 | (q[2] & 0x79)); /* QR, the opcode and RD echoed */
+	out[3] = (uint8_t)rcode;
+	out[5] = question ? 1 : 0;
+	if (question)
+		memcpy(out + 12, req->question, question);
+	return 12 + question;
+}
+
+/* Writes one message with its TCP length in front, whole (blocking writes; a short one goes on). */
+static int send_frame(void *ctx, const uint8_t *msg, size_t len)
+{
+	int fd = *(int *)ctx;
+	uint8_t prefix[2] = {(uint8_t)(len >> 8), (uint8_t)len};
+	struct iovec iov[2] = {{prefix, 2}, {(void *)msg, len}};
+	size_t left = 2 + len;
+	while (left) {
+		ssize_t n = writev(fd, iov, 2);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return RBL_EIO;
+		left -= (size_t)n;
+		for (int i = 0; i < 2 && n > 0; i++) {
+			size_t step = (size_t)n < iov[i].iov_len ? (size_t)n : iov[i].iov_len;
+			iov[i].iov_base = (uint8_t *)iov[i].iov_base + step;
+			iov[i].iov_len -= step;
+			n -= (ssize_t)step;
+		}
+	}
+	return RBL_OK;
+}
+
+static void *transfer(void *arg)
+{
+	struct job *j = arg;
+	xfr_server_t *x = j->x;
+	int flags = fcntl(j->fd, F_GETFL);
+	if (flags >= 0)
+		fcntl(j->fd, F_SETFL, flags & ~O_NONBLOCK);
+	struct timeval limit = {XFR_SEND_TIMEOUT_S, 0};
+	setsockopt(j->fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+	xfr_request_t req;
+	xfr_content_t *c = NULL;
+	store_rtxn_t *r = NULL;
+	int err = xfr_request_read(j->query, j->qlen, &req);
+	if (!err && !(err = store_read_begin(x->st, &r))) {
+		err = xfr_content_load(r, req.zone, (int64_t)time(NULL), &c);
+		store_read_end(r);
+	}
+	uint64_t messages = 0, records = 0;
+	if (!err) {
+		tsig_stream_t ts;
+		tsig_stream_start(&ts, &j->tsig);
+		err = xfr_answer(&req, c, &ts, send_frame, &j->fd, &messages, &records);
+		if (!err)
+			log_info("zone transfer of %s (serial %u, %s) to %s: %llu records in %llu messages", req.zone,
+				 c->serial, req.kind == XFR_IXFR ? "IXFR" : "AXFR", j->peer, (unsigned long long)records,
+				 (unsigned long long)messages);
+	} else {
+		uint8_t out[12 + DNAME_MAXLEN + 4];
+		size_t n = empty_answer(j->query, &req, err == RBL_ENOENT ? RCODE_REFUSED : RCODE_SERVFAIL, out,
+					sizeof out);
+		if (n)
+			send_frame(&j->fd, out, n);
+	}
+	if (err)
+		log_warn("zone transfer of %s to %s: %s", req.zone[0] ? req.zone : "?", j->peer,
+			 err == RBL_ENOENT ? "no such zone in the store" : rbl_strerror(err));
+	xfr_content_free(c);
+	pthread_mutex_lock(&x->lock);
+	close(j->fd);
+	j->done = true;
+	pthread_mutex_unlock(&x->lock);
+	return NULL;
+}
+
+/* Starts a thread for job in a free slot: false when every slot is busy (or the thread cannot start). */
+static bool start(xfr_server_t *x, struct job *job)
+{
+	pthread_mutex_lock(&x->lock);
+	int slot = -1;
+	for (int i = 0; i < XFR_RUNNING_MAX && slot < 0; i++)
+		if (!x->slots[i] || x->slots[i]->done)
+			slot = i;
+	struct job *old = slot >= 0 ? x->slots[slot] : NULL;
+	bool started = slot >= 0 && pthread_create(&job->thread, NULL, transfer, job) == 0;
+	if (started)
+		x->slots[slot] = job;
+	pthread_mutex_unlock(&x->lock);
+	if (started && old) {
+		pthread_join(old->thread, NULL); /* done: returns at once */
+		free(old);
+	}
+	return started;
+}
+
+enum xfr_serve_result xfr_serve_tcp(xfr_server_t *x, int fd, const struct sockaddr *peer, const uint8_t *q,
+				    size_t qlen, uint8_t *out, size_t cap, size_t *out_len)
+{
+	*out_len = 0;
+	xfr_request_t req;
+	if (qlen > QUERY_MAX || xfr_request_read(q, qlen, &req)) {
+		*out_len = empty_answer(q, NULL, RCODE_FORMERR, out, cap);
+		return XFR_SERVE_ANSWER;
+	}
+	addr_t from;
+	const xfr_zone_t *zone = xfr_conf_zone(x->conf, req.zone);
+	if (!zone || !peer_addr(peer, &from) || !transfer_allowed(zone, &from)) {
+		*out_len = empty_answer(q, &req, RCODE_REFUSED, out, cap);
+		return XFR_SERVE_ANSWER;
+	}
+	struct job *job = calloc(1, sizeof *job);
+	if (!job) {
+		*out_len = empty_answer(q, &req, RCODE_SERVFAIL, out, cap);
+		return XFR_SERVE_ANSWER;
+	}
+	uint64_t now = (uint64_t)time(NULL);
+	if (tsig_verify_request(q, qlen, &x->conf->keys, now, &job->tsig)) {
+		free(job);
+		*out_len = empty_answer(q, &req, RCODE_SERVFAIL, out, cap);
+		return XFR_SERVE_ANSWER;
+	}
+	enum tsig_verdict verdict = job->tsig.verdict;
+	if (verdict == TSIG_OK && job->tsig.key != xfr_zone_key(x->conf, zone))
+		verdict = job->tsig.verdict = TSIG_BADKEY; /* signed, but not with the zone's key */
+	addr_format(&from, job->peer);
+	if (verdict != TSIG_OK) {
+		unsigned rcode = verdict == TSIG_NONE ? RCODE_REFUSED : RCODE_FORMERR;
+		uint8_t answer[12 + DNAME_MAXLEN + 4];
+		size_t n = empty_answer(q, &req, rcode, answer, sizeof answer);
+		if (verdict == TSIG_NONE || verdict == TSIG_FORMERR)
+			memcpy(out, answer, *out_len = n <= cap ? n : 0);
+		else if (tsig_error_answer(&job->tsig, answer, n, now, out, cap, out_len))
+			*out_len = 0;
+		log_info("zone transfer of %s refused to %s: %s", req.zone, job->peer,
+			 verdict == TSIG_NONE ? "no TSIG" : "bad TSIG");
+		free(job);
+		return XFR_SERVE_ANSWER;
+	}
+	job->x = x;
+	job->fd = dup(fd);
+	memcpy(job->query, q, qlen);
+	job->qlen = qlen;
+	if (job->fd < 0 || !start(x, job)) {
+		log_warn("zone transfer of %s to %s refused: %d transfers are running already", req.zone, job->peer,
+			 XFR_RUNNING_MAX);
+		if (job->fd >= 0)
+			close(job->fd);
+		free(job);
+		*out_len = empty_answer(q, &req, RCODE_REFUSED, out, cap);
+		return XFR_SERVE_ANSWER;
+	}
+	return XFR_SERVE_TAKEN;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* xfr_serve.h — zone transfers over TCP (issue 15, first part: AXFR, and IXFR answered with the whole zone or the
+ * current SOA; no journal of differences, no NOTIFY yet).
+ *
+ * A TCP frame that asks for AXFR or IXFR (xfr_request_kind) comes here from tcp.c before the query path. It is
+ * answered at once when it is refused, or handed with the connection's socket to a transfer thread of its own, which
+ * reads the zone from a snapshot of the store, writes every message (TSIG-signed) with blocking writes bounded by
+ * XFR_SEND_TIMEOUT_S, and closes the socket. The worker's loop never waits for a transfer.
+ *
+ * Refusals (RFC 8945, RFC 5936): a zone without a [zone] section in dnsbld.conf, a client outside its
+ * allow-transfer, a request without TSIG, more than XFR_RUNNING_MAX transfers at once — REFUSED; a TSIG of an
+ * unknown key, a wrong MAC, a truncated MAC, a time out of its fudge, or another key than the zone's — NOTAUTH with
+ * the TSIG error (BADKEY, BADSIG, BADTRUNC, BADTIME); a request ldns cannot read — FORMERR. The settings are the
+ * ones dnsbld started with (a reload does not change them yet).
+ */
+#ifndef DNSBLD_XFR_SERVE_H
+#define DNSBLD_XFR_SERVE_H
+
+#include "store/store.h"
+#include "xfr/xfr_conf.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define XFR_RUNNING_MAX 4     /* transfers at once, in the whole process */
+#define XFR_SEND_TIMEOUT_S 30 /* a secondary that takes no bytes for this long loses its transfer */
+
+typedef struct xfr_server xfr_server_t;
+
+/* The transfer service for conf's zones over store st (both must outlive it). NULL when conf has no zone (then
+ * every transfer request goes to the query path, which refuses it) or out of memory (logged). */
+xfr_server_t *xfr_server_new(const xfr_conf_t *conf, store_t *st);
+/* Stops: the sockets of running transfers are shut down and their threads joined. NULL is fine. */
+void xfr_server_free(xfr_server_t *x);
+
+enum xfr_serve_result {
+	XFR_SERVE_ANSWER, /* out holds the answer (*out_len bytes; 0: none, close the connection) */
+	XFR_SERVE_TAKEN,  /* a transfer thread has the socket (a dup of fd): close the connection's handle */
+};
+
+/* A transfer request q (qlen bytes, one TCP frame without its length) from peer on the connection whose socket is
+ * fd. Thread-safe (every worker calls it). */
+enum xfr_serve_result xfr_serve_tcp(xfr_server_t *x, int fd, const struct sockaddr *peer, const uint8_t *q,
+				    size_t qlen, uint8_t *out, size_t cap, size_t *out_len);
+
+#endif

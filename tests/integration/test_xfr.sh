@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# test_xfr.sh — dnsbld as the primary of real secondaries (issue 15, first part): Knot and NSD, each configured with a
+# TSIG key, transfer a zone from dnsbld and answer what dnsbld answers (A and TXT for listed, unlisted, excluded and
+# boundary addresses, IPv4, IPv6 and IPv4-mapped; TXT under a wildcard may give the entry's network, as a master
+# file must). After a change, a refresh brings each secondary to the new serial (no NOTIFY yet: the test asks for
+# the refresh). The refusals: no TSIG (REFUSED), a wrong secret (NOTAUTH, BADSIG), another key (NOTAUTH, BADKEY), a
+# client outside allow-transfer (REFUSED), AXFR over UDP (REFUSED, never a partial zone); an IXFR from the current
+# serial gets the SOA alone. Every server listens on 127.0.0.1 only, under timeout(1), stopped on exit.
+set -u
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/secondary_lib.sh"
+. "$(dirname "$0")/answers_lib.sh"
+
+ZONE=xfr.rbl.test
+IT_ZONE=$ZONE
+KEY=transfer.rbl.test
+SECRET=$(head -c 32 /dev/urandom | base64)
+OTHER_KEY=other.rbl.test
+OTHER_SECRET=$(head -c 32 /dev/urandom | base64)
+CONF=$IT_TMP/dnsbld.conf
+
+secondary_require || finish
+
+seed() {
+	local out
+	out=$(rbl "$@" 2>&1)
+	expect_exit "rbltool $*" 0 $? "$out"
+}
+
+seed zone create "$ZONE" --ns ns1.example.org --ttl 600 --txt 'Listed: $'
+seed add "$ZONE" 192.0.2.1
+seed add "$ZONE" 192.0.2.128/25 --code 127.0.0.9 --reason 'upper half of $'
+seed add "$ZONE" 10.0.0.0/8 --code 127.0.0.4
+seed add "$ZONE" 10.1.2.0/24 --code 127.0.0.6
+seed exclude "$ZONE" 10.1.2.128/28
+seed add "$ZONE" 203.0.113.7 --no-text
+seed add "$ZONE" 203.0.113.9 --code 127.0.0.2 --code 127.0.0.10
+seed add "$ZONE" 2001:db8:abcd::/48 --code 127.0.0.7
+seed exclude "$ZONE" 2001:db8:abcd:1::/64
+seed add "$ZONE" 2001:db8::1/128
+for i in $(seq 1 300); do echo "172.16.$((i / 256)).$((i % 256))"; done >"$IT_TMP/hosts.txt"
+seed import "$ZONE" "$IT_TMP/hosts.txt" # plain hosts: lone listings in the store
+
+cat >"$CONF" <<EOF
+[key "$KEY"]
+algorithm = hmac-sha256
+secret = $SECRET
+
+[key "$OTHER_KEY"]
+algorithm = hmac-sha256
+secret = $OTHER_SECRET
+
+[zone "$ZONE"]
+allow-transfer = 127.0.0.1/32
+tsig-key = $KEY
+EOF
+start_dnsbld --config "$CONF" || finish
+
+ADDRS=(
+	192.0.2.1 192.0.2.2 192.0.2.127 192.0.2.128 192.0.2.255 10.0.0.0 10.5.6.7 10.1.2.0 10.1.2.127 10.1.2.128
+	10.1.2.143 10.1.2.144 10.1.2.255 11.0.0.0 203.0.113.7 203.0.113.8 203.0.113.9 172.16.0.1 172.16.1.44
+	172.16.1.45 127.0.0.1 127.0.0.2 2001:db8::1 2001:db8::2 2001:db8:abcd::5 2001:db8:abcd:1::5
+	2001:db8:abcd:2::1 ::ffff:c000:201 ::ffff:a01:282 ::ffff:ac10:1
+)
+
+serial_of_dnsbld() {
+	dig @127.0.0.1 -p "$DNSBLD_PORT" +short "$ZONE" SOA | awk '{print $3}'
+}
+
+# --- the secondaries ---------------------------------------------------------------------------------------------
+
+start_knot_secondary knot "$DNSBLD_PORT" "$KEY" "$SECRET" "$ZONE" || finish
+start_nsd_secondary nsd "$DNSBLD_PORT" "$KEY" "$SECRET" "$ZONE" || finish
+serial=$(serial_of_dnsbld)
+out=$(secondaries_wait_serial "$ZONE" "$serial" 10000 "$(secondary_now_us)" knot nsd)
+expect_exit "both secondaries serve serial $serial after their first transfer" 0 $? "$out"
+echo "# first transfer (ms from the start of the wait): $(tr '\n' ' ' <<<"$out")"
+expect_eq "Knot received the zone by AXFR" 1 "$(secondary_xfr_count knot AXFR "$ZONE")"
+expect_eq "NSD received the zone by AXFR" 1 "$(secondary_xfr_count nsd AXFR "$ZONE")"
+expect_contains "dnsbld logs the transfers" "zone transfer of $ZONE (serial $serial, AXFR) to 127.0.0.1" \
+	"$(cat "$DNSBLD_LOG")"
+compare_with knot "$(secondary_port knot)" "$ZONE" wildcards "${ADDRS[@]}"
+compare_with nsd "$(secondary_port nsd)" "$ZONE" wildcards "${ADDRS[@]}"
+
+# --- a change, then a refresh: IXFR from an older serial is answered with the whole zone --------------------------
+
+seed add "$ZONE" 198.51.100.0/24 --code 127.0.0.3 --reason 'Open relay $'
+seed del "$ZONE" 192.0.2.1
+new=$(serial_of_dnsbld)
+expect_eq "the changes moved the serial" 1 "$((new != serial))"
+secondary_refresh knot "$ZONE" >/dev/null
+secondary_refresh nsd "$ZONE" >/dev/null
+out=$(secondaries_wait_serial "$ZONE" "$new" 10000 "$(secondary_now_us)" knot nsd)
+expect_exit "both secondaries serve serial $new after a refresh" 0 $? "$out"
+echo "# after the change and a refresh (ms): $(tr '\n' ' ' <<<"$out")"
+expect_contains "the IXFR from the old serial was answered with the whole zone" \
+	"zone transfer of $ZONE (serial $new, IXFR) to 127.0.0.1" "$(cat "$DNSBLD_LOG")"
+compare_with knot "$(secondary_port knot)" "$ZONE" wildcards "${ADDRS[@]}" 198.51.100.5
+compare_with nsd "$(secondary_port nsd)" "$ZONE" wildcards "${ADDRS[@]}" 198.51.100.5
+
+# --- refusals ----------------------------------------------------------------------------------------------------
+
+axfr() {
+	dig @127.0.0.1 -p "$DNSBLD_PORT" +time=3 +tries=1 "$@" "$ZONE" AXFR 2>&1
+}
+out=$(axfr)
+expect_contains "AXFR without TSIG: refused" "Transfer failed" "$out"
+expect_contains "dnsbld says why (no TSIG)" "zone transfer of $ZONE refused to 127.0.0.1: no TSIG" \
+	"$(cat "$DNSBLD_LOG")"
+out=$(axfr -y "hmac-sha256:$KEY:$OTHER_SECRET")
+expect_contains "AXFR signed with a wrong secret: NOTAUTH, BADSIG" "BADSIG" "$out"
+expect_not_contains "… and no record of the zone" "IN	SOA" "$out"
+out=$(axfr -y "hmac-sha256:$OTHER_KEY:$OTHER_SECRET")
+expect_contains "AXFR signed with a key that is not the zone's: BADKEY" "BADKEY" "$out"
+out=$(axfr -b 127.0.0.2 -y "hmac-sha256:$KEY:$SECRET")
+expect_contains "AXFR from outside allow-transfer: refused" "Transfer failed" "$out"
+expect_not_contains "… and no record of the zone" "IN	SOA" "$out"
+out=$(axfr -y "hmac-sha256:$KEY:$SECRET")
+expect_contains "AXFR with the key: the whole zone" "XFR size:" "$out"
+expect_eq "… beginning and ending with the SOA" 2 "$(grep -c "	SOA	" <<<"$out")"
+out=$(dig @127.0.0.1 -p "$DNSBLD_PORT" +time=3 +tries=1 -y "hmac-sha256:$KEY:$SECRET" "$ZONE" "IXFR=$new" 2>&1)
+expect_eq "IXFR from the current serial: the SOA alone" 1 "$(grep -c "	SOA	" <<<"$out")"
+expect_contains "… the current one" "$new" "$(grep "	SOA	" <<<"$out")"
+hex=$(printf '1234 0000 0001 0000 0000 0000 %s 00fc 0001' "$(name_hex "$ZONE")" | tr -d ' ')
+out=$("$RAWDNS" udp 127.0.0.1 "$DNSBLD_PORT" "$hex" 2000)
+expect_contains "AXFR over UDP: REFUSED (RFC 5936 leaves it undefined)" "rcode=5" "$out"
+expect_contains "… with no record" "an=0" "$out"
+
+finish
