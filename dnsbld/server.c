@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* server.c — starting and stopping the worker threads. */
 #include "server.h"
+#include "notify.h"
 #include "xfr_serve.h"
 
 #include "base/err.h"
@@ -28,6 +29,7 @@ struct server {
 	metrics_source_t metrics_source;
 	metrics_http_t *http;
 	xfr_server_t *xfr;         /* zone transfers; NULL when no zone may be transferred */
+	notifier_t *notifier;      /* NOTIFY to secondaries; NULL when no zone names any */
 	atomic_uint reload_acks;
 };
 
@@ -256,6 +258,7 @@ int server_start(const server_config_t *config, server_t **out)
 		goto fail;
 	}
 	s->xfr = xfr_server_new(config->xfr, s->store);
+	s->notifier = notifier_start(config->xfr, s->store);
 	if (config->metrics_listen && !(s->metrics = metrics_workers_new(config->workers))) {
 		err = RBL_ENOMEM;
 		goto fail;
@@ -307,6 +310,7 @@ void server_stop(server_t *s)
 		worker_free(&s->workers[i]);
 	free(s->workers);
 	xfr_server_free(s->xfr); /* after the workers: none hands it a transfer any more */
+	notifier_stop(s->notifier);
 	metrics_workers_free(s->metrics);
 	rrl_free(s->rrl);
 	store_close(s->store);

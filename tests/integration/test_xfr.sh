@@ -3,10 +3,12 @@
 # test_xfr.sh — dnsbld as the primary of real secondaries (issue 15, first part): Knot and NSD, each configured with a
 # TSIG key, transfer a zone from dnsbld and answer what dnsbld answers (A and TXT for listed, unlisted, excluded and
 # boundary addresses, IPv4, IPv6 and IPv4-mapped; TXT under a wildcard may give the entry's network, as a master
-# file must). After a change, a refresh brings each secondary to the new serial (no NOTIFY yet: the test asks for
-# the refresh). The refusals: no TSIG (REFUSED), a wrong secret (NOTAUTH, BADSIG), another key (NOTAUTH, BADKEY), a
-# client outside allow-transfer (REFUSED), AXFR over UDP (REFUSED, never a partial zone); an IXFR from the current
-# serial gets the SOA alone. Every server listens on 127.0.0.1 only, under timeout(1), stopped on exit.
+# file must). Then 8 changes (a /32, a CIDR, an exclusion in it, deletions, a TXT change, an import, IPv6): after
+# each, dnsbld's NOTIFY brings both secondaries to the new serial, timed from the commit (median ≤ 1 s, max ≤ 3 s;
+# each IXFR answered with the whole zone: no journal of differences yet). The refusals: no TSIG (REFUSED), a wrong
+# secret (NOTAUTH, BADSIG), another key (NOTAUTH, BADKEY), a client outside allow-transfer (REFUSED), AXFR over UDP
+# (REFUSED, never a partial zone); an IXFR from the current serial gets the SOA alone. Every server listens on
+# 127.0.0.1 only, under timeout(1), stopped on exit.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/secondary_lib.sh"
@@ -42,6 +44,9 @@ seed add "$ZONE" 2001:db8::1/128
 for i in $(seq 1 300); do echo "172.16.$((i / 256)).$((i % 256))"; done >"$IT_TMP/hosts.txt"
 seed import "$ZONE" "$IT_TMP/hosts.txt" # plain hosts: lone listings in the store
 
+# The secondaries' ports, chosen first: dnsbld.conf names them as NOTIFY addresses.
+KNOT_PORT=$(random_port)
+NSD_PORT_SEC=$(random_port)
 cat >"$CONF" <<EOF
 [key "$KEY"]
 algorithm = hmac-sha256
@@ -54,6 +59,7 @@ secret = $OTHER_SECRET
 [zone "$ZONE"]
 allow-transfer = 127.0.0.1/32
 tsig-key = $KEY
+notify = 127.0.0.1:$KNOT_PORT, 127.0.0.1:$NSD_PORT_SEC
 EOF
 start_dnsbld --config "$CONF" || finish
 
@@ -70,8 +76,8 @@ serial_of_dnsbld() {
 
 # --- the secondaries ---------------------------------------------------------------------------------------------
 
-start_knot_secondary knot "$DNSBLD_PORT" "$KEY" "$SECRET" "$ZONE" || finish
-start_nsd_secondary nsd "$DNSBLD_PORT" "$KEY" "$SECRET" "$ZONE" || finish
+start_knot_secondary --port "$KNOT_PORT" knot "$DNSBLD_PORT" "$KEY" "$SECRET" "$ZONE" || finish
+start_nsd_secondary --port "$NSD_PORT_SEC" nsd "$DNSBLD_PORT" "$KEY" "$SECRET" "$ZONE" || finish
 serial=$(serial_of_dnsbld)
 out=$(secondaries_wait_serial "$ZONE" "$serial" 10000 "$(secondary_now_us)" knot nsd)
 expect_exit "both secondaries serve serial $serial after their first transfer" 0 $? "$out"
@@ -83,21 +89,51 @@ expect_contains "dnsbld logs the transfers" "zone transfer of $ZONE (serial $ser
 compare_with knot "$(secondary_port knot)" "$ZONE" wildcards "${ADDRS[@]}"
 compare_with nsd "$(secondary_port nsd)" "$ZONE" wildcards "${ADDRS[@]}"
 
-# --- a change, then a refresh: IXFR from an older serial is answered with the whole zone --------------------------
+# --- changes, told by NOTIFY: an IXFR from an older serial is answered with the whole zone -----------------------
 
-seed add "$ZONE" 198.51.100.0/24 --code 127.0.0.3 --reason 'Open relay $'
-seed del "$ZONE" 192.0.2.1
-new=$(serial_of_dnsbld)
-expect_eq "the changes moved the serial" 1 "$((new != serial))"
-secondary_refresh knot "$ZONE" >/dev/null
-secondary_refresh nsd "$ZONE" >/dev/null
-out=$(secondaries_wait_serial "$ZONE" "$new" 10000 "$(secondary_now_us)" knot nsd)
-expect_exit "both secondaries serve serial $new after a refresh" 0 $? "$out"
-echo "# after the change and a refresh (ms): $(tr '\n' ' ' <<<"$out")"
-expect_contains "the IXFR from the old serial was answered with the whole zone" \
-	"zone transfer of $ZONE (serial $new, IXFR) to 127.0.0.1" "$(cat "$DNSBLD_LOG")"
-compare_with knot "$(secondary_port knot)" "$ZONE" wildcards "${ADDRS[@]}" 198.51.100.5
-compare_with nsd "$(secondary_port nsd)" "$ZONE" wildcards "${ADDRS[@]}" 198.51.100.5
+# change CHECK RBLTOOL-ARGS...: one change; then the time (ms) until each secondary serves its serial, from the
+# moment rbltool was started, into TIMES_knot / TIMES_nsd.
+TIMES_knot=() TIMES_nsd=()
+change() {
+	local check=$1 start out name ms
+	shift
+	start=$(secondary_now_us)
+	seed "$@"
+	serial=$(serial_of_dnsbld)
+	out=$(secondaries_wait_serial "$ZONE" "$serial" 5000 "$start" knot nsd)
+	expect_exit "$check: both secondaries serve serial $serial (NOTIFY, no refresh asked)" 0 $? "$out"
+	while read -r name ms; do
+		[ "$ms" = timeout ] && ms=5000
+		if [ "$name" = knot ]; then TIMES_knot+=("$ms"); else TIMES_nsd+=("$ms"); fi
+	done <<<"$out"
+}
+for i in $(seq 1 300); do echo "198.18.$((i / 256)).$((i % 256))"; done >"$IT_TMP/more.txt"
+change "a /32" add "$ZONE" 192.0.2.77
+change "a CIDR" add "$ZONE" 198.51.100.0/24 --code 127.0.0.3 --reason 'Open relay $'
+change "an exclusion inside it" exclude "$ZONE" 198.51.100.64/26
+change "a deletion" del "$ZONE" 192.0.2.1
+change "a TXT change" add "$ZONE" 203.0.113.9 --code 127.0.0.2 --code 127.0.0.10 --reason 'now with a reason'
+change "an import of 300 lines" import "$ZONE" "$IT_TMP/more.txt"
+change "an IPv6 /64" add "$ZONE" 2001:db8:5:6::/64
+change "a deletion of a CIDR" del "$ZONE" 10.1.2.0/24
+# median_max MS...: "MEDIAN MAX"
+median_max() {
+	printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)], v[NR]}'
+}
+for name in knot nsd; do
+	declare -n times="TIMES_$name"
+	read -r median max <<<"$(median_max "${times[@]}")"
+	echo "# [$name] commit to the new serial served, over ${#times[@]} changes: median $median ms, max $max ms"
+	expect_eq "[$name] median time to the new serial ≤ 1 s ($median ms)" 1 "$((median <= 1000))"
+	expect_eq "[$name] max time to the new serial ≤ 3 s ($max ms)" 1 "$((max <= 3000))"
+done
+expect_contains "dnsbld sent NOTIFY" "NOTIFY of $ZONE (serial $serial) to 2 secondaries" "$(cat "$DNSBLD_LOG")"
+expect_contains "the IXFR from an older serial was answered with the whole zone" \
+	"zone transfer of $ZONE (serial $serial, IXFR) to 127.0.0.1" "$(cat "$DNSBLD_LOG")"
+NEW_ADDRS=(192.0.2.77 198.51.100.5 198.51.100.70 198.18.1.1 2001:db8:5:6::1 10.1.2.5)
+compare_with knot "$(secondary_port knot)" "$ZONE" wildcards "${ADDRS[@]}" "${NEW_ADDRS[@]}"
+compare_with nsd "$(secondary_port nsd)" "$ZONE" wildcards "${ADDRS[@]}" "${NEW_ADDRS[@]}"
+new=$serial
 
 # --- refusals ----------------------------------------------------------------------------------------------------
 
