@@ -25,6 +25,7 @@
 
 #include "xfr/tsig_key.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,6 +63,18 @@ typedef struct tsig_request {
 	uint16_t fudge;
 	uint16_t original_id;
 } tsig_request_t;
+
+/* What records of a message make ldns_wire2pkt (ldns 1.8.3) lose memory: it keeps only the last TSIG record and the
+ * last OPT and leaks the others. Every message from outside is scanned record by record (ldns_wire2rr, each record
+ * freed) and parsed whole only when tsig_wire_parsable says so. */
+typedef struct tsig_wire_records {
+	unsigned tsig, opt;  /* outside the question section */
+	bool tsig_last;      /* a TSIG is the message's last record, in the additional section */
+} tsig_wire_records_t;
+/* RBL_OK with *out; RBL_EINVAL when a record does not parse; RBL_ENOMEM. */
+int tsig_wire_scan(const uint8_t *wire, size_t len, tsig_wire_records_t *out);
+/* At most one TSIG, the last record, and at most one OPT. */
+bool tsig_wire_parsable(const tsig_wire_records_t *r);
 
 /* Reads the TSIG of the request in wire (len bytes, as received) and checks it against keys at time now (seconds
  * since the epoch). Fills *out (the key pointer points into keys: keep the table while answering). RBL_OK with the

@@ -35,32 +35,37 @@ int tsig_from_ldns(ldns_status status)
 	return status == LDNS_STATUS_MEM_ERR ? RBL_ENOMEM : RBL_EINVAL;
 }
 
-/* Where the TSIG records of wire are: *count of them, *last whether one is the message's last record and in the
- * additional section. RBL_EINVAL when a record does not parse. */
-static int find_tsig(const uint8_t *wire, size_t len, unsigned *count, bool *last)
+int tsig_wire_scan(const uint8_t *wire, size_t len, tsig_wire_records_t *out)
 {
 	static const ldns_pkt_section sections[] = {LDNS_SECTION_QUESTION, LDNS_SECTION_ANSWER, LDNS_SECTION_AUTHORITY,
 	                                            LDNS_SECTION_ADDITIONAL};
+	memset(out, 0, sizeof *out);
 	if (len < LDNS_HEADER_SIZE)
 		return RBL_EINVAL;
 	unsigned counts[4] = {LDNS_QDCOUNT(wire), LDNS_ANCOUNT(wire), LDNS_NSCOUNT(wire), LDNS_ARCOUNT(wire)};
 	size_t pos = LDNS_HEADER_SIZE;
-	*count = 0;
-	*last = false;
 	for (unsigned s = 0; s < 4; s++) {
 		for (unsigned i = 0; i < counts[s]; i++) {
 			ldns_rr *rr = NULL;
 			ldns_status status = ldns_wire2rr(&rr, wire, len, &pos, sections[s]);
 			if (status != LDNS_STATUS_OK)
 				return tsig_from_ldns(status);
-			if (s > 0 && ldns_rr_get_type(rr) == LDNS_RR_TYPE_TSIG) {
-				(*count)++;
-				*last = s == 3 && i == counts[s] - 1;
+			ldns_rr_type type = ldns_rr_get_type(rr);
+			if (s > 0 && type == LDNS_RR_TYPE_TSIG) {
+				out->tsig++;
+				out->tsig_last = s == 3 && i == counts[s] - 1;
+			} else if (s > 0 && type == LDNS_RR_TYPE_OPT) {
+				out->opt++;
 			}
 			ldns_rr_free(rr);
 		}
 	}
 	return RBL_OK;
+}
+
+bool tsig_wire_parsable(const tsig_wire_records_t *r)
+{
+	return r->tsig <= 1 && (r->tsig == 0 || r->tsig_last) && r->opt <= 1;
 }
 
 static uint64_t read_u48(const uint8_t *p)
@@ -138,16 +143,15 @@ static enum tsig_verdict judge(ldns_pkt *pkt, const uint8_t *wire, size_t len, c
 int tsig_verify_request(const uint8_t *wire, size_t len, const tsig_keytab_t *keys, uint64_t now, tsig_request_t *out)
 {
 	memset(out, 0, sizeof *out);
-	unsigned count;
-	bool last;
-	int err = find_tsig(wire, len, &count, &last);
+	tsig_wire_records_t records;
+	int err = tsig_wire_scan(wire, len, &records);
 	if (err == RBL_ENOMEM)
 		return err;
-	if (err || count > 1 || (count == 1 && !last)) {
-		out->verdict = TSIG_FORMERR; /* RFC 8945 section 5.1: one TSIG, the last record */
+	if (err || !tsig_wire_parsable(&records)) {
+		out->verdict = TSIG_FORMERR; /* RFC 8945 section 5.1: one TSIG, the last record (and one OPT) */
 		return RBL_OK;
 	}
-	if (count == 0) {
+	if (records.tsig == 0) {
 		out->verdict = TSIG_NONE;
 		return RBL_OK;
 	}

@@ -35,6 +35,9 @@ int xfr_request_read(const uint8_t *msg, size_t len, xfr_request_t *r)
 	r->kind = xfr_request_kind(msg, len);
 	if (r->kind == XFR_NONE)
 		return RBL_EINVAL;
+	tsig_wire_records_t records;
+	if (tsig_wire_scan(msg, len, &records) || !tsig_wire_parsable(&records))
+		return RBL_EINVAL; /* also what would make ldns_wire2pkt leak (tsig.h) */
 	ldns_pkt *p = NULL;
 	if (ldns_wire2pkt(&p, msg, len) != LDNS_STATUS_OK)
 		return RBL_EINVAL;

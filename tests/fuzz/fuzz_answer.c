@@ -18,6 +18,7 @@
 #include "query/answer.h"
 #include "query/wire.h"
 #include "store/store.h"
+#include "xfr/tsig.h"
 
 #include <ldns/ldns.h>
 #include <stdio.h>
@@ -172,7 +173,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static size_t udp_limit(const uint8_t *query, size_t len)
 {
 	ldns_pkt *q = NULL;
-	if (ldns_wire2pkt(&q, query, len) != LDNS_STATUS_OK)
+	tsig_wire_records_t records; /* ldns_wire2pkt leaks on repeated TSIG or OPT records (tsig.h) */
+	if (tsig_wire_scan(query, len, &records) || !tsig_wire_parsable(&records) ||
+	    ldns_wire2pkt(&q, query, len) != LDNS_STATUS_OK)
 		return WIRE_EDNS_PAYLOAD;
 	size_t limit = WIRE_UDP_MIN;
 	if (ldns_pkt_edns(q)) {

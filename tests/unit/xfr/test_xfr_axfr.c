@@ -188,6 +188,29 @@ static void test_transfer_requests_are_told_from_queries_and_read(void **state)
 	assert_int_equal(xfr_request_kind(wire, len), XFR_NONE);
 }
 
+/* A request with its TSIG record twice: refused before ldns_wire2pkt, which would keep one and leak the other. */
+static void test_a_request_with_two_tsig_records_is_refused_unparsed(void **state)
+{
+	(void)state;
+	static uint8_t wire[65535];
+	size_t len;
+	xfr_request_t req;
+	request(LDNS_RR_TYPE_AXFR, KEY_SHA256, &req, wire, &len);
+	size_t tsig_at = 12 + req.question_len, tsig_len = len - tsig_at;
+	memcpy(wire + len, wire + tsig_at, tsig_len);
+	wire[11]++; /* ARCOUNT 2 */
+	tsig_wire_records_t records;
+	assert_int_equal(tsig_wire_scan(wire, len + tsig_len, &records), RBL_OK);
+	assert_int_equal(records.tsig, 2);
+	assert_false(tsig_wire_parsable(&records));
+	assert_int_equal(xfr_request_read(wire, len + tsig_len, &req), RBL_EINVAL);
+	tsig_keytab_t keys;
+	fixture_keys(&keys);
+	tsig_request_t treq;
+	assert_int_equal(tsig_verify_request(wire, len + tsig_len, &keys, (uint64_t)time(NULL), &treq), RBL_OK);
+	assert_int_equal(treq.verdict, TSIG_FORMERR);
+}
+
 /* --- answers ------------------------------------------------------------------------------------------------------ */
 
 static void test_axfr_sends_soa_every_record_soa_across_messages(void **state)
@@ -303,6 +326,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_transfer_requests_are_told_from_queries_and_read),
+	        cmocka_unit_test(test_a_request_with_two_tsig_records_is_refused_unparsed),
 	        cmocka_unit_test_setup_teardown(test_axfr_sends_soa_every_record_soa_across_messages, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_ixfr_from_the_current_serial_gets_one_soa_and_from_an_older_the_zone,
 	                                        setup, teardown),
