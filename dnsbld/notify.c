@@ -223,6 +223,17 @@ static int udp_socket(int family)
 	return fd;
 }
 
+/* Its sockets and memory (the thread is not running). */
+static void notifier_free(notifier_t *n)
+{
+	if (n->fd4 >= 0)
+		close(n->fd4);
+	if (n->fd6 >= 0)
+		close(n->fd6);
+	free(n->zones);
+	free(n);
+}
+
 notifier_t *notifier_start(const xfr_conf_t *conf, store_t *st)
 {
 	unsigned count = 0;
@@ -245,12 +256,7 @@ notifier_t *notifier_start(const xfr_conf_t *conf, store_t *st)
 	n->fd6 = udp_socket(AF_INET6);
 	if ((n->fd4 < 0 && n->fd6 < 0) || pthread_create(&n->thread, NULL, run, n)) {
 		log_err("NOTIFY: cannot start (%s); secondaries will not be told of changes", strerror(errno));
-		if (n->fd4 >= 0)
-			close(n->fd4);
-		if (n->fd6 >= 0)
-			close(n->fd6);
-		free(n->zones);
-		free(n);
+		notifier_free(n);
 		return NULL;
 	}
 	return n;
@@ -262,10 +268,5 @@ void notifier_stop(notifier_t *n)
 		return;
 	atomic_store(&n->stop, true);
 	pthread_join(n->thread, NULL);
-	if (n->fd4 >= 0)
-		close(n->fd4);
-	if (n->fd6 >= 0)
-		close(n->fd6);
-	free(n->zones);
-	free(n);
+	notifier_free(n);
 }

@@ -15,20 +15,12 @@
 #include <stdio.h>
 #include <time.h>
 
-struct fixture {
-	char dir[64];
-	store_t *st;
-	uint32_t zone;
-};
-
+/* A store with one zone holding enough listings for several messages: 3,000 hosts with a reason, a /24, an
+ * exclusion inside it. */
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof *f);
-	fixture_store_open(f->dir, "test_xfr_axfr", &f->st);
-	zone_def_t def;
-	zone_def_init(&def, "rbl.example", 1000);
-	f->zone = fixture_zone_create(f->st, &def);
-	/* Enough listings for several messages: 3,000 hosts with a reason, a /24, an exclusion inside it. */
+	store_zone_fixture_setup(state, "test_xfr_axfr");
+	struct store_zone_fixture *f = *state;
 	store_wtxn_t *w;
 	store_import_t *imp;
 	assert_int_equal(store_write_begin(f->st, &w), RBL_OK);
@@ -49,19 +41,15 @@ static int setup(void **state)
 	assert_int_equal(store_import_finish(imp, &stats), RBL_OK);
 	store_import_free(imp);
 	assert_int_equal(store_write_commit(w), RBL_OK);
-	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-	fixture_store_remove(f->st, f->dir);
-	free(f);
-	return 0;
+	return store_zone_fixture_teardown(state);
 }
 
-static xfr_content_t *load(struct fixture *f)
+static xfr_content_t *load(struct store_zone_fixture *f)
 {
 	store_rtxn_t *r;
 	xfr_content_t *c;
@@ -95,11 +83,27 @@ static void received_free(struct received *got)
 	got->count = 0;
 }
 
+/* A growing text of records, one per line. */
+struct text {
+	char *all;
+	size_t len, cap;
+};
+
+static void text_add(struct text *t, const ldns_rr *rr)
+{
+	char *line = ldns_rr2str(rr);
+	size_t n = strlen(line);
+	while (t->len + n + 1 > t->cap)
+		t->all = realloc(t->all, t->cap = t->cap ? t->cap * 2 : 1 << 20);
+	memcpy(t->all + t->len, line, n + 1);
+	t->len += n;
+	free(line);
+}
+
 /* Every answer record of every message, in order, as text (one per line). */
 static char *records_of(const struct received *got, unsigned *records)
 {
-	size_t cap = 1 << 20, len = 0;
-	char *all = malloc(cap);
+	struct text t = {0};
 	*records = 0;
 	for (unsigned i = 0; i < got->count; i++) {
 		ldns_pkt *p = NULL;
@@ -108,43 +112,24 @@ static char *records_of(const struct received *got, unsigned *records)
 		assert_true(ldns_pkt_qr(p) && ldns_pkt_aa(p));
 		assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
 		assert_int_equal(ldns_pkt_qdcount(p), i == 0 ? 1 : 0);
-		for (size_t j = 0; j < ldns_pkt_ancount(p); j++) {
-			char *text = ldns_rr2str(ldns_rr_list_rr(ldns_pkt_answer(p), j));
-			size_t n = strlen(text);
-			if (len + n + 1 > cap)
-				all = realloc(all, cap *= 2);
-			memcpy(all + len, text, n + 1);
-			len += n;
-			free(text);
-			(*records)++;
-		}
+		for (size_t j = 0; j < ldns_pkt_ancount(p); j++, (*records)++)
+			text_add(&t, ldns_rr_list_rr(ldns_pkt_answer(p), j));
 		ldns_pkt_free(p);
 	}
-	return all;
+	return t.all;
 }
 
 /* The export's records as ldns prints them, the SOA first. */
-static char *export_records(struct fixture *f, unsigned *records)
+static char *export_records(struct store_zone_fixture *f, unsigned *records)
 {
 	xfr_content_t *c = load(f);
-	size_t cap = 1 << 20, len = 0;
-	char *all = malloc(cap);
-	char *soa = ldns_rr2str(c->soa);
-	len = strlen(soa);
-	memcpy(all, soa, len + 1);
-	free(soa);
+	struct text t = {0};
+	text_add(&t, c->soa);
+	for (size_t i = 0; i < ldns_rr_list_rr_count(c->rrs); i++)
+		text_add(&t, ldns_rr_list_rr(c->rrs, i));
 	*records = 1 + (unsigned)ldns_rr_list_rr_count(c->rrs);
-	for (size_t i = 0; i < ldns_rr_list_rr_count(c->rrs); i++) {
-		char *text = ldns_rr2str(ldns_rr_list_rr(c->rrs, i));
-		size_t n = strlen(text);
-		if (len + n + 1 > cap)
-			all = realloc(all, cap *= 2);
-		memcpy(all + len, text, n + 1);
-		len += n;
-		free(text);
-	}
 	xfr_content_free(c);
-	return all;
+	return t.all;
 }
 
 static void request(ldns_rr_type type, const char *key, xfr_request_t *req, uint8_t *wire, size_t *len)
@@ -215,7 +200,7 @@ static void test_a_request_with_two_tsig_records_is_refused_unparsed(void **stat
 
 static void test_axfr_sends_soa_every_record_soa_across_messages(void **state)
 {
-	struct fixture *f = *state;
+	struct store_zone_fixture *f = *state;
 	static uint8_t wire[65535];
 	size_t len;
 	xfr_request_t req;
@@ -260,7 +245,7 @@ static ldns_pkt *ixfr_query(uint32_t serial)
 
 static void test_ixfr_from_the_current_serial_gets_one_soa_and_from_an_older_the_zone(void **state)
 {
-	struct fixture *f = *state;
+	struct store_zone_fixture *f = *state;
 	static uint8_t wire[65535];
 	xfr_content_t *c = load(f);
 	uint32_t serials[] = {c->serial, c->serial + 1, c->serial - 1};
@@ -288,7 +273,7 @@ static void test_ixfr_from_the_current_serial_gets_one_soa_and_from_an_older_the
 
 static void test_every_message_is_signed_and_the_chain_verifies_as_a_secondary_checks_it(void **state)
 {
-	struct fixture *f = *state;
+	struct store_zone_fixture *f = *state;
 	static uint8_t wire[65535];
 	size_t len;
 	xfr_request_t req;
