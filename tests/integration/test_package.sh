@@ -175,6 +175,7 @@ expect_eq "conffiles names /etc/dnsbld/dnsbld.conf" "/etc/dnsbld/dnsbld.conf" \
 	"$(dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./conffiles)"
 contents=$(dpkg-deb -c "$deb" | awk '{ print $6 }')
 for path in ./usr/sbin/dnsbld ./usr/bin/rbltool ./etc/dnsbld/dnsbld.conf ./usr/lib/systemd/system/dnsbld.service \
+	./usr/lib/systemd/system/dnsbld-expire.service ./usr/lib/systemd/system/dnsbld-expire.timer \
 	./usr/share/man/man8/dnsbld.8 ./usr/share/man/man8/rbltool.8 ./usr/share/man/man5/dnsbld.conf.5 \
 	./usr/share/dnsbld/demo.sh ./usr/share/doc/dnsbld/copyright; do
 	expect_contains "the package holds $path" "$path" "$contents"
@@ -377,13 +378,17 @@ for page in "8 dnsbld" "8 rbltool" "5 dnsbld.conf"; do
 	fi
 done
 if command -v systemd-analyze >/dev/null; then
-	out=$(timeout 60 systemd-analyze verify /usr/lib/systemd/system/dnsbld.service 2>&1)
+	out=$(timeout 60 systemd-analyze verify /usr/lib/systemd/system/dnsbld.service \
+		/usr/lib/systemd/system/dnsbld-expire.service /usr/lib/systemd/system/dnsbld-expire.timer 2>&1)
 	status=$?
 	if [ "$status" = 0 ] && [ -z "$out" ]; then
-		it_pass "systemd-analyze verify: the installed unit is clean"
+		it_pass "systemd-analyze verify: the installed units (dnsbld, the expiry timer and service) are clean"
 	else
-		it_fail "systemd-analyze verify: the installed unit is clean" "exit 0, no output" "exit $status" "$out"
+		it_fail "systemd-analyze verify: the installed units are clean" "exit 0, no output" "exit $status" "$out"
 	fi
+	# The expiry service, run by hand as the timer runs it: rbltool expire on the packaged store as dnsbld.
+	out=$(runuser -u dnsbld -- /usr/bin/rbltool expire 2>&1)
+	expect_exit "the expiry service's command runs as dnsbld on the packaged store" 0 $? "$out"
 else
 	it_fail "systemd-analyze is installed (Debian's systemd package, scripts/deps.sh)" "systemd-analyze" "missing"
 fi

@@ -115,9 +115,26 @@ if command -v systemd-analyze >/dev/null; then
 	else
 		it_fail "systemd-analyze verify: packaging/dnsbld.service is clean" "exit 0, no output" "exit $status" "$out"
 	fi
+	# The expiry timer and its service (the timer names the service by its own name, next to it).
+	sed "s|/usr/bin/rbltool|$RBLTOOL|" "$SRC/packaging/dnsbld-expire.service" >"$IT_TMP/dnsbld-expire.service"
+	cp "$SRC/packaging/dnsbld-expire.timer" "$IT_TMP/dnsbld-expire.timer"
+	out=$(timeout 60 systemd-analyze verify --man=no "$IT_TMP/dnsbld-expire.service" \
+		"$IT_TMP/dnsbld-expire.timer" 2>&1)
+	status=$?
+	if [ "$status" = 0 ] && [ -z "$out" ]; then
+		it_pass "systemd-analyze verify: packaging/dnsbld-expire.service and .timer are clean"
+	else
+		it_fail "systemd-analyze verify: packaging/dnsbld-expire.service and .timer are clean" "exit 0, no output" \
+			"exit $status" "$out"
+	fi
 else
 	it_fail "systemd-analyze is installed (Debian's systemd package, scripts/deps.sh)" "systemd-analyze" "missing"
 fi
+expect_contains "the expiry service runs rbltool expire as dnsbld" "ExecStart=/usr/bin/rbltool expire" \
+	"$(grep -x 'ExecStart=/usr/bin/rbltool expire' "$SRC/packaging/dnsbld-expire.service")"
+expect_contains "… as the dnsbld user" "User=dnsbld" "$(grep -x 'User=dnsbld' "$SRC/packaging/dnsbld-expire.service")"
+expect_contains "the timer fires every minute" "OnCalendar=*-*-* *:*:00" \
+	"$(grep -x -F 'OnCalendar=*-*-* *:*:00' "$SRC/packaging/dnsbld-expire.timer")"
 unit=$(cat "$SRC/packaging/dnsbld.service")
 # shellcheck disable=SC2016 # $MAINPID is systemd's, not ours
 for line in Type=notify 'ExecReload=/bin/kill -HUP $MAINPID' User=dnsbld Group=dnsbld \
