@@ -214,9 +214,17 @@ static int collect_entries(store_wtxn_t *w, bool (*doomed)(uint32_t zone_id, con
 	return !err && rc != MDB_NOTFOUND ? store_mdb_error(rc, "walking entries") : err;
 }
 
-/* Every lone listing that doomed picks, into list. */
+/* Whether a lone listing's value says it never expires (its expiry varint, after first address, length and flags, is
+ * the single byte 0): read without decoding the listing. */
+static bool lone_never_expires(const MDB_val *v)
+{
+	return v->mv_size > 6 && ((const uint8_t *)v->mv_data)[6] == 0;
+}
+
+/* Every lone listing that doomed picks, into list; with expiring_only, doomed picks only listings that expire, and
+ * the others are not even decoded (an expiry pass over ten million listings every minute). */
 static int collect_lone(store_wtxn_t *w, bool (*doomed)(uint32_t zone_id, const entry_t *e, void *ctx), void *ctx,
-			struct doomed_list *list)
+			bool expiring_only, struct doomed_list *list)
 {
 	MDB_cursor *cur;
 	int rc = mdb_cursor_open(w->txn, w->st->index4, &cur);
@@ -230,7 +238,7 @@ static int collect_lone(store_wtxn_t *w, bool (*doomed)(uint32_t zone_id, const 
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		uint32_t zone_id;
 		addr_t last;
-		if (!store_lone_value(&v))
+		if (!store_lone_value(&v) || (expiring_only && lone_never_expires(&v)))
 			continue;
 		if (!store_interval_key_read(ADDR_V4, &k, &zone_id, &last) ||
 		    store_lone_decode(w->txn, w->st, &v, &e, &origin)) {
@@ -245,8 +253,8 @@ static int collect_lone(store_wtxn_t *w, bool (*doomed)(uint32_t zone_id, const 
 	return !err && rc != MDB_NOTFOUND ? store_mdb_error(rc, "walking listings") : err;
 }
 
-int store_entries_delete_where(store_wtxn_t *w, bool (*doomed)(uint32_t zone_id, const entry_t *e, void *ctx),
-			       void *ctx, uint64_t *deleted)
+static int delete_where(store_wtxn_t *w, bool (*doomed)(uint32_t zone_id, const entry_t *e, void *ctx), void *ctx,
+			bool expiring_only, uint64_t *deleted)
 {
 	*deleted = 0;
 	/* Collect first, delete after: deleting under a walking cursor would make the walk depend on LMDB's cursor
@@ -254,13 +262,19 @@ int store_entries_delete_where(store_wtxn_t *w, bool (*doomed)(uint32_t zone_id,
 	struct doomed_list list = {0};
 	int err = collect_entries(w, doomed, ctx, &list);
 	if (!err)
-		err = collect_lone(w, doomed, ctx, &list);
+		err = collect_lone(w, doomed, ctx, expiring_only, &list);
 	for (size_t i = 0; !err && i < list.count; i++)
 		err = store_entry_del(w, list.at[i].zone_id, &list.at[i].net);
 	if (!err)
 		*deleted = list.count;
 	free(list.at);
 	return err;
+}
+
+int store_entries_delete_where(store_wtxn_t *w, bool (*doomed)(uint32_t zone_id, const entry_t *e, void *ctx),
+			       void *ctx, uint64_t *deleted)
+{
+	return delete_where(w, doomed, ctx, false, deleted);
 }
 
 static bool expired_at(uint32_t zone_id, const entry_t *e, void *ctx)
@@ -271,7 +285,7 @@ static bool expired_at(uint32_t zone_id, const entry_t *e, void *ctx)
 
 int store_expire(store_wtxn_t *w, int64_t now, uint64_t *purged)
 {
-	return store_entries_delete_where(w, expired_at, &now, purged);
+	return delete_where(w, expired_at, &now, true, purged);
 }
 
 int store_zone_count_entries(MDB_txn *txn, const store_t *st, uint32_t zone_id, uint64_t *count)
