@@ -4,9 +4,11 @@
 
 #include "metrics.h"
 #include "qlog.h"
+#include "xfr_serve.h"
 
 #include "base/err.h"
 #include "base/log.h"
+#include "xfr/xfr_axfr.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -93,6 +95,17 @@ static void answer_one(struct udp_endpoint *ep, const uint8_t *pkt, size_t len, 
 		r->len = answer_refused(pkt, len, r->data, sizeof r->data, false, &ctx->info);
 	else
 		r->len = 0, acl_dropped = true;
+	if (ep->worker->xfr && r->len && ctx->info.rcode == WIRE_R_FORMERR && xfr_request_kind(pkt, len) == XFR_IXFR) {
+		/* An IXFR (its authority SOA makes it FORMERR to the query path): the transfer's checks, then the SOA
+		 * alone. Not counted, logged or rate-limited as a query. */
+		r->len = xfr_serve_udp(ep->worker->xfr, peer, pkt, len, r->data, sizeof r->data);
+		if (r->len) {
+			r->peer_len = peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+			memcpy(&r->peer, peer, r->peer_len);
+			ep->pending++;
+		}
+		return;
+	}
 	if (!r->len) {
 		if (m) /* unanswered: acl-action drop, too short for a header, or a response (QR set) */
 			metrics_count_dropped(m, acl_dropped             ? METRICS_DROP_ACL

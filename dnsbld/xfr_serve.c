@@ -207,46 +207,54 @@ static bool start(xfr_server_t *x, struct job *job)
 	return started;
 }
 
+/* The checks of a transfer request: a zone section, the client in its allow-transfer, a TSIG of the zone's key that
+ * verifies in time. true when it may go on (*req, *tsig and peer filled); false with the refusal in out (*out_len
+ * bytes; 0: none). */
+static bool admit(xfr_server_t *x, const struct sockaddr *peer, const uint8_t *q, size_t qlen, xfr_request_t *req,
+		  tsig_request_t *tsig, char peer_text[ADDR_STRLEN], uint8_t *out, size_t cap, size_t *out_len)
+{
+	*out_len = 0;
+	if (qlen > QUERY_MAX || xfr_request_read(q, qlen, req)) {
+		*out_len = empty_answer(q, NULL, RCODE_FORMERR, out, cap);
+		return false;
+	}
+	addr_t from;
+	const xfr_zone_t *zone = xfr_conf_zone(x->conf, req->zone);
+	if (!zone || !peer_addr(peer, &from) || !transfer_allowed(zone, &from)) {
+		*out_len = empty_answer(q, req, RCODE_REFUSED, out, cap);
+		return false;
+	}
+	addr_format(&from, peer_text);
+	uint64_t now = (uint64_t)time(NULL);
+	if (tsig_verify_request(q, qlen, &x->conf->keys, now, tsig)) {
+		*out_len = empty_answer(q, req, RCODE_SERVFAIL, out, cap);
+		return false;
+	}
+	if (tsig->verdict == TSIG_OK && tsig->key != xfr_zone_key(x->conf, zone))
+		tsig->verdict = TSIG_BADKEY; /* signed, but not with the zone's key */
+	if (tsig->verdict == TSIG_OK)
+		return true;
+	uint8_t answer[12 + DNAME_MAXLEN + 4];
+	size_t n = empty_answer(q, req, tsig->verdict == TSIG_NONE ? RCODE_REFUSED : RCODE_FORMERR, answer, sizeof answer);
+	if (tsig->verdict == TSIG_NONE || tsig->verdict == TSIG_FORMERR)
+		memcpy(out, answer, *out_len = n <= cap ? n : 0);
+	else if (tsig_error_answer(tsig, answer, n, now, out, cap, out_len))
+		*out_len = 0;
+	log_info("zone transfer of %s refused to %s: %s", req->zone, peer_text,
+		 tsig->verdict == TSIG_NONE ? "no TSIG" : "bad TSIG");
+	return false;
+}
+
 enum xfr_serve_result xfr_serve_tcp(xfr_server_t *x, int fd, const struct sockaddr *peer, const uint8_t *q,
 				    size_t qlen, uint8_t *out, size_t cap, size_t *out_len)
 {
-	*out_len = 0;
 	xfr_request_t req;
-	if (qlen > QUERY_MAX || xfr_request_read(q, qlen, &req)) {
-		*out_len = empty_answer(q, NULL, RCODE_FORMERR, out, cap);
-		return XFR_SERVE_ANSWER;
-	}
-	addr_t from;
-	const xfr_zone_t *zone = xfr_conf_zone(x->conf, req.zone);
-	if (!zone || !peer_addr(peer, &from) || !transfer_allowed(zone, &from)) {
-		*out_len = empty_answer(q, &req, RCODE_REFUSED, out, cap);
-		return XFR_SERVE_ANSWER;
-	}
 	struct job *job = calloc(1, sizeof *job);
 	if (!job) {
-		*out_len = empty_answer(q, &req, RCODE_SERVFAIL, out, cap);
+		*out_len = empty_answer(q, NULL, RCODE_SERVFAIL, out, cap);
 		return XFR_SERVE_ANSWER;
 	}
-	uint64_t now = (uint64_t)time(NULL);
-	if (tsig_verify_request(q, qlen, &x->conf->keys, now, &job->tsig)) {
-		free(job);
-		*out_len = empty_answer(q, &req, RCODE_SERVFAIL, out, cap);
-		return XFR_SERVE_ANSWER;
-	}
-	enum tsig_verdict verdict = job->tsig.verdict;
-	if (verdict == TSIG_OK && job->tsig.key != xfr_zone_key(x->conf, zone))
-		verdict = job->tsig.verdict = TSIG_BADKEY; /* signed, but not with the zone's key */
-	addr_format(&from, job->peer);
-	if (verdict != TSIG_OK) {
-		unsigned rcode = verdict == TSIG_NONE ? RCODE_REFUSED : RCODE_FORMERR;
-		uint8_t answer[12 + DNAME_MAXLEN + 4];
-		size_t n = empty_answer(q, &req, rcode, answer, sizeof answer);
-		if (verdict == TSIG_NONE || verdict == TSIG_FORMERR)
-			memcpy(out, answer, *out_len = n <= cap ? n : 0);
-		else if (tsig_error_answer(&job->tsig, answer, n, now, out, cap, out_len))
-			*out_len = 0;
-		log_info("zone transfer of %s refused to %s: %s", req.zone, job->peer,
-			 verdict == TSIG_NONE ? "no TSIG" : "bad TSIG");
+	if (!admit(x, peer, q, qlen, &req, &job->tsig, job->peer, out, cap, out_len)) {
 		free(job);
 		return XFR_SERVE_ANSWER;
 	}
@@ -264,4 +272,50 @@ enum xfr_serve_result xfr_serve_tcp(xfr_server_t *x, int fd, const struct sockad
 		return XFR_SERVE_ANSWER;
 	}
 	return XFR_SERVE_TAKEN;
+}
+
+/* Where a UDP answer's one message goes. */
+struct udp_out {
+	uint8_t *buf;
+	size_t cap, len;
+};
+
+static int keep_message(void *ctx, const uint8_t *msg, size_t len)
+{
+	struct udp_out *o = ctx;
+	if (len > o->cap)
+		return RBL_ESPACE;
+	memcpy(o->buf, msg, len);
+	o->len = len;
+	return RBL_OK;
+}
+
+size_t xfr_serve_udp(xfr_server_t *x, const struct sockaddr *peer, const uint8_t *q, size_t qlen, uint8_t *out,
+		     size_t cap)
+{
+	xfr_request_t req;
+	tsig_request_t tsig;
+	char peer_text[ADDR_STRLEN];
+	size_t n;
+	if (!admit(x, peer, q, qlen, &req, &tsig, peer_text, out, cap, &n))
+		return n;
+	store_rtxn_t *r;
+	xfr_content_t *c = NULL;
+	int err = store_read_begin(x->st, &r);
+	if (!err) {
+		err = xfr_content_load_soa(r, req.zone, &c);
+		store_read_end(r);
+	}
+	if (err)
+		return empty_answer(q, &req, err == RBL_ENOENT ? RCODE_REFUSED : RCODE_SERVFAIL, out, cap);
+	/* The whole zone never fits a datagram: the current SOA alone, as to a secondary that is current. */
+	req.has_serial = true;
+	req.serial = c->serial;
+	tsig_stream_t ts;
+	tsig_stream_start(&ts, &tsig);
+	struct udp_out o = {out, cap, 0};
+	uint64_t messages, records;
+	err = xfr_answer(&req, c, &ts, keep_message, &o, &messages, &records);
+	xfr_content_free(c);
+	return err ? empty_answer(q, &req, RCODE_SERVFAIL, out, cap) : o.len;
 }

@@ -2,7 +2,8 @@
 /* xfr_serve.h — zone transfers over TCP (issue 15, first part: AXFR, and IXFR answered with the whole zone or the
  * current SOA; no journal of differences, no NOTIFY yet).
  *
- * A TCP frame that asks for AXFR or IXFR (xfr_request_kind) comes here from tcp.c before the query path. It is
+ * A TCP frame that asks for AXFR or IXFR (xfr_request_kind) comes here from tcp.c before the query path (an IXFR
+ * over UDP comes from udp.c, after the query path refused it as malformed: it has an authority record). It is
  * answered at once when it is refused, or handed with the connection's socket to a transfer thread of its own, which
  * reads the zone from a snapshot of the store, writes every message (TSIG-signed) with blocking writes bounded by
  * XFR_SEND_TIMEOUT_S, and closes the socket. The worker's loop never waits for a transfer.
@@ -43,5 +44,10 @@ enum xfr_serve_result {
  * fd. Thread-safe (every worker calls it). */
 enum xfr_serve_result xfr_serve_tcp(xfr_server_t *x, int fd, const struct sockaddr *peer, const uint8_t *q,
 				    size_t qlen, uint8_t *out, size_t cap, size_t *out_len);
+
+/* An IXFR request over UDP (RFC 1995 section 2): after the same checks, the zone's current SOA alone, signed, into
+ * out; a refusal otherwise. The answer's length (0: none). */
+size_t xfr_serve_udp(xfr_server_t *x, const struct sockaddr *peer, const uint8_t *q, size_t qlen, uint8_t *out,
+		     size_t cap);
 
 #endif

@@ -80,3 +80,28 @@ int xfr_content_load(store_rtxn_t *r, const char *zone, int64_t now, xfr_content
 	*out = c;
 	return RBL_OK;
 }
+
+int xfr_content_load_soa(store_rtxn_t *r, const char *zone, xfr_content_t **out)
+{
+	*out = NULL;
+	zone_def_t *z = malloc(sizeof *z);
+	xfr_content_t *c = calloc(1, sizeof *c);
+	int err = z && c ? store_zone_get(r, zone, z) : RBL_ENOMEM;
+	if (!err) {
+		/* The export's apex line (export_bind.c, write_apex), with the names absolute. */
+		char text[4 * DNAME_TEXTMAX + 128];
+		snprintf(text, sizeof text, "%s. %u IN SOA %s. %s. %u %u %u %u %u", z->name, z->ttl, z->mname, z->rname,
+			 z->serial, z->refresh, z->retry, z->expire, z->minimum);
+		ldns_status s = ldns_rr_new_frm_str(&c->soa, text, 0, NULL, NULL);
+		c->rrs = ldns_rr_list_new();
+		err = s == LDNS_STATUS_OK ? (c->rrs ? RBL_OK : RBL_ENOMEM) : RBL_EINVAL;
+		c->serial = z->serial;
+	}
+	free(z);
+	if (err) {
+		xfr_content_free(c);
+		return err;
+	}
+	*out = c;
+	return RBL_OK;
+}

@@ -27,6 +27,9 @@ typedef struct xfr_content {
  * RBL_OK with *out (free with xfr_content_free); RBL_ENOENT when there is no such zone; RBL_ENOMEM; RBL_ESTORE;
  * RBL_EINVAL when ldns refuses what the export wrote (a bug: the message is logged with its line). */
 int xfr_content_load(store_rtxn_t *r, const char *zone, int64_t now, xfr_content_t **out);
+/* The zone's SOA alone (c->rrs empty), as the export writes it: what an IXFR over UDP gets (RFC 1995 section 2).
+ * Same errors. */
+int xfr_content_load_soa(store_rtxn_t *r, const char *zone, xfr_content_t **out);
 void xfr_content_free(xfr_content_t *c);
 
 #endif

@@ -7,8 +7,8 @@
 # each, dnsbld's NOTIFY brings both secondaries to the new serial, timed from the commit (median ≤ 1 s, max ≤ 3 s;
 # each IXFR answered with the whole zone: no journal of differences yet). The refusals: no TSIG (REFUSED), a wrong
 # secret (NOTAUTH, BADSIG), another key (NOTAUTH, BADKEY), a client outside allow-transfer (REFUSED), AXFR over UDP
-# (REFUSED, never a partial zone); an IXFR from the current serial gets the SOA alone. Every server listens on
-# 127.0.0.1 only, under timeout(1), stopped on exit.
+# (REFUSED, never a partial zone); an IXFR from the current serial gets the SOA alone, and over UDP from any serial.
+# Every server listens on 127.0.0.1 only, under timeout(1), stopped on exit.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/secondary_lib.sh"
@@ -158,6 +158,17 @@ expect_eq "… beginning and ending with the SOA" 2 "$(grep -c "	SOA	" <<<"$out"
 out=$(dig @127.0.0.1 -p "$DNSBLD_PORT" +time=3 +tries=1 -y "hmac-sha256:$KEY:$SECRET" "$ZONE" "IXFR=$new" 2>&1)
 expect_eq "IXFR from the current serial: the SOA alone" 1 "$(grep -c "	SOA	" <<<"$out")"
 expect_contains "… the current one" "$new" "$(grep "	SOA	" <<<"$out")"
+out=$(dig @127.0.0.1 -p "$DNSBLD_PORT" +notcp +time=3 +tries=1 -y "hmac-sha256:$KEY:$SECRET" "$ZONE" "IXFR=1" 2>&1)
+expect_contains "IXFR over UDP from an old serial: answered over UDP (RFC 1995: the SOA alone, as the zone won't fit)" \
+	"(UDP)" "$out"
+expect_eq "… one record, the current SOA" 1 "$(grep -c "	SOA	.* $new " <<<"$out")" "$out"
+expect_contains "… signed with the key, TSIG error NOERROR" "TSIG	hmac-sha256." "$(grep "NOERROR 0" <<<"$out")"
+# Unsigned (dig does not print a transfer's rcode): the question and an authority SOA with serial 1, as rawdns hex.
+hex=$(printf '1234 0000 0001 0000 0001 0000 %s 00fb 0001 c00c 0006 0001 00000000 0016 00 00 00000001 %s' \
+	"$(name_hex "$ZONE")" "$(printf '0%.0s' $(seq 32))" | tr -d ' ')
+out=$("$RAWDNS" udp 127.0.0.1 "$DNSBLD_PORT" "$hex" 2000)
+expect_contains "IXFR over UDP without TSIG: REFUSED" "rcode=5" "$out"
+expect_contains "… with no record" "an=0" "$out"
 hex=$(printf '1234 0000 0001 0000 0000 0000 %s 00fc 0001' "$(name_hex "$ZONE")" | tr -d ' ')
 out=$("$RAWDNS" udp 127.0.0.1 "$DNSBLD_PORT" "$hex" 2000)
 expect_contains "AXFR over UDP: REFUSED (RFC 5936 leaves it undefined)" "rcode=5" "$out"
