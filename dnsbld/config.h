@@ -39,8 +39,8 @@ typedef struct config {
 	char metrics_listen[ADDR_STRLEN + 8]; /* "ADDR:PORT" of GET /metrics; "" off */
 	char query_log[PATH_MAX];             /* the query log's file; "" off */
 	unsigned query_log_sample;            /* log one query in this many (1: every one) */
-	/* key-file, [key "NAME"] and [zone "NAME"]: the zone transfers dnsbld serves (xfr_serve.h), as read at start; a
-	 * reload re-reads and re-checks them (a wrong file is refused) but does not change the running ones yet. */
+	/* key-file, [key "NAME"] and [zone "NAME"]: the zone transfers dnsbld serves (xfr_serve.h) and the NOTIFY it
+	 * sends (notify.h); a reload re-reads them and hands them over (server_reload_xfr). */
 	xfr_conf_t xfr;
 } config_t;
 

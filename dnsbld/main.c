@@ -105,14 +105,19 @@ static void on_hup(uv_signal_t *sig, int signum)
 		sd_notify(0, "READY=1");
 		return;
 	}
+	if (server_reload_xfr(r->server, &reread.xfr) != RBL_OK)
+		log_err("reload: out of memory; the running zone transfer settings stay");
+	else
+		r->config.xfr = reread.xfr;
 	r->config.live = reread.live;
 	server_live_fix(&r->config.live);
 	r->config.log_level = reread.log_level;
 	log_set_level((enum log_level)reread.log_level);
 	log_debug("reload: %s re-read, log level %d", *reread.path ? reread.path : "(no file)", reread.log_level);
-	log_info("reload: settings re-read (%u allow-query networks, acl-action %s, identity %s, version %s)",
+	log_info("reload: settings re-read (%u allow-query networks, acl-action %s, identity %s, version %s, %u "
+	         "transferable zone(s))",
 	         reread.live.allow_count, reread.live.acl_drop ? "drop" : "refuse", *reread.live.identity ? "on" : "off",
-	         *reread.live.version ? "on" : "off");
+	         *reread.live.version ? "on" : "off", reread.xfr.zone_count);
 	sd_notify(0, "READY=1\nSTATUS=serving");
 }
 
@@ -255,7 +260,7 @@ int main(int argc, char **argv)
 	}
 	cfg->after_bind = after_bind;
 	cfg->after_bind_ctx = &r;
-	cfg->xfr = &r.config.xfr; /* as read at start: a reload re-checks the sections but does not change them yet */
+	cfg->xfr = &r.config.xfr; /* copied by the server at start; a reload hands it the re-read one */
 	if (*r.config.query_log) {
 		if (qlog_new(r.config.query_log, cfg->workers, r.config.query_log_sample, QLOG_RING_DEFAULT, &r.qlog)) {
 			log_err("cannot allocate the query log's buffers (%u workers)", cfg->workers);

@@ -37,7 +37,7 @@ struct zone_state {
 };
 
 struct notifier {
-	const xfr_conf_t *conf;
+	xfr_conf_t *conf; /* its own copy: a reload starts a new notifier with the new one */
 	store_t *st;
 	pthread_t thread;
 	atomic_bool stop;
@@ -231,6 +231,7 @@ static void notifier_free(notifier_t *n)
 	if (n->fd6 >= 0)
 		close(n->fd6);
 	free(n->zones);
+	free(n->conf);
 	free(n);
 }
 
@@ -242,16 +243,19 @@ notifier_t *notifier_start(const xfr_conf_t *conf, store_t *st)
 	if (!count)
 		return NULL;
 	notifier_t *n = calloc(1, sizeof *n);
-	if (!n || !(n->zones = calloc(count, sizeof *n->zones))) {
+	if (!n || !(n->zones = calloc(count, sizeof *n->zones)) || !(n->conf = malloc(sizeof *n->conf))) {
+		if (n)
+			free(n->zones);
 		free(n);
 		log_err("NOTIFY: out of memory; secondaries will not be told of changes");
 		return NULL;
 	}
-	n->conf = conf;
+	*n->conf = *conf;
 	n->st = st;
-	for (unsigned i = 0; i < conf->zone_count; i++)
-		if (conf->zones[i].notify_count)
-			n->zones[n->zone_count++].conf = &conf->zones[i];
+	n->fd4 = n->fd6 = -1;
+	for (unsigned i = 0; i < n->conf->zone_count; i++)
+		if (n->conf->zones[i].notify_count)
+			n->zones[n->zone_count++].conf = &n->conf->zones[i];
 	n->fd4 = udp_socket(AF_INET);
 	n->fd6 = udp_socket(AF_INET6);
 	if ((n->fd4 < 0 && n->fd6 < 0) || pthread_create(&n->thread, NULL, run, n)) {

@@ -19,8 +19,9 @@
 
 typedef struct notifier notifier_t;
 
-/* Starts the thread for conf's zones that have notify addresses (conf and st must outlive it); NULL when there are
- * none, or when it cannot start (logged). */
+/* Starts the thread for conf's zones that have notify addresses (conf is copied; st must outlive it); NULL when
+ * there are none, or when it cannot start (logged). A reload stops the notifier and starts one with the new
+ * settings (rounds under way are dropped; the new one notifies every zone once at its start). */
 notifier_t *notifier_start(const xfr_conf_t *conf, store_t *st);
 /* Stops and joins it. NULL is fine. */
 void notifier_stop(notifier_t *n);

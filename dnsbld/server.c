@@ -319,6 +319,16 @@ void server_stop(server_t *s)
 	free(s);
 }
 
+int server_reload_xfr(server_t *s, const struct xfr_conf *xfr)
+{
+	int err = s->xfr ? xfr_server_set_conf(s->xfr, xfr) : RBL_OK;
+	if (err)
+		return err;
+	notifier_stop(s->notifier);
+	s->notifier = notifier_start(xfr, s->store);
+	return RBL_OK;
+}
+
 int server_reload(server_t *s, const server_live_t *live)
 {
 	server_live_t *next = malloc(sizeof *next);

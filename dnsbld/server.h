@@ -45,8 +45,8 @@ typedef struct server_config {
 	rrl_config_t rrl;           /* UDP response rate limiting; rate 0: off */
 	const char *metrics_listen; /* "ADDR:PORT" serving Prometheus' GET /metrics (its own thread); NULL: off */
 	struct qlog *qlog;          /* the query log (qlog.h), one ring per worker; NULL: off. The caller owns it */
-	const struct xfr_conf *xfr; /* zone transfers (xfr_conf.h): the zones secondaries may transfer, the keys;
-				     * NULL or no zone: every transfer request is REFUSED by the query path */
+	const struct xfr_conf *xfr; /* zone transfers (xfr_conf.h): the zones secondaries may transfer, the keys, the
+				     * NOTIFY addresses (copied at start; server_reload_xfr); NULL: none */
 	/* Called once every socket is bound and before the store is opened and the threads start (privileges are
 	 * dropped there); non-zero stops the start. May be NULL. */
 	int (*after_bind)(void *ctx);
@@ -89,5 +89,7 @@ int server_start(const server_config_t *config, server_t **out);
 void server_stop(server_t *s);
 /* Hands every worker a copy of live (they take it between packets). RBL_OK or RBL_ENOMEM (nothing changed). */
 int server_reload(server_t *s, const server_live_t *live);
+/* A reload's zone transfer settings: new requests are checked against them, NOTIFY restarts with them. Main thread. */
+int server_reload_xfr(server_t *s, const struct xfr_conf *xfr);
 
 #endif

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -26,6 +27,7 @@ enum { RCODE_FORMERR = 1, RCODE_SERVFAIL = 2, RCODE_REFUSED = 5 };
 /* One transfer: what its thread needs, and its slot. */
 struct job {
 	xfr_server_t *x;
+	struct conf_ref *conf; /* the configuration its TSIG key is in, held until the transfer ends */
 	int fd;
 	uint8_t query[QUERY_MAX];
 	size_t qlen;
@@ -35,25 +37,66 @@ struct job {
 	bool done; /* the thread has finished (it is joined when its slot is taken again, or at the end) */
 };
 
+/* A configuration and the requests using it: a reload puts a new one in place while transfers of the old one run
+ * on (their TSIG keys are in it); the last user frees it. */
+struct conf_ref {
+	xfr_conf_t conf;
+	atomic_uint refs;
+};
+
 struct xfr_server {
-	const xfr_conf_t *conf;
+	struct conf_ref *current; /* under lock */
 	store_t *st;
 	pthread_mutex_t lock;
 	struct job *slots[XFR_RUNNING_MAX];
 };
 
+static struct conf_ref *conf_take(xfr_server_t *x)
+{
+	pthread_mutex_lock(&x->lock);
+	struct conf_ref *r = x->current;
+	atomic_fetch_add(&r->refs, 1);
+	pthread_mutex_unlock(&x->lock);
+	return r;
+}
+
+static void conf_drop(struct conf_ref *r)
+{
+	if (r && atomic_fetch_sub(&r->refs, 1) == 1)
+		free(r);
+}
+
+int xfr_server_set_conf(xfr_server_t *x, const xfr_conf_t *conf)
+{
+	struct conf_ref *r = malloc(sizeof *r);
+	if (!r)
+		return RBL_ENOMEM;
+	r->conf = *conf;
+	atomic_init(&r->refs, 1);
+	pthread_mutex_lock(&x->lock);
+	struct conf_ref *old = x->current;
+	x->current = r;
+	pthread_mutex_unlock(&x->lock);
+	conf_drop(old);
+	return RBL_OK;
+}
+
 xfr_server_t *xfr_server_new(const xfr_conf_t *conf, store_t *st)
 {
-	if (!conf || conf->zone_count == 0)
-		return NULL;
 	xfr_server_t *x = calloc(1, sizeof *x);
 	if (!x) {
 		log_err("zone transfers: out of memory; transfer requests will be refused");
 		return NULL;
 	}
-	x->conf = conf;
 	x->st = st;
 	pthread_mutex_init(&x->lock, NULL);
+	static const xfr_conf_t none; /* no section: every request REFUSED */
+	if (xfr_server_set_conf(x, conf ? conf : &none)) {
+		log_err("zone transfers: out of memory; transfer requests will be refused");
+		pthread_mutex_destroy(&x->lock);
+		free(x);
+		return NULL;
+	}
 	return x;
 }
 
@@ -72,6 +115,7 @@ void xfr_server_free(xfr_server_t *x)
 		pthread_join(j->thread, NULL);
 		free(j);
 	}
+	conf_drop(x->current);
 	pthread_mutex_destroy(&x->lock);
 	free(x);
 }
@@ -180,6 +224,8 @@ static void *transfer(void *arg)
 		log_warn("zone transfer of %s to %s: %s", req.zone[0] ? req.zone : "?", j->peer,
 			 err == RBL_ENOENT ? "no such zone in the store" : rbl_strerror(err));
 	xfr_content_free(c);
+	conf_drop(j->conf);
+	j->conf = NULL;
 	pthread_mutex_lock(&x->lock);
 	close(j->fd);
 	j->done = true;
@@ -210,8 +256,9 @@ static bool start(xfr_server_t *x, struct job *job)
 /* The checks of a transfer request: a zone section, the client in its allow-transfer, a TSIG of the zone's key that
  * verifies in time. true when it may go on (*req, *tsig and peer filled); false with the refusal in out (*out_len
  * bytes; 0: none). */
-static bool admit(xfr_server_t *x, const struct sockaddr *peer, const uint8_t *q, size_t qlen, xfr_request_t *req,
-		  tsig_request_t *tsig, char peer_text[ADDR_STRLEN], uint8_t *out, size_t cap, size_t *out_len)
+static bool admit(const xfr_conf_t *conf, const struct sockaddr *peer, const uint8_t *q, size_t qlen,
+		  xfr_request_t *req, tsig_request_t *tsig, char peer_text[ADDR_STRLEN], uint8_t *out, size_t cap,
+		  size_t *out_len)
 {
 	*out_len = 0;
 	if (qlen > QUERY_MAX || xfr_request_read(q, qlen, req)) {
@@ -219,18 +266,18 @@ static bool admit(xfr_server_t *x, const struct sockaddr *peer, const uint8_t *q
 		return false;
 	}
 	addr_t from;
-	const xfr_zone_t *zone = xfr_conf_zone(x->conf, req->zone);
+	const xfr_zone_t *zone = xfr_conf_zone(conf, req->zone);
 	if (!zone || !peer_addr(peer, &from) || !transfer_allowed(zone, &from)) {
 		*out_len = empty_answer(q, req, RCODE_REFUSED, out, cap);
 		return false;
 	}
 	addr_format(&from, peer_text);
 	uint64_t now = (uint64_t)time(NULL);
-	if (tsig_verify_request(q, qlen, &x->conf->keys, now, tsig)) {
+	if (tsig_verify_request(q, qlen, &conf->keys, now, tsig)) {
 		*out_len = empty_answer(q, req, RCODE_SERVFAIL, out, cap);
 		return false;
 	}
-	if (tsig->verdict == TSIG_OK && tsig->key != xfr_zone_key(x->conf, zone))
+	if (tsig->verdict == TSIG_OK && tsig->key != xfr_zone_key(conf, zone))
 		tsig->verdict = TSIG_BADKEY; /* signed, but not with the zone's key */
 	if (tsig->verdict == TSIG_OK)
 		return true;
@@ -254,7 +301,9 @@ enum xfr_serve_result xfr_serve_tcp(xfr_server_t *x, int fd, const struct sockad
 		*out_len = empty_answer(q, NULL, RCODE_SERVFAIL, out, cap);
 		return XFR_SERVE_ANSWER;
 	}
-	if (!admit(x, peer, q, qlen, &req, &job->tsig, job->peer, out, cap, out_len)) {
+	job->conf = conf_take(x);
+	if (!admit(&job->conf->conf, peer, q, qlen, &req, &job->tsig, job->peer, out, cap, out_len)) {
+		conf_drop(job->conf);
 		free(job);
 		return XFR_SERVE_ANSWER;
 	}
@@ -267,6 +316,7 @@ enum xfr_serve_result xfr_serve_tcp(xfr_server_t *x, int fd, const struct sockad
 			 XFR_RUNNING_MAX);
 		if (job->fd >= 0)
 			close(job->fd);
+		conf_drop(job->conf);
 		free(job);
 		*out_len = empty_answer(q, &req, RCODE_REFUSED, out, cap);
 		return XFR_SERVE_ANSWER;
@@ -297,8 +347,11 @@ size_t xfr_serve_udp(xfr_server_t *x, const struct sockaddr *peer, const uint8_t
 	tsig_request_t tsig;
 	char peer_text[ADDR_STRLEN];
 	size_t n;
-	if (!admit(x, peer, q, qlen, &req, &tsig, peer_text, out, cap, &n))
+	struct conf_ref *conf = conf_take(x);
+	if (!admit(&conf->conf, peer, q, qlen, &req, &tsig, peer_text, out, cap, &n)) {
+		conf_drop(conf);
 		return n;
+	}
 	store_rtxn_t *r;
 	xfr_content_t *c = NULL;
 	int err = store_read_begin(x->st, &r);
@@ -306,8 +359,10 @@ size_t xfr_serve_udp(xfr_server_t *x, const struct sockaddr *peer, const uint8_t
 		err = xfr_content_load_soa(r, req.zone, &c);
 		store_read_end(r);
 	}
-	if (err)
+	if (err) {
+		conf_drop(conf);
 		return empty_answer(q, &req, err == RBL_ENOENT ? RCODE_REFUSED : RCODE_SERVFAIL, out, cap);
+	}
 	/* The whole zone never fits a datagram: the current SOA alone, as to a secondary that is current. */
 	req.has_serial = true;
 	req.serial = c->serial;
@@ -317,5 +372,6 @@ size_t xfr_serve_udp(xfr_server_t *x, const struct sockaddr *peer, const uint8_t
 	uint64_t messages, records;
 	err = xfr_answer(&req, c, &ts, keep_message, &o, &messages, &records);
 	xfr_content_free(c);
+	conf_drop(conf);
 	return err ? empty_answer(q, &req, RCODE_SERVFAIL, out, cap) : o.len;
 }

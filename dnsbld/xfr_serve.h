@@ -11,8 +11,8 @@
  * Refusals (RFC 8945, RFC 5936): a zone without a [zone] section in dnsbld.conf, a client outside its
  * allow-transfer, a request without TSIG, more than XFR_RUNNING_MAX transfers at once — REFUSED; a TSIG of an
  * unknown key, a wrong MAC, a truncated MAC, a time out of its fudge, or another key than the zone's — NOTAUTH with
- * the TSIG error (BADKEY, BADSIG, BADTRUNC, BADTIME); a request ldns cannot read — FORMERR. The settings are the
- * ones dnsbld started with (a reload does not change them yet).
+ * the TSIG error (BADKEY, BADSIG, BADTRUNC, BADTIME); a request ldns cannot read — FORMERR. A reload puts new
+ * settings in place (xfr_server_set_conf).
  */
 #ifndef DNSBLD_XFR_SERVE_H
 #define DNSBLD_XFR_SERVE_H
@@ -29,9 +29,12 @@
 
 typedef struct xfr_server xfr_server_t;
 
-/* The transfer service for conf's zones over store st (both must outlive it). NULL when conf has no zone (then
- * every transfer request goes to the query path, which refuses it) or out of memory (logged). */
+/* The transfer service over store st (which must outlive it), with a copy of conf (NULL: no zone, every request
+ * REFUSED). NULL when out of memory (logged): then the query path refuses transfer requests. */
 xfr_server_t *xfr_server_new(const xfr_conf_t *conf, store_t *st);
+/* A reload's configuration (copied): requests from now on are checked against it; transfers running go on with the
+ * one they began with. RBL_ENOMEM leaves the old one in place. Any thread. */
+int xfr_server_set_conf(xfr_server_t *x, const xfr_conf_t *conf);
 /* Stops: the sockets of running transfers are shut down and their threads joined. NULL is fine. */
 void xfr_server_free(xfr_server_t *x);
 

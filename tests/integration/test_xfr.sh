@@ -8,6 +8,7 @@
 # each IXFR answered with the whole zone: no journal of differences yet). The refusals: no TSIG (REFUSED), a wrong
 # secret (NOTAUTH, BADSIG), another key (NOTAUTH, BADKEY), a client outside allow-transfer (REFUSED), AXFR over UDP
 # (REFUSED, never a partial zone); an IXFR from the current serial gets the SOA alone, and over UDP from any serial.
+# A key rotated in dnsbld.conf takes effect at SIGHUP.
 # Every server listens on 127.0.0.1 only, under timeout(1), stopped on exit.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -158,6 +159,23 @@ expect_eq "… beginning and ending with the SOA" 2 "$(grep -c "	SOA	" <<<"$out"
 out=$(dig @127.0.0.1 -p "$DNSBLD_PORT" +time=3 +tries=1 -y "hmac-sha256:$KEY:$SECRET" "$ZONE" "IXFR=$new" 2>&1)
 expect_eq "IXFR from the current serial: the SOA alone" 1 "$(grep -c "	SOA	" <<<"$out")"
 expect_contains "… the current one" "$new" "$(grep "	SOA	" <<<"$out")"
+# --- a key rotated with SIGHUP --------------------------------------------------------------------------------------
+
+NEW_SECRET=$(head -c 32 /dev/urandom | base64)
+sed -i "s|^secret = $SECRET\$|secret = $NEW_SECRET|" "$CONF"
+daemon=$(pgrep -P "$DNSBLD_PID" -x dnsbld) # DNSBLD_PID is timeout(1), its parent
+kill -HUP "$daemon"
+for _ in $(seq 1 50); do
+	grep -q "transferable zone(s)" "$DNSBLD_LOG" && break
+	sleep 0.1
+done
+expect_contains "SIGHUP re-reads the transfer settings" "1 transferable zone(s)" "$(cat "$DNSBLD_LOG")"
+out=$(axfr -y "hmac-sha256:$KEY:$SECRET")
+expect_contains "after the reload the old secret gets BADSIG" "BADSIG" "$out"
+out=$(axfr -y "hmac-sha256:$KEY:$NEW_SECRET")
+expect_contains "… and the new secret the whole zone" "XFR size:" "$out"
+SECRET=$NEW_SECRET
+
 out=$(dig @127.0.0.1 -p "$DNSBLD_PORT" +notcp +time=3 +tries=1 -y "hmac-sha256:$KEY:$SECRET" "$ZONE" "IXFR=1" 2>&1)
 expect_contains "IXFR over UDP from an old serial: answered over UDP (RFC 1995: the SOA alone, as the zone won't fit)" \
 	"(UDP)" "$out"
