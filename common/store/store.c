@@ -54,6 +54,21 @@ static bool disk_full(MDB_env *env)
 	return left < (1ull << 20);
 }
 
+int store_grow(void **buf, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return RBL_OK;
+	size_t ncap = *cap ? *cap : 1024;
+	while (ncap < need)
+		ncap *= 2;
+	void *grown = realloc(*buf, ncap * elem);
+	if (!grown)
+		return RBL_ENOMEM;
+	*buf = grown;
+	*cap = ncap;
+	return RBL_OK;
+}
+
 void store_put_u32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)(v >> 24);

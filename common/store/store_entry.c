@@ -177,16 +177,10 @@ struct doomed_list {
 
 static int doom(struct doomed_list *l, uint32_t zone_id, const cidr_t *net)
 {
-	if (l->count == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 64;
-		struct doomed *grown = realloc(l->at, ncap * sizeof *grown);
-		if (!grown)
-			return RBL_ENOMEM;
-		l->at = grown;
-		l->cap = ncap;
-	}
-	l->at[l->count++] = (struct doomed){zone_id, *net};
-	return RBL_OK;
+	int err = store_grow((void **)&l->at, &l->cap, l->count + 1, sizeof *l->at);
+	if (!err)
+		l->at[l->count++] = (struct doomed){zone_id, *net};
+	return err;
 }
 
 /* Every entry of the entries table that doomed picks, into list. */

@@ -93,20 +93,6 @@ void store_import_free(store_import_t *imp)
 	free(imp);
 }
 
-static int grow(void **buf, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return RBL_OK;
-	size_t ncap = *cap ? *cap : 1024;
-	while (ncap < need)
-		ncap *= 2;
-	void *grown = realloc(*buf, ncap * elem);
-	if (!grown)
-		return RBL_ENOMEM;
-	*buf = grown;
-	*cap = ncap;
-	return RBL_OK;
-}
 
 int store_import_add(store_import_t *imp, const store_import_item_t *item)
 {
@@ -120,9 +106,9 @@ int store_import_add(store_import_t *imp, const store_import_item_t *item)
 		return RBL_ERANGE;
 	if (imp->texts_len + reason_len + source_len > UINT32_MAX)
 		return RBL_EFULL;
-	int err = grow((void **)&imp->recs, &imp->cap, imp->count + 1, sizeof *imp->recs);
+	int err = store_grow((void **)&imp->recs, &imp->cap, imp->count + 1, sizeof *imp->recs);
 	if (!err)
-		err = grow((void **)&imp->texts, &imp->texts_cap, imp->texts_len + reason_len + source_len, 1);
+		err = store_grow((void **)&imp->texts, &imp->texts_cap, imp->texts_len + reason_len + source_len, 1);
 	if (err)
 		return err;
 	struct import_rec *r = &imp->recs[imp->count];
@@ -452,7 +438,7 @@ struct changes {
 
 static int note_change(struct changes *c, const cidr_t *net)
 {
-	int err = grow((void **)&c->nets, &c->cap, c->count + 1, sizeof *c->nets);
+	int err = store_grow((void **)&c->nets, &c->cap, c->count + 1, sizeof *c->nets);
 	if (!err)
 		c->nets[c->count++] = *net;
 	return err;

@@ -94,6 +94,10 @@ int store_file_check(const char *dir, char *why, size_t cap);
  * closed their handles). Called by store_write_commit/abort and store_read_end. */
 void store_ext_settle(store_t *st, const MDB_txn *txn, bool committed);
 
+/* Makes *buf (of *cap elements of elem bytes) hold at least need, doubling from 1024: RBL_OK or RBL_ENOMEM (*buf as
+ * it was). */
+int store_grow(void **buf, size_t *cap, size_t need, size_t elem);
+
 /* Big-endian helpers for keys and values. */
 void store_put_u32(uint8_t *p, uint32_t v);
 uint32_t store_get_u32(const uint8_t *p);
