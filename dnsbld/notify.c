@@ -83,13 +83,18 @@ static void send_one(notifier_t *n, struct zone_state *z, unsigned i, uint64_t n
 	struct sockaddr_storage ss;
 	socklen_t sl = target_sockaddr(to, &ss);
 	int fd = to->addr.family == ADDR_V4 ? n->fd4 : n->fd6;
-	if (!err && (fd < 0 || sendto(fd, msg, len, 0, (struct sockaddr *)&ss, sl) < 0))
-		err = RBL_EIO;
+	const char *why = NULL;
+	if (err)
+		why = rbl_strerror(err);
+	else if (fd < 0)
+		why = "no socket of that address family";
+	else if (sendto(fd, msg, len, 0, (struct sockaddr *)&ss, sl) < 0)
+		why = strerror(errno);
 	t->tries++;
 	t->next_ms = now + (1000u << (t->tries - 1)); /* 1, 2, 4, 8 s */
-	if (err)
+	if (why)
 		log_warn("NOTIFY of %s (serial %u) to %s port %u: cannot send: %s", z->conf->name, z->serial, where,
-			 to->port, err == RBL_EIO ? strerror(errno) : rbl_strerror(err));
+			 to->port, why);
 }
 
 /* A new round for z at serial: every address, new IDs. */

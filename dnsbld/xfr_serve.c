@@ -109,8 +109,8 @@ void xfr_server_free(xfr_server_t *x)
 		if (!j)
 			continue;
 		pthread_mutex_lock(&x->lock);
-		if (!j->done)
-			shutdown(j->fd, SHUT_RDWR); /* a blocked write returns */
+		if (!j->done && j->fd >= 0)
+			shutdown(j->fd, SHUT_RDWR); /* a blocked write or read returns */
 		pthread_mutex_unlock(&x->lock);
 		pthread_join(j->thread, NULL);
 		free(j);
@@ -163,14 +163,25 @@ static size_t empty_answer(const uint8_t *q, const xfr_request_t *req, unsigned 
 	return 12 + question;
 }
 
-/* Writes one message with its TCP length in front, whole (blocking writes; a short one goes on). */
+static uint64_t now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+/* Writes one message with its TCP length in front, whole (blocking writes; a short one goes on), within
+ * XFR_SEND_TIMEOUT_S for the whole message: a reader that takes a byte now and then does not hold a slot. */
 static int send_frame(void *ctx, const uint8_t *msg, size_t len)
 {
 	int fd = *(int *)ctx;
 	uint8_t prefix[2] = {(uint8_t)(len >> 8), (uint8_t)len};
 	struct iovec iov[2] = {{prefix, 2}, {(void *)msg, len}};
 	size_t left = 2 + len;
+	uint64_t deadline = now_s() + XFR_SEND_TIMEOUT_S;
 	while (left) {
+		if (now_s() > deadline)
+			return RBL_EIO;
 		ssize_t n = writev(fd, iov, 2);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -185,6 +196,22 @@ static int send_frame(void *ctx, const uint8_t *msg, size_t len)
 		}
 	}
 	return RBL_OK;
+}
+
+/* Ends the connection without losing what is still queued: Linux answers a close with unread input by a reset,
+ * which throws away the unsent end of the transfer. Half-closes, reads until the secondary closes its side
+ * (bounded: XFR_DRAIN_S), then closes. Requests that came after this one are not answered (the secondary asks
+ * again on a new connection). */
+static void close_gently(int fd)
+{
+	shutdown(fd, SHUT_WR);
+	struct timeval limit = {XFR_DRAIN_S, 0};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+	uint8_t sink[4096];
+	uint64_t deadline = now_s() + XFR_DRAIN_S;
+	while (now_s() <= deadline && read(fd, sink, sizeof sink) > 0)
+		;
+	close(fd);
 }
 
 static void *transfer(void *arg)
@@ -226,8 +253,9 @@ static void *transfer(void *arg)
 	xfr_content_free(c);
 	conf_drop(j->conf);
 	j->conf = NULL;
+	close_gently(j->fd); /* outside the lock: it may wait for the secondary; a shutdown at exit ends the wait */
 	pthread_mutex_lock(&x->lock);
-	close(j->fd);
+	j->fd = -1;
 	j->done = true;
 	pthread_mutex_unlock(&x->lock);
 	return NULL;
@@ -258,7 +286,7 @@ static bool start(xfr_server_t *x, struct job *job)
  * bytes; 0: none). */
 static bool admit(const xfr_conf_t *conf, const struct sockaddr *peer, const uint8_t *q, size_t qlen,
 		  xfr_request_t *req, tsig_request_t *tsig, char peer_text[ADDR_STRLEN], uint8_t *out, size_t cap,
-		  size_t *out_len)
+		  size_t *out_len, bool udp)
 {
 	*out_len = 0;
 	if (qlen > QUERY_MAX || xfr_request_read(q, qlen, req)) {
@@ -287,8 +315,9 @@ static bool admit(const xfr_conf_t *conf, const struct sockaddr *peer, const uin
 		memcpy(out, answer, *out_len = n <= cap ? n : 0);
 	else if (tsig_error_answer(tsig, answer, n, now, out, cap, out_len))
 		*out_len = 0;
-	log_info("zone transfer of %s refused to %s: %s", req->zone, peer_text,
-		 tsig->verdict == TSIG_NONE ? "no TSIG" : "bad TSIG");
+	/* Over UDP at debug only: a datagram's source is easily forged, and a flood must not fill the log. */
+	log_msg(udp ? RBL_LOG_DEBUG : RBL_LOG_INFO, "zone transfer of %s refused to %s%s: %s", req->zone, peer_text,
+		udp ? " (UDP)" : "", tsig->verdict == TSIG_NONE ? "no TSIG" : "bad TSIG");
 	return false;
 }
 
@@ -302,18 +331,22 @@ enum xfr_serve_result xfr_serve_tcp(xfr_server_t *x, int fd, const struct sockad
 		return XFR_SERVE_ANSWER;
 	}
 	job->conf = conf_take(x);
-	if (!admit(&job->conf->conf, peer, q, qlen, &req, &job->tsig, job->peer, out, cap, out_len)) {
+	if (!admit(&job->conf->conf, peer, q, qlen, &req, &job->tsig, job->peer, out, cap, out_len, false)) {
 		conf_drop(job->conf);
 		free(job);
 		return XFR_SERVE_ANSWER;
 	}
 	job->x = x;
-	job->fd = dup(fd);
+	job->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	memcpy(job->query, q, qlen);
 	job->qlen = qlen;
 	if (job->fd < 0 || !start(x, job)) {
-		log_warn("zone transfer of %s to %s refused: %d transfers are running already", req.zone, job->peer,
-			 XFR_RUNNING_MAX);
+		if (job->fd < 0)
+			log_warn("zone transfer of %s to %s refused: cannot duplicate its socket: %s", req.zone, job->peer,
+				 strerror(errno));
+		else
+			log_warn("zone transfer of %s to %s refused: %d transfers are running already", req.zone,
+				 job->peer, XFR_RUNNING_MAX);
 		if (job->fd >= 0)
 			close(job->fd);
 		conf_drop(job->conf);
@@ -348,7 +381,7 @@ size_t xfr_serve_udp(xfr_server_t *x, const struct sockaddr *peer, const uint8_t
 	char peer_text[ADDR_STRLEN];
 	size_t n;
 	struct conf_ref *conf = conf_take(x);
-	if (!admit(&conf->conf, peer, q, qlen, &req, &tsig, peer_text, out, cap, &n)) {
+	if (!admit(&conf->conf, peer, q, qlen, &req, &tsig, peer_text, out, cap, &n, true)) {
 		conf_drop(conf);
 		return n;
 	}

@@ -25,7 +25,8 @@
 #include <sys/socket.h>
 
 #define XFR_RUNNING_MAX 4     /* transfers at once, in the whole process */
-#define XFR_SEND_TIMEOUT_S 30 /* a secondary that takes no bytes for this long loses its transfer */
+#define XFR_SEND_TIMEOUT_S 30 /* a secondary that does not take a whole message (~16 KB) in this long loses it */
+#define XFR_DRAIN_S 5         /* after the last message, how long the secondary has to close its side */
 
 typedef struct xfr_server xfr_server_t;
 

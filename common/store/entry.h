@@ -20,6 +20,7 @@ enum entry_flags {
 	ENTRY_EXCLUDE = 1u << 0, /* an exclusion: a hole in any covering listing */
 	ENTRY_NOTEXT = 1u << 1,  /* TXT queries get NODATA (rbldnsd's ":A:" form) */
 };
+#define ENTRY_FLAGS_ALL (ENTRY_EXCLUDE | ENTRY_NOTEXT) /* any other bit is refused (the store uses 0x80 itself) */
 
 typedef struct entry {
 	cidr_t net;

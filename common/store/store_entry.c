@@ -122,7 +122,7 @@ static int drop_record(store_wtxn_t *w, uint32_t zone_id, const entry_t *old, bo
 
 int store_entry_put(store_wtxn_t *w, uint32_t zone_id, entry_t *e)
 {
-	if (!net_is_canonical(&e->net) || e->ncodes > ENTRY_MAX_CODES)
+	if (!net_is_canonical(&e->net) || e->ncodes > ENTRY_MAX_CODES || (e->flags & ~ENTRY_FLAGS_ALL))
 		return RBL_EINVAL;
 	entry_t old;
 	bool old_lone;

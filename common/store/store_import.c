@@ -98,7 +98,7 @@ int store_import_add(store_import_t *imp, const store_import_item_t *item)
 {
 	const cidr_t *net = &item->net;
 	if ((net->addr.family != ADDR_V4 && net->addr.family != ADDR_V6) || net->len > addr_maxlen(net->addr.family) ||
-	    item->ncodes > ENTRY_MAX_CODES || imp->count >= UINT32_MAX)
+	    item->ncodes > ENTRY_MAX_CODES || (item->flags & ~ENTRY_FLAGS_ALL) || imp->count >= UINT32_MAX)
 		return RBL_EINVAL;
 	size_t reason_len = item->reason ? strlen(item->reason) : 0;
 	size_t source_len = item->source ? strlen(item->source) : 0;

@@ -61,10 +61,12 @@ int store_lone_decode(MDB_txn *txn, const store_t *st, const MDB_val *v, entry_t
 	codec_get_bytes(&c, e->net.addr.b, 4);
 	read_answer(&c, e);
 	uint64_t origin = codec_get_varint(&c);
-	e->created = (int64_t)codec_get_varint(&c);
-	e->updated = e->created + (int64_t)codec_get_varint(&c);
-	if (c.failed || c.left || origin == 0 || origin > UINT32_MAX || e->created < 0 || e->updated < e->created)
+	uint64_t created = codec_get_varint(&c), since = codec_get_varint(&c);
+	if (c.failed || c.left || origin == 0 || origin > UINT32_MAX || created > INT64_MAX ||
+	    since > (uint64_t)INT64_MAX - created) /* a damaged value: no overflow, no nonsense */
 		return RBL_ESTORE;
+	e->created = (int64_t)created;
+	e->updated = (int64_t)(created + since);
 	if (cache && cache->id == origin) {
 		strcpy(e->source, cache->source);
 		strcpy(e->reason, cache->reason);

@@ -48,7 +48,7 @@ int xfr_request_read(const uint8_t *msg, size_t len, xfr_request_t *r)
 	} else {
 		char *name = ldns_rdf2str(ldns_rr_owner(q));
 		size_t n = name ? strlen(name) : 0;
-		if (!name || n == 0 || n > sizeof r->zone) {
+		if (!name || n == 0 || n >= sizeof r->zone) {
 			err = name ? RBL_EINVAL : RBL_ENOMEM;
 		} else {
 			if (name[n - 1] == '.')

@@ -5,8 +5,9 @@
  *
  * The master file is written into memory and read back by ldns (ldns_zone_new_frm_fp): one representation, the one
  * the export's tests check against NSD and rbldnsd, rather than a second writer of the same records in wire form.
- * It costs memory and time in proportion to the zone (both copies are held while it is read back): a zone of a
- * million listings is tens of megabytes for a second or two, on the transfer's own thread.
+ * It costs memory and time in proportion to the zone: ~1.1 KB and ~7 us a listing (200,000 listings: ~220 MB, 1.4 s
+ * of CPU), held until the transfer ends — too much for a zone of millions; writing the messages from the store walk
+ * directly is the way past it.
  */
 #ifndef RBL_XFR_CONTENT_H
 #define RBL_XFR_CONTENT_H

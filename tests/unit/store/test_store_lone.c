@@ -195,6 +195,24 @@ static void test_host_with_evidence_an_exclusion_a_range_and_ipv6_stay_in_entrie
 	assert_sound(f);
 }
 
+/* 0x80 marks a lone listing's interval: an entry carrying it (or any bit the store does not know) would be stored
+ * and never served. Both ways in refuse it. */
+static void test_unknown_entry_flags_are_refused(void **state)
+{
+	struct store_zone_fixture *f = *state;
+	entry_t *e = &(entry_t){.flags = 0x80, .evidence = 7};
+	assert_int_equal(cidr_parse("10.0.0.1/32", &e->net), RBL_OK);
+	store_wtxn_t *w;
+	store_import_t *imp;
+	assert_int_equal(store_write_begin(f->st, &w), RBL_OK);
+	assert_int_equal(store_entry_put(w, f->zone, e), RBL_EINVAL);
+	assert_int_equal(store_import_begin(w, f->zone, false, "test", &imp), RBL_OK);
+	store_import_item_t item = {.net = e->net, .flags = 0x04};
+	assert_int_equal(store_import_add(imp, &item), RBL_EINVAL);
+	store_import_free(imp);
+	store_write_abort(w);
+}
+
 static void test_host_moves_between_the_two_places_as_it_changes(void **state)
 {
 	struct store_zone_fixture *f = *state;
@@ -578,6 +596,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_plain_host_is_kept_in_its_interval_alone, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_host_with_evidence_an_exclusion_a_range_and_ipv6_stay_in_entries,
 	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_unknown_entry_flags_are_refused, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_host_moves_between_the_two_places_as_it_changes, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_range_splits_around_a_lone_host_and_is_whole_again_when_it_goes,
 	                                        setup, teardown),
