@@ -55,19 +55,7 @@ static uint64_t now_ms(void)
 
 static socklen_t target_sockaddr(const xfr_notify_t *t, struct sockaddr_storage *ss)
 {
-	memset(ss, 0, sizeof *ss);
-	if (t->addr.family == ADDR_V4) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(t->port);
-		memcpy(&sin->sin_addr, t->addr.b, 4);
-		return sizeof *sin;
-	}
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons(t->port);
-	memcpy(&sin6->sin6_addr, t->addr.b, 16);
-	return sizeof *sin6;
+	return (socklen_t)addr_to_sockaddr(&t->addr, t->port, ss);
 }
 
 static void send_one(notifier_t *n, struct zone_state *z, unsigned i, uint64_t now)

@@ -120,32 +120,6 @@ void xfr_server_free(xfr_server_t *x)
 	free(x);
 }
 
-/* The client's address (an IPv4-mapped IPv6 address as IPv4); false for another family. */
-static bool peer_addr(const struct sockaddr *sa, addr_t *a)
-{
-	memset(a, 0, sizeof *a);
-	if (sa->sa_family == AF_INET) {
-		a->family = ADDR_V4;
-		memcpy(a->b, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-		return true;
-	}
-	if (sa->sa_family != AF_INET6)
-		return false;
-	const uint8_t *b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
-	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-	a->family = memcmp(b, mapped, sizeof mapped) == 0 ? ADDR_V4 : ADDR_V6;
-	memcpy(a->b, a->family == ADDR_V4 ? b + 12 : b, a->family == ADDR_V4 ? 4 : 16);
-	return true;
-}
-
-static bool transfer_allowed(const xfr_zone_t *zone, const addr_t *a)
-{
-	for (unsigned i = 0; i < zone->allow_count; i++)
-		if (zone->allow[i].addr.family == a->family && cidr_contains(&zone->allow[i], a))
-			return true;
-	return false;
-}
-
 /* An answer with no records: the request's ID, opcode and RD, its question when req has one, rcode. Its length. */
 static size_t empty_answer(const uint8_t *q, const xfr_request_t *req, unsigned rcode, uint8_t *out, size_t cap)
 {
@@ -295,7 +269,7 @@ static bool admit(const xfr_conf_t *conf, const struct sockaddr *peer, const uin
 	}
 	addr_t from;
 	const xfr_zone_t *zone = xfr_conf_zone(conf, req->zone);
-	if (!zone || !peer_addr(peer, &from) || !transfer_allowed(zone, &from)) {
+	if (!zone || !addr_from_sockaddr(peer, &from) || !cidr_any_contains(zone->allow, zone->allow_count, &from)) {
 		*out_len = empty_answer(q, req, RCODE_REFUSED, out, cap);
 		return false;
 	}

@@ -4,8 +4,11 @@
 
 #include "base/err.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 /* Longer than any valid address or CIDR text, even with zero-padded groups and an IPv4 tail
  * ("0000:0000:0000:0000:0000:ffff:255.255.255.255/128" is 49 bytes); text this long is junk, and we stop reading. */
@@ -366,4 +369,46 @@ bool cidr_contains(const cidr_t *c, const addr_t *a)
 	addr_t masked = *a;
 	addr_mask(&masked, c->len);
 	return memcmp(masked.b, c->addr.b, sizeof masked.b) == 0;
+}
+
+bool cidr_any_contains(const cidr_t *nets, unsigned count, const addr_t *a)
+{
+	for (unsigned i = 0; i < count; i++)
+		if (cidr_contains(&nets[i], a))
+			return true;
+	return false;
+}
+
+bool addr_from_sockaddr(const struct sockaddr *sa, addr_t *a)
+{
+	memset(a, 0, sizeof *a);
+	if (sa->sa_family == AF_INET) {
+		a->family = ADDR_V4;
+		memcpy(a->b, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		return true;
+	}
+	if (sa->sa_family != AF_INET6)
+		return false;
+	a->family = ADDR_V6;
+	memcpy(a->b, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	if (is_v4_mapped(a))
+		unmap_v4(a);
+	return true;
+}
+
+unsigned addr_to_sockaddr(const addr_t *a, uint16_t port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof *ss);
+	if (a->family == ADDR_V4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		memcpy(&sin->sin_addr, a->b, 4);
+		return sizeof *sin;
+	}
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(port);
+	memcpy(&sin6->sin6_addr, a->b, 16);
+	return sizeof *sin6;
 }

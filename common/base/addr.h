@@ -66,5 +66,15 @@ void cidr_first(const cidr_t *c, addr_t *out);
 void cidr_last(const cidr_t *c, addr_t *out);
 /* True if a (same family) lies inside c. */
 bool cidr_contains(const cidr_t *c, const addr_t *a);
+/* Whether a lies in one of the count networks (one of another family never holds it). */
+bool cidr_any_contains(const cidr_t *nets, unsigned count, const addr_t *a);
+
+struct sockaddr;
+struct sockaddr_storage;
+/* The address of a socket address: AF_INET, or AF_INET6 with an IPv4-mapped address read as IPv4 (a client that
+ * reached a dual-stack socket over IPv4). false for another family (*a zeroed). */
+bool addr_from_sockaddr(const struct sockaddr *sa, addr_t *a);
+/* The socket address of a and port into *ss; its length. */
+unsigned addr_to_sockaddr(const addr_t *a, uint16_t port, struct sockaddr_storage *ss);
 
 #endif

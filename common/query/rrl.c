@@ -133,7 +133,7 @@ void rrl_free(rrl_t *rrl)
 
 /* The client's address as the socket address holds it, in two words: IPv4 in w[0]'s first 4 bytes (as in memory),
  * IPv6 in both; an IPv4-mapped IPv6 address counts as IPv4. False for a family that is neither. The one reader of
- * client addresses here: the rate key (client_network) and the exempt check (client_addr) both start from it. */
+ * client addresses on the per-answer path (client_network); the exempt check reads an addr_t (addr_from_sockaddr). */
 static inline bool client_words(const struct sockaddr *sa, uint64_t w[2], unsigned *family)
 {
 	w[0] = w[1] = 0;
@@ -159,32 +159,10 @@ static inline bool client_words(const struct sockaddr *sa, uint64_t w[2], unsign
 	return true;
 }
 
-/* The client's address as an addr_t, for the exempt networks only (rrl_exempt, and rrl_decide when some are
- * configured). */
-static bool client_addr(const struct sockaddr *sa, addr_t *a)
-{
-	uint64_t w[2];
-	unsigned family;
-	memset(a, 0, sizeof *a);
-	if (!client_words(sa, w, &family))
-		return false;
-	a->family = (uint8_t)family;
-	memcpy(a->b, w, family == ADDR_V4 ? 4 : 16);
-	return true;
-}
-
-static bool exempt_addr(const rrl_t *rrl, const addr_t *a)
-{
-	for (unsigned i = 0; i < rrl->config.exempt_count; i++)
-		if (rrl->config.exempt[i].addr.family == a->family && cidr_contains(&rrl->config.exempt[i], a))
-			return true;
-	return false;
-}
-
 bool rrl_exempt(const rrl_t *rrl, const struct sockaddr *client)
 {
 	addr_t a;
-	return client_addr(client, &a) && exempt_addr(rrl, &a);
+	return addr_from_sockaddr(client, &a) && cidr_any_contains(rrl->config.exempt, rrl->config.exempt_count, &a);
 }
 
 /* --- the key ----------------------------------------------------------------------------------------------------- */

@@ -7,6 +7,8 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "base/addr.h"
@@ -492,6 +494,49 @@ static void test_cidr_contains_ipv6_at_odd_length(void **state)
 	assert_false(cidr_contains(&net, &outside));
 }
 
+static void test_socket_addresses_convert_both_ways_and_mapped_ipv4_reads_as_ipv4(void **state)
+{
+	(void)state;
+	static const char *const texts[] = {"192.0.2.7", "2001:db8::1", "::ffff:192.0.2.9"};
+	static const char *const read_as[] = {"192.0.2.7", "2001:db8::1", "192.0.2.9"};
+	for (unsigned i = 0; i < 3; i++) {
+		addr_t a, back, want;
+		assert_int_equal(addr_parse(texts[i], &a), RBL_OK);
+		assert_int_equal(addr_parse(read_as[i], &want), RBL_OK);
+		struct sockaddr_storage ss;
+		unsigned len = addr_to_sockaddr(&a, 5353, &ss);
+		assert_int_equal(len, a.family == ADDR_V4 ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+		assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 5353); /* same offset in both families */
+		assert_true(addr_from_sockaddr((struct sockaddr *)&ss, &back));
+		assert_int_equal(addr_cmp(&back, &want), 0);
+	}
+	/* A mapped address as the kernel gives it for an IPv4 client of a dual-stack socket. */
+	struct sockaddr_in6 mapped = {.sin6_family = AF_INET6};
+	assert_int_equal(inet_pton(AF_INET6, "::ffff:10.1.2.3", &mapped.sin6_addr), 1);
+	addr_t a, want;
+	assert_true(addr_from_sockaddr((struct sockaddr *)&mapped, &a));
+	assert_int_equal(addr_parse("10.1.2.3", &want), RBL_OK);
+	assert_int_equal(addr_cmp(&a, &want), 0);
+	struct sockaddr other = {.sa_family = AF_UNIX};
+	assert_false(addr_from_sockaddr(&other, &a));
+}
+
+static void test_any_contains_looks_through_every_network_of_the_family(void **state)
+{
+	(void)state;
+	cidr_t nets[3];
+	assert_int_equal(cidr_parse("2001:db8::/32", &nets[0]), RBL_OK);
+	assert_int_equal(cidr_parse("10.0.0.0/8", &nets[1]), RBL_OK);
+	assert_int_equal(cidr_parse("192.0.2.0/24", &nets[2]), RBL_OK);
+	addr_t a;
+	assert_int_equal(addr_parse("192.0.2.200", &a), RBL_OK);
+	assert_true(cidr_any_contains(nets, 3, &a));
+	assert_false(cidr_any_contains(nets, 2, &a)); /* the last network not counted */
+	assert_int_equal(addr_parse("198.51.100.1", &a), RBL_OK);
+	assert_false(cidr_any_contains(nets, 3, &a));
+	assert_false(cidr_any_contains(nets, 0, &a));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -528,6 +573,8 @@ int main(void)
 		cmocka_unit_test(test_cidr_last_of_ipv4_leaves_upper_bytes_zero),
 		cmocka_unit_test(test_cidr_contains_checks_prefix_and_family),
 		cmocka_unit_test(test_cidr_contains_ipv6_at_odd_length),
+		cmocka_unit_test(test_socket_addresses_convert_both_ways_and_mapped_ipv4_reads_as_ipv4),
+		cmocka_unit_test(test_any_contains_looks_through_every_network_of_the_family),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
