@@ -57,6 +57,22 @@ int export_rbldnsd(store_rtxn_t *r, const char *zone, const export_opts_t *opts,
  * export_rbldnsd (see export_bind.c for the rules). */
 int export_bind(store_rtxn_t *r, const char *zone, const export_opts_t *opts, FILE *out, export_stats_t *stats);
 
+/* What a commit changed in export_bind's form of a zone, for a record-level journal (IXFR): the records it removed
+ * and the records it added, each as one line "OWNER<TAB>TYPE<TAB>RDATA" (the owner relative to the zone, no TTL or
+ * class), sorted, written to removed and added. before and after are the store before and after the change; nets
+ * are the networks of the entries it put or deleted (in the zone or, for an aggregate, in its members); whole: take
+ * the whole zone as changed (nets ignored). Only the parts of the tree that the networks can reach are written (see
+ * export_diff.c), so a change to a few entries of a large zone costs a few reads. Expiry is not applied: a
+ * transfer sends what was committed. The apex (SOA, NS, glue) is not compared: a change there is a new definition.
+ * A zone missing from one state has no records in it. */
+typedef struct export_diff_stats {
+	uint64_t removed, added;
+	uint64_t before, after; /* the records written for the parts compared, in each state */
+	uint64_t roots;         /* the parts (tree nodes) compared */
+} export_diff_stats_t;
+int export_bind_diff(store_rtxn_t *before, store_rtxn_t *after, const char *zone, const cidr_t *nets, size_t count,
+		     bool whole, FILE *removed, FILE *added, export_diff_stats_t *stats);
+
 /* --- what the two writers share (export_rbldnsd.c); not for other callers --- */
 
 /* Item flags beside entry.h's ENTRY_EXCLUDE and ENTRY_NOTEXT. */
@@ -100,6 +116,11 @@ typedef struct export_model {
 
 /* Fills m (a large struct: keep it off small stacks); RBL_ENOENT if the zone does not exist. */
 int export_model_load(store_rtxn_t *r, const char *zone, const export_opts_t *opts, export_model_t *m);
+/* The same for the part of the tree inside within: the items answering there (the deepest wider entry covering it
+ * and the entries inside; for IPv6 reaching ::ffff:0:0/96, the IPv4 entries answering there too) and the test
+ * points. Items outside within may be there: only within's answers are exact. */
+int export_model_load_within(store_rtxn_t *r, const char *zone, const export_opts_t *opts, const cidr_t *within,
+			     export_model_t *m);
 void export_model_free(export_model_t *m);
 /* Formats one note and hands it to the callback. */
 void export_note(export_model_t *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

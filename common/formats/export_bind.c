@@ -23,59 +23,11 @@
  * What still differs from dnsbld: a wildcard also answers names below it that are no address — a partial name
  * ("1.16.172" under *.16.172: dnsbld says NODATA), too many labels or a non-numeric label (dnsbld: NXDOMAIN).
  */
-#include "formats/export.h"
+#include "export_bind_internal.h"
 
 #include "base/err.h"
-#include "query/wire.h"
-
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A stretch of listed addresses, all answered by one item of one source. */
-struct interval {
-	addr_t first, last;
-	uint32_t item;
-	bool mapped; /* an IPv4 item repeated under ::ffff:0:0/96 */
-};
-
-struct intervals {
-	struct interval *v;
-	size_t n, cap;
-};
-
-/* Who answers an address: an item of one source. */
-struct owner {
-	uint32_t source, item;
-};
-
-/* A stretch of listed addresses with the same owners (one per source that lists them: dnsbld's aggregate answer). */
-struct segment {
-	addr_t first, last;
-	size_t owners; /* into the owner array */
-	unsigned owner_count;
-	bool mapped;
-};
-
-struct segments {
-	struct segment *v;
-	size_t n, cap;
-	struct owner *owners;
-	size_t owner_n, owner_cap;
-};
-
-struct bind_writer {
-	export_model_t model;
-	export_model_t *m;
-	export_out_t out;
-	const struct segments *tree;
-	unsigned stride, max_depth; /* 8, 4 (IPv4) or 4, 32 (IPv6) */
-	uint64_t names, wildcards, records;
-	uint64_t wildcard_templates; /* items answered under a wildcard whose TXT has a '$' */
-	char name[80];               /* "*." and 32 nibble labels */
-	char expanded[WIRE_TXT_MAX + 1];
-	char texts[1 + ZONE_MAX_MEMBERS][WIRE_TXT_MAX + 1]; /* one name's TXTs, to write each distinct one once */
-};
 
 static int push(struct intervals *s, const addr_t *first, const addr_t *last, uint32_t item, bool mapped)
 {
@@ -288,6 +240,12 @@ static bool shared_with_other_family(const struct bind_writer *w, const addr_t *
 	return true;
 }
 
+bool bind_node_always_opened(int family, const addr_t *prefix, unsigned depth)
+{
+	struct bind_writer w = {.stride = family == ADDR_V4 ? 8 : 4};
+	return shared_with_other_family(&w, prefix, depth);
+}
+
 static void format_name(struct bind_writer *w, const addr_t *prefix, unsigned depth, bool wildcard)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -339,6 +297,8 @@ static void write_txt(struct bind_writer *w, const char *text, size_t len)
 {
 	if (len > WIRE_TXT_MAX)
 		len = WIRE_TXT_MAX; /* where dnsbld cuts it too */
+	if (w->owner_each)
+		export_write(&w->out, w->name, strlen(w->name));
 	export_write(&w->out, "\tTXT\t", 5);
 	size_t done = 0;
 	do {
@@ -371,8 +331,8 @@ static void write_node(struct bind_writer *w, const addr_t *prefix, unsigned dep
 			if (seen)
 				continue;
 			written[count] = c;
-			export_printf(&w->out, "%s\tA\t%u.%u.%u.%u\n", count++ ? "" : w->name, c >> 24, (c >> 16) & 255,
-				      (c >> 8) & 255, c & 255);
+			export_printf(&w->out, "%s\tA\t%u.%u.%u.%u\n", count++ && !w->owner_each ? "" : w->name, c >> 24,
+				      (c >> 16) & 255, (c >> 8) & 255, c & 255);
 			w->records++;
 		}
 	}
@@ -444,13 +404,52 @@ static void walk(struct bind_writer *w, const addr_t *prefix, unsigned depth, si
 	}
 }
 
-static void walk_tree(struct bind_writer *w, const struct segments *tree, int family)
+static void set_tree(struct bind_writer *w, const struct segments *tree, int family)
 {
 	w->tree = tree;
 	w->stride = family == ADDR_V4 ? 8 : 4;
 	w->max_depth = family == ADDR_V4 ? 4 : 32;
+}
+
+static void walk_tree(struct bind_writer *w, const struct segments *tree, int family)
+{
+	set_tree(w, tree, family);
 	addr_t root = {.family = (uint8_t)family};
 	walk(w, &root, 0, 0, tree->n);
+}
+
+/* The first segment that ends at or after a. */
+static size_t first_ending_from(const struct segments *tree, const addr_t *a)
+{
+	size_t lo = 0, hi = tree->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (addr_cmp(&tree->v[mid].last, a) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+void bind_walk_node(struct bind_writer *w, const struct segments *tree, int family, const addr_t *prefix,
+		    unsigned depth)
+{
+	set_tree(w, tree, family);
+	addr_t last;
+	node_last(prefix, depth * w->stride, &last);
+	size_t lo = first_ending_from(tree, prefix), hi = lo;
+	while (hi < tree->n && addr_cmp(&tree->v[hi].first, &last) <= 0)
+		hi++;
+	walk(w, prefix, depth, lo, hi);
+}
+
+bool bind_node_whole(const struct segments *tree, int family, const addr_t *prefix, unsigned depth)
+{
+	addr_t last;
+	node_last(prefix, depth * (family == ADDR_V4 ? 8u : 4u), &last);
+	size_t i = first_ending_from(tree, prefix);
+	return i < tree->n && addr_cmp(&tree->v[i].first, prefix) <= 0 && addr_cmp(&tree->v[i].last, &last) >= 0;
 }
 
 /* --- the apex ---------------------------------------------------------------------------------------------------- */
@@ -491,14 +490,14 @@ static void write_apex(struct bind_writer *w)
 	}
 }
 
-static void free_segments(struct segments *t)
+void bind_free_segments(struct segments *t)
 {
 	free(t->v);
 	free(t->owners);
 }
 
 /* The two trees' segments: IPv4, and IPv6 with the IPv4 data repeated under ::ffff:0:0/96. */
-static int build_trees(const export_model_t *m, struct segments *v4_tree, struct segments *v6_tree)
+int bind_build_trees(const export_model_t *m, struct segments *v4_tree, struct segments *v6_tree)
 {
 	struct intervals v4[1 + ZONE_MAX_MEMBERS] = {{0}}, v6[1 + ZONE_MAX_MEMBERS] = {{0}};
 	int err = RBL_OK;
@@ -537,7 +536,7 @@ int export_bind(store_rtxn_t *r, const char *zone, const export_opts_t *opts, FI
 	w->m = m;
 	w->out.f = out;
 	struct segments v4 = {0}, v6 = {0};
-	err = build_trees(m, &v4, &v6);
+	err = bind_build_trees(m, &v4, &v6);
 	if (!err) {
 		write_apex(w);
 		walk_tree(w, &v4, ADDR_V4);
@@ -561,8 +560,8 @@ int export_bind(store_rtxn_t *r, const char *zone, const export_opts_t *opts, FI
 		stats->notes = m->notes;
 		stats->bytes = w->out.bytes;
 	}
-	free_segments(&v4);
-	free_segments(&v6);
+	bind_free_segments(&v4);
+	bind_free_segments(&v6);
 	export_model_free(m);
 	free(w);
 	return err;

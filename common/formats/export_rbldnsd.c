@@ -244,7 +244,62 @@ static int add_member(const zone_def_t *def, void *arg)
 	return 0;
 }
 
-int export_model_load(store_rtxn_t *r, const char *zone, const export_opts_t *opts, export_model_t *m)
+/* The part of within that IPv4 data answers in the IPv6 tree (its names under ::ffff:0:0/96), as an IPv4 network:
+ * false when within does not reach there. */
+static bool mapped_part(const cidr_t *within, cidr_t *v4)
+{
+	cidr_t mapped = {.addr = {.family = ADDR_V6}, .len = 96}; /* cidr_parse would read it as IPv4 */
+	mapped.addr.b[10] = mapped.addr.b[11] = 0xff;
+	if (within->len <= 96) {
+		if (!cidr_contains(within, &mapped.addr))
+			return false;
+		*v4 = (cidr_t){.addr = {.family = ADDR_V4}, .len = 0};
+		return true;
+	}
+	if (!cidr_contains(&mapped, &within->addr))
+		return false;
+	*v4 = (cidr_t){.addr = {.family = ADDR_V4}, .len = (uint8_t)(within->len - 96)};
+	memcpy(v4->addr.b, within->addr.b + 12, 4);
+	return true;
+}
+
+/* The entries of one source that answer inside within: the deepest wider one that covers it (it answers there for
+ * all the wider ones) and those inside. */
+static int load_within(store_rtxn_t *r, struct load_ctx *lc, const cidr_t *within)
+{
+	if (within->len > 0) {
+		cidr_t wider = *within;
+		wider.len--;
+		addr_mask(&wider.addr, wider.len);
+		entry_t *e = malloc(sizeof *e);
+		if (!e)
+			return RBL_ENOMEM;
+		int err = store_entry_covering_net(r, lc->src->zone.id, &wider, lc->m->opts->now, e);
+		if (!err)
+			err = load_entry(e, lc);
+		free(e);
+		if (err && err != RBL_ENOENT)
+			return err;
+	}
+	return store_entry_foreach_within(r, lc->src->zone.id, within, load_entry, lc);
+}
+
+/* A source's entries: all of them, or those answering inside within (for an IPv6 one reaching ::ffff:0:0/96, the
+ * IPv4 entries answering there too), IPv4 first. */
+static int load_source(store_rtxn_t *r, export_model_t *m, export_source_t *src, const cidr_t *within)
+{
+	struct load_ctx lc = {m, src};
+	if (!within)
+		return store_entry_foreach(r, src->zone.id, load_entry, &lc);
+	cidr_t v4;
+	int err = RBL_OK;
+	if (within->addr.family == ADDR_V6 && mapped_part(within, &v4))
+		err = load_within(r, &lc, &v4);
+	return err ? err : load_within(r, &lc, within);
+}
+
+int export_model_load_within(store_rtxn_t *r, const char *zone, const export_opts_t *opts, const cidr_t *within,
+			     export_model_t *m)
 {
 	memset(m, 0, sizeof *m);
 	m->opts = opts;
@@ -260,10 +315,8 @@ int export_model_load(store_rtxn_t *r, const char *zone, const export_opts_t *op
 		if (m->sources[1 + i].zone.name[0])
 			m->sources[n++].zone = m->sources[1 + i].zone;
 	m->source_count = n;
-	for (unsigned s = 0; s < m->source_count && !err; s++) {
-		struct load_ctx lc = {m, &m->sources[s]};
-		err = store_entry_foreach(r, m->sources[s].zone.id, load_entry, &lc);
-	}
+	for (unsigned s = 0; s < m->source_count && !err; s++)
+		err = load_source(r, m, &m->sources[s], within);
 	if (!err)
 		err = apply_test_points(r, m);
 	for (unsigned s = 0; s < m->source_count; s++)
@@ -271,6 +324,11 @@ int export_model_load(store_rtxn_t *r, const char *zone, const export_opts_t *op
 	if (err)
 		export_model_free(m);
 	return err;
+}
+
+int export_model_load(store_rtxn_t *r, const char *zone, const export_opts_t *opts, export_model_t *m)
+{
+	return export_model_load_within(r, zone, opts, NULL, m);
 }
 
 void export_model_free(export_model_t *m)

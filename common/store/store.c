@@ -592,7 +592,68 @@ void store_touch(store_wtxn_t *w, uint32_t zone_id, int64_t delta)
 		w->touched_cap = cap;
 	}
 	w->touched_last = w->touched_count;
-	w->touched[w->touched_count++] = (struct store_touched){zone_id, delta};
+	w->touched[w->touched_count++] = (struct store_touched){.zone_id = zone_id, .delta = delta};
+}
+
+void store_note_change(store_wtxn_t *w, uint32_t zone_id, const cidr_t *net)
+{
+	if (!w->st->commit_hook)
+		return;
+	store_touch(w, zone_id, 0);
+	if (w->error)
+		return;
+	struct store_touched *t = &w->touched[w->touched_last];
+	if (t->all)
+		return;
+	if (!net || t->net_count == STORE_CHANGE_NETS_MAX) {
+		t->all = true;
+		free(t->nets);
+		t->nets = NULL;
+		t->net_count = t->net_cap = 0;
+		return;
+	}
+	size_t cap = t->net_cap;
+	void *nets = t->nets;
+	if (store_grow(&nets, &cap, t->net_count + 1u, sizeof *t->nets)) {
+		w->error = RBL_ENOMEM;
+		return;
+	}
+	t->nets = nets;
+	t->net_cap = (uint32_t)cap;
+	t->nets[t->net_count++] = *net;
+}
+
+void store_set_commit_hook(store_t *st, store_commit_fn fn, void *ctx)
+{
+	st->commit_hook = fn;
+	st->commit_hook_ctx = ctx;
+}
+
+/* The commit hook's call: the changes as it sees them, and the store as the transaction found it. */
+static int run_commit_hook(store_wtxn_t *w)
+{
+	if (!w->st->commit_hook || w->touched_count == 0)
+		return RBL_OK;
+	store_change_t *changes = calloc(w->touched_count, sizeof *changes);
+	store_rtxn_t *before = NULL;
+	int err = changes ? store_read_begin(w->st, &before) : RBL_ENOMEM;
+	if (!err) {
+		for (unsigned i = 0; i < w->touched_count; i++)
+			changes[i] = (store_change_t){w->touched[i].zone_id, w->touched[i].all, w->touched[i].nets,
+						      w->touched[i].net_count};
+		store_rtxn_t after = {w->st, w->txn};
+		err = w->st->commit_hook(w->st->commit_hook_ctx, w, before, &after, changes, w->touched_count);
+	}
+	store_read_end(before);
+	free(changes);
+	return err;
+}
+
+static void free_touched(store_wtxn_t *w)
+{
+	for (unsigned i = 0; i < w->touched_count; i++)
+		free(w->touched[i].nets);
+	free(w->touched);
 }
 
 /* RFC 1982: the serial grows by one modulo 2^32; 0 is skipped because some secondaries treat it as "unset". */
@@ -658,6 +719,8 @@ static int bump_serials(store_wtxn_t *w)
 int store_write_commit(store_wtxn_t *w)
 {
 	int err = w->error ? w->error : bump_serials(w);
+	if (!err)
+		err = run_commit_hook(w);
 	if (!err && w->journal_loaded)
 		err = store_meta_put_u64(w->txn, w->st->meta, META_NEXT_JOURNAL, w->journal_next);
 	if (err) {
@@ -669,7 +732,7 @@ int store_write_commit(store_wtxn_t *w)
 	store_ext_settle(w->st, txn, rc == 0);
 	if (rc == EIO && disk_full(w->st->env))
 		rc = ENOSPC;
-	free(w->touched);
+	free_touched(w);
 	free(w);
 	return rc ? store_mdb_error(rc, "committing") : RBL_OK;
 }
@@ -680,7 +743,7 @@ void store_write_abort(store_wtxn_t *w)
 		return;
 	mdb_txn_abort(w->txn);
 	store_ext_settle(w->st, w->txn, false);
-	free(w->touched);
+	free_touched(w);
 	free(w);
 }
 
@@ -742,6 +805,7 @@ int store_journal_append(store_wtxn_t *w, uint32_t zone_id, char op, const entry
 	size_t klen = entry_key(zone_id, &e->net, payload + 1);
 	payload[0] = (uint8_t)klen;
 	size_t n = 1 + klen;
+	store_note_change(w, zone_id, &e->net);
 	if (op == 'A')
 		n += entry_encode(e, payload + n);
 	return journal_put(w, zone_id, op, payload, n);
@@ -752,6 +816,7 @@ int store_journal_append_import(store_wtxn_t *w, uint32_t zone_id, const store_i
 				const char *source)
 {
 	uint8_t payload[32 + ENTRY_SOURCE_MAX];
+	store_note_change(w, zone_id, NULL);
 	store_put_u64(payload, stats->added);
 	store_put_u64(payload + 8, stats->updated);
 	store_put_u64(payload + 16, stats->removed);

@@ -146,6 +146,12 @@ int store_entry_foreach(store_rtxn_t *r, uint32_t zone_id, int (*fn)(const entry
 int store_entry_get(store_rtxn_t *r, uint32_t zone_id, const cidr_t *net, entry_t *e);
 /* The deepest entry (listing or exclusion) covering a, ignoring expired ones if now != 0; RBL_ENOENT if none. */
 int store_entry_covering(store_rtxn_t *r, uint32_t zone_id, const addr_t *a, int64_t now, entry_t *e);
+/* The deepest entry whose network contains net (its prefix length at most net's), ignoring expired ones if now != 0;
+ * RBL_ENOENT if none. */
+int store_entry_covering_net(store_rtxn_t *r, uint32_t zone_id, const cidr_t *net, int64_t now, entry_t *e);
+/* Calls fn for each entry of the zone whose network lies inside net (net itself included), in key order. */
+int store_entry_foreach_within(store_rtxn_t *r, uint32_t zone_id, const cidr_t *net,
+			       int (*fn)(const entry_t *e, void *ctx), void *ctx);
 /* Number of journal records of a zone. */
 int store_journal_count(store_rtxn_t *r, uint32_t zone_id, uint64_t *count);
 

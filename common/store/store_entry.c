@@ -339,19 +339,38 @@ int store_entry_covering(store_rtxn_t *r, uint32_t zone_id, const addr_t *a, int
 	return store_covering_entry(r->txn, r->st, zone_id, a, addr_maxlen(a->family), now, e);
 }
 
-int store_entry_foreach(store_rtxn_t *r, uint32_t zone_id, int (*fn)(const entry_t *e, void *ctx), void *ctx)
+int store_entry_covering_net(store_rtxn_t *r, uint32_t zone_id, const cidr_t *net, int64_t now, entry_t *e)
+{
+	return store_covering_entry(r->txn, r->st, zone_id, &net->addr, net->len, now, e);
+}
+
+/* The entries of a zone (within NULL) or of within, in key order. */
+static int foreach_entry(store_rtxn_t *r, uint32_t zone_id, const cidr_t *within,
+			 int (*fn)(const entry_t *e, void *ctx), void *ctx)
 {
 	store_walk_t *walk = malloc(sizeof *walk); /* two entries and two values: not for the stack */
 	entry_t *e = malloc(sizeof *e);
-	int err = walk && e ? store_walk_open(walk, r->txn, r->st, zone_id, NULL) : RBL_ENOMEM;
+	int err = walk && e ? store_walk_open(walk, r->txn, r->st, zone_id, within) : RBL_ENOMEM;
 	if (!err) {
 		bool lone;
 		while ((err = store_walk_next(walk, e, &lone)) == 1)
-			if ((err = fn(e, ctx)))
+			/* The walk also gives a wider network at within's first address: not inside it. */
+			if ((!within || e->net.len >= within->len) && (err = fn(e, ctx)))
 				break;
 		store_walk_close(walk);
 	}
 	free(walk);
 	free(e);
 	return err;
+}
+
+int store_entry_foreach(store_rtxn_t *r, uint32_t zone_id, int (*fn)(const entry_t *e, void *ctx), void *ctx)
+{
+	return foreach_entry(r, zone_id, NULL, fn, ctx);
+}
+
+int store_entry_foreach_within(store_rtxn_t *r, uint32_t zone_id, const cidr_t *net,
+			       int (*fn)(const entry_t *e, void *ctx), void *ctx)
+{
+	return foreach_entry(r, zone_id, net, fn, ctx);
 }

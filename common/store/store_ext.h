@@ -45,6 +45,24 @@ int store_ext_counter_next(store_wtxn_t *w, const char *name, uint64_t *value);
 int store_entries_delete_where(store_wtxn_t *w, bool (*doomed)(uint32_t zone_id, const entry_t *e, void *ctx),
                                void *ctx, uint64_t *deleted);
 
+/* A commit hook: what a library above the store computes from a commit's changes and writes in the same
+ * transaction (rbl_xfr's record-level journal). Called by store_write_commit once the serials moved, before LMDB
+ * commits, when the transaction changed a zone: before is a read snapshot of the store as the transaction found it
+ * (the last commit: there is one writer), after is the transaction itself (read through it; write through w). One
+ * change per zone the transaction touched — an aggregate whose member changed is listed too, with no networks of
+ * its own; a deleted zone too (it is gone from after). An error aborts the transaction and is commit's. */
+#define STORE_CHANGE_NETS_MAX 4096 /* networks listed per zone and commit; past them, all */
+typedef struct store_change {
+	uint32_t zone_id;
+	bool all;           /* too many networks to list (or a large import): take the whole zone as changed */
+	const cidr_t *nets; /* the networks of the entries put or deleted, in the order they were, repeats possible */
+	size_t count;
+} store_change_t;
+typedef int (*store_commit_fn)(void *ctx, store_wtxn_t *w, store_rtxn_t *before, store_rtxn_t *after,
+			       const store_change_t *changes, size_t count);
+/* Sets (fn NULL: clears) the hook of every later transaction of this handle. */
+void store_set_commit_hook(store_t *st, store_commit_fn fn, void *ctx);
+
 /* Translates an LMDB return code to an RBL_E* code, logging the failure with what was being done. */
 int store_mdb_error(int rc, const char *doing);
 

@@ -28,6 +28,9 @@ struct store {
 				     * does not commit), then NULL */
 	} ext[STORE_EXT_TABLES_MAX];
 	unsigned ext_count;
+	/* Called by every commit that changed a zone, before LMDB commits (store_set_commit_hook). */
+	store_commit_fn commit_hook;
+	void *commit_hook_ctx;
 };
 
 struct store_wtxn {
@@ -40,6 +43,11 @@ struct store_wtxn {
 	struct store_touched {
 		uint32_t zone_id;
 		int64_t delta;
+		/* With a commit hook: the networks of the entries put or deleted, up to STORE_CHANGE_NETS_MAX; past that,
+		 * or for a change too big to list (a large import), all. */
+		cidr_t *nets;
+		uint32_t net_count, net_cap;
+		bool all;
 	} *touched;
 	unsigned touched_count, touched_cap, touched_last;
 	int error; /* out of memory while noting a change: commit fails with it */
@@ -109,6 +117,9 @@ int store_meta_put_u64(MDB_txn *txn, MDB_dbi meta, const char *key, uint64_t val
 /* Records that a zone changed in this transaction (its serial is bumped once at commit) and that its entry count
  * moved by delta (+1 a new entry, -1 a deleted one, 0 an update). */
 void store_touch(store_wtxn_t *w, uint32_t zone_id, int64_t delta);
+/* Notes, for the commit hook (nothing without one), that the entry at net of zone_id was put or deleted; net NULL:
+ * the zone changed too much to list (the hook treats it whole). */
+void store_note_change(store_wtxn_t *w, uint32_t zone_id, const cidr_t *net);
 /* The number of entries stored for a zone (a walk over its keys: the upgrade and verify count with it). */
 int store_zone_count_entries(MDB_txn *txn, const store_t *st, uint32_t zone_id, uint64_t *count);
 /* Appends a journal record for a change to zone_id: op is 'A' (put) or 'D' (delete). */

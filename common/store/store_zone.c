@@ -198,6 +198,7 @@ int store_zone_delete(store_wtxn_t *w, const char *name)
 	if (rc && rc != MDB_NOTFOUND)
 		return store_mdb_error(rc, "deleting a zone's serial");
 	w->definitions_changed = true;
+	store_touch(w, def.id, 0); /* for the commit hook: the zone went (its serial has nowhere to move) */
 	return drop_member_everywhere(w, def.id);
 }
 

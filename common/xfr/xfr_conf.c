@@ -6,7 +6,9 @@
 #include "base/hostport.h"
 #include "xfr/tsig_keyfile.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int why_not(char *why, size_t why_size, int err, const char *text)
@@ -98,6 +100,7 @@ static int zone_open(void *target, const conf_place_t *at, char *why, size_t why
 	memcpy(zone->name, name, sizeof name);
 	zone->line = at->line;
 	zone->key = -1;
+	zone->journal_max = XFR_JOURNAL_MAX_DEFAULT;
 	return RBL_OK;
 }
 
@@ -187,10 +190,32 @@ static int zone_tsig_key(void *target, const conf_place_t *at, const char *value
 	return RBL_OK; /* that the key exists is checked after the file: it may be defined below */
 }
 
+/* A size: bytes, or a number with K, M or G (powers of 1024). */
+static int zone_journal_max(void *target, const conf_place_t *at, const char *value, char *why, size_t why_size)
+{
+	(void)at;
+	char *end = NULL;
+	errno = 0;
+	unsigned long long n = value[0] >= '0' && value[0] <= '9' ? strtoull(value, &end, 10) : 0;
+	unsigned shift = 0;
+	if (end && (*end == 'K' || *end == 'k'))
+		shift = 10, end++;
+	else if (end && (*end == 'M' || *end == 'm'))
+		shift = 20, end++;
+	else if (end && (*end == 'G' || *end == 'g'))
+		shift = 30, end++;
+	if (!end || *end || errno || n > (XFR_JOURNAL_MAX_LIMIT >> shift) || (n << shift) < XFR_JOURNAL_MAX_MIN)
+		return why_not(why, why_size, RBL_EINVAL,
+		               "expected a size from 64K to 64G (bytes, or a number with K, M or G)");
+	current_zone(target)->journal_max = (uint64_t)n << shift;
+	return RBL_OK;
+}
+
 static const conf_section_key_t zone_keys[] = {
         {"allow-transfer", true, false, zone_allow_transfer},
         {"tsig-key", false, false, zone_tsig_key},
         {"notify", true, false, zone_notify},
+        {"journal-max", false, false, zone_journal_max},
 };
 
 void xfr_conf_kinds(xfr_conf_t *xfr, conf_section_kind_t kinds[XFR_CONF_KINDS])
@@ -278,5 +303,9 @@ void xfr_conf_print(const xfr_conf_t *xfr, FILE *out)
 			fprintf(out, zone->notify[j].addr.family == ADDR_V6 ? "notify = [%s]:%u\n" : "notify = %s:%u\n",
 			        text, zone->notify[j].port);
 		}
+		uint64_t max = zone->journal_max;
+		unsigned shift = max % (1u << 30) == 0 ? 30 : max % (1u << 20) == 0 ? 20 : max % 1024 == 0 ? 10 : 0;
+		fprintf(out, "journal-max = %llu%s\n", (unsigned long long)(max >> shift),
+		        shift == 30 ? "G" : shift == 20 ? "M" : shift == 10 ? "K" : "");
 	}
 }

@@ -12,6 +12,8 @@
  *     allow-transfer = 192.0.2.0/24, 2001:db8::/32    repeatable; a list of addresses or CIDRs
  *     tsig-key = transfer.rbl.example                  a key above or in key-file
  *     notify = 192.0.2.53, [2001:db8::53]:5300         repeatable; numeric addresses, port 53 unless given
+ *     journal-max = 100M                               bytes of IXFR journal kept for the zone (64K..64G; K, M,
+ *                                                      G); the oldest changes go first (xfr_journal.h)
  *
  * A zone section needs allow-transfer and tsig-key: issue 15 serves a transfer only to an allowed address with a
  * valid TSIG, so a section without either could never be used and is refused as a mistake. A key section needs
@@ -36,7 +38,10 @@
 #define XFR_ALLOW_MAX 32  /* allow-transfer networks per zone */
 #define XFR_NOTIFY_MAX 16 /* notify addresses per zone */
 #define XFR_NOTIFY_PORT 53
-#define XFR_CONF_KINDS 2 /* the section kinds xfr_conf_kinds fills: key, zone */
+#define XFR_CONF_KINDS 2
+#define XFR_JOURNAL_MAX_DEFAULT (100ull << 20) /* Knot's journal-max-usage default */
+#define XFR_JOURNAL_MAX_MIN (64ull << 10)
+#define XFR_JOURNAL_MAX_LIMIT (64ull << 30) /* the section kinds xfr_conf_kinds fills: key, zone */
 
 typedef struct xfr_notify {
 	addr_t addr;
@@ -53,6 +58,7 @@ typedef struct xfr_zone {
 	int key; /* index into xfr_conf_t.keys once xfr_conf_check passed; -1 before */
 	xfr_notify_t notify[XFR_NOTIFY_MAX];
 	unsigned notify_count;
+	uint64_t journal_max; /* bytes */
 } xfr_zone_t;
 
 typedef struct xfr_conf {

@@ -131,7 +131,7 @@ static void test_printed_sections_name_everything_but_secrets(void **state)
 	(void)state;
 	assert_int_equal(read_conf("[key \"t.example\"]\nalgorithm = hmac-sha256\nsecret = " SECRET32 "\n"
 	                           "[zone \"rbl.example\"]\nallow-transfer = 192.0.2.0/24\ntsig-key = t.example\n"
-	                           "notify = [2001:db8::53]:5300\n"),
+	                           "notify = [2001:db8::53]:5300\njournal-max = 2g\n"),
 	                 RBL_OK);
 	char printed[1024] = "";
 	FILE *out = fmemopen(printed, sizeof printed - 1, "w");
@@ -140,7 +140,8 @@ static void test_printed_sections_name_everything_but_secrets(void **state)
 	fclose(out);
 	assert_string_equal(printed, "[key \"t.example\"]\nalgorithm = hmac-sha256\n# secret: 32 bytes, not shown\n"
 	                             "[zone \"rbl.example\"]\nallow-transfer = 192.0.2.0/24\ntsig-key = t.example\n"
-	                             "notify = [2001:db8::53]:5300\n");
+	                             "notify = [2001:db8::53]:5300\njournal-max = 2G\n");
+	assert_int_equal(xfr_conf_zone(&xfr, "rbl.example")->journal_max, 2ull << 30);
 }
 
 /* text is refused (RBL_EINVAL, or RBL_EEXIST for a twin) with error.message "FILE:" + want. */
@@ -194,6 +195,14 @@ static void test_each_mistake_names_its_line_and_value(void **state)
 	refused(KEY ZONE "tsig-key = t.example\n", "7: 'tsig-key' is given twice in this section (first on line 6)");
 	refused("allow-transfer = 192.0.2.0/24\n", "1: unknown key 'allow-transfer'");
 	refused("key-file = keys.conf\n", "1: key-file = 'keys.conf': expected an absolute path");
+	refused(KEY ZONE "journal-max = 1000\n",
+	        "7: journal-max = '1000': expected a size from 64K to 64G (bytes, or a number with K, M or G)");
+	refused(KEY ZONE "journal-max = 65G\n",
+	        "7: journal-max = '65G': expected a size from 64K to 64G (bytes, or a number with K, M or G)");
+	refused(KEY ZONE "journal-max = 10MB\n",
+	        "7: journal-max = '10MB': expected a size from 64K to 64G (bytes, or a number with K, M or G)");
+	refused(KEY ZONE "journal-max = -5M\n",
+	        "7: journal-max = '-5M': expected a size from 64K to 64G (bytes, or a number with K, M or G)");
 }
 
 static void test_a_bad_key_file_is_named_with_its_own_line(void **state)
