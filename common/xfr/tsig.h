@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* tsig.h — TSIG (RFC 8945) on the primary's side: a signed request verified, its responses signed, a multi-message
  * response (AXFR, IXFR) signed message by message, error answers carrying a TSIG record. ldns computes every MAC
- * (ldns_pkt_tsig_verify_next, ldns_pkt_tsig_sign_next); this module chooses the keys, the checks and their order.
+ * (ldns_pkt_tsig_verify_next, ldns_pkt_tsig_sign_next) but a BADTIME answer's (libcrypto, see below); this module
+ * chooses the keys, the checks and their order.
  *
  * Checks on a request, in RFC 8945 section 5.2's order: the TSIG record is the last record of the additional section
  * and the only one, of class ANY and TTL 0 (else FORMERR); its key name and algorithm are a key of the table (else
@@ -11,14 +12,16 @@
  * Answers, as RFC 8945 section 5.3 says: a request that passed is answered signed (tsig_stream_*), the first message
  * over the request's MAC, each later one over the previous message's MAC and the timers only (section 5.3.1; every
  * message is signed, none is left to the "every 100 messages" allowance). BADKEY, BADSIG and BADTRUNC are answered
- * NOTAUTH with a TSIG record whose MAC is empty (tsig_error_answer). BADTIME should be signed (section 5.2.3), but
- * ldns 1.8.3 signs only with the error field 0 and no other data, and its MAC function is not public: a BADTIME
- * answer is sent like a BADSIG one, unsigned, with error BADTIME and the server's time as other data. A secondary
- * then logs a TSIG failure either way; what it cannot do is trust the time it was told.
+ * NOTAUTH with a TSIG record whose MAC is empty (tsig_error_answer; sections 5.2.1, 5.2.2: there is no key that
+ * verified to sign with). BADTIME is answered NOTAUTH signed with the request's key, as section 5.2.3 requires: the
+ * MAC covers the request's MAC, the answer and every TSIG variable, with the request's time signed and fudge, error
+ * BADTIME and the server's 48-bit time as other data, so that the client can verify it with its own clock and learn
+ * ours. ldns 1.8.3 signs only with the error 0 and no other data, and its MAC function is not public: that one MAC is
+ * an HMAC computed by OpenSSL's libcrypto (EVP_MAC), for the key's algorithm (tsig_key.h).
  *
  * Messages go in and out as wire bytes; ldns parses and re-encodes each one, so a signed message is ldns's encoding
- * of the one given (the same records; its own name compression). Allocates only inside a call (ldns); logs nothing.
- * Called by dnsbld's transfer code (dnsbld/xfr_serve.c); the query path never calls it.
+ * of the one given (the same records; its own name compression). Allocates only inside a call (ldns, libcrypto);
+ * logs nothing. Called by dnsbld's transfer code (dnsbld/xfr_serve.c); the query path never calls it.
  */
 #ifndef RBL_TSIG_H
 #define RBL_TSIG_H
@@ -105,9 +108,11 @@ int tsig_stream_sign(tsig_stream_t *stream, const uint8_t *msg, size_t len, uint
 
 /* The answer to a request whose verdict is TSIG_BADKEY, TSIG_BADSIG, TSIG_BADTRUNC or TSIG_BADTIME: msg (the
  * answer without its TSIG: ID, question and flags as the server builds them) with its RCODE set to NOTAUTH and a
- * TSIG record appended: the request's key name and algorithm, time signed now, fudge TSIG_FUDGE_DEFAULT, an empty
- * MAC, the request's original ID, the verdict's error, and for BADTIME now as other data. RBL_EINVAL for another
- * verdict or a message ldns does not parse; RBL_ESPACE; RBL_ENOMEM. */
+ * TSIG record appended with the request's key name and algorithm (as the request wrote them), the request's
+ * original ID and the verdict's error. BADKEY, BADSIG, BADTRUNC: time signed now, fudge TSIG_FUDGE_DEFAULT, an empty
+ * MAC, no other data. BADTIME: the request's time signed and fudge, now as other data (6 bytes), and the MAC of the
+ * request's key (request->key) over the request's MAC, the answer and those variables. RBL_EINVAL for another
+ * verdict, a BADTIME request without its key, or a message ldns does not parse; RBL_ESPACE; RBL_ENOMEM. */
 int tsig_error_answer(const tsig_request_t *request, const uint8_t *msg, size_t len, uint64_t now, uint8_t *out,
                       size_t out_size, size_t *out_len);
 
