@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* tsig.h — TSIG (RFC 8945) on the primary's side: a signed request verified, its responses signed, a multi-message
- * response (AXFR, IXFR) signed message by message, error answers carrying a TSIG record. ldns computes every MAC
- * (ldns_pkt_tsig_verify_next, ldns_pkt_tsig_sign_next) but a BADTIME answer's (libcrypto, see below); this module
- * chooses the keys, the checks and their order.
+ * response (AXFR, IXFR) signed message by message, error answers carrying a TSIG record; and the response to a
+ * request the primary signed (NOTIFY) verified. ldns computes every MAC (ldns_pkt_tsig_verify_next,
+ * ldns_pkt_tsig_sign_next) but a BADTIME answer's (libcrypto, see below); this module chooses the keys, the checks and
+ * their order.
  *
  * Checks on a request, in RFC 8945 section 5.2's order: the TSIG record is the last record of the additional section
  * and the only one, of class ANY and TTL 0 (else FORMERR); its key name and algorithm are a key of the table (else
  * BADKEY); the MAC is full length (truncated MACs are not accepted: BADTRUNC, shorter than RFC 8945's floor FORMERR)
  * and right (else BADSIG); the time signed is within the request's fudge of now (else BADTIME).
+ *
+ * A response to a request this side signed (a NOTIFY's acknowledgement) is checked as a client checks one
+ * (tsig_verify_response): the key's, over the request's MAC, no TSIG error, in time.
  *
  * Answers, as RFC 8945 section 5.3 says: a request that passed is answered signed (tsig_stream_*), the first message
  * over the request's MAC, each later one over the previous message's MAC and the timers only (section 5.3.1; every
@@ -21,7 +25,8 @@
  *
  * Messages go in and out as wire bytes; ldns parses and re-encodes each one, so a signed message is ldns's encoding
  * of the one given (the same records; its own name compression). Allocates only inside a call (ldns, libcrypto);
- * logs nothing. Called by dnsbld's transfer code (dnsbld/xfr_serve.c); the query path never calls it.
+ * logs nothing. Called by dnsbld's transfer code (dnsbld/xfr_serve.c) and the NOTIFY messages (xfr_notify.c); the
+ * query path never calls it.
  */
 #ifndef RBL_TSIG_H
 #define RBL_TSIG_H
@@ -83,6 +88,16 @@ bool tsig_wire_parsable(const tsig_wire_records_t *r);
  * since the epoch). Fills *out (the key pointer points into keys: keep the table while answering). RBL_OK with the
  * verdict, RBL_ENOMEM when ldns could not allocate. */
 int tsig_verify_request(const uint8_t *wire, size_t len, const tsig_keytab_t *keys, uint64_t now, tsig_request_t *out);
+
+/* Checks the TSIG of a response (wire, len bytes, as received) to a request this side signed with key, whose MAC was
+ * request_mac (request_mac_len bytes): a client's checks (RFC 8945 section 5.3), for a response of one message (a
+ * NOTIFY's acknowledgement). *verdict: TSIG_OK when signed by key over request_mac, with no TSIG error, within its
+ * fudge of now; TSIG_NONE unsigned; TSIG_FORMERR not a message ldns parses, or a misplaced, repeated or malformed
+ * TSIG; TSIG_BADKEY another key name or algorithm; TSIG_BADTRUNC a MAC shorter than the algorithm's; TSIG_BADSIG a MAC
+ * that does not verify, an empty one, or a TSIG error (the other side did not accept our request); TSIG_BADTIME
+ * outside the fudge. RBL_OK with *verdict, RBL_ENOMEM when ldns could not allocate. */
+int tsig_verify_response(const uint8_t *wire, size_t len, const tsig_key_t *key, const uint8_t *request_mac,
+                         size_t request_mac_len, uint64_t now, enum tsig_verdict *verdict);
 
 /* The most bytes a TSIG record of key adds to a message (a BADTIME error's included): leave this much room. */
 size_t tsig_space(const tsig_key_t *key);
