@@ -20,7 +20,7 @@
 
 /* One address of one zone in the current round. */
 struct target {
-	unsigned tries; /* sent so far in this round */
+	unsigned tries;   /* sent so far in this round */
 	uint64_t next_ms; /* when to send again, if not acknowledged */
 	bool acked, given_up;
 	bool warned; /* a refused acknowledgement was logged at warn in this round (the next ones at debug) */
@@ -102,7 +102,7 @@ static void begin_round(notifier_t *n, struct zone_state *z, uint32_t serial, ui
 		if (getrandom(&id, sizeof id, 0) != sizeof id)
 			id = (uint16_t)(now * 2654435761u >> 7);
 		t->build_err = xfr_notify_message(z->conf->name, serial, id, xfr_zone_key(n->conf, z->conf), t->msg,
-						  sizeof t->msg, &t->msg_len, &t->sent);
+		                                  sizeof t->msg, &t->msg_len, &t->sent);
 		send_one(n, z, i, now);
 	}
 }
@@ -164,11 +164,12 @@ static void refused_ack(struct zone_state *z, unsigned j, enum xfr_notify_ack ac
 	struct target *t = &z->targets[j];
 	char where[ADDR_STRLEN];
 	addr_format(&z->conf->notify[j].addr, where);
+	const char *why = ack == XFR_NOTIFY_ACK_UNSIGNED
+	                          ? "it is not signed (the NOTIFY was, with the zone's key)"
+	                          : "its TSIG is not the zone's key's over the NOTIFY, or does not verify";
 	log_msg(t->warned ? RBL_LOG_DEBUG : RBL_LOG_WARN,
-		"NOTIFY of %s (serial %u) to %s port %u: the answer is not taken as an acknowledgement: %s", z->conf->name,
-		z->serial, where, z->conf->notify[j].port,
-		ack == XFR_NOTIFY_ACK_UNSIGNED ? "it is not signed (the NOTIFY was, with the zone's key)"
-					       : "its TSIG is not the zone's key's over the NOTIFY, or does not verify");
+	        "NOTIFY of %s (serial %u) to %s port %u: the answer is not taken as an acknowledgement: %s",
+	        z->conf->name, z->serial, where, z->conf->notify[j].port, why);
 	t->warned = true;
 }
 

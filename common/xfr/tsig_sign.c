@@ -184,8 +184,8 @@ static int mac_compute(const tsig_key_t *key, const mac_input_t *in, uint8_t mac
 	ldns_rdf *secret = NULL; /* the base64 decoder ldns signs with, for the same bytes */
 	if (!variables_len || ldns_str2rdf_b64(&secret, key->secret) != LDNS_STATUS_OK || !secret)
 		return RBL_EINVAL;
-	uint8_t header[LDNS_HEADER_SIZE], request_mac_size[2] = {(uint8_t)(in->request_mac_len >> 8),
-	                                                          (uint8_t)in->request_mac_len};
+	uint8_t header[LDNS_HEADER_SIZE],
+	        request_mac_size[2] = {(uint8_t)(in->request_mac_len >> 8), (uint8_t)in->request_mac_len};
 	memcpy(header, in->msg, sizeof header);
 	header[0] = (uint8_t)(in->original_id >> 8);
 	header[1] = (uint8_t)in->original_id;

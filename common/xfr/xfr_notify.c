@@ -18,7 +18,7 @@
 static int sign(ldns_pkt *p, const tsig_key_t *key, xfr_notify_sent_t *sent)
 {
 	int err = tsig_from_ldns(ldns_pkt_tsig_sign(p, key->name, key->secret, TSIG_FUDGE_DEFAULT,
-						    tsig_algorithm_name(key->algorithm), NULL));
+	                                            tsig_algorithm_name(key->algorithm), NULL));
 	const ldns_rr *tsig = err ? NULL : ldns_pkt_tsig(p);
 	const ldns_rdf *mac = tsig ? ldns_rr_rdf(tsig, 3) : NULL;
 	if (!err && (!mac || ldns_rdf_size(mac) < 2 || ldns_rdf_size(mac) - 2 > TSIG_MAC_MAX))
@@ -31,8 +31,8 @@ static int sign(ldns_pkt *p, const tsig_key_t *key, xfr_notify_sent_t *sent)
 	return err;
 }
 
-int xfr_notify_message(const char *zone, uint32_t serial, uint16_t id, const tsig_key_t *key, uint8_t *out,
-		       size_t cap, size_t *len, xfr_notify_sent_t *sent)
+int xfr_notify_message(const char *zone, uint32_t serial, uint16_t id, const tsig_key_t *key, uint8_t *out, size_t cap,
+                       size_t *len, xfr_notify_sent_t *sent)
 {
 	*len = 0;
 	memset(sent, 0, sizeof *sent);
@@ -45,7 +45,7 @@ int xfr_notify_message(const char *zone, uint32_t serial, uint16_t id, const tsi
 	ldns_pkt *p = NULL;
 	ldns_rr *soa = NULL;
 	if (ldns_pkt_query_new_frm_str(&p, (snprintf(text, sizeof text, "%s%s", zone, dot), text), LDNS_RR_TYPE_SOA,
-				       LDNS_RR_CLASS_IN, LDNS_AA) != LDNS_STATUS_OK)
+	                               LDNS_RR_CLASS_IN, LDNS_AA) != LDNS_STATUS_OK)
 		return RBL_EINVAL;
 	ldns_pkt_set_opcode(p, OPCODE_NOTIFY);
 	ldns_pkt_set_id(p, id);

@@ -20,7 +20,7 @@
 /* What a NOTIFY's acknowledgement is checked against. */
 typedef struct xfr_notify_sent {
 	uint16_t id;
-	const tsig_key_t *key;     /* the key it was signed with (the caller's: keep it while checking); NULL: unsigned */
+	const tsig_key_t *key; /* the key it was signed with (the caller's: keep it while checking); NULL: unsigned */
 	uint8_t mac[TSIG_MAC_MAX]; /* its MAC: a signed acknowledgement's digest starts with it */
 	size_t mac_len;
 } xfr_notify_sent_t;
@@ -29,16 +29,16 @@ typedef struct xfr_notify_sent {
  * zone's SOA serial as a hint in the answer section (RFC 1996 section 3.7), ID id, signed with key when it is not
  * NULL (time signed now, fudge TSIG_FUDGE_DEFAULT). Into out (cap bytes), *len its length; *sent what its
  * acknowledgement is checked against. RBL_OK, RBL_EINVAL for a name that is not one, RBL_ESPACE, RBL_ENOMEM. */
-int xfr_notify_message(const char *zone, uint32_t serial, uint16_t id, const tsig_key_t *key, uint8_t *out,
-		       size_t cap, size_t *len, xfr_notify_sent_t *sent);
+int xfr_notify_message(const char *zone, uint32_t serial, uint16_t id, const tsig_key_t *key, uint8_t *out, size_t cap,
+                       size_t *len, xfr_notify_sent_t *sent);
 
 enum xfr_notify_ack {
 	XFR_NOTIFY_NOT_ACK,      /* not an acknowledgement of that NOTIFY: another ID, not a response, another opcode,
 	                          * an RCODE other than NOERROR, or shorter than a header */
 	XFR_NOTIFY_ACK,          /* its acknowledgement */
 	XFR_NOTIFY_ACK_UNSIGNED, /* an acknowledgement but for its TSIG: the NOTIFY was signed, the answer is not */
-	XFR_NOTIFY_ACK_BAD_TSIG, /* an acknowledgement but for its TSIG: not the key's, not over the NOTIFY's MAC, a TSIG
-	                          * error, out of time, malformed, or not checked for want of memory */
+	XFR_NOTIFY_ACK_BAD_TSIG, /* an acknowledgement but for its TSIG: not the key's, not over the NOTIFY's MAC, a
+	                          * TSIG error, out of time, malformed, or not checked for want of memory */
 };
 
 /* Whether msg (len bytes, from the secondary) acknowledges the NOTIFY described by sent, at now (seconds since the

@@ -72,9 +72,9 @@ static const char *const part3[] = {
 };
 
 enum serving {
-	SERVE_TRANSFER,     /* three messages signed in a chain */
-	SERVE_BROKEN_CHAIN, /* the second message signed as if it were the first */
-	SERVE_BADTIME,      /* our clock 1000 s ahead of dig's: the signed BADTIME answer */
+	SERVE_TRANSFER,       /* three messages signed in a chain */
+	SERVE_BROKEN_CHAIN,   /* the second message signed as if it were the first */
+	SERVE_BADTIME,        /* our clock 1000 s ahead of dig's: the signed BADTIME answer */
 	SERVE_BADTIME_FORGED, /* the same with one byte of its MAC changed */
 };
 

@@ -26,7 +26,7 @@ static void test_notify_carries_zone_serial_and_a_tsig_the_secondary_verifies(vo
 	size_t len;
 	xfr_notify_sent_t sent;
 	assert_int_equal(xfr_notify_message("rbl.example", 2026120501u, 777, key, msg, sizeof msg, &len, &sent),
-			 RBL_OK);
+	                 RBL_OK);
 	ldns_pkt *p = NULL;
 	assert_int_equal(ldns_wire2pkt(&p, msg, len), LDNS_STATUS_OK);
 	assert_int_equal(ldns_pkt_get_opcode(p), LDNS_PACKET_NOTIFY);
@@ -87,7 +87,7 @@ static void test_the_longest_names_fit_the_message_bound(void **state)
  * question, the rcode given; signed over the NOTIFY's MAC with key_name and secret when key_name is not NULL (with
  * prior_mac, over that MAC instead). Into out; its length. */
 static size_t secondary_answer(const uint8_t *notify, size_t len, ldns_pkt_rcode rcode, const char *key_name,
-			       const char *secret, const char *algorithm, ldns_rdf *prior_mac, uint8_t *out)
+                               const char *secret, const char *algorithm, ldns_rdf *prior_mac, uint8_t *out)
 {
 	ldns_pkt *n = NULL;
 	assert_int_equal(ldns_wire2pkt(&n, notify, len), LDNS_STATUS_OK);
@@ -166,7 +166,8 @@ static void test_only_a_matching_response_acknowledges(void **state)
 	uint8_t ack[12] = {0x12, 0x34, 0x80 | 0x20 | 0x04, 0x00};
 	assert_int_equal(xfr_notify_check_ack(ack, sizeof ack, &sent, 0), XFR_NOTIFY_ACK);
 	assert_int_equal(xfr_notify_check_ack(ack, 11, &sent, 0), XFR_NOTIFY_NOT_ACK); /* short */
-	sent.id = 0x1235; /* another ID */
+	/* Another ID. */
+	sent.id = 0x1235;
 	assert_int_equal(xfr_notify_check_ack(ack, sizeof ack, &sent, 0), XFR_NOTIFY_NOT_ACK);
 	sent.id = 0x1234;
 	ack[3] = 0x05; /* REFUSED */
