@@ -20,10 +20,16 @@
 
 /* One address of one zone in the current round. */
 struct target {
-	uint16_t id;
-	unsigned tries; /* sent so far in this round */
+	unsigned tries;   /* sent so far in this round */
 	uint64_t next_ms; /* when to send again, if not acknowledged */
 	bool acked, given_up;
+	bool warned; /* a refused acknowledgement was logged at warn in this round (the next ones at debug) */
+	/* The round's NOTIFY, built and signed once: every try sends the same bytes, so that an acknowledgement of an
+	 * earlier try, arriving late, still verifies over the MAC it answers. build_err: why it could not be built. */
+	int build_err;
+	uint8_t msg[XFR_NOTIFY_MSG_MAX];
+	size_t msg_len;
+	xfr_notify_sent_t sent;
 };
 
 struct zone_state {
@@ -62,21 +68,17 @@ static void send_one(notifier_t *n, struct zone_state *z, unsigned i, uint64_t n
 {
 	struct target *t = &z->targets[i];
 	const xfr_notify_t *to = &z->conf->notify[i];
-	uint8_t msg[1024];
-	size_t len;
 	char where[ADDR_STRLEN];
 	addr_format(&to->addr, where);
-	int err = xfr_notify_message(z->conf->name, z->serial, t->id, xfr_zone_key(n->conf, z->conf), msg, sizeof msg,
-				     &len);
 	struct sockaddr_storage ss;
 	socklen_t sl = target_sockaddr(to, &ss);
 	int fd = to->addr.family == ADDR_V4 ? n->fd4 : n->fd6;
 	const char *why = NULL;
-	if (err)
-		why = rbl_strerror(err);
+	if (t->build_err)
+		why = rbl_strerror(t->build_err);
 	else if (fd < 0)
 		why = "no socket of that address family";
-	else if (sendto(fd, msg, len, 0, (struct sockaddr *)&ss, sl) < 0)
+	else if (sendto(fd, t->msg, t->msg_len, 0, (struct sockaddr *)&ss, sl) < 0)
 		why = strerror(errno);
 	t->tries++;
 	t->next_ms = now + (1000u << (t->tries - 1)); /* 1, 2, 4, 8 s */
@@ -96,8 +98,11 @@ static void begin_round(notifier_t *n, struct zone_state *z, uint32_t serial, ui
 	for (unsigned i = 0; i < z->conf->notify_count; i++) {
 		struct target *t = &z->targets[i];
 		memset(t, 0, sizeof *t);
-		if (getrandom(&t->id, sizeof t->id, 0) != sizeof t->id)
-			t->id = (uint16_t)(now * 2654435761u >> 7);
+		uint16_t id;
+		if (getrandom(&id, sizeof id, 0) != sizeof id)
+			id = (uint16_t)(now * 2654435761u >> 7);
+		t->build_err = xfr_notify_message(z->conf->name, serial, id, xfr_zone_key(n->conf, z->conf), t->msg,
+		                                  sizeof t->msg, &t->msg_len, &t->sent);
 		send_one(n, z, i, now);
 	}
 }
@@ -151,23 +156,58 @@ static void retry(notifier_t *n, uint64_t now)
 	}
 }
 
-/* Matches an acknowledgement to the target it answers (by ID and sender). */
+/* Logs an answer from a target's address that would acknowledge its NOTIFY but for its TSIG: at warn once a round
+ * (a secondary that does not sign, or has another key), at debug after that (a datagram is easily forged: a flood of
+ * them must not fill the log). */
+static void refused_ack(struct zone_state *z, unsigned j, enum xfr_notify_ack ack)
+{
+	struct target *t = &z->targets[j];
+	char where[ADDR_STRLEN];
+	addr_format(&z->conf->notify[j].addr, where);
+	const char *why = ack == XFR_NOTIFY_ACK_UNSIGNED
+	                          ? "it is not signed (the NOTIFY was, with the zone's key)"
+	                          : "its TSIG is not the zone's key's over the NOTIFY, or does not verify";
+	log_msg(t->warned ? RBL_LOG_DEBUG : RBL_LOG_WARN,
+	        "NOTIFY of %s (serial %u) to %s port %u: the answer is not taken as an acknowledgement: %s",
+	        z->conf->name, z->serial, where, z->conf->notify[j].port, why);
+	t->warned = true;
+}
+
+/* Matches an answer to the target whose address sent it and whose NOTIFY it acknowledges (ID, header and, for a
+ * signed NOTIFY, a TSIG of the zone's key over its MAC). An answer refused for its TSIG is logged when no other
+ * target takes it (two zones' NOTIFYs to one address may share an ID). */
 static void take_ack(notifier_t *n, const uint8_t *msg, size_t len, const struct sockaddr_storage *from)
 {
+	uint64_t now = (uint64_t)time(NULL);
+	struct zone_state *refused_zone = NULL;
+	unsigned refused_target = 0;
+	enum xfr_notify_ack refused = XFR_NOTIFY_NOT_ACK;
 	for (unsigned i = 0; i < n->zone_count; i++) {
 		struct zone_state *z = &n->zones[i];
 		for (unsigned j = 0; j < z->conf->notify_count; j++) {
 			struct target *t = &z->targets[j];
 			struct sockaddr_storage ss;
 			socklen_t sl = target_sockaddr(&z->conf->notify[j], &ss);
-			if (t->acked || !xfr_notify_is_ack(msg, len, t->id) || ss.ss_family != from->ss_family ||
-			    memcmp(&ss, from, sl) != 0)
+			if (t->acked || t->build_err || ss.ss_family != from->ss_family || memcmp(&ss, from, sl) != 0)
 				continue;
+			enum xfr_notify_ack ack = xfr_notify_check_ack(msg, len, &t->sent, now);
+			if (ack == XFR_NOTIFY_NOT_ACK)
+				continue;
+			if (ack != XFR_NOTIFY_ACK) {
+				if (!refused_zone) {
+					refused_zone = z;
+					refused_target = j;
+					refused = ack;
+				}
+				continue;
+			}
 			t->acked = true;
 			log_debug("NOTIFY of %s (serial %u) acknowledged", z->conf->name, z->serial);
 			return;
 		}
 	}
+	if (refused_zone) /* not acknowledged: retried as if the answer had not come */
+		refused_ack(refused_zone, refused_target, refused);
 }
 
 static void receive(notifier_t *n, int timeout_ms)

@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   cmake make gcc pkg-config           # build
   liblmdb-dev libuv1-dev libldns-dev zlib1g-dev # the libraries dnsbld links
+  libssl-dev                          # libcrypto: the HMAC of a signed TSIG BADTIME answer (rbl_xfr)
   libinih-dev libsystemd-dev          # dnsbld.conf (rbl_conf) and sd_notify
   libmicrohttpd-dev                   # dnsbld's GET /metrics (dnsbld/metrics_http.c)
   libunbound-dev libjansson-dev       # rbltool: reverse DNS and blocklist lookups (rbl_resolve), --json output

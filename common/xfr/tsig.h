@@ -1,24 +1,32 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* tsig.h — TSIG (RFC 8945) on the primary's side: a signed request verified, its responses signed, a multi-message
- * response (AXFR, IXFR) signed message by message, error answers carrying a TSIG record. ldns computes every MAC
- * (ldns_pkt_tsig_verify_next, ldns_pkt_tsig_sign_next); this module chooses the keys, the checks and their order.
+ * response (AXFR, IXFR) signed message by message, error answers carrying a TSIG record; and the response to a
+ * request the primary signed (NOTIFY) verified. ldns computes every MAC (ldns_pkt_tsig_verify_next,
+ * ldns_pkt_tsig_sign_next) but a BADTIME answer's (libcrypto, see below); this module chooses the keys, the checks and
+ * their order.
  *
  * Checks on a request, in RFC 8945 section 5.2's order: the TSIG record is the last record of the additional section
  * and the only one, of class ANY and TTL 0 (else FORMERR); its key name and algorithm are a key of the table (else
  * BADKEY); the MAC is full length (truncated MACs are not accepted: BADTRUNC, shorter than RFC 8945's floor FORMERR)
  * and right (else BADSIG); the time signed is within the request's fudge of now (else BADTIME).
  *
+ * A response to a request this side signed (a NOTIFY's acknowledgement) is checked as a client checks one
+ * (tsig_verify_response): the key's, over the request's MAC, no TSIG error, in time.
+ *
  * Answers, as RFC 8945 section 5.3 says: a request that passed is answered signed (tsig_stream_*), the first message
  * over the request's MAC, each later one over the previous message's MAC and the timers only (section 5.3.1; every
  * message is signed, none is left to the "every 100 messages" allowance). BADKEY, BADSIG and BADTRUNC are answered
- * NOTAUTH with a TSIG record whose MAC is empty (tsig_error_answer). BADTIME should be signed (section 5.2.3), but
- * ldns 1.8.3 signs only with the error field 0 and no other data, and its MAC function is not public: a BADTIME
- * answer is sent like a BADSIG one, unsigned, with error BADTIME and the server's time as other data. A secondary
- * then logs a TSIG failure either way; what it cannot do is trust the time it was told.
+ * NOTAUTH with a TSIG record whose MAC is empty (tsig_error_answer; sections 5.2.1, 5.2.2: there is no key that
+ * verified to sign with). BADTIME is answered NOTAUTH signed with the request's key, as section 5.2.3 requires: the
+ * MAC covers the request's MAC, the answer and every TSIG variable, with the request's time signed and fudge, error
+ * BADTIME and the server's 48-bit time as other data, so that the client can verify it with its own clock and learn
+ * ours. ldns 1.8.3 signs only with the error 0 and no other data, and its MAC function is not public: that one MAC is
+ * an HMAC computed by OpenSSL's libcrypto (EVP_MAC), for the key's algorithm (tsig_key.h).
  *
  * Messages go in and out as wire bytes; ldns parses and re-encodes each one, so a signed message is ldns's encoding
- * of the one given (the same records; its own name compression). Allocates only inside a call (ldns); logs nothing.
- * Called by dnsbld's transfer code (dnsbld/xfr_serve.c); the query path never calls it.
+ * of the one given (the same records; its own name compression). Allocates only inside a call (ldns, libcrypto);
+ * logs nothing. Called by dnsbld's transfer code (dnsbld/xfr_serve.c) and the NOTIFY messages (xfr_notify.c); the
+ * query path never calls it.
  */
 #ifndef RBL_TSIG_H
 #define RBL_TSIG_H
@@ -81,6 +89,16 @@ bool tsig_wire_parsable(const tsig_wire_records_t *r);
  * verdict, RBL_ENOMEM when ldns could not allocate. */
 int tsig_verify_request(const uint8_t *wire, size_t len, const tsig_keytab_t *keys, uint64_t now, tsig_request_t *out);
 
+/* Checks the TSIG of a response (wire, len bytes, as received) to a request this side signed with key, whose MAC was
+ * request_mac (request_mac_len bytes): a client's checks (RFC 8945 section 5.3), for a response of one message (a
+ * NOTIFY's acknowledgement). *verdict: TSIG_OK when signed by key over request_mac, with no TSIG error, within its
+ * fudge of now; TSIG_NONE unsigned; TSIG_FORMERR not a message ldns parses, or a misplaced, repeated or malformed
+ * TSIG; TSIG_BADKEY another key name or algorithm; TSIG_BADTRUNC a MAC shorter than the algorithm's; TSIG_BADSIG a MAC
+ * that does not verify, an empty one, or a TSIG error (the other side did not accept our request); TSIG_BADTIME
+ * outside the fudge. RBL_OK with *verdict, RBL_ENOMEM when ldns could not allocate. */
+int tsig_verify_response(const uint8_t *wire, size_t len, const tsig_key_t *key, const uint8_t *request_mac,
+                         size_t request_mac_len, uint64_t now, enum tsig_verdict *verdict);
+
 /* The most bytes a TSIG record of key adds to a message (a BADTIME error's included): leave this much room. */
 size_t tsig_space(const tsig_key_t *key);
 
@@ -105,9 +123,11 @@ int tsig_stream_sign(tsig_stream_t *stream, const uint8_t *msg, size_t len, uint
 
 /* The answer to a request whose verdict is TSIG_BADKEY, TSIG_BADSIG, TSIG_BADTRUNC or TSIG_BADTIME: msg (the
  * answer without its TSIG: ID, question and flags as the server builds them) with its RCODE set to NOTAUTH and a
- * TSIG record appended: the request's key name and algorithm, time signed now, fudge TSIG_FUDGE_DEFAULT, an empty
- * MAC, the request's original ID, the verdict's error, and for BADTIME now as other data. RBL_EINVAL for another
- * verdict or a message ldns does not parse; RBL_ESPACE; RBL_ENOMEM. */
+ * TSIG record appended with the request's key name and algorithm (as the request wrote them), the request's
+ * original ID and the verdict's error. BADKEY, BADSIG, BADTRUNC: time signed now, fudge TSIG_FUDGE_DEFAULT, an empty
+ * MAC, no other data. BADTIME: the request's time signed and fudge, now as other data (6 bytes), and the MAC of the
+ * request's key (request->key) over the request's MAC, the answer and those variables. RBL_EINVAL for another
+ * verdict, a BADTIME request without its key, or a message ldns does not parse; RBL_ESPACE; RBL_ENOMEM. */
 int tsig_error_answer(const tsig_request_t *request, const uint8_t *msg, size_t len, uint64_t now, uint8_t *out,
                       size_t out_size, size_t *out_len);
 

@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* tsig_sign.c — responses signed by ldns, message after message, and TSIG error answers (tsig.h). */
+/* tsig_sign.c — responses signed by ldns, message after message, and TSIG error answers, BADTIME's signed by one
+ * libcrypto HMAC (tsig.h). */
 #include "xfr/tsig.h"
 
 #include "base/err.h"
 #include "tsig_internal.h"
 
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,6 +94,12 @@ int tsig_stream_sign(tsig_stream_t *stream, const uint8_t *msg, size_t len, uint
 	return err;
 }
 
+static void write_u48(uint8_t out[6], uint64_t v)
+{
+	for (int i = 0; i < 6; i++)
+		out[i] = (uint8_t)(v >> (8 * (5 - i)));
+}
+
 static uint16_t error_of(enum tsig_verdict verdict)
 {
 	switch (verdict) {
@@ -105,23 +116,118 @@ static uint16_t error_of(enum tsig_verdict verdict)
 	}
 }
 
-/* The unsigned TSIG record of an error answer (tsig.h says what it holds). NULL when out of memory. */
-static ldns_rr *error_record(const tsig_request_t *request, uint16_t error, uint64_t now)
+/* What a response's MAC covers (RFC 8945 section 4.3.3), for the one response ldns cannot sign: an error with
+ * other data. */
+typedef struct mac_input {
+	const uint8_t *request_mac; /* the request's MAC, its size written before it */
+	size_t request_mac_len;
+	const uint8_t *msg; /* the response as sent, without its TSIG record */
+	size_t msg_len;
+	uint16_t original_id; /* replaces the message's ID in the digest */
+	uint64_t time_signed;
+	uint16_t fudge, error;
+	const uint8_t *other;
+	size_t other_len;
+} mac_input_t;
+
+static const char *digest_name(enum tsig_algorithm algorithm)
 {
-	uint8_t time[6];
-	for (int i = 0; i < 6; i++)
-		time[i] = (uint8_t)(now >> (8 * (5 - i)));
+	switch (algorithm) {
+	case TSIG_HMAC_SHA1:
+		return "SHA1";
+	case TSIG_HMAC_SHA256:
+		return "SHA256";
+	case TSIG_HMAC_SHA512:
+		return "SHA512";
+	}
+	return NULL;
+}
+
+/* The TSIG variables of the digest after the message: key name and algorithm in canonical form (lowercase,
+ * uncompressed: the key's own names, not the request's spelling), class ANY, TTL 0, then the timers, error and
+ * other data. Into out (at most 2 * DNAME_MAXLEN + 20 + other_len bytes); its length, 0 for a key that is no name. */
+static size_t digest_variables(const tsig_key_t *key, const mac_input_t *in, uint8_t *out)
+{
+	uint8_t name[DNAME_MAXLEN], algorithm[DNAME_MAXLEN];
+	size_t name_len, algorithm_len;
+	if (tsig_key_wire(key, name, &name_len, algorithm, &algorithm_len) != RBL_OK)
+		return 0;
+	uint8_t *p = out;
+	memcpy(p, name, name_len);
+	p += name_len;
+	static const uint8_t class_any_ttl_0[] = {0, 255, 0, 0, 0, 0};
+	memcpy(p, class_any_ttl_0, sizeof class_any_ttl_0);
+	p += sizeof class_any_ttl_0;
+	memcpy(p, algorithm, algorithm_len);
+	p += algorithm_len;
+	write_u48(p, in->time_signed);
+	p += 6;
+	const uint16_t fields[] = {in->fudge, in->error, (uint16_t)in->other_len};
+	for (size_t i = 0; i < 3; i++) {
+		*p++ = (uint8_t)(fields[i] >> 8);
+		*p++ = (uint8_t)fields[i];
+	}
+	memcpy(p, in->other, in->other_len);
+	return (size_t)(p - out) + in->other_len;
+}
+
+/* One HMAC with key's algorithm and secret (libcrypto) over in, as section 4.3.3 orders it: the request's MAC with
+ * its size, the message with the original ID, the variables. RBL_OK with mac (*mac_len: the algorithm's full
+ * size); RBL_EINVAL for a key or input that cannot be one; RBL_ENOMEM. */
+static int mac_compute(const tsig_key_t *key, const mac_input_t *in, uint8_t mac[TSIG_MAC_MAX], size_t *mac_len)
+{
+	uint8_t variables[2 * DNAME_MAXLEN + 20 + 6];
+	const char *digest = digest_name(key->algorithm);
+	if (!digest || in->msg_len < LDNS_HEADER_SIZE || in->request_mac_len > TSIG_MAC_MAX || in->other_len > 6)
+		return RBL_EINVAL;
+	size_t variables_len = digest_variables(key, in, variables);
+	ldns_rdf *secret = NULL; /* the base64 decoder ldns signs with, for the same bytes */
+	if (!variables_len || ldns_str2rdf_b64(&secret, key->secret) != LDNS_STATUS_OK || !secret)
+		return RBL_EINVAL;
+	uint8_t header[LDNS_HEADER_SIZE],
+	        request_mac_size[2] = {(uint8_t)(in->request_mac_len >> 8), (uint8_t)in->request_mac_len};
+	memcpy(header, in->msg, sizeof header);
+	header[0] = (uint8_t)(in->original_id >> 8);
+	header[1] = (uint8_t)in->original_id;
+	OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)digest, 0),
+	                       OSSL_PARAM_construct_end()};
+	EVP_MAC *hmac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL);
+	EVP_MAC_CTX *ctx = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
+	size_t got = 0;
+	bool ok = ctx && EVP_MAC_init(ctx, ldns_rdf_data(secret), ldns_rdf_size(secret), params) &&
+	          EVP_MAC_update(ctx, request_mac_size, sizeof request_mac_size) &&
+	          EVP_MAC_update(ctx, in->request_mac, in->request_mac_len) &&
+	          EVP_MAC_update(ctx, header, sizeof header) &&
+	          EVP_MAC_update(ctx, in->msg + LDNS_HEADER_SIZE, in->msg_len - LDNS_HEADER_SIZE) &&
+	          EVP_MAC_update(ctx, variables, variables_len) && EVP_MAC_final(ctx, mac, &got, TSIG_MAC_MAX);
+	int err = !ctx ? RBL_ENOMEM : ok && got == tsig_algorithm_mac_size(key->algorithm) ? RBL_OK : RBL_EINVAL;
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(hmac);
+	OPENSSL_cleanse(ldns_rdf_data(secret), ldns_rdf_size(secret));
+	ldns_rdf_deep_free(secret);
+	*mac_len = err ? 0 : got;
+	return err;
+}
+
+/* The TSIG record of an error answer (tsig.h says what it holds): time signed, fudge and MAC as given, other data
+ * the server's time for BADTIME. NULL when out of memory. */
+static ldns_rr *error_record(const tsig_request_t *request, uint16_t error, uint64_t time_signed, uint16_t fudge,
+                             uint64_t now, uint8_t *mac, size_t mac_len)
+{
+	uint8_t signed_at[6], server_time[6];
+	write_u48(signed_at, time_signed);
+	write_u48(server_time, now);
 	ldns_rr *rr = ldns_rr_new();
 	ldns_rdf *owner = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, request->key_name_len, request->key_name);
 	ldns_rdf *rdfs[7] = {
 	        ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, request->algorithm_len, request->algorithm),
-	        ldns_rdf_new_frm_data(LDNS_RDF_TYPE_TSIGTIME, 6, time),
-	        ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, TSIG_FUDGE_DEFAULT),
-	        ldns_native2rdf_int16_data(0, NULL),
+	        ldns_rdf_new_frm_data(LDNS_RDF_TYPE_TSIGTIME, 6, signed_at),
+	        ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, fudge),
+	        ldns_native2rdf_int16_data(mac_len, mac_len ? mac : NULL),
 	        ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, request->original_id),
 	        ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, error),
 	        ldns_native2rdf_int16_data(error == TSIG_ERROR_BADTIME ? 6 : 0,
-	                                   error == TSIG_ERROR_BADTIME ? time : NULL),
+	                                   error == TSIG_ERROR_BADTIME ? server_time : NULL),
 	};
 	bool complete = rr && owner;
 	for (int i = 0; i < 7; i++)
@@ -142,24 +248,61 @@ static ldns_rr *error_record(const tsig_request_t *request, uint16_t error, uint
 	return rr;
 }
 
+/* The BADTIME answer's MAC: msg (len bytes, the answer as sent, without its TSIG) and its TSIG variables, over the
+ * request's MAC. */
+static int badtime_mac(const tsig_request_t *request, const uint8_t *msg, size_t len, uint64_t now,
+                       uint8_t mac[TSIG_MAC_MAX], size_t *mac_len)
+{
+	uint8_t server_time[6];
+	write_u48(server_time, now);
+	const mac_input_t input = {
+	        .request_mac = request->mac,
+	        .request_mac_len = request->mac_len,
+	        .msg = msg,
+	        .msg_len = len,
+	        .original_id = request->original_id,
+	        .time_signed = request->time_signed,
+	        .fudge = request->fudge,
+	        .error = TSIG_ERROR_BADTIME,
+	        .other = server_time,
+	        .other_len = sizeof server_time,
+	};
+	return mac_compute(request->key, &input, mac, mac_len);
+}
+
 int tsig_error_answer(const tsig_request_t *request, const uint8_t *msg, size_t len, uint64_t now, uint8_t *out,
                       size_t out_size, size_t *out_len)
 {
 	uint16_t error = error_of(request->verdict);
-	if (!error)
+	if (!error || (error == TSIG_ERROR_BADTIME && !request->key))
 		return RBL_EINVAL;
 	ldns_pkt *pkt;
 	int err = parse_unsigned_message(msg, len, &pkt);
 	if (err)
 		return err;
-	ldns_rr *tsig = error_record(request, error, now);
-	if (!tsig) {
-		ldns_pkt_free(pkt);
-		return RBL_ENOMEM;
-	}
 	ldns_pkt_set_rcode(pkt, LDNS_RCODE_NOTAUTH);
-	ldns_pkt_set_tsig(pkt, tsig);
-	err = tsig_write_pkt(pkt, out, out_size, out_len);
+	/* RFC 8945 section 5.2.3: BADTIME is signed by the request's key, with the request's own time signed (the one
+	 * clock its sender can check the answer against) and fudge, and our time as other data. The others are not
+	 * signed (sections 5.2.1, 5.2.2: the key is unknown or did not verify): time signed now, an empty MAC. The
+	 * MAC covers the answer as ldns writes it, which is also what precedes the TSIG once it is added. */
+	uint8_t mac[TSIG_MAC_MAX];
+	size_t mac_len = 0;
+	uint64_t time_signed = now;
+	uint16_t fudge = TSIG_FUDGE_DEFAULT;
+	if (error == TSIG_ERROR_BADTIME) {
+		time_signed = request->time_signed;
+		fudge = request->fudge;
+		err = tsig_write_pkt(pkt, out, out_size, out_len);
+		if (!err)
+			err = badtime_mac(request, out, *out_len, now, mac, &mac_len);
+	}
+	ldns_rr *tsig = err ? NULL : error_record(request, error, time_signed, fudge, now, mac, mac_len);
+	if (!err && !tsig)
+		err = RBL_ENOMEM;
+	if (!err) {
+		ldns_pkt_set_tsig(pkt, tsig);
+		err = tsig_write_pkt(pkt, out, out_size, out_len);
+	}
 	ldns_pkt_free(pkt);
 	return err;
 }

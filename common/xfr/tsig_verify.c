@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* tsig_verify.c — a request's TSIG checked in RFC 8945 section 5.2's order, the MAC by ldns (tsig.h). */
+/* tsig_verify.c — a request's TSIG checked in RFC 8945 section 5.2's order, and a response's to a request we signed;
+ * the MAC by ldns (tsig.h). */
 #include "xfr/tsig.h"
 
 #include "base/err.h"
@@ -168,4 +169,61 @@ int tsig_verify_request(const uint8_t *wire, size_t len, const tsig_keytab_t *ke
 		out->key = NULL;
 	ldns_pkt_free(pkt);
 	return RBL_OK;
+}
+
+/* The client's checks of a response's TSIG once it was read: key, MAC length, MAC over the request's, error, time. */
+static enum tsig_verdict judge_response(ldns_pkt *pkt, const uint8_t *wire, size_t len, const tsig_key_t *key,
+                                        ldns_rdf *request_mac, uint64_t now, const tsig_request_t *fields)
+{
+	uint8_t name[DNAME_MAXLEN], algorithm[DNAME_MAXLEN];
+	size_t name_len, algorithm_len;
+	if (tsig_key_wire(key, name, &name_len, algorithm, &algorithm_len) != RBL_OK ||
+	    !tsig_same_name(name, name_len, fields->key_name, fields->key_name_len) ||
+	    !tsig_same_name(algorithm, algorithm_len, fields->algorithm, fields->algorithm_len))
+		return TSIG_BADKEY;
+	if (fields->mac_len != tsig_algorithm_mac_size(key->algorithm))
+		return fields->mac_len == 0 ? TSIG_BADSIG : TSIG_BADTRUNC; /* no MAC: an unsigned error answer */
+	ldns_rr *tsig = ldns_pkt_tsig(pkt);
+	const ldns_rdf *error = ldns_rr_rdf(tsig, 5);
+	bool good = ldns_pkt_tsig_verify_next(pkt, wire, len, key->name, key->secret, request_mac, false);
+	if (!ldns_pkt_tsig(pkt)) /* ldns 1.8.3 returns early without putting the record back */
+		ldns_pkt_set_tsig(pkt, tsig);
+	/* A TSIG error, even signed, says the other side did not accept ours: nothing to take as an answer. */
+	if (!good || ldns_rdf_size(error) != 2 || ldns_rdf2native_int16(error) != 0)
+		return TSIG_BADSIG;
+	uint64_t skew = now > fields->time_signed ? now - fields->time_signed : fields->time_signed - now;
+	return skew > fields->fudge ? TSIG_BADTIME : TSIG_OK;
+}
+
+int tsig_verify_response(const uint8_t *wire, size_t len, const tsig_key_t *key, const uint8_t *request_mac,
+                         size_t request_mac_len, uint64_t now, enum tsig_verdict *verdict)
+{
+	tsig_wire_records_t records;
+	int err = tsig_wire_scan(wire, len, &records);
+	if (err == RBL_ENOMEM)
+		return err;
+	if (err || !tsig_wire_parsable(&records) || request_mac_len > TSIG_MAC_MAX) {
+		*verdict = TSIG_FORMERR;
+		return RBL_OK;
+	}
+	if (records.tsig == 0) {
+		*verdict = TSIG_NONE;
+		return RBL_OK;
+	}
+	uint8_t mac[TSIG_MAC_MAX];
+	memcpy(mac, request_mac, request_mac_len);
+	ldns_rdf *prior = ldns_native2rdf_int16_data(request_mac_len, mac);
+	ldns_pkt *pkt = NULL;
+	ldns_status status = prior ? ldns_wire2pkt(&pkt, wire, len) : LDNS_STATUS_MEM_ERR;
+	tsig_request_t fields;
+	memset(&fields, 0, sizeof fields);
+	if (status == LDNS_STATUS_MEM_ERR)
+		err = RBL_ENOMEM;
+	else if (status != LDNS_STATUS_OK || !ldns_pkt_tsig(pkt) || !read_fields(ldns_pkt_tsig(pkt), &fields))
+		*verdict = TSIG_FORMERR;
+	else
+		*verdict = judge_response(pkt, wire, len, key, prior, now, &fields);
+	ldns_pkt_free(pkt);
+	ldns_rdf_deep_free(prior);
+	return err;
 }

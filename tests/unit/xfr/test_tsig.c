@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* test_tsig.c — a request's TSIG checked (tsig_verify_request) against queries ldns signs as a client would, each
  * verdict provoked by one change; responses signed message by message and checked by ldns as a secondary checks
- * them; the NOTAUTH error answers. */
+ * them; the NOTAUTH error answers, BADTIME's signed and verified by ldns as a client verifies it. */
 #include "tsig_fixture.h"
 
 #include <time.h>
@@ -323,8 +323,8 @@ static void test_signing_refuses_a_message_signed_already_and_too_small_a_buffer
 	ldns_pkt_free(q);
 }
 
-/* The error answer to a request whose verdict is v, read back: its TSIG record. */
-static ldns_pkt *error_answer(tsig_request_t *request, uint64_t now)
+/* The error answer to request, into out; its length. */
+static size_t error_answer_wire(const tsig_request_t *request, uint64_t now)
 {
 	ldns_pkt *q = fixture_query(LDNS_RR_TYPE_AXFR, NULL, NULL, NULL);
 	ldns_pkt_set_qr(q, true);
@@ -332,6 +332,13 @@ static ldns_pkt *error_answer(tsig_request_t *request, uint64_t now)
 	size_t len = fixture_wire(q, wire), n;
 	ldns_pkt_free(q);
 	assert_int_equal(tsig_error_answer(request, wire, len, now, out, sizeof out, &n), RBL_OK);
+	return n;
+}
+
+/* The error answer to a request whose verdict is v, read back: its TSIG record. */
+static ldns_pkt *error_answer(tsig_request_t *request, uint64_t now)
+{
+	size_t n = error_answer_wire(request, now);
 	ldns_pkt *p = NULL;
 	assert_int_equal(ldns_wire2pkt(&p, out, n), LDNS_STATUS_OK);
 	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NOTAUTH);
@@ -375,8 +382,104 @@ static void test_badsig_and_badtime_answers_carry_their_errors(void **state)
 	static const uint8_t server_time[] = {0, 6, 0x00, 0x12, 0x34, 0x56, 0x78, 0x9a}; /* other data: our clock */
 	assert_int_equal(ldns_rdf_size(ldns_rr_rdf(tsig, 6)), sizeof server_time);
 	assert_memory_equal(ldns_rdf_data(ldns_rr_rdf(tsig, 6)), server_time, sizeof server_time);
-	assert_memory_equal(ldns_rdf_data(ldns_rr_rdf(tsig, 1)), server_time + 2, 6); /* time signed: now */
 	ldns_pkt_free(p);
+}
+
+/* Whether a client that sent a request whose MAC was request_mac verifies answer (len bytes) with the key, as ldns
+ * verifies a response: its own HMAC over the request's MAC, the answer and the TSIG variables the answer carries
+ * (error and other data included). The code under test is not called. */
+static bool client_verifies(const uint8_t *answer, size_t len, const uint8_t *request_mac, size_t request_mac_len,
+                            const char *key_name, const char *secret)
+{
+	ldns_pkt *p = NULL;
+	assert_int_equal(ldns_wire2pkt(&p, answer, len), LDNS_STATUS_OK);
+	ldns_rr *tsig = ldns_pkt_tsig(p);
+	assert_non_null(tsig);
+	uint8_t mac[TSIG_MAC_MAX];
+	memcpy(mac, request_mac, request_mac_len);
+	ldns_rdf *prior = ldns_native2rdf_int16_data(request_mac_len, mac);
+	bool ok = ldns_pkt_tsig_verify_next(p, answer, len, key_name, secret, prior, false);
+	if (!ldns_pkt_tsig(p)) /* ldns 1.8.3 returns early without putting the record back */
+		ldns_pkt_set_tsig(p, tsig);
+	ldns_rdf_deep_free(prior);
+	ldns_pkt_free(p);
+	return ok;
+}
+
+static void test_badtime_answer_is_signed_with_the_request_key_and_a_client_verifies_it(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name, *secret, *algorithm;
+		size_t mac_size;
+	} signers[] = {
+	        {KEY_SHA256, SECRET_SHA256, "hmac-sha256", 32},
+	        {KEY_SHA512, SECRET_SHA512, "hmac-sha512", 64},
+	        {KEY_SHA1, SECRET_SHA1, "hmac-sha1", 20},
+	};
+	for (size_t i = 0; i < sizeof signers / sizeof signers[0]; i++) {
+		tsig_request_t r;
+		assert_int_equal(verify_signed(signers[i].name, signers[i].secret, signers[i].algorithm, 1000, &r),
+		                 TSIG_BADTIME);
+		uint64_t now = r.time_signed + 1000;
+		size_t n = error_answer_wire(&r, now);
+
+		ldns_pkt *p = NULL;
+		assert_int_equal(ldns_wire2pkt(&p, out, n), LDNS_STATUS_OK);
+		assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NOTAUTH);
+		const ldns_rr *tsig = ldns_pkt_tsig(p);
+		assert_non_null(tsig);
+		assert_int_equal(ldns_rdf2native_int16(ldns_rr_rdf(tsig, 5)), TSIG_ERROR_BADTIME);
+		assert_int_equal(ldns_rdf_size(ldns_rr_rdf(tsig, 3)), 2 + signers[i].mac_size); /* a full MAC */
+		/* RFC 8945 section 5.2.3: the client's time signed and fudge back, ours as other data. */
+		uint8_t client_time[6], server_time[8] = {0, 6};
+		for (int b = 0; b < 6; b++) {
+			client_time[b] = (uint8_t)(r.time_signed >> (8 * (5 - b)));
+			server_time[2 + b] = (uint8_t)(now >> (8 * (5 - b)));
+		}
+		assert_memory_equal(ldns_rdf_data(ldns_rr_rdf(tsig, 1)), client_time, 6);
+		assert_int_equal(ldns_rdf2native_int16(ldns_rr_rdf(tsig, 2)), r.fudge);
+		assert_int_equal(ldns_rdf_size(ldns_rr_rdf(tsig, 6)), sizeof server_time);
+		assert_memory_equal(ldns_rdf_data(ldns_rr_rdf(tsig, 6)), server_time, sizeof server_time);
+		size_t other_at = (size_t)((const uint8_t *)memmem(out, n, server_time, sizeof server_time) - out);
+		ldns_pkt_free(p);
+
+		assert_true(client_verifies(out, n, r.mac, r.mac_len, signers[i].name, signers[i].secret));
+		/* What the MAC holds: the secret, the request's MAC, the answer, the other data. */
+		assert_false(client_verifies(out, n, r.mac, r.mac_len, signers[i].name, SECRET_OTHER));
+		uint8_t other_mac[TSIG_MAC_MAX];
+		memcpy(other_mac, r.mac, r.mac_len);
+		other_mac[0] ^= 1;
+		assert_false(client_verifies(out, n, other_mac, r.mac_len, signers[i].name, signers[i].secret));
+		out[13] = 'R'; /* "rbl" -> "Rbl" in the question */
+		assert_false(client_verifies(out, n, r.mac, r.mac_len, signers[i].name, signers[i].secret));
+		out[13] = 'r';
+		out[other_at + 7] ^= 1; /* the server's time */
+		assert_false(client_verifies(out, n, r.mac, r.mac_len, signers[i].name, signers[i].secret));
+		out[other_at + 7] ^= 1;
+		assert_true(client_verifies(out, n, r.mac, r.mac_len, signers[i].name, signers[i].secret));
+	}
+}
+
+static void test_badsig_answer_stays_unsigned(void **state)
+{
+	(void)state;
+	tsig_request_t r; /* section 5.2.2: the key did not verify, so nothing is signed with it */
+	assert_int_equal(verify_signed(KEY_SHA256, SECRET_OTHER, "hmac-sha256", 0, &r), TSIG_BADSIG);
+	ldns_pkt *p = error_answer(&r, 1700000000);
+	assert_int_equal(ldns_rdf_size(ldns_rr_rdf(ldns_pkt_tsig(p), 3)), 2);
+	assert_int_equal(ldns_rdf_size(ldns_rr_rdf(ldns_pkt_tsig(p), 6)), 2);
+	ldns_pkt_free(p);
+}
+
+static void test_badtime_without_its_key_is_refused(void **state)
+{
+	(void)state;
+	tsig_request_t r;
+	size_t n;
+	assert_int_equal(verify_signed(KEY_SHA256, SECRET_SHA256, "hmac-sha256", 1000, &r), TSIG_BADTIME);
+	r.key = NULL;
+	assert_int_equal(tsig_error_answer(&r, wire, 12, 0, out, sizeof out, &n), RBL_EINVAL);
 }
 
 static void test_no_error_answer_for_a_good_or_unsigned_request(void **state)
@@ -411,6 +514,9 @@ int main(void)
 	        cmocka_unit_test(test_signing_refuses_a_message_signed_already_and_too_small_a_buffer),
 	        cmocka_unit_test(test_badkey_answer_is_notauth_with_an_empty_mac_and_the_request_names),
 	        cmocka_unit_test(test_badsig_and_badtime_answers_carry_their_errors),
+	        cmocka_unit_test(test_badtime_answer_is_signed_with_the_request_key_and_a_client_verifies_it),
+	        cmocka_unit_test(test_badsig_answer_stays_unsigned),
+	        cmocka_unit_test(test_badtime_without_its_key_is_refused),
 	        cmocka_unit_test(test_no_error_answer_for_a_good_or_unsigned_request),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);

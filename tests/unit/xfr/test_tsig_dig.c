@@ -2,8 +2,10 @@
 /* test_tsig_dig.c — TSIG against another implementation: BIND's dig asks for an AXFR signed with dig -y over
  * loopback TCP, the request is verified here, and the three answer messages signed here are verified by dig, which
  * reports ";; Couldn't verify signature: tsig verify failure" for any message whose MAC is wrong. A chain broken on
- * purpose must make dig say so, so the test cannot pass because dig skipped the check. Skipped when dig is not
- * installed (scripts/deps.sh installs bind9-dnsutils). */
+ * purpose must make dig say so, so the test cannot pass because dig skipped the check. A signed BADTIME answer (our
+ * clock put 1000 s ahead) makes dig report the clock skew, which it does only once the MAC verified; the same answer
+ * with a changed MAC makes it report the verify failure. Skipped when dig is not installed (scripts/deps.sh installs
+ * bind9-dnsutils). */
 #include "dig_vectors.h"
 #include "tsig_fixture.h"
 
@@ -69,9 +71,36 @@ static const char *const part3[] = {
         "rbl.example. 3600 IN SOA ns1.rbl.example. hostmaster.rbl.example. 7 3600 600 86400 60",
 };
 
-/* Serves one AXFR to dig -y; with broken_chain, the second message is signed as if it were the first. dig's output
- * (stdout and stderr) into output. */
-static void serve_dig(bool broken_chain, char *output, size_t output_size)
+enum serving {
+	SERVE_TRANSFER,       /* three messages signed in a chain */
+	SERVE_BROKEN_CHAIN,   /* the second message signed as if it were the first */
+	SERVE_BADTIME,        /* our clock 1000 s ahead of dig's: the signed BADTIME answer */
+	SERVE_BADTIME_FORGED, /* the same with one byte of its MAC changed */
+};
+
+/* The BADTIME answer to dig's query, verified as if our clock were 1000 s ahead, into out; its length. With forged,
+ * one byte of the MAC is changed. */
+static size_t badtime_answer(const ldns_pkt *q, const uint8_t *query, size_t query_len, bool forged, uint8_t *out,
+                             size_t out_size)
+{
+	tsig_request_t request;
+	uint64_t ahead = (uint64_t)time(NULL) + 1000;
+	assert_int_equal(tsig_verify_request(query, query_len, &keys, ahead, &request), RBL_OK);
+	assert_int_equal(request.verdict, TSIG_BADTIME);
+	uint8_t msg[4096];
+	size_t len = fixture_answer(q, NULL, 0, true, msg), n;
+	assert_int_equal(tsig_error_answer(&request, msg, len, ahead, out, out_size, &n), RBL_OK);
+	if (forged) {
+		ldns_pkt *p = NULL;
+		assert_int_equal(ldns_wire2pkt(&p, out, n), LDNS_STATUS_OK);
+		out[fixture_mac_offset(p, out, n) + 3] ^= 1;
+		ldns_pkt_free(p);
+	}
+	return n;
+}
+
+/* Serves one AXFR to dig -y as mode says. dig's output (stdout and stderr) into output. */
+static void serve_dig(enum serving mode, char *output, size_t output_size)
 {
 	int listener = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(listener >= 0);
@@ -116,9 +145,14 @@ static void serve_dig(bool broken_chain, char *output, size_t output_size)
 	size_t counts[] = {2, 2, 1};
 	tsig_stream_t stream;
 	tsig_stream_start(&stream, &request);
-	for (int i = 0; i < 3; i++) {
+	if (mode == SERVE_BADTIME || mode == SERVE_BADTIME_FORGED) {
+		size_t len = badtime_answer(q, query, query_len, mode == SERVE_BADTIME_FORGED, signed_msg,
+		                            sizeof signed_msg);
+		write_frame(conn, signed_msg, len);
+	}
+	for (int i = 0; i < 3 && mode != SERVE_BADTIME && mode != SERVE_BADTIME_FORGED; i++) {
 		size_t len = fixture_answer(q, parts[i], counts[i], i == 0, msg), signed_len;
-		if (broken_chain && i == 1)
+		if (mode == SERVE_BROKEN_CHAIN && i == 1)
 			tsig_stream_start(&stream, &request);
 		assert_int_equal(tsig_stream_sign(&stream, msg, len, signed_msg, sizeof signed_msg, &signed_len),
 		                 RBL_OK);
@@ -142,7 +176,7 @@ static void test_dig_accepts_a_signed_three_message_transfer(void **state)
 	if (!dig_exists())
 		skip();
 	static char output[16384];
-	serve_dig(false, output, sizeof output);
+	serve_dig(SERVE_TRANSFER, output, sizeof output);
 	print_message("%s", output);
 	assert_non_null(strstr(output, "*.2.0.192.rbl.example.\t60\tIN\tA\t127.0.0.3"));
 	assert_non_null(strstr(output, "XFR size: 5 records (messages 3"));
@@ -156,9 +190,26 @@ static void test_dig_refuses_a_transfer_whose_chain_is_broken(void **state)
 	if (!dig_exists())
 		skip();
 	static char output[16384];
-	serve_dig(true, output, sizeof output);
+	serve_dig(SERVE_BROKEN_CHAIN, output, sizeof output);
 	print_message("%s", output);
 	assert_non_null(strstr(output, "Couldn't verify signature: tsig verify failure"));
+}
+
+static void test_dig_verifies_a_badtime_answer_and_reports_the_clock_skew(void **state)
+{
+	(void)state;
+	if (!dig_exists())
+		skip();
+	static char output[16384];
+	serve_dig(SERVE_BADTIME, output, sizeof output);
+	print_message("%s", output);
+	/* BIND checks the MAC before it reads the error: the skew is reported only for an answer that verified. */
+	assert_non_null(strstr(output, "Couldn't verify signature: clocks are unsynchronized"));
+	assert_non_null(strstr(output, "BADTIME 6 "));
+	assert_null(strstr(output, "tsig verify failure"));
+	serve_dig(SERVE_BADTIME_FORGED, output, sizeof output);
+	print_message("%s", output);
+	assert_non_null(strstr(output, "tsig verify failure"));
 }
 
 static void test_queries_dig_signed_with_sha512_and_sha1_verify_at_their_time(void **state)
@@ -189,6 +240,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_dig_accepts_a_signed_three_message_transfer),
 	        cmocka_unit_test(test_dig_refuses_a_transfer_whose_chain_is_broken),
+	        cmocka_unit_test(test_dig_verifies_a_badtime_answer_and_reports_the_clock_skew),
 	        cmocka_unit_test(test_queries_dig_signed_with_sha512_and_sha1_verify_at_their_time),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
