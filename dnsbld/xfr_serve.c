@@ -188,6 +188,32 @@ static void close_gently(int fd)
 	close(fd);
 }
 
+/* How the log names what was sent. */
+static const char *transfer_form(const xfr_request_t *req, const xfr_content_t *c)
+{
+	if (req->kind != XFR_IXFR)
+		return "AXFR";
+	if (req->has_serial && (int32_t)(c->serial - req->serial) <= 0)
+		return "IXFR, current";
+	return c->incremental ? "IXFR, from the journal" : "IXFR, whole zone";
+}
+
+/* What the transfer sends, from one snapshot: the SOA alone to an IXFR that is current, the journal's differences
+ * to an older one that it holds, else the whole zone as committed (expiry is a commit of its own). */
+static int load_content(store_rtxn_t *r, const xfr_request_t *req, xfr_content_t **c)
+{
+	if (req->kind == XFR_IXFR && req->has_serial) {
+		int err = xfr_content_load_soa(r, req->zone, c);
+		if (err || (int32_t)((*c)->serial - req->serial) <= 0)
+			return err;
+		xfr_content_free(*c);
+		*c = NULL;
+		if ((err = xfr_content_load_ixfr(r, req->zone, req->serial, c)) != RBL_ENOENT)
+			return err;
+	}
+	return xfr_content_load(r, req->zone, 0, c);
+}
+
 static void *transfer(void *arg)
 {
 	struct job *j = arg;
@@ -202,7 +228,7 @@ static void *transfer(void *arg)
 	store_rtxn_t *r = NULL;
 	int err = xfr_request_read(j->query, j->qlen, &req);
 	if (!err && !(err = store_read_begin(x->st, &r))) {
-		err = xfr_content_load(r, req.zone, (int64_t)time(NULL), &c);
+		err = load_content(r, &req, &c);
 		store_read_end(r);
 	}
 	uint64_t messages = 0, records = 0;
@@ -212,7 +238,7 @@ static void *transfer(void *arg)
 		err = xfr_answer(&req, c, &ts, send_frame, &j->fd, &messages, &records);
 		if (!err)
 			log_info("zone transfer of %s (serial %u, %s) to %s: %llu records in %llu messages", req.zone,
-				 c->serial, req.kind == XFR_IXFR ? "IXFR" : "AXFR", j->peer, (unsigned long long)records,
+				 c->serial, transfer_form(&req, c), j->peer, (unsigned long long)records,
 				 (unsigned long long)messages);
 	} else {
 		uint8_t out[12 + DNAME_MAXLEN + 4];

@@ -7,6 +7,8 @@
 #include "base/text.h"
 #include "conf/conf.h"
 #include "store/zone.h"
+#include "xfr/xfr_conf.h"
+#include "xfr/xfr_journal.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -60,7 +62,7 @@ static int take_db(void *target, const char *value, char *why, size_t why_size)
 	return RBL_OK;
 }
 
-int cli_default_db(char *buf, size_t cap)
+int cli_default_db(const char *config, char *buf, size_t cap)
 {
 	const char *env = getenv("DNSBL_DB");
 	if (env) {
@@ -68,12 +70,12 @@ int cli_default_db(char *buf, size_t cap)
 		return CLI_OK;
 	}
 	store_default_dir(buf, cap);
-	if (access(CONF_DNSBLD_PATH, F_OK) != 0)
+	if (!config)
 		return CLI_OK;
 	static const conf_key_t keys[] = {{"", "db", false, take_db}};
 	struct db_setting d = {buf, cap};
 	conf_error_t err;
-	int rc = conf_read(CONF_DNSBLD_PATH, keys, 1, CONF_IGNORE_UNKNOWN, &d, &err);
+	int rc = conf_read(config, keys, 1, CONF_IGNORE_UNKNOWN, &d, &err);
 	if (rc != RBL_OK && rc != RBL_ENOENT) {
 		fprintf(stderr, "rbltool: %s\n", err.message);
 		return CLI_BAD_INPUT;
@@ -88,10 +90,36 @@ int cli_check_db(const cli_t *cli)
 	return CLI_OK;
 }
 
+/* The journal of the configuration's transferable zones, kept by every commit of this handle. */
+static int keep_journals(cli_t *cli)
+{
+	if (!cli->config || cli->xfr)
+		return CLI_OK;
+	if (!(cli->xfr = malloc(sizeof *cli->xfr)))
+		return cli_fail("out of memory");
+	conf_error_t err;
+	int rc = xfr_conf_read_zones(cli->config, cli->xfr, &err);
+	if (rc == RBL_ENOENT) /* the packaged file, not installed: no transferable zone */
+		return CLI_OK;
+	if (rc)
+		return cli_bad_input("%s", err.message);
+	if (cli->xfr->zone_count)
+		store_set_commit_hook(cli->store, xfr_journal_hook, cli->xfr);
+	return CLI_OK;
+}
+
+void cli_close(cli_t *cli)
+{
+	store_close(cli->store);
+	cli->store = NULL;
+	free(cli->xfr);
+	cli->xfr = NULL;
+}
+
 int cli_open(cli_t *cli, bool write)
 {
 	if (cli->store)
-		return CLI_OK;
+		return write ? keep_journals(cli) : CLI_OK;
 	int rc = cli_check_db(cli);
 	if (rc)
 		return rc;
@@ -104,7 +132,7 @@ int cli_open(cli_t *cli, bool write)
 		return cli_fail("cannot open the store %s: %s", cli->db_dir, rbl_strerror(err));
 	if (store_created(cli->store))
 		fprintf(stderr, "rbltool: created a new store in %s\n", cli->db_dir);
-	return CLI_OK;
+	return write ? keep_journals(cli) : CLI_OK;
 }
 
 int cli_parse_cidr(const char *text, cidr_t *out)

@@ -21,6 +21,11 @@ enum cli_exit { CLI_OK = 0, CLI_FAILED = 1, CLI_BAD_INPUT = 2 };
 typedef struct cli {
 	const char *db_dir;
 	store_t *store;
+	/* dnsbld's configuration (--config, else the packaged one if it is there; NULL: none): the store's default
+	 * directory (its db) and the zones that keep an IXFR journal (its [zone] sections), read when the store is
+	 * opened for writing. */
+	const char *config;
+	struct xfr_conf *xfr;
 } cli_t;
 
 /* A subcommand: argv[0] is its name. Returns an exit status. */
@@ -31,13 +36,17 @@ int cli_bad_input(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "rbltool: <message>" to stderr and returns CLI_FAILED. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* The store when --db is not given, into buf: $DNSBL_DB, else "db" of the packaged dnsbld.conf when that file exists
- * (so that rbltool and the service agree), else the per-user default. CLI_OK, or CLI_BAD_INPUT after one line naming
- * the file and line that could not be read. */
-int cli_default_db(char *buf, size_t cap);
+/* The store when --db is not given, into buf: $DNSBL_DB, else "db" of config (dnsbld.conf; NULL: none) when it has
+ * one (so that rbltool and the service agree), else the per-user default. CLI_OK, or CLI_BAD_INPUT after one line
+ * naming the file and line that could not be read. */
+int cli_default_db(const char *config, char *buf, size_t cap);
+/* Closes the store and forgets the configuration read with it. */
+void cli_close(cli_t *cli);
 
 /* Opens the store: for writing (created if missing, saying so on stderr) or for reading (it must exist: "no store in
- * DIR", CLI_FAILED, nothing created). An empty directory name is CLI_BAD_INPUT. */
+ * DIR", CLI_FAILED, nothing created). An empty directory name is CLI_BAD_INPUT. For writing, the zones of the
+ * configuration's [zone] sections get an IXFR journal (xfr_journal.h): a configuration that does not read is
+ * CLI_BAD_INPUT, naming its file and line. */
 int cli_open(cli_t *cli, bool write);
 /* CLI_BAD_INPUT when the store directory is empty (--db '' or DNSBL_DB=''), for commands that do not cli_open. */
 int cli_check_db(const cli_t *cli);

@@ -428,6 +428,9 @@ static int finish_targets(struct import_run *run, store_import_stats_t *total)
 
 static int run_import(cli_t *cli, struct import_run *run, enum import_format format, int dataset)
 {
+	int rc = cli_open(cli, true); /* the store is open for reading: the journals come with writing */
+	if (rc)
+		return rc;
 	int err = store_write_begin(cli->store, &run->w);
 	if (err)
 		return cli_fail("cannot write the store: %s", rbl_strerror(err));

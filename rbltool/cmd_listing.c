@@ -130,7 +130,7 @@ int cmd_del(cli_t *cli, int argc, char **argv)
 	cidr_t net;
 	int rc;
 	if ((rc = cli_expect_args(argc, argv, 1, 2, usage)) || (rc = cli_parse_cidr(argv[2], &net)) ||
-	    (rc = cli_zone_exists(cli, argv[1], &zone)))
+	    (rc = cli_zone_exists(cli, argv[1], &zone)) || (rc = cli_open(cli, true)))
 		return rc;
 	store_wtxn_t *w;
 	int err = store_write_begin(cli->store, &w);

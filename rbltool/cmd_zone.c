@@ -3,6 +3,7 @@
 #include "cmd.h"
 
 #include "cli_json.h"
+#include "cmd_zone_journal.h"
 
 #include "base/duration.h"
 #include "base/err.h"
@@ -435,10 +436,11 @@ static int zone_show(cli_t *cli, int argc, char **argv)
 		return rc;
 	if (!json) {
 		print_zone(&def);
-		return show_members(cli, &def, NULL);
+		rc = show_members(cli, &def, NULL);
+		return rc ? rc : zone_journal_print(cli, &def);
 	}
 	json_t *doc = zone_json(&def), *members = json_array();
-	if ((rc = show_members(cli, &def, members))) {
+	if ((rc = show_members(cli, &def, members)) || (rc = zone_journal_json(cli, &def, doc))) {
 		json_decref(members);
 		json_decref(doc);
 		return rc;
@@ -451,7 +453,7 @@ static int zone_delete(cli_t *cli, int argc, char **argv)
 {
 	zone_def_t def;
 	int rc = cli_expect_args(argc, argv, 1, 1, "rbltool zone delete ZONE");
-	if (rc || (rc = cli_zone_exists(cli, argv[1], &def)))
+	if (rc || (rc = cli_zone_exists(cli, argv[1], &def)) || (rc = cli_open(cli, true)))
 		return rc;
 	store_wtxn_t *w;
 	int err = store_write_begin(cli->store, &w);
@@ -471,13 +473,13 @@ int cmd_zone(cli_t *cli, int argc, char **argv)
 		const char *name;
 		cli_command_fn fn;
 	} subs[] = {{"create", zone_create}, {"set", zone_set},       {"list", zone_list},
-		    {"show", zone_show},     {"delete", zone_delete}};
+		    {"show", zone_show},     {"delete", zone_delete}, {"diff", zone_diff}};
 	if (argc < 2)
-		return cli_bad_input("usage: rbltool zone create|set|list|show|delete ...");
+		return cli_bad_input("usage: rbltool zone create|set|list|show|delete|diff ...");
 	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
 		if (strcmp(argv[1], subs[i].name) == 0) {
 			optind = 0; /* glibc: restart getopt for the subcommand's own options */
 			return subs[i].fn(cli, argc - 1, argv + 1);
 		}
-	return cli_bad_input("unknown zone subcommand '%s' (create, set, list, show, delete)", argv[1]);
+	return cli_bad_input("unknown zone subcommand '%s' (create, set, list, show, delete, diff)", argv[1]);
 }

@@ -2,23 +2,27 @@
 /* main.c — rbltool: global options and dispatch to the subcommand families. */
 #include "cmd.h"
 
+#include "conf/conf.h"
+
 #include <ldns/ldns.h>
 #include <uv.h>
 
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *out)
 {
-	fputs("usage: rbltool [--db DIR] COMMAND ...     rbltool --help | --version     rbltool COMMAND --help\n"
+	fputs("usage: rbltool [--db DIR] [--config FILE] COMMAND ...     rbltool --help | --version     rbltool COMMAND --help\n"
 	      "zones and listings:\n"
 	      "  zone create ZONE [--ns NAME[=ADDR,...]]... [--contact EMAIL] [--code 127.0.0.N] [--txt TEMPLATE]\n"
 	      "                   [--ttl SECS] [--member ZONE]...\n"
 	      "  zone set ZONE [--ns NAME[=ADDR,...]]... [--contact EMAIL] [--code 127.0.0.N] [--txt T] [--ttl SECS]\n"
-	      "  zone list [--json] | zone show ZONE [--json] | zone delete ZONE\n"
+	      "  zone list [--json] | zone show ZONE [--json] | zone delete ZONE | zone diff ZONE --from SERIAL\n"
 	      "  add ZONE ADDR[/LEN] [--code 127.0.0.N]... [--reason TEXT] [--source TEXT] [--expires 30d|DATE]"
 	      " [--no-text]\n"
 	      "                   [--allow-wide]   (a listing wider than /8 or IPv6 /16 needs --allow-wide)\n"
@@ -47,7 +51,8 @@ static void usage(FILE *out)
 	      "the store:\n"
 	      "  init        an empty store in the --db directory, if none is there (for installing)\n"
 	      "  verify      backup DIR (into a new directory; safe while dnsbld runs)\n"
-	      "The store is --db DIR, else $DNSBL_DB, else db in /etc/dnsbld/dnsbld.conf, else ~/.local/share/dnsbld.\n"
+	      "The store is --db DIR, else $DNSBL_DB, else db in dnsbld.conf (--config FILE, else /etc/dnsbld/dnsbld.conf),\n"
+	      "else ~/.local/share/dnsbld. Zones with a [zone] section in that file keep an IXFR journal.\n"
 	      "--json: one JSON document instead of the text (README: JSON output).\n"
 	      "Exit status: 0 done, 1 failed, 2 bad input (nothing written).\n",
 	      out);
@@ -76,8 +81,11 @@ static const struct command_help helps[] = {
 	 "Change the settings given; the --ns options given replace the name-server set."},
 	{"zone list", "rbltool zone list [--json]", "One line a zone: name, serial, TTL, default code."},
 	{"zone show", "rbltool zone show ZONE [--json]",
-	 "A zone's SOA, name servers, TTL, code, template and members."},
+	 "A zone's SOA, name servers, TTL, code, template, members, and its IXFR journal's serials."},
 	{"zone delete", "rbltool zone delete ZONE", "Delete a zone and all its entries."},
+	{"zone diff", "rbltool zone diff ZONE --from SERIAL",
+	 "The records an IXFR from SERIAL sends, change by change ('-' removed, '+' added), from the zone's journal\n"
+	 "(kept for zones with a [zone] section in dnsbld.conf)."},
 	{"add",
 	 "rbltool add ZONE ADDR[/LEN] [--code 127.0.0.N]... [--reason TEXT] [--source TEXT] [--expires 30d|DATE]\n"
 	 "       [--no-text] [--allow-wide]",
@@ -193,14 +201,13 @@ int main(int argc, char **argv)
 	};
 	static const struct option options[] = {
 		{"db", required_argument, NULL, 'd'},
+		{"config", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{0},
 	};
 	char db_dir[PATH_MAX];
-	if (cli_default_db(db_dir, sizeof db_dir))
-		return CLI_BAD_INPUT;
-	cli_t cli = {db_dir, NULL};
+	cli_t cli = {NULL, NULL, access(CONF_DNSBLD_PATH, F_OK) == 0 ? CONF_DNSBLD_PATH : NULL, NULL};
 	int opt;
 	opterr = 0; /* every bad option gets our own one-line message */
 	/* '+': stop at the command name, so that its options are its own. */
@@ -209,6 +216,11 @@ int main(int argc, char **argv)
 		case 'd':
 			cli.db_dir = optarg;
 			break;
+		case 'c':
+			if (access(optarg, R_OK) != 0)
+				return cli_bad_input("--config %s: %s", optarg, strerror(errno));
+			cli.config = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return cli_close_output(CLI_OK);
@@ -216,13 +228,18 @@ int main(int argc, char **argv)
 			version();
 			return cli_close_output(CLI_OK);
 		default:
-			return cli_bad_option(argv, "rbltool [--db DIR] COMMAND ... (rbltool --help lists them)");
+			return cli_bad_option(argv, "rbltool [--db DIR] [--config FILE] COMMAND ... (rbltool --help lists "
+						    "them)");
 		}
 	}
 	if (optind >= argc) {
 		usage(stderr);
 		return CLI_BAD_INPUT;
 	}
+	if (!cli.db_dir && cli_default_db(cli.config, db_dir, sizeof db_dir))
+		return CLI_BAD_INPUT;
+	if (!cli.db_dir)
+		cli.db_dir = db_dir;
 	char **sub_argv = argv + optind;
 	int sub_argc = argc - optind;
 	int rc = -1;
@@ -238,7 +255,7 @@ int main(int argc, char **argv)
 	}
 	if (rc < 0)
 		rc = cli_bad_input("unknown command '%s' (rbltool --help lists them)", sub_argv[0]);
-	store_close(cli.store);
+	cli_close(&cli);
 	/* Every command prints through stdout's buffer: only closing it tells whether what it printed was written. */
 	return cli_close_output(rc);
 }

@@ -43,7 +43,7 @@ enum xfr_kind xfr_request_kind(const uint8_t *msg, size_t len);
  * question count other than 1, or a class other than IN. r->question points into msg. */
 int xfr_request_read(const uint8_t *msg, size_t len, xfr_request_t *r);
 
-/* Writes each message of the answer to req from c through emit (one call a message, without the TCP length
+/* Writes each message of the answer to req from c (a whole zone, the SOA alone, or an IXFR's differences) through emit (one call a message, without the TCP length
  * prefix), signed with ts when it is not NULL (started on the request's TSIG). A non-zero return from emit stops and
  * is returned; else RBL_OK, RBL_ENOMEM, or tsig_stream_sign's error. *messages and *records count what was sent
  * (the SOA twice in a whole zone). */

@@ -309,3 +309,20 @@ void xfr_conf_print(const xfr_conf_t *xfr, FILE *out)
 		        shift == 30 ? "G" : shift == 20 ? "M" : shift == 10 ? "K" : "");
 	}
 }
+
+/* key-file names the secrets: a reader of the zone sections alone neither needs nor may be able to read it. */
+static int skip_key_file(void *target, const char *value, char *why, size_t why_size)
+{
+	(void)target, (void)value, (void)why, (void)why_size;
+	return RBL_OK;
+}
+
+int xfr_conf_read_zones(const char *path, xfr_conf_t *xfr, conf_error_t *err)
+{
+	xfr_conf_init(xfr);
+	conf_section_kind_t kinds[XFR_CONF_KINDS];
+	xfr_conf_kinds(xfr, kinds);
+	static const conf_key_t keys[] = {{"", "key-file", false, skip_key_file}};
+	conf_table_t table = {keys, 1, kinds, XFR_CONF_KINDS};
+	return conf_read_table(path, &table, CONF_IGNORE_UNKNOWN, xfr, err);
+}

@@ -93,6 +93,11 @@ const xfr_zone_t *xfr_conf_zone(const xfr_conf_t *xfr, const char *name);
 /* The key of a checked zone. */
 const tsig_key_t *xfr_zone_key(const xfr_conf_t *xfr, const xfr_zone_t *zone);
 
+/* Reads the [zone] and [key] sections of the dnsbld.conf at path for a program that needs the zones only (rbltool:
+ * which zones keep a journal, journal-max): the other keys and key-file are left alone (the key file may be
+ * readable by dnsbld only), tsig-key is not checked against the keys. conf_read_table's returns and err. */
+int xfr_conf_read_zones(const char *path, xfr_conf_t *xfr, conf_error_t *err);
+
 /* Writes the sections as dnsbld.conf would say them, secrets left out (a comment gives their length), for
  * dnsbld --check-config. key-file is a top-level key: the caller prints it with the others. */
 void xfr_conf_print(const xfr_conf_t *xfr, FILE *out);
