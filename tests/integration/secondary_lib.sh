@@ -265,6 +265,10 @@ nsd_secondary_write_conf() {
 		cat <<-EOF
 			  # 1 logs each transfer and NOTIFY, 2 also the refused ones
 			  verbosity: 2
+			  # no response rate limiting (Debian's NSD limits to 200 answers a second per /24 by default, then
+			  # drops or truncates): a test asks thousands of questions from 127.0.0.1 (test_xfr.sh's dnsdiff)
+			  rrl-ratelimit: 0
+			  rrl-whitelist-ratelimit: 0
 			  # serve a received transfer at once (the default waits up to 1 s between reloads)
 			  xfrd-reload-timeout: 0
 			remote-control:
