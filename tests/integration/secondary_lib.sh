@@ -151,6 +151,9 @@ knot_write_common() {
 		    udp-workers: 1
 		    tcp-workers: 1
 		    background-workers: 1
+		    # an incoming transfer waits up to 30 s for each message (Knot's default: 5 s): dnsbld prepares the
+		    # whole zone before its first message, over 5 s under the sanitizers for test_xfr.sh's ~200,000 records
+		    tcp-remote-io-timeout: 30000
 		    identity: ""
 		    version: ""
 		control:

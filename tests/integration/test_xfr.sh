@@ -7,11 +7,11 @@
 # change, an expiry pass, imports — one of 10,000 lines —, a change to the aggregate's other member, IPv6): after
 # each, dnsbld's NOTIFY alone brings both secondaries to the new serial (within 15 s), timed from the commit and
 # reported (each IXFR is answered with the whole zone: no journal of differences yet). Then the data and the question
-# set of the rbldnsd comparison (gen_rbldata, a fixed seed; over 20,000 A and TXT questions) imported into the zone:
-# once both secondaries serve it, dnsdiff asks every question of dnsbld and of each (the zone and its aggregate) and
-# wants the same answers but for a master file's two documented differences (common/formats/export_bind.c), each
-# tolerated narrowly and counted: a wildcard's TXT gives the entry's network for '$', and a wildcard answers names
-# below it that are no address (asked on purpose: names of the set less a label, with a label more, with an "x").
+# set of the rbldnsd comparison (gen_rbldata, a fixed seed; over 20,000 A and TXT questions) imported into a third
+# transferable zone: once both secondaries serve it, dnsdiff asks every question of dnsbld and of each and wants the
+# same answers but for a master file's two documented differences (common/formats/export_bind.c), each tolerated
+# narrowly and counted: a wildcard's TXT gives the entry's network for '$', and a wildcard answers names below it
+# that are no address (asked on purpose: names of the set less a label, with a label more, with an "x").
 # The refusals: no TSIG (REFUSED), a wrong secret (NOTAUTH, BADSIG), another key (NOTAUTH, BADKEY), a client outside
 # allow-transfer (REFUSED), AXFR over UDP (REFUSED, never a partial zone); an IXFR from the current serial gets the SOA
 # alone, and over UDP from any serial.
@@ -61,6 +61,11 @@ AGG=agg.xfr.rbl.test
 seed zone create "$OTHER" --ns ns1.example.org --ttl 600
 seed add "$OTHER" 192.0.2.1 --code 127.0.0.20
 seed zone create "$AGG" --ns ns1.example.org --ttl 600 --member "$ZONE" --member "$OTHER"
+# A third transferable zone, empty until the differential data is imported into it after the 50 changes. In ZONE,
+# its ~200,000 records would go to the aggregate too (four such transfers at once: over Knot's and dig's timeouts
+# under the sanitizers, since dnsbld prepares a whole zone before its first message) and into every later AXFR here.
+GEN=gen.xfr.rbl.test
+seed zone create "$GEN" --ns ns1.example.org --ttl 600
 
 # The secondaries' ports, chosen first: dnsbld.conf names them as NOTIFY addresses.
 KNOT_PORT=$(random_port)
@@ -83,6 +88,11 @@ notify = 127.0.0.1:$KNOT_PORT, 127.0.0.1:$NSD_PORT_SEC
 allow-transfer = 127.0.0.1/32
 tsig-key = $KEY
 notify = 127.0.0.1:$KNOT_PORT, 127.0.0.1:$NSD_PORT_SEC
+
+[zone "$GEN"]
+allow-transfer = 127.0.0.1/32
+tsig-key = $KEY
+notify = 127.0.0.1:$KNOT_PORT, 127.0.0.1:$NSD_PORT_SEC
 EOF
 start_dnsbld --config "$CONF" || finish
 
@@ -100,14 +110,16 @@ serial_of_dnsbld() {
 
 # --- the secondaries ---------------------------------------------------------------------------------------------
 
-start_knot_secondary --port "$KNOT_PORT" knot "$DNSBLD_PORT" "$KEY" "$SECRET" "$ZONE" "$AGG" || finish
-start_nsd_secondary --port "$NSD_PORT_SEC" nsd "$DNSBLD_PORT" "$KEY" "$SECRET" "$ZONE" "$AGG" || finish
+start_knot_secondary --port "$KNOT_PORT" knot "$DNSBLD_PORT" "$KEY" "$SECRET" "$ZONE" "$AGG" "$GEN" || finish
+start_nsd_secondary --port "$NSD_PORT_SEC" nsd "$DNSBLD_PORT" "$KEY" "$SECRET" "$ZONE" "$AGG" "$GEN" || finish
 serial=$(serial_of_dnsbld)
 out=$(secondaries_wait_serial "$ZONE" "$serial" 10000 "$(secondary_now_us)" knot nsd)
 expect_exit "both secondaries serve serial $serial after their first transfer" 0 $? "$out"
 echo "# first transfer (ms from the start of the wait): $(tr '\n' ' ' <<<"$out")"
 out=$(secondaries_wait_serial "$AGG" "$(serial_of_dnsbld "$AGG")" 10000 "$(secondary_now_us)" knot nsd)
 expect_exit "both secondaries serve the aggregate $AGG" 0 $? "$out"
+out=$(secondaries_wait_serial "$GEN" "$(serial_of_dnsbld "$GEN")" 10000 "$(secondary_now_us)" knot nsd)
+expect_exit "both secondaries serve $GEN (empty)" 0 $? "$out"
 expect_eq "Knot received the zone by AXFR" 1 "$(secondary_xfr_count knot AXFR "$ZONE")"
 expect_eq "NSD received the zone by AXFR" 1 "$(secondary_xfr_count nsd AXFR "$ZONE")"
 expect_contains "dnsbld logs the transfers" "zone transfer of $ZONE (serial $serial, AXFR) to 127.0.0.1" \
@@ -219,41 +231,35 @@ expect_tolerated() {
 	fi
 }
 
-# The data and questions of the rbldnsd comparison (test_rbldnsd_diff.sh: gen_rbldata, its default size), imported
-# into ZONE after the 50 changes: one more change, of ~2,400 entries (ranges, nested listings, exclusions, every
-# prefix length, IPv6, IPv4-mapped copies, '$' in most texts), which both secondaries must serve.
+# The data and the questions of the rbldnsd comparison (test_rbldnsd_diff.sh: gen_rbldata, its default and smallest
+# size), imported into GEN after the 50 changes: ~2,400 entries (ranges, nested listings, exclusions, every prefix
+# length, IPv6, IPv4-mapped copies, '$' in most texts, "$=" and "$n" templates expanded by rbltool import), ~200,000
+# records once laid out as names and wildcards, which both secondaries must serve.
 GEN_SEED=20210120
 DIFF_TIMEOUT_MS=2000 # per attempt, one retry: generous for the sanitizer build
-out=$("$GEN_RBLDATA" --seed "$GEN_SEED" --zone "$ZONE" --ip4 "$IT_TMP/diff.ip4set" --ip6 "$IT_TMP/diff.ip6trie" \
+out=$("$GEN_RBLDATA" --seed "$GEN_SEED" --zone "$GEN" --ip4 "$IT_TMP/diff.ip4set" --ip6 "$IT_TMP/diff.ip6trie" \
 	--queries "$IT_TMP/queries" 2>&1)
 expect_exit "gen_rbldata --seed $GEN_SEED writes the data and the questions" 0 $? "$out"
 echo "# $(grep '^queries:' <<<"$out")"
 start=$(secondary_now_us)
 for dataset in ip4set ip6trie; do
-	out=$(rbl import "$ZONE" "$IT_TMP/diff.$dataset" --format rbldnsd --dataset "$dataset" 2>&1)
-	expect_exit "rbltool import reads every line of the generated $dataset file into $ZONE" 0 $? "$out"
+	out=$(rbl import "$GEN" "$IT_TMP/diff.$dataset" --format rbldnsd --dataset "$dataset" 2>&1)
+	expect_exit "rbltool import reads every line of the generated $dataset file into $GEN" 0 $? "$out"
 	echo "# $out"
 done
-serial=$(serial_of_dnsbld)
-out=$(secondaries_wait_serial "$ZONE" "$serial" 120000 "$start" knot nsd)
-expect_exit "the generated data: both secondaries serve $ZONE serial $serial" 0 $? "$out"
+gen_serial=$(serial_of_dnsbld "$GEN")
+out=$(secondaries_wait_serial "$GEN" "$gen_serial" 150000 "$start" knot nsd)
+expect_exit "the generated data: both secondaries serve $GEN serial $gen_serial" 0 $? "$out"
 echo "# the generated data, from the first import to the new serial served (ms): $(tr '\n' ' ' <<<"$out")"
-out=$(secondaries_wait_serial "$AGG" "$(serial_of_dnsbld "$AGG")" 120000 "$start" knot nsd)
-expect_exit "the generated data: both secondaries serve the aggregate $AGG's new serial" 0 $? "$out"
-# The same questions under the aggregate: its names answer what ZONE's do, with OTHER's listings laid over them.
-sed -E "s/\.${ZONE//./\\.} (A|TXT)\$/.$AGG \1/I" "$IT_TMP/queries" >"$IT_TMP/queries.agg"
-expect_eq "every question has its twin under $AGG" "$(grep -c " \(A\|TXT\)$" "$IT_TMP/queries")" \
-	"$(grep -ic "\.${AGG//./\\.} \(A\|TXT\)$" "$IT_TMP/queries.agg")"
 # Names around the addresses, where a master file's wildcard answers and dnsbld does not (tolerated, counted): from
 # every tenth question pair, the name less its first label (a partial name), one label more, and a label "x" in
 # place of the first.
 awk 'NR % 20 == 1 || NR % 20 == 2 {rest = substr($1, index($1, ".") + 1); print rest, $2; print "1." $1, $2;
 	print "x." rest, $2}' "$IT_TMP/queries" >"$IT_TMP/queries.around"
 for server in knot nsd; do
-	run_dnsdiff "[$server] the differential question set ($ZONE)" "$server" "$ZONE" "$IT_TMP/queries"
+	run_dnsdiff "[$server] the differential question set" "$server" "$GEN" "$IT_TMP/queries"
 	expect_tolerated "[$server] TXT answers that give the entry's network for '\$' (a wildcard's)" network
-	run_dnsdiff "[$server] the differential question set ($AGG)" "$server" "$AGG" "$IT_TMP/queries.agg"
-	run_dnsdiff "[$server] names around the addresses ($ZONE)" "$server" "$ZONE" "$IT_TMP/queries.around"
+	run_dnsdiff "[$server] names around the addresses" "$server" "$GEN" "$IT_TMP/queries.around"
 	expect_tolerated "[$server] partial names a wildcard answers (dnsbld: NODATA)" partial
 	expect_tolerated "[$server] names that are no address a wildcard answers (dnsbld: NXDOMAIN)" not-address
 done
@@ -292,7 +298,7 @@ for _ in $(seq 1 50); do
 	grep -q "transferable zone(s)" "$DNSBLD_LOG" && break
 	sleep 0.1
 done
-expect_contains "SIGHUP re-reads the transfer settings" "2 transferable zone(s)" "$(cat "$DNSBLD_LOG")"
+expect_contains "SIGHUP re-reads the transfer settings" "3 transferable zone(s)" "$(cat "$DNSBLD_LOG")"
 out=$(axfr -y "hmac-sha256:$KEY:$SECRET")
 expect_contains "after the reload the old secret gets BADSIG" "BADSIG" "$out"
 out=$(axfr -y "hmac-sha256:$KEY:$NEW_SECRET")
