@@ -151,6 +151,9 @@ knot_write_common() {
 		    udp-workers: 1
 		    tcp-workers: 1
 		    background-workers: 1
+		    # an incoming transfer waits up to 30 s for each message (Knot's default: 5 s): dnsbld prepares the
+		    # whole zone before its first message, over 5 s under the sanitizers for test_xfr.sh's ~200,000 records
+		    tcp-remote-io-timeout: 30000
 		    identity: ""
 		    version: ""
 		control:
@@ -265,6 +268,10 @@ nsd_secondary_write_conf() {
 		cat <<-EOF
 			  # 1 logs each transfer and NOTIFY, 2 also the refused ones
 			  verbosity: 2
+			  # no response rate limiting (Debian's NSD limits to 200 answers a second per /24 by default, then
+			  # drops or truncates): a test asks thousands of questions from 127.0.0.1 (test_xfr.sh's dnsdiff)
+			  rrl-ratelimit: 0
+			  rrl-whitelist-ratelimit: 0
 			  # serve a received transfer at once (the default waits up to 1 s between reloads)
 			  xfrd-reload-timeout: 0
 			remote-control:

@@ -6,15 +6,25 @@
 # file must), for a zone and an aggregate of it. Then 50 changes (a /32, a CIDR, an exclusion in it, deletions, a TXT
 # change, an expiry pass, imports — one of 10,000 lines —, a change to the aggregate's other member, IPv6): after
 # each, dnsbld's NOTIFY alone brings both secondaries to the new serial (within 15 s), timed from the commit and
-# reported (each IXFR is answered with the whole zone: no journal of differences yet). The refusals: no TSIG (REFUSED), a wrong
-# secret (NOTAUTH, BADSIG), another key (NOTAUTH, BADKEY), a client outside allow-transfer (REFUSED), AXFR over UDP
-# (REFUSED, never a partial zone); an IXFR from the current serial gets the SOA alone, and over UDP from any serial.
+# reported (each IXFR is answered with the whole zone: no journal of differences yet). Then the data and the question
+# set of the rbldnsd comparison (gen_rbldata, a fixed seed; over 20,000 A and TXT questions) imported into a third
+# transferable zone: once both secondaries serve it, dnsdiff asks every question of dnsbld and of each and wants the
+# same answers but for a master file's two documented differences (common/formats/export_bind.c), each tolerated
+# narrowly and counted: a wildcard's TXT gives the entry's network for '$', and a wildcard answers names below it
+# that are no address (asked on purpose: names of the set less a label, with a label more, with an "x").
+# The refusals: no TSIG (REFUSED), a wrong secret (NOTAUTH, BADSIG), another key (NOTAUTH, BADKEY), a client outside
+# allow-transfer (REFUSED), AXFR over UDP (REFUSED, never a partial zone); an IXFR from the current serial gets the SOA
+# alone, and over UDP from any serial.
 # A key rotated in dnsbld.conf takes effect at SIGHUP.
 # Every server listens on 127.0.0.1 only, under timeout(1), stopped on exit.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/secondary_lib.sh"
 . "$(dirname "$0")/answers_lib.sh"
+: "${DNSDIFF:?DNSDIFF must name the dnsdiff binary (ctest sets it)}"
+: "${GEN_RBLDATA:?GEN_RBLDATA must name the gen_rbldata binary (ctest sets it)}"
+# Every server lives as long as the test may (ctest's TIMEOUT for test_xfr is 600 s), not lib.sh's 280 s.
+IT_SERVER_LIFETIME=580
 
 ZONE=xfr.rbl.test
 IT_ZONE=$ZONE
@@ -51,6 +61,11 @@ AGG=agg.xfr.rbl.test
 seed zone create "$OTHER" --ns ns1.example.org --ttl 600
 seed add "$OTHER" 192.0.2.1 --code 127.0.0.20
 seed zone create "$AGG" --ns ns1.example.org --ttl 600 --member "$ZONE" --member "$OTHER"
+# A third transferable zone, empty until the differential data is imported into it after the 50 changes. In ZONE,
+# its ~200,000 records would go to the aggregate too (four such transfers at once: over Knot's and dig's timeouts
+# under the sanitizers, since dnsbld prepares a whole zone before its first message) and into every later AXFR here.
+GEN=gen.xfr.rbl.test
+seed zone create "$GEN" --ns ns1.example.org --ttl 600
 
 # The secondaries' ports, chosen first: dnsbld.conf names them as NOTIFY addresses.
 KNOT_PORT=$(random_port)
@@ -73,6 +88,11 @@ notify = 127.0.0.1:$KNOT_PORT, 127.0.0.1:$NSD_PORT_SEC
 allow-transfer = 127.0.0.1/32
 tsig-key = $KEY
 notify = 127.0.0.1:$KNOT_PORT, 127.0.0.1:$NSD_PORT_SEC
+
+[zone "$GEN"]
+allow-transfer = 127.0.0.1/32
+tsig-key = $KEY
+notify = 127.0.0.1:$KNOT_PORT, 127.0.0.1:$NSD_PORT_SEC
 EOF
 start_dnsbld --config "$CONF" || finish
 
@@ -90,14 +110,16 @@ serial_of_dnsbld() {
 
 # --- the secondaries ---------------------------------------------------------------------------------------------
 
-start_knot_secondary --port "$KNOT_PORT" knot "$DNSBLD_PORT" "$KEY" "$SECRET" "$ZONE" "$AGG" || finish
-start_nsd_secondary --port "$NSD_PORT_SEC" nsd "$DNSBLD_PORT" "$KEY" "$SECRET" "$ZONE" "$AGG" || finish
+start_knot_secondary --port "$KNOT_PORT" knot "$DNSBLD_PORT" "$KEY" "$SECRET" "$ZONE" "$AGG" "$GEN" || finish
+start_nsd_secondary --port "$NSD_PORT_SEC" nsd "$DNSBLD_PORT" "$KEY" "$SECRET" "$ZONE" "$AGG" "$GEN" || finish
 serial=$(serial_of_dnsbld)
 out=$(secondaries_wait_serial "$ZONE" "$serial" 10000 "$(secondary_now_us)" knot nsd)
 expect_exit "both secondaries serve serial $serial after their first transfer" 0 $? "$out"
 echo "# first transfer (ms from the start of the wait): $(tr '\n' ' ' <<<"$out")"
 out=$(secondaries_wait_serial "$AGG" "$(serial_of_dnsbld "$AGG")" 10000 "$(secondary_now_us)" knot nsd)
 expect_exit "both secondaries serve the aggregate $AGG" 0 $? "$out"
+out=$(secondaries_wait_serial "$GEN" "$(serial_of_dnsbld "$GEN")" 10000 "$(secondary_now_us)" knot nsd)
+expect_exit "both secondaries serve $GEN (empty)" 0 $? "$out"
 expect_eq "Knot received the zone by AXFR" 1 "$(secondary_xfr_count knot AXFR "$ZONE")"
 expect_eq "NSD received the zone by AXFR" 1 "$(secondary_xfr_count nsd AXFR "$ZONE")"
 expect_contains "dnsbld logs the transfers" "zone transfer of $ZONE (serial $serial, AXFR) to 127.0.0.1" \
@@ -165,6 +187,82 @@ compare_with knot "$(secondary_port knot)" "$ZONE" wildcards "${ADDRS[@]}" "${NE
 compare_with nsd "$(secondary_port nsd)" "$ZONE" wildcards "${ADDRS[@]}" "${NEW_ADDRS[@]}"
 compare_with knot "$(secondary_port knot)" "$AGG" wildcards "${ADDRS[@]}" "${NEW_ADDRS[@]}"
 compare_with nsd "$(secondary_port nsd)" "$AGG" wildcards "${ADDRS[@]}" "${NEW_ADDRS[@]}"
+
+# --- the differential question set, asked of dnsbld and of each secondary -----------------------------------------
+
+# run_dnsdiff CHECK SERVER ZONE QUERIES: every question of QUERIES, dnsbld against SERVER, with the two differences
+# of a master file tolerated (dnsdiff --wildcard-tolerance ZONE) and counted; anything else fails. Every question
+# must have been asked and answered alike or tolerated: "COUNT passed, 0 failed", COUNT the file's A and TXT lines.
+# Sets TOLERATED to dnsdiff's "tolerated (...): ..." line.
+run_dnsdiff() {
+	local check=$1 server=$2 zone=$3 queries=$4 count out status started=$SECONDS
+	count=$(grep -c ' \(A\|TXT\)$' "$queries")
+	if [ "$count" -gt 0 ]; then
+		it_pass "$check: $count A and TXT questions to ask"
+	else
+		it_fail "$check: A and TXT questions to ask" "> 0" "$count"
+	fi
+	out=$("$DNSDIFF" --names "dnsbld,$server" --timeout "$DIFF_TIMEOUT_MS" --show 30 --wildcard-tolerance "$zone" \
+		"$DNSBLD_PORT" "$(secondary_port "$server")" "$queries" 2>&1)
+	status=$?
+	TOLERATED=$(grep '^tolerated (--wildcard-tolerance' <<<"$out")
+	echo "# [$server] $zone, dnsdiff: $(tail -n 1 <<<"$out") in $((SECONDS - started)) s; $(tail -n 2 <<<"$out" |
+		head -n 1)"
+	echo "# [$server] $zone, tolerated: ${TOLERATED#*: }"
+	expect_exit "$check: dnsdiff finds no difference but the tolerated ones" 0 "$status" "$out"
+	expect_eq "$check: all $count questions asked, answered alike or as tolerated" "$count passed, 0 failed" \
+		"$(tail -n 1 <<<"$out")" "$out"
+}
+
+# expect_tolerated CHECK KIND: the last run_dnsdiff tolerated at least one difference of KIND ("network", "partial",
+# "not-address"): the question set reaches what the tolerance is for.
+expect_tolerated() {
+	local check=$1 pattern count
+	case $2 in
+		network) pattern="[0-9]+ TXT with the entry's network" ;;
+		partial) pattern='[0-9]+ partial names' ;;
+		not-address) pattern='[0-9]+ names that are no address' ;;
+	esac
+	count=$(grep -oE "$pattern" <<<"$TOLERATED" | grep -oE '^[0-9]+')
+	if [ "${count:-0}" -gt 0 ]; then
+		it_pass "$check ($count)"
+	else
+		it_fail "$check" "> 0" "${count:-none}" "$TOLERATED"
+	fi
+}
+
+# The data and the questions of the rbldnsd comparison (test_rbldnsd_diff.sh: gen_rbldata, its default and smallest
+# size), imported into GEN after the 50 changes: ~2,400 entries (ranges, nested listings, exclusions, every prefix
+# length, IPv6, IPv4-mapped copies, '$' in most texts, "$=" and "$n" templates expanded by rbltool import), ~200,000
+# records once laid out as names and wildcards, which both secondaries must serve.
+GEN_SEED=20210120
+DIFF_TIMEOUT_MS=2000 # per attempt, one retry: generous for the sanitizer build
+out=$("$GEN_RBLDATA" --seed "$GEN_SEED" --zone "$GEN" --ip4 "$IT_TMP/diff.ip4set" --ip6 "$IT_TMP/diff.ip6trie" \
+	--queries "$IT_TMP/queries" 2>&1)
+expect_exit "gen_rbldata --seed $GEN_SEED writes the data and the questions" 0 $? "$out"
+echo "# $(grep '^queries:' <<<"$out")"
+start=$(secondary_now_us)
+for dataset in ip4set ip6trie; do
+	out=$(rbl import "$GEN" "$IT_TMP/diff.$dataset" --format rbldnsd --dataset "$dataset" 2>&1)
+	expect_exit "rbltool import reads every line of the generated $dataset file into $GEN" 0 $? "$out"
+	echo "# $out"
+done
+gen_serial=$(serial_of_dnsbld "$GEN")
+out=$(secondaries_wait_serial "$GEN" "$gen_serial" 150000 "$start" knot nsd)
+expect_exit "the generated data: both secondaries serve $GEN serial $gen_serial" 0 $? "$out"
+echo "# the generated data, from the first import to the new serial served (ms): $(tr '\n' ' ' <<<"$out")"
+# Names around the addresses, where a master file's wildcard answers and dnsbld does not (tolerated, counted): from
+# every tenth question pair, the name less its first label (a partial name), one label more, and a label "x" in
+# place of the first.
+awk 'NR % 20 == 1 || NR % 20 == 2 {rest = substr($1, index($1, ".") + 1); print rest, $2; print "1." $1, $2;
+	print "x." rest, $2}' "$IT_TMP/queries" >"$IT_TMP/queries.around"
+for server in knot nsd; do
+	run_dnsdiff "[$server] the differential question set" "$server" "$GEN" "$IT_TMP/queries"
+	expect_tolerated "[$server] TXT answers that give the entry's network for '\$' (a wildcard's)" network
+	run_dnsdiff "[$server] names around the addresses" "$server" "$GEN" "$IT_TMP/queries.around"
+	expect_tolerated "[$server] partial names a wildcard answers (dnsbld: NODATA)" partial
+	expect_tolerated "[$server] names that are no address a wildcard answers (dnsbld: NXDOMAIN)" not-address
+done
 new=$serial
 
 # --- refusals ----------------------------------------------------------------------------------------------------
@@ -200,7 +298,7 @@ for _ in $(seq 1 50); do
 	grep -q "transferable zone(s)" "$DNSBLD_LOG" && break
 	sleep 0.1
 done
-expect_contains "SIGHUP re-reads the transfer settings" "2 transferable zone(s)" "$(cat "$DNSBLD_LOG")"
+expect_contains "SIGHUP re-reads the transfer settings" "3 transferable zone(s)" "$(cat "$DNSBLD_LOG")"
 out=$(axfr -y "hmac-sha256:$KEY:$SECRET")
 expect_contains "after the reload the old secret gets BADSIG" "BADSIG" "$out"
 out=$(axfr -y "hmac-sha256:$KEY:$NEW_SECRET")

@@ -3,7 +3,8 @@
  * client: the rcode, the set of A records and the set of TXT strings (a TXT record's character-strings joined), and
  * the TC flag. For the differential test against rbldnsd (tests/integration/test_rbldnsd_diff.sh).
  *
- *   dnsdiff [--timeout MS] [--window N] [--show N] [--max-queries N] [--names A,B] PORT_A PORT_B QUERY_FILE
+ *   dnsdiff [--timeout MS] [--window N] [--show N] [--max-queries N] [--names A,B] [--wildcard-tolerance ZONE]
+ *           PORT_A PORT_B QUERY_FILE
  *
  * QUERY_FILE holds one "NAME TYPE" a line ('#' starts a comment line). Queries go out without RD and without EDNS,
  * --window (default 64) at a time to both servers; a query unanswered after --timeout ms (default 1000) is sent once
@@ -12,6 +13,20 @@
  * agree, 1 a mismatch, 2 usage, file or socket error.
  * Each answer is a canonical line, "RCODE A{...} TXT{...}" with both lists sorted (duplicates kept, so a repeated
  * record shows) and " TC" when truncated, and two answers agree when their lines are equal.
+ *
+ * --wildcard-tolerance ZONE: PORT_A is dnsbld and PORT_B a server of its zone ZONE as a master file (a secondary
+ * that transferred it, or rbltool export --format bind loaded by NSD). Two differences, the ones the export's own
+ * comment names (common/formats/export_bind.c, "What still differs from dnsbld"), then count as passed, each kind
+ * counted and its first case printed (within --show); anything else is still a mismatch:
+ *  - "network for '$'": a TXT question for a complete reversed address under ZONE (4 decimal labels, or 32 nibbles;
+ *    an IPv4-mapped one stands for its IPv4 address) whose answers agree once every CIDR in B's TXT strings that
+ *    holds the queried address, spelt as the export spells it ("10.0.0.0/8", "2001:db8::/32"), is replaced by the
+ *    address as dnsbld spells it: under a wildcard a master file can only give the entry's network;
+ *  - "wildcard above a name that is no address": a name under ZONE that is not a complete reversed address, which
+ *    B answers NOERROR (a wildcard's answer) and A answers NODATA (NOERROR, no record, no TC) if it is a partial
+ *    name (fewer than 4 decimal labels, or fewer than 32 nibbles) or NXDOMAIN if it is not (too many labels, or a
+ *    label that is neither a decimal octet nor a nibble).
+ * The last lines are then "tolerated: ..." (the counts), "agreed: ..." and "N passed, M failed" (N counts both).
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -25,28 +40,49 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #define USAGE                                                                                                          \
-	"usage: dnsdiff [--timeout MS] [--window N] [--show N] [--max-queries N] [--names A,B] PORT_A PORT_B "         \
-	"QUERY_FILE\n"
+	"usage: dnsdiff [--timeout MS] [--window N] [--show N] [--max-queries N] [--names A,B] "                       \
+	"[--wildcard-tolerance ZONE] PORT_A PORT_B QUERY_FILE\n"
 #define MAX_WINDOW 1024
 #define HARD_MAX_QUERIES 1000000
 #define ATTEMPTS 2 /* the first send and one retry */
+
+/* What a question's name is under the --wildcard-tolerance zone. */
+enum name_kind {
+	NAME_OUTSIDE,     /* not under the zone, or the zone itself (or no tolerance asked) */
+	NAME_ADDRESS,     /* a complete reversed address: 4 decimal labels, or 32 nibbles */
+	NAME_PARTIAL,     /* fewer labels of one kind: an empty non-terminal or nothing, never an address */
+	NAME_NOT_ADDRESS, /* too many labels, or a label that is neither a decimal octet nor a nibble */
+};
+
+/* The address a complete reversed name stands for, as dnsbld's '$' gives it (an IPv4-mapped one as IPv4). */
+struct query_addr {
+	int bits; /* 32 or 128 */
+	uint8_t b[16];
+};
 
 struct question {
 	char *name;
 	char *type_text;
 	uint8_t *wire; /* the query, built once; its id is set at each send */
 	size_t wire_len;
+	enum name_kind kind;
+	struct query_addr addr; /* when kind is NAME_ADDRESS */
+	bool txt;               /* a TXT question */
 };
 
 struct server {
 	const char *label;
 	int fd;
-	char *answers[MAX_WINDOW]; /* canonical answer lines of the current window; NULL = none yet */
+	char *answers[MAX_WINDOW];   /* canonical answer lines of the current window; NULL = none yet */
+	bool rewrite;                /* --wildcard-tolerance and this is server B */
+	char *rewritten[MAX_WINDOW]; /* then: the line with its TXT networks replaced by the queried address, when that
+	                                changed anything; else NULL */
 };
 
 struct options {
@@ -54,6 +90,7 @@ struct options {
 	unsigned window;
 	unsigned show;
 	unsigned long max_queries;
+	const char *tolerance_zone; /* --wildcard-tolerance ZONE, or NULL */
 };
 
 static double now_ms(void)
@@ -74,6 +111,161 @@ static int parse_uint(const char *text, unsigned long max, unsigned long *out)
 	return 0;
 }
 
+/* --- --wildcard-tolerance: names, addresses and the export's spelling of networks -------------------------------- */
+
+/* A decimal octet label as a reversed IPv4 name has it: "0".."255", no leading zero. */
+static bool octet_label(const char *label, size_t len, unsigned *value)
+{
+	if (len == 0 || len > 3 || (len > 1 && label[0] == '0'))
+		return false;
+	unsigned v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (label[i] < '0' || label[i] > '9')
+			return false;
+		v = v * 10 + (unsigned)(label[i] - '0');
+	}
+	*value = v;
+	return v <= 255;
+}
+
+/* A nibble label: one hex digit, either case. */
+static bool nibble_label(const char *label, size_t len, unsigned *value)
+{
+	if (len != 1 || !isxdigit((unsigned char)label[0]))
+		return false;
+	*value = (unsigned)(isdigit((unsigned char)label[0]) ? label[0] - '0'
+	                                                     : tolower((unsigned char)label[0]) - 'a' + 10);
+	return true;
+}
+
+/* What NAME is under ZONE (names compared without case and without a final dot); fills addr for an address. */
+static enum name_kind classify_name(const char *name, const char *zone, struct query_addr *addr)
+{
+	size_t nlen = strlen(name), zlen = strlen(zone);
+	if (nlen && name[nlen - 1] == '.')
+		nlen--;
+	if (zlen && zone[zlen - 1] == '.')
+		zlen--;
+	if (nlen <= zlen + 1 || name[nlen - zlen - 1] != '.' || strncasecmp(name + nlen - zlen, zone, zlen) != 0)
+		return NAME_OUTSIDE;
+	size_t plen = nlen - zlen - 1; /* the labels before the zone */
+	unsigned octets[4], nibbles[32], v;
+	size_t labels = 0;
+	bool all_octets = true, all_nibbles = true;
+	for (size_t start = 0; start <= plen;) {
+		const char *dot = memchr(name + start, '.', plen - start);
+		size_t len = dot ? (size_t)(dot - (name + start)) : plen - start;
+		if (octet_label(name + start, len, &v)) {
+			if (labels < 4)
+				octets[labels] = v;
+		} else {
+			all_octets = false;
+		}
+		if (nibble_label(name + start, len, &v)) {
+			if (labels < 32)
+				nibbles[labels] = v;
+		} else {
+			all_nibbles = false;
+		}
+		labels++;
+		start += len + 1;
+	}
+	if (all_octets && labels == 4) {
+		*addr = (struct query_addr){.bits = 32};
+		for (int i = 0; i < 4; i++)
+			addr->b[i] = (uint8_t)octets[3 - i];
+		return NAME_ADDRESS;
+	}
+	if (all_nibbles && labels == 32) {
+		*addr = (struct query_addr){.bits = 128};
+		for (int i = 0; i < 16; i++)
+			addr->b[i] = (uint8_t)(nibbles[31 - 2 * i] << 4 | nibbles[30 - 2 * i]);
+		static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+		if (memcmp(addr->b, mapped, sizeof mapped) == 0) { /* dnsbld answers it from IPv4 data, '$' included */
+			memmove(addr->b, addr->b + 12, 4);
+			memset(addr->b + 4, 0, 12);
+			addr->bits = 32;
+		}
+		return NAME_ADDRESS;
+	}
+	if ((all_octets && labels < 4) || (all_nibbles && labels < 32))
+		return NAME_PARTIAL;
+	return NAME_NOT_ADDRESS;
+}
+
+/* An address as dnsbld and the export spell it (common/base/addr.c): dotted quad; RFC 5952 for IPv6 (lowercase, no
+ * leading zeros, "::" for the first longest run of two or more zero groups, never a dotted quad inside). */
+static void format_addr(int bits, const uint8_t b[16], char out[64])
+{
+	if (bits == 32) {
+		snprintf(out, 64, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+		return;
+	}
+	unsigned groups[8];
+	int best = -1, best_len = 1, run = -1;
+	for (int g = 0; g < 8; g++)
+		groups[g] = (unsigned)b[2 * g] << 8 | b[2 * g + 1];
+	for (int g = 0; g <= 8; g++) {
+		if (g < 8 && groups[g] == 0) {
+			if (run < 0)
+				run = g;
+			continue;
+		}
+		if (run >= 0 && g - run > best_len) {
+			best = run;
+			best_len = g - run;
+		}
+		run = -1;
+	}
+	char *p = out;
+	for (int g = 0; g < 8; g++) {
+		if (g == best) {
+			p += sprintf(p, "::");
+			g += best_len - 1;
+			continue;
+		}
+		p += sprintf(p, g > 0 && g != best + best_len ? ":%x" : "%x", groups[g]);
+	}
+}
+
+/* Replaces in a canonical TXT string (quoted, escaped: digits, dots, colons and '/' are kept as they are) every
+ * network that holds the address ("NET/LEN", LEN 0..bits, spelt by format_addr, not inside a longer run of address
+ * characters) by the address. Returns the new string (the old one freed), or NULL when out of memory. */
+static char *networks_as_address(char *txt, const struct query_addr *addr)
+{
+	char address[64], net_text[80];
+	format_addr(addr->bits, addr->b, address);
+	for (int len = addr->bits; len >= 0; len--) {
+		uint8_t net[16] = {0};
+		for (int i = 0; i < addr->bits / 8; i++) {
+			int keep = len - 8 * i;
+			net[i] = keep >= 8 ? addr->b[i] : keep <= 0 ? 0 : (uint8_t)(addr->b[i] & (0xff << (8 - keep)));
+		}
+		format_addr(addr->bits, net, net_text);
+		size_t n = strlen(net_text);
+		n += (size_t)snprintf(net_text + n, sizeof net_text - n, "/%d", len);
+		for (char *hit = strstr(txt, net_text); hit; hit = strstr(hit + 1, net_text)) {
+			bool before =
+			        hit > txt && (isxdigit((unsigned char)hit[-1]) || hit[-1] == '.' || hit[-1] == ':');
+			if (before || isdigit((unsigned char)hit[n]))
+				continue;
+			size_t head = (size_t)(hit - txt), alen = strlen(address), tail = strlen(hit + n);
+			char *next = malloc(head + alen + tail + 1);
+			if (!next) {
+				free(txt);
+				return NULL;
+			}
+			memcpy(next, txt, head);
+			memcpy(next + head, address, alen);
+			memcpy(next + head + alen, hit + n, tail + 1);
+			free(txt);
+			txt = next;
+			hit = txt + head + alen - 1;
+		}
+	}
+	return txt;
+}
+
 /* The wire form of a question: id 0 (set at each send), no RD, no EDNS. */
 static int build_query(const char *text, ldns_rr_type type, uint8_t **wire, size_t *len)
 {
@@ -89,8 +281,8 @@ static int build_query(const char *text, ldns_rr_type type, uint8_t **wire, size
 	return s == LDNS_STATUS_OK && *len > 12 ? 0 : -1;
 }
 
-/* Reads the query file; returns the count, or -1 with a message. */
-static long read_questions(const char *path, unsigned long max, struct question **out)
+/* Reads the query file; returns the count, or -1 with a message. zone: --wildcard-tolerance's, or NULL. */
+static long read_questions(const char *path, unsigned long max, const char *zone, struct question **out)
 {
 	FILE *f = fopen(path, "r");
 	if (!f) {
@@ -133,6 +325,8 @@ static long read_questions(const char *path, unsigned long max, struct question 
 		q->name = strdup(name);
 		q->type_text = strdup(type);
 		q->wire = NULL;
+		q->kind = zone ? classify_name(name, zone, &q->addr) : NAME_OUTSIDE;
+		q->txt = t == LDNS_RR_TYPE_TXT;
 		if (!q->name || !q->type_text || build_query(name, t, &q->wire, &q->wire_len)) {
 			fprintf(stderr, "dnsdiff: %s:%lu: cannot build a query for '%s %s'\n", path, lineno, name,
 			        type);
@@ -262,8 +456,9 @@ static void add_sorted(struct text *t, const char *label, char **items, size_t n
 	text_str(t, "}");
 }
 
-/* The canonical answer line of a response, or NULL when out of memory. */
-static char *canonical(const ldns_pkt *pkt)
+/* The canonical answer line of a response, or NULL when out of memory. With rewrite, every network in a TXT string
+ * that holds that address is replaced by the address (networks_as_address). */
+static char *canonical(const ldns_pkt *pkt, const struct query_addr *rewrite)
 {
 	struct text t = {0};
 	char *rcode = ldns_pkt_rcode2str(ldns_pkt_get_rcode(pkt));
@@ -277,8 +472,12 @@ static char *canonical(const ldns_pkt *pkt)
 		const ldns_rr *rr = ldns_rr_list_rr(answer, i);
 		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_A && ldns_rr_rd_count(rr) == 1)
 			ok = (a[na++] = ldns_rdf2str(ldns_rr_rdf(rr, 0))) != NULL;
-		else if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_TXT)
-			ok = (txt[ntxt++] = txt_string(rr)) != NULL;
+		else if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_TXT) {
+			ok = (txt[ntxt] = txt_string(rr)) != NULL;
+			if (ok && rewrite)
+				ok = (txt[ntxt] = networks_as_address(txt[ntxt], rewrite)) != NULL;
+			ntxt += ok;
+		}
 	}
 	if (ok) {
 		add_sorted(&t, " A", a, na);
@@ -331,17 +530,29 @@ static int drain(struct server *srv, const struct question *qs, unsigned long fi
 		if (!(buf[2] & 0x80) || !same_question(buf, (size_t)len, &qs[first + slot]))
 			continue; /* not a response to this question */
 		ldns_pkt *pkt = NULL;
-		char *line;
-		if (ldns_wire2pkt(&pkt, buf, (size_t)len) != LDNS_STATUS_OK)
+		char *line, *rewritten = NULL;
+		const struct question *q = &qs[first + slot];
+		bool rewrite = srv->rewrite && q->kind == NAME_ADDRESS && q->txt;
+		if (ldns_wire2pkt(&pkt, buf, (size_t)len) != LDNS_STATUS_OK) {
 			line = strdup("MALFORMED");
-		else
-			line = canonical(pkt);
+		} else {
+			line = canonical(pkt, NULL);
+			if (line && rewrite && !(rewritten = canonical(pkt, &q->addr))) {
+				free(line);
+				line = NULL;
+			}
+		}
 		ldns_pkt_free(pkt);
 		if (!line) {
 			fprintf(stderr, "dnsdiff: out of memory\n");
 			return -1;
 		}
+		if (rewritten && strcmp(rewritten, line) == 0) {
+			free(rewritten);
+			rewritten = NULL;
+		}
 		srv->answers[slot] = line;
+		srv->rewritten[slot] = rewritten;
 	}
 }
 
@@ -408,10 +619,38 @@ static bool none_answered(const struct server *srv, unsigned n)
 	return true;
 }
 
+/* The differences --wildcard-tolerance lets pass (TOLERATED_NONE: none of them). */
+enum tolerated { TOLERATED_NONE, TOLERATED_NETWORK, TOLERATED_PARTIAL, TOLERATED_NOT_ADDRESS, TOLERATED_KINDS };
+
+static const char *const TOLERATED_TEXT[TOLERATED_KINDS] = {
+        [TOLERATED_NETWORK] = "TXT with the entry's network for '$' (a wildcard)",
+        [TOLERATED_PARTIAL] = "partial names answered by a wildcard (A: NODATA)",
+        [TOLERATED_NOT_ADDRESS] = "names that are no address answered by a wildcard (A: NXDOMAIN)",
+};
+
+/* Whether --wildcard-tolerance lets a difference pass: a is server A's line (dnsbld), b and b_rewritten server B's
+ * (the master file's). Both answered; the lines differ. */
+static enum tolerated tolerated(const struct question *q, const char *a, const char *b, const char *b_rewritten)
+{
+	bool b_wildcard = strncmp(b, "NOERROR ", 8) == 0 && !strstr(b, " TC");
+	switch (q->kind) {
+	case NAME_ADDRESS:
+		return b_rewritten && strcmp(a, b_rewritten) == 0 ? TOLERATED_NETWORK : TOLERATED_NONE;
+	case NAME_PARTIAL:
+		return b_wildcard && strcmp(a, "NOERROR A{} TXT{}") == 0 ? TOLERATED_PARTIAL : TOLERATED_NONE;
+	case NAME_NOT_ADDRESS:
+		return b_wildcard && strcmp(a, "NXDOMAIN A{} TXT{}") == 0 ? TOLERATED_NOT_ADDRESS : TOLERATED_NONE;
+	case NAME_OUTSIDE:
+		break;
+	}
+	return TOLERATED_NONE;
+}
+
 struct tally {
 	unsigned long passed, failed, show;
 	size_t width;                                            /* of the longer label */
 	unsigned long nxdomain, with_a, with_txt, nodata, other; /* the answers that agreed */
+	unsigned long tolerated[TOLERATED_KINDS];                /* the differences --wildcard-tolerance let pass */
 };
 
 /* Compares the window's answers, prints the mismatches (up to show in all), counts, and frees the answers. */
@@ -421,7 +660,18 @@ static void compare_window(struct tally *t, struct server srv[2], const struct q
 	for (unsigned i = 0; i < n; i++) {
 		const char *a = srv[0].answers[i] ? srv[0].answers[i] : "no response";
 		const char *b = srv[1].answers[i] ? srv[1].answers[i] : "no response";
-		if (srv[0].answers[i] && srv[1].answers[i] && strcmp(a, b) == 0) {
+		const struct question *q = &qs[first + i];
+		enum tolerated kind = TOLERATED_NONE;
+		bool answered = srv[0].answers[i] && srv[1].answers[i];
+		if (answered && strcmp(a, b) != 0 && srv[1].rewrite)
+			kind = tolerated(q, a, b, srv[1].rewritten[i]);
+		if (kind != TOLERATED_NONE) {
+			if (t->tolerated[kind]++ == 0 && t->show)
+				printf("tolerated (%s), the first: %s %s\n  %-*s %s\n  %-*s %s\n", TOLERATED_TEXT[kind],
+				       q->name, q->type_text, (int)t->width + 1, srv[0].label, a, (int)t->width + 1,
+				       srv[1].label, b);
+			t->passed++;
+		} else if (answered && strcmp(a, b) == 0) {
 			t->passed++;
 			if (strncmp(a, "NXDOMAIN ", 9) == 0)
 				t->nxdomain++;
@@ -443,6 +693,8 @@ static void compare_window(struct tally *t, struct server srv[2], const struct q
 		for (int s = 0; s < 2; s++) {
 			free(srv[s].answers[i]);
 			srv[s].answers[i] = NULL;
+			free(srv[s].rewritten[i]);
+			srv[s].rewritten[i] = NULL;
 		}
 	}
 }
@@ -450,9 +702,13 @@ static void compare_window(struct tally *t, struct server srv[2], const struct q
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	        {"timeout", required_argument, NULL, 't'}, {"window", required_argument, NULL, 'w'},
-	        {"show", required_argument, NULL, 's'},    {"max-queries", required_argument, NULL, 'm'},
-	        {"names", required_argument, NULL, 'n'},   {0},
+	        {"timeout", required_argument, NULL, 't'},
+	        {"window", required_argument, NULL, 'w'},
+	        {"show", required_argument, NULL, 's'},
+	        {"max-queries", required_argument, NULL, 'm'},
+	        {"names", required_argument, NULL, 'n'},
+	        {"wildcard-tolerance", required_argument, NULL, 'W'},
+	        {0},
 	};
 	struct options o = {.timeout_ms = 1000, .window = 64, .show = 20, .max_queries = 200000};
 	static char names[256] = "A,B";
@@ -487,6 +743,11 @@ int main(int argc, char **argv)
 				return fprintf(stderr, "dnsdiff: --names: two labels, 'A,B'\n"), 2;
 			snprintf(names, sizeof names, "%s", optarg);
 			break;
+		case 'W':
+			if (!*optarg || strlen(optarg) > 253)
+				return fprintf(stderr, "dnsdiff: --wildcard-tolerance: a zone name\n"), 2;
+			o.tolerance_zone = optarg;
+			break;
 		default:
 			return fputs(USAGE, stderr), 2;
 		}
@@ -495,9 +756,10 @@ int main(int argc, char **argv)
 		return fputs(USAGE, stderr), 2;
 	char *comma = strchr(names, ',');
 	*comma = '\0';
-	struct server srv[2] = {{.label = names, .fd = -1}, {.label = comma + 1, .fd = -1}};
+	struct server srv[2] = {{.label = names, .fd = -1},
+	                        {.label = comma + 1, .fd = -1, .rewrite = o.tolerance_zone != NULL}};
 	struct question *qs = NULL;
-	long count = read_questions(argv[optind + 2], o.max_queries, &qs);
+	long count = read_questions(argv[optind + 2], o.max_queries, o.tolerance_zone, &qs);
 	int status = 2;
 	if (count < 0 || open_socket(argv[optind], &srv[0].fd) || open_socket(argv[optind + 1], &srv[1].fd))
 		goto out;
@@ -528,6 +790,11 @@ int main(int argc, char **argv)
 	}
 	if (t.failed > t.show)
 		printf("(%lu more mismatches not shown)\n", t.failed - t.show);
+	if (o.tolerance_zone)
+		printf("tolerated (--wildcard-tolerance %s): %lu %s, %lu %s, %lu %s\n", o.tolerance_zone,
+		       t.tolerated[TOLERATED_NETWORK], TOLERATED_TEXT[TOLERATED_NETWORK],
+		       t.tolerated[TOLERATED_PARTIAL], TOLERATED_TEXT[TOLERATED_PARTIAL],
+		       t.tolerated[TOLERATED_NOT_ADDRESS], TOLERATED_TEXT[TOLERATED_NOT_ADDRESS]);
 	printf("agreed: %lu NXDOMAIN, %lu with A records, %lu with TXT records, %lu NODATA, %lu other\n", t.nxdomain,
 	       t.with_a, t.with_txt, t.nodata, t.other);
 	printf("%lu passed, %lu failed\n", t.passed, t.failed);
