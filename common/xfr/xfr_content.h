@@ -37,7 +37,7 @@ int xfr_content_load_soa(store_rtxn_t *r, const char *zone, xfr_content_t **out)
 /* What an IXFR from serial from sends between the current SOA twice (xfr_ixfr.c): for each journal record from from
  * to the zone's serial, its old SOA, the records it removed, its new SOA, the records it added (RFC 1995). c->soa is
  * the current SOA. RBL_ENOENT when the zone is not there, or the journal does not hold the chain whole, or the chain
- * has more records than twice the zone's entries (no smaller than the zone): then the whole zone is the answer. */
+ * has more records than four times the zone's entries (no smaller than the zone): then the whole zone is the answer. */
 int xfr_content_load_ixfr(store_rtxn_t *r, const char *zone, uint32_t from, xfr_content_t **out);
 void xfr_content_free(xfr_content_t *c);
 

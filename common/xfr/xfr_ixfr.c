@@ -99,12 +99,12 @@ int xfr_content_load_ixfr(store_rtxn_t *r, const char *zone, uint32_t from, xfr_
 		err = xfr_content_load_soa(r, zone, &c);
 	struct chain ch = {c, NULL, z ? z->ttl : 0, zone, 0, 0};
 	if (!err) {
-		/* Past this many records the chain is no smaller than the zone (a listing is a record or more, and an
-		 * IPv4 one twice): the whole zone goes instead. */
+		/* Past this many records the chain is no smaller than the zone (a plain IPv4 listing is four records: A
+		 * and TXT, under its name and its IPv4-mapped twin): the whole zone goes instead. */
 		struct sizes sizes = {z, z->entries};
 		if (z->member_count)
 			err = store_zone_foreach(r, add_member_entries, &sizes);
-		ch.limit = 2 * sizes.entries + 64;
+		ch.limit = 4 * sizes.entries + 64;
 	}
 	if (!err && !(ch.origin = ldns_dname_new_frm_str(zone)))
 		err = RBL_ENOMEM;

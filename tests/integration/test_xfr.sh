@@ -6,7 +6,8 @@
 # file must), for a zone and an aggregate of it. Then 50 changes (a /32, a CIDR, an exclusion in it, deletions, a TXT
 # change, an expiry pass, imports — one of 10,000 lines —, a change to the aggregate's other member, IPv6): after
 # each, dnsbld's NOTIFY alone brings both secondaries to the new serial (within 15 s), timed from the commit and
-# reported (each IXFR is answered with the whole zone: no journal of differences yet). Then the data and the question
+# reported, and by IXFR from the journal rbltool keeps (it reads dnsbld.conf's [zone] sections): no AXFR after the
+# first, for the zone or the aggregate. Then the data and the question
 # set of the rbldnsd comparison (gen_rbldata, a fixed seed; over 20,000 A and TXT questions) imported into a third
 # transferable zone: once both secondaries serve it, dnsdiff asks every question of dnsbld and of each and wants the
 # same answers but for a master file's two documented differences (common/formats/export_bind.c), each tolerated
@@ -36,9 +37,11 @@ CONF=$IT_TMP/dnsbld.conf
 
 secondary_require || finish
 
+# rbltool with dnsbld's configuration once it is written: its [zone] sections make rbltool keep their IXFR journal.
 seed() {
-	local out
-	out=$(rbl "$@" 2>&1)
+	local out config=()
+	[ -f "$CONF" ] && config=(--config "$CONF")
+	out=$("$RBLTOOL" --db "$IT_DB" "${config[@]}" "$@" 2>&1)
 	expect_exit "rbltool $*" 0 $? "$out"
 }
 
@@ -127,7 +130,7 @@ expect_contains "dnsbld logs the transfers" "zone transfer of $ZONE (serial $ser
 compare_with knot "$(secondary_port knot)" "$ZONE" wildcards "${ADDRS[@]}"
 compare_with nsd "$(secondary_port nsd)" "$ZONE" wildcards "${ADDRS[@]}"
 
-# --- changes, told by NOTIFY: an IXFR from an older serial is answered with the whole zone -----------------------
+# --- changes, told by NOTIFY, sent by IXFR from the journal ---------------------------------------------------------
 
 # change CHECK WAIT_ZONE RBLTOOL-ARGS...: one change; then the time (ms) until each secondary serves WAIT_ZONE's new
 # serial, from the moment rbltool was started, into TIMES_knot / TIMES_nsd.
@@ -164,8 +167,7 @@ for round in 1 2 3 4 5; do
 	change "[$round] an IPv6 /64" "$ZONE" add "$ZONE" "2001:db8:5:$round::/64"
 	change "[$round] a deletion of a CIDR" "$ZONE" del "$ZONE" "198.51.$round.0/24"
 done
-# Last: with no journal of differences, every change after it would send 10,000 more names to each secondary, for
-# the zone and its aggregate.
+# Last: an import past the per-change limit (its difference is the whole zone's, compared before and after).
 change "an import of 10,000 lines" "$ZONE" import "$ZONE" "$IT_TMP/big.txt"
 # median_max MS...: "MEDIAN MAX"
 median_max() {
@@ -179,8 +181,23 @@ for name in knot nsd; do
 		"10,000-line import: ${times[-1]} ms)"
 done
 expect_contains "dnsbld sent NOTIFY" "NOTIFY of $ZONE (serial $serial) to 2 secondaries" "$(cat "$DNSBLD_LOG")"
-expect_contains "the IXFR from an older serial was answered with the whole zone" \
-	"zone transfer of $ZONE (serial $serial, IXFR) to 127.0.0.1" "$(cat "$DNSBLD_LOG")"
+expect_contains "the last change went by IXFR from the journal" \
+	"zone transfer of $ZONE (serial $serial, IXFR, from the journal) to 127.0.0.1" "$(cat "$DNSBLD_LOG")"
+# IXFR, not AXFR: after the first transfer, every change reached each secondary as differences (a secondary may take
+# several changes in one IXFR when NOTIFYs meet, so the count of IXFRs is at most the count of changes).
+for name in knot nsd; do
+	for z in "$ZONE" "$AGG"; do
+		expect_eq "[$name] $z: no AXFR after the first" 1 "$(secondary_xfr_count "$name" AXFR "$z")"
+		ixfrs=$(secondary_xfr_count "$name" IXFR "$z")
+		if [ "$ixfrs" -ge 5 ]; then
+			it_pass "[$name] $z: the changes came by IXFR ($ixfrs)"
+		else
+			it_fail "[$name] $z: the changes came by IXFR" ">= 5" "$ixfrs"
+		fi
+	done
+done
+echo "# IXFRs from the journal: $(grep -c 'IXFR, from the journal' "$DNSBLD_LOG"), whole zones for an IXFR:" \
+	"$(grep -c 'IXFR, whole zone' "$DNSBLD_LOG")"
 NEW_ADDRS=(192.0.2.101 192.0.2.151 198.51.5.5 198.51.5.70 198.18.1.1 198.19.10.10 2001:db8:5:5::1 10.1.2.5
 	203.0.113.45)
 compare_with knot "$(secondary_port knot)" "$ZONE" wildcards "${ADDRS[@]}" "${NEW_ADDRS[@]}"
