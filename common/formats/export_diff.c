@@ -105,6 +105,7 @@ struct differ {
 	struct state st[2];
 	struct node *roots;
 	size_t root_count, root_cap;
+	struct node last_root[2]; /* the last root found in the IPv4 and the IPv6 tree */
 	char *text[2]; /* the records of the roots, one a line */
 	size_t text_len[2];
 	FILE *out[2];
@@ -151,16 +152,45 @@ static int add_root(struct differ *d, const struct node *n)
 	return RBL_OK;
 }
 
-static int add_change(struct differ *d, const cidr_t *net)
+/* Whether the last root found in family's tree holds net: its climb would find that root again (or one inside). */
+static bool under_last_root(const struct differ *d, const cidr_t *net)
 {
+	const struct node *last = &d->last_root[net->addr.family == ADDR_V4 ? 0 : 1];
+	if (last->prefix.family != net->addr.family)
+		return false;
+	cidr_t outer = node_net(last);
+	return outer.len <= net->len && cidr_contains(&outer, &net->addr);
+}
+
+/* The root of net in its family's tree, unless the last one holds it. */
+static int add_change_in(struct differ *d, const cidr_t *net)
+{
+	if (under_last_root(d, net))
+		return RBL_OK;
 	struct node root;
 	int err = climb(d, node_of(net), &root);
-	if (err || (err = add_root(d, &root)) || net->addr.family != ADDR_V4)
+	if (!err)
+		d->last_root[net->addr.family == ADDR_V4 ? 0 : 1] = root;
+	return err ? err : add_root(d, &root);
+}
+
+static int add_change(struct differ *d, const cidr_t *net)
+{
+	int err = add_change_in(d, net);
+	if (err || net->addr.family != ADDR_V4)
 		return err;
 	cidr_t twin = {.addr = {.family = ADDR_V6}, .len = (uint8_t)(96 + net->len)};
 	twin.addr.b[10] = twin.addr.b[11] = 0xff;
 	memcpy(twin.addr.b + 12, net->addr.b, 4);
-	return (err = climb(d, node_of(&twin), &root)) ? err : add_root(d, &root);
+	return add_change_in(d, &twin);
+}
+
+/* Networks in address order, wider first: neighbours share roots. */
+static int net_cmp(const void *a, const void *b)
+{
+	const cidr_t *x = a, *y = b;
+	int c = addr_cmp(&x->addr, &y->addr);
+	return c ? c : (int)x->len - (int)y->len;
 }
 
 /* Roots in family, then address order, a wider one before those it holds. */
@@ -286,8 +316,16 @@ int export_bind_diff(store_rtxn_t *before, store_rtxn_t *after, const char *zone
 		if (!(err = add_root(d, &v4)))
 			err = add_root(d, &v6);
 	}
-	for (size_t i = 0; !whole && i < count && !err; i++)
-		err = add_change(d, &nets[i]);
+	cidr_t *sorted = whole || !count ? NULL : malloc(count * sizeof *sorted);
+	if (!whole && count && !sorted)
+		err = RBL_ENOMEM;
+	if (sorted) {
+		memcpy(sorted, nets, count * sizeof *sorted);
+		qsort(sorted, count, sizeof *sorted, net_cmp);
+	}
+	for (size_t i = 0; sorted && i < count && !err; i++)
+		err = add_change(d, &sorted[i]);
+	free(sorted);
 	if (!err)
 		settle_roots(d);
 	stats->roots = d->root_count;

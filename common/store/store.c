@@ -816,7 +816,6 @@ int store_journal_append_import(store_wtxn_t *w, uint32_t zone_id, const store_i
 				const char *source)
 {
 	uint8_t payload[32 + ENTRY_SOURCE_MAX];
-	store_note_change(w, zone_id, NULL);
 	store_put_u64(payload, stats->added);
 	store_put_u64(payload + 8, stats->updated);
 	store_put_u64(payload + 16, stats->removed);

@@ -51,7 +51,7 @@ int store_entries_delete_where(store_wtxn_t *w, bool (*doomed)(uint32_t zone_id,
  * (the last commit: there is one writer), after is the transaction itself (read through it; write through w). One
  * change per zone the transaction touched — an aggregate whose member changed is listed too, with no networks of
  * its own; a deleted zone too (it is gone from after). An error aborts the transaction and is commit's. */
-#define STORE_CHANGE_NETS_MAX 4096 /* networks listed per zone and commit; past them, all */
+#define STORE_CHANGE_NETS_MAX 65536 /* networks listed per zone and commit (1.2 MB); past them, all */
 typedef struct store_change {
 	uint32_t zone_id;
 	bool all;           /* too many networks to list (or a large import): take the whole zone as changed */

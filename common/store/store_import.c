@@ -410,7 +410,10 @@ static int put_entry(store_import_t *imp, struct writes *wr, entry_t *fresh, con
 	}
 	if (err)
 		return err;
-	return imp->journal_each ? store_journal_append(w, imp->zone_id, 'A', fresh) : RBL_OK;
+	if (imp->journal_each)
+		return store_journal_append(w, imp->zone_id, 'A', fresh);
+	store_note_change(w, imp->zone_id, &fresh->net); /* for a commit hook: the record-level journal's networks */
+	return RBL_OK;
 }
 
 static int del_entry(store_import_t *imp, const entry_t *old, bool old_lone)
@@ -427,7 +430,10 @@ static int del_entry(store_import_t *imp, const entry_t *old, bool old_lone)
 	}
 	if (rc)
 		return store_mdb_error(rc, "deleting an entry absent from the import");
-	return imp->journal_each ? store_journal_append(imp->w, imp->zone_id, 'D', old) : RBL_OK;
+	if (imp->journal_each)
+		return store_journal_append(imp->w, imp->zone_id, 'D', old);
+	store_note_change(imp->w, imp->zone_id, &old->net);
+	return RBL_OK;
 }
 
 /* A change the index must follow: the network that changed. */
@@ -602,6 +608,8 @@ static int import_fresh(store_import_t *imp, store_import_stats_t *stats)
 		}
 		if (!err && imp->journal_each)
 			err = store_journal_append(w, imp->zone_id, 'A', &fresh);
+		else if (!err)
+			store_note_change(w, imp->zone_id, &fresh.net);
 		stats->added++;
 	}
 	progress(imp, "writing", imp->count, imp->count);

@@ -255,17 +255,45 @@ static int put_record(MDB_txn *txn, MDB_dbi dbi, uint32_t zone_id, uint64_t seq,
 	return RBL_OK;
 }
 
+static int add_member_entries(const zone_def_t *def, void *ctx)
+{
+	struct member_defs *m = ctx;
+	for (unsigned i = 0; i < m->zone->member_count; i++)
+		if (m->zone->members[i] == def->id)
+			m->defs[0].entries += def->entries;
+	return 0;
+}
+
+/* The entries the zone answers from in r: its own and its members'. */
+static int answering_entries(store_rtxn_t *r, const zone_def_t *z, uint64_t *entries)
+{
+	zone_def_t sum = {.entries = z->entries};
+	struct member_defs m = {z, &sum};
+	int err = z->member_count ? store_zone_foreach(r, add_member_entries, &m) : RBL_OK;
+	*entries = sum.entries;
+	return err;
+}
+
 /* The difference a commit made to zone z (b before, a after), computed and appended; or the journal emptied
  * when no difference can say what changed. */
 static int journal_zone(const xfr_zone_t *conf, MDB_txn *txn, MDB_dbi dbi, store_rtxn_t *before,
 			store_rtxn_t *after, const zone_def_t *b, const zone_def_t *a, const cidr_t *nets, size_t n,
 			bool whole)
 {
+	uint64_t had = 0;
+	int err = whole ? answering_entries(before, b, &had) : RBL_OK;
+	if (err)
+		return err;
+	if (whole && had == 0) { /* the zone was empty: its difference is the whole zone, no smaller than it */
+		log_info("zone %s: the change to serial %u fills an empty zone: IXFR from before it sends the whole zone",
+			 a->name, a->serial);
+		return drop_before(txn, dbi, a->id, UINT64_MAX);
+	}
 	char *removed = NULL, *added = NULL;
 	size_t removed_len = 0, added_len = 0;
 	FILE *fr = open_memstream(&removed, &removed_len), *fa = open_memstream(&added, &added_len);
 	export_diff_stats_t st = {0};
-	int err = fr && fa ? export_bind_diff(before, after, a->name, nets, n, whole, fr, fa, &st) : RBL_ENOMEM;
+	err = fr && fa ? export_bind_diff(before, after, a->name, nets, n, whole, fr, fa, &st) : RBL_ENOMEM;
 	if (fr && fclose(fr) != 0 && !err)
 		err = RBL_ENOMEM;
 	if (fa && fclose(fa) != 0 && !err)
