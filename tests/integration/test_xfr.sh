@@ -305,6 +305,38 @@ expect_eq "… beginning and ending with the SOA" 2 "$(grep -c "	SOA	" <<<"$out"
 out=$(dig @127.0.0.1 -p "$DNSBLD_PORT" +time=3 +tries=1 -y "hmac-sha256:$KEY:$SECRET" "$ZONE" "IXFR=$new" 2>&1)
 expect_eq "IXFR from the current serial: the SOA alone" 1 "$(grep -c "	SOA	" <<<"$out")"
 expect_contains "… the current one" "$new" "$(grep "	SOA	" <<<"$out")"
+# --- the journal seen by rbltool: zone show, zone diff ------------------------------------------------------------
+
+out=$("$RBLTOOL" --db "$IT_DB" --config "$CONF" zone show "$ZONE")
+expect_contains "zone show lists the journal's serials, ending at the zone's" "journal  serials " "$out"
+expect_contains "… up to the current serial" " to $new: " "$(grep '^journal' <<<"$out")"
+out=$("$RBLTOOL" --db "$IT_DB" zone show "$ZONE" --json)
+expect_eq "zone show --json: the journal's last serial" "$new" "$(jq -r .journal.to <<<"$out")" "$out"
+out=$("$RBLTOOL" --db "$IT_DB" zone show "$OTHER" --json)
+expect_eq "zone show --json: no journal for a zone without a [zone] section" null "$(jq -r .journal <<<"$out")"
+seed add "$ZONE" 192.0.2.77 --code 127.0.0.5 --reason 'for zone diff'
+out=$("$RBLTOOL" --db "$IT_DB" zone diff "$ZONE" --from "$new" 2>&1)
+expect_exit "zone diff from the previous serial" 0 $? "$out"
+expect_contains "… names the step" "; serial $new -> $((new + 1)): 0 removed, 4 added" "$out"
+expect_contains "… with the records added, absolute" "+77.2.0.192.$ZONE.	A	127.0.0.5" "$out"
+expect_contains "… TXT too" '+77.2.0.192.'"$ZONE"'.	TXT	"for zone diff"' "$out"
+out=$(dig @127.0.0.1 -p "$DNSBLD_PORT" +time=3 +tries=1 -y "hmac-sha256:$KEY:$SECRET" "$ZONE" "IXFR=$new" 2>&1)
+expect_contains "… what an IXFR from that serial sends" "XFR size: 8 records" "$out"
+out=$("$RBLTOOL" --db "$IT_DB" zone diff "$ZONE" --from 12345 2>&1)
+expect_exit "zone diff from a serial the journal does not hold: fails" 1 $? "$out"
+expect_contains "… saying the secondary gets the whole zone" "a secondary there gets the whole zone" "$out"
+out=$("$RBLTOOL" --db "$IT_DB" zone diff "$ZONE" --from x1 2>&1)
+expect_exit "zone diff --from with no serial: bad input" 2 $? "$out"
+expect_contains "… naming it" "--from: expected a serial (0..4294967295), not 'x1'" "$out"
+out=$("$RBLTOOL" --db "$IT_DB" --config "$IT_TMP/none.conf" zone list 2>&1)
+expect_exit "rbltool --config naming no file: bad input" 2 $? "$out"
+printf '[zone "%s"]\njournal-max = 1T\n' "$ZONE" >"$IT_TMP/bad.conf"
+out=$("$RBLTOOL" --db "$IT_DB" --config "$IT_TMP/bad.conf" add "$ZONE" 192.0.2.78 2>&1)
+expect_exit "rbltool with a bad journal-max: bad input, nothing written" 2 $? "$out"
+expect_contains "… naming the file and line" "bad.conf:2: journal-max = '1T'" "$out"
+expect_eq "… the zone's serial unchanged" "$((new + 1))" "$(serial_of_dnsbld)"
+new=$((new + 1))
+
 # --- a key rotated with SIGHUP --------------------------------------------------------------------------------------
 
 NEW_SECRET=$(head -c 32 /dev/urandom | base64)
