@@ -53,12 +53,23 @@ static struct node parent_of(const struct node *n)
 	return p;
 }
 
-/* One state of the zone (before or after) read for the range of a node: its model and trees. */
+/* One state of the zone (before or after) read for the range of a node: its model and trees, exact for any node
+ * inside that one (a dense import's neighbours read their /24 once). */
 struct state {
 	export_model_t model;
 	struct segments v4, v6;
+	struct node node;
 	bool loaded;
 };
+
+/* Whether inner lies inside outer (or is it). */
+static bool node_holds(const struct node *outer, const struct node *inner)
+{
+	if (outer->prefix.family != inner->prefix.family || outer->depth > inner->depth)
+		return false;
+	cidr_t net = node_net(outer);
+	return cidr_contains(&net, &inner->prefix);
+}
 
 static void state_free(struct state *s)
 {
@@ -75,7 +86,10 @@ static void state_free(struct state *s)
 static int state_load(struct state *s, store_rtxn_t *r, const char *zone, const export_opts_t *opts,
 		      const struct node *n)
 {
+	if (s->loaded && node_holds(&s->node, n))
+		return RBL_OK;
 	state_free(s);
+	s->node = *n;
 	cidr_t net = node_net(n);
 	int err = export_model_load_within(r, zone, opts, n->depth ? &net : NULL, &s->model);
 	if (err == RBL_ENOENT) { /* the zone does not exist in this state (created or deleted): nothing in it */
@@ -102,7 +116,7 @@ struct differ {
 	store_rtxn_t *r[2]; /* before, after */
 	const char *zone;
 	export_opts_t opts;
-	struct state st[2];
+	struct state st[2][2]; /* [tree: IPv4, IPv6][before, after]: each tree's last range read, kept apart */
 	struct node *roots;
 	size_t root_count, root_cap;
 	struct node last_root[2]; /* the last root found in the IPv4 and the IPv6 tree */
@@ -111,10 +125,16 @@ struct differ {
 	FILE *out[2];
 };
 
+static int tree_of(const struct node *n)
+{
+	return n->prefix.family == ADDR_V4 ? 0 : 1;
+}
+
 static int load_both(struct differ *d, const struct node *n)
 {
-	int err = state_load(&d->st[0], d->r[0], d->zone, &d->opts, n);
-	return err ? err : state_load(&d->st[1], d->r[1], d->zone, &d->opts, n);
+	struct state *st = d->st[tree_of(n)];
+	int err = state_load(&st[0], d->r[0], d->zone, &d->opts, n);
+	return err ? err : state_load(&st[1], d->r[1], d->zone, &d->opts, n);
 }
 
 /* The root for a change under node n (see the file comment). */
@@ -122,14 +142,15 @@ static int climb(struct differ *d, struct node n, struct node *root)
 {
 	int err = load_both(d, &n);
 	while (!err) {
-		if ((!state_whole(&d->st[0], &n) && !state_whole(&d->st[1], &n)) || n.depth == 0)
+		struct state *st = d->st[tree_of(&n)];
+		if ((!state_whole(&st[0], &n) && !state_whole(&st[1], &n)) || n.depth == 0)
 			break;
 		struct node p = parent_of(&n);
 		if (bind_node_always_opened(p.prefix.family, &p.prefix, p.depth))
 			break;
 		if ((err = load_both(d, &p)))
 			break;
-		if (!state_whole(&d->st[0], &p) && !state_whole(&d->st[1], &p))
+		if (!state_whole(&st[0], &p) && !state_whole(&st[1], &p))
 			break;
 		n = p;
 	}
@@ -226,11 +247,12 @@ static int write_roots(struct differ *d, int i)
 	int err = RBL_OK;
 	for (size_t k = 0; k < d->root_count && !err && !w->out.err; k++) {
 		const struct node *n = &d->roots[k];
-		if ((err = state_load(&d->st[i], d->r[i], d->zone, &d->opts, n)) || !d->st[i].model.source_count)
+		struct state *st = &d->st[tree_of(n)][i];
+		if ((err = state_load(st, d->r[i], d->zone, &d->opts, n)) || !st->model.source_count)
 			continue;
-		w->m = &d->st[i].model;
+		w->m = &st->model;
 		int family = n->prefix.family;
-		bind_walk_node(w, family == ADDR_V4 ? &d->st[i].v4 : &d->st[i].v6, family, &n->prefix, n->depth);
+		bind_walk_node(w, family == ADDR_V4 ? &st->v4 : &st->v6, family, &n->prefix, n->depth);
 	}
 	if (!err)
 		err = w->out.err;
@@ -340,8 +362,9 @@ int export_bind_diff(store_rtxn_t *before, store_rtxn_t *after, const char *zone
 	}
 	if (!err)
 		err = compare(d, removed, added, stats);
-	state_free(&d->st[0]);
-	state_free(&d->st[1]);
+	for (int t = 0; t < 2; t++)
+		for (int i = 0; i < 2; i++)
+			state_free(&d->st[t][i]);
 	free(d->text[0]);
 	free(d->text[1]);
 	free(d->roots);
