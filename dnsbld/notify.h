@@ -4,7 +4,8 @@
  * One thread watches the serials of the zones that have notify addresses in dnsbld.conf (a read of the store every
  * NOTIFY_POLL_MS: rbltool's commit is seen within that) and, when one moved, sends every address a NOTIFY signed with
  * the zone's key — at most one round a zone every NOTIFY_GAP_MS (a burst of commits is one NOTIFY of the newest
- * serial); an address that does not acknowledge is sent again after 1, 2, 4 and 8 s, then given up (logged). Also
+ * serial); an address that does not acknowledge is sent again after 1, 2, 4 and 8 s, then given up (logged). An
+ * answer to a signed NOTIFY acknowledges it only when signed with the zone's key over the NOTIFY's MAC. Also
  * once at start, so that secondaries that missed changes while dnsbld was down catch up. UDP from an ephemeral port.
  */
 #ifndef DNSBLD_NOTIFY_H
