@@ -440,12 +440,16 @@ static int zone_show(cli_t *cli, int argc, char **argv)
 		return rc ? rc : zone_journal_print(cli, &def);
 	}
 	json_t *doc = zone_json(&def), *members = json_array();
-	if ((rc = show_members(cli, &def, members)) || (rc = zone_journal_json(cli, &def, doc))) {
+	if ((rc = show_members(cli, &def, members))) {
 		json_decref(members);
 		json_decref(doc);
 		return rc;
 	}
 	cli_json_set(doc, "members", members);
+	if ((rc = zone_journal_json(cli, &def, doc))) {
+		json_decref(doc);
+		return rc;
+	}
 	return cli_json_print(doc);
 }
 

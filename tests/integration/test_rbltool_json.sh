@@ -51,7 +51,7 @@ out=$("$RBLTOOL" --db "$NOSTORE" add some.zone 192.0.2.1 --reason x --help 2>&1)
 expect_contains "--help after other arguments still prints the usage" "usage: rbltool add ZONE ADDR" "$out"
 out=$("$RBLTOOL" --db "$NOSTORE" zone --help 2>&1)
 expect_exit "zone --help: exit 0" 0 $? "$out"
-expect_eq "zone --help: every zone subcommand's usage" 5 "$(grep -c '^usage: rbltool zone ' <<<"$out")" "$out"
+expect_eq "zone --help: every zone subcommand's usage" 6 "$(grep -c '^usage: rbltool zone ' <<<"$out")" "$out"
 out=$("$RBLTOOL" --db "$NOSTORE" probe --help 2>&1)
 expect_contains "probe --help names --pending" "rbltool probe --pending" "$out"
 expect_contains "probe --help names --all-forms, --resolver, --no-rdns, --json" \
@@ -63,7 +63,7 @@ out=$("$RBLTOOL" --db "$NOSTORE" rdns --help 2>&1)
 expect_contains "rdns --help: its usage" "usage: rbltool rdns ADDR... [--resolver ADDR[:PORT]] [--timeout SECS]" "$out"
 out=$("$RBLTOOL" --db "$NOSTORE" --help 2>&1)
 expect_exit "rbltool --help: exit 0" 0 $? "$out"
-expect_contains "rbltool --help: still the overview" "usage: rbltool [--db DIR] COMMAND ..." "$out"
+expect_contains "rbltool --help: still the overview" "usage: rbltool [--db DIR] [--config FILE] COMMAND ..." "$out"
 expect_contains "rbltool --help: names check" "check HOST[:PORT]" "$out"
 expect_contains "rbltool --help: names rdns" "rdns ADDR..." "$out"
 # "-h" as the value of an option is that value, not a request for help (a store of its own).
@@ -131,7 +131,7 @@ jq_eq "zone list --json: the TTL and code" ".[] | select(.name == \"$ZONE\") | [
 out=$(rbl zone show "$ZONE" --json 2>&1)
 valid_json "zone show --json: valid JSON" "$out"
 jq_eq "zone show --json: its fields" 'keys_unsorted | join(",")' "$out" \
-	"name,soa,ns,ttl,code,txt,created,changed,entries,members"
+	"name,soa,ns,ttl,code,txt,created,changed,entries,members,journal"
 jq_eq "zone show --json: the last change is a time no earlier than the creation" \
 	'(.changed | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$")) and .changed >= .created' "$out" true
 jq_eq "zone show --json: the SOA" '[.soa.mname, .soa.rname, (.soa.serial > 0)] | @tsv' "$out" \
