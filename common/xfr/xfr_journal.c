@@ -51,32 +51,54 @@ static bool decode(const MDB_val *k, const MDB_val *v, uint32_t zone_id, xfr_jou
 	return true;
 }
 
-/* The first key of zone_id's records (seek), and the first past them (end). */
-static void zone_bounds(uint32_t zone_id, uint8_t seek[JOURNAL_KEY])
-{
-	memset(seek, 0, JOURNAL_KEY);
-	put_u32(seek, zone_id);
-}
+/* Calls fn on each record of zone_id in sequence order, with the cursor on it (fn may delete it: LMDB's next step
+ * is then the record after). fn returns 0 to go on, 1 to stop, or an error; the walk returns RBL_OK or that error.
+ * A record that does not decode is RBL_ESTORE. */
+typedef int (*record_fn)(void *ctx, MDB_cursor *cur, uint64_t seq, const MDB_val *k, const MDB_val *v,
+			 const xfr_journal_step_t *step);
 
-/* Deletes the zone's records before sequence keep_from (all of them with UINT64_MAX). */
-static int drop_before(MDB_txn *txn, MDB_dbi dbi, uint32_t zone_id, uint64_t keep_from)
+static int each_record(MDB_txn *txn, MDB_dbi dbi, uint32_t zone_id, record_fn fn, void *ctx)
 {
 	MDB_cursor *cur;
 	int rc = mdb_cursor_open(txn, dbi, &cur);
 	if (rc)
 		return store_mdb_error(rc, "opening the IXFR journal");
-	uint8_t seek[JOURNAL_KEY];
-	zone_bounds(zone_id, seek);
+	uint8_t seek[JOURNAL_KEY] = {0};
+	put_u32(seek, zone_id);
 	MDB_val k = {sizeof seek, seek}, v;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != JOURNAL_KEY || get_u32(k.mv_data) != zone_id ||
-		    store_get_u64((const uint8_t *)k.mv_data + 4) >= keep_from)
+	int err = RBL_OK;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc && !err; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		xfr_journal_step_t step;
+		if (k.mv_size != JOURNAL_KEY || get_u32(k.mv_data) != zone_id)
 			break;
-		if ((rc = mdb_cursor_del(cur, 0)))
-			break;
+		if (!decode(&k, &v, zone_id, &step))
+			err = RBL_ESTORE;
+		else
+			err = fn(ctx, cur, store_get_u64((const uint8_t *)k.mv_data + 4), &k, &v, &step);
 	}
 	mdb_cursor_close(cur);
-	return rc && rc != MDB_NOTFOUND ? store_mdb_error(rc, "trimming the IXFR journal") : RBL_OK;
+	if (!err && rc && rc != MDB_NOTFOUND)
+		err = store_mdb_error(rc, "reading the IXFR journal");
+	return err == 1 ? RBL_OK : err;
+}
+
+static int delete_record(MDB_cursor *cur)
+{
+	int rc = mdb_cursor_del(cur, 0);
+	return rc ? store_mdb_error(rc, "trimming the IXFR journal") : 0;
+}
+
+static int drop_one_before(void *ctx, MDB_cursor *cur, uint64_t seq, const MDB_val *k, const MDB_val *v,
+			   const xfr_journal_step_t *step)
+{
+	(void)k, (void)v, (void)step;
+	return seq >= *(const uint64_t *)ctx ? 1 : delete_record(cur);
+}
+
+/* Deletes the zone's records before sequence keep_from (all of them with UINT64_MAX). */
+static int drop_before(MDB_txn *txn, MDB_dbi dbi, uint32_t zone_id, uint64_t keep_from)
+{
+	return each_record(txn, dbi, zone_id, drop_one_before, &keep_from);
 }
 
 /* What the zone's records hold: the first sequence, the last one and its step, the bytes. *count 0: none. */
@@ -85,37 +107,39 @@ struct extent {
 	uint32_t last_to;
 };
 
+static int measure_one(void *ctx, MDB_cursor *cur, uint64_t seq, const MDB_val *k, const MDB_val *v,
+		       const xfr_journal_step_t *step)
+{
+	(void)cur;
+	struct extent *x = ctx;
+	if (!x->count)
+		x->first_seq = seq;
+	x->last_seq = seq;
+	x->last_to = step->to;
+	x->count++;
+	x->bytes += k->mv_size + v->mv_size;
+	return 0;
+}
+
 static int read_extent(MDB_txn *txn, MDB_dbi dbi, uint32_t zone_id, struct extent *x)
 {
 	memset(x, 0, sizeof *x);
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(txn, dbi, &cur);
-	if (rc)
-		return store_mdb_error(rc, "opening the IXFR journal");
-	uint8_t seek[JOURNAL_KEY];
-	zone_bounds(zone_id, seek);
-	MDB_val k = {sizeof seek, seek}, v;
-	int err = RBL_OK;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		xfr_journal_step_t step;
-		if (k.mv_size != JOURNAL_KEY || get_u32(k.mv_data) != zone_id)
-			break;
-		if (!decode(&k, &v, zone_id, &step)) {
-			err = RBL_ESTORE;
-			break;
-		}
-		uint64_t seq = store_get_u64((const uint8_t *)k.mv_data + 4);
-		if (!x->count)
-			x->first_seq = seq;
-		x->last_seq = seq;
-		x->last_to = step.to;
-		x->count++;
-		x->bytes += k.mv_size + v.mv_size;
-	}
-	mdb_cursor_close(cur);
-	if (!err && rc && rc != MDB_NOTFOUND)
-		err = store_mdb_error(rc, "reading the IXFR journal");
-	return err;
+	return each_record(txn, dbi, zone_id, measure_one, x);
+}
+
+struct trimming {
+	uint64_t bytes, max;
+};
+
+static int trim_one(void *ctx, MDB_cursor *cur, uint64_t seq, const MDB_val *k, const MDB_val *v,
+		    const xfr_journal_step_t *step)
+{
+	(void)seq, (void)step;
+	struct trimming *t = ctx;
+	if (t->bytes <= t->max)
+		return 1;
+	t->bytes -= k->mv_size + v->mv_size;
+	return delete_record(cur);
 }
 
 /* Drops the oldest records until the zone's are at most max bytes. */
@@ -123,25 +147,8 @@ static int trim(MDB_txn *txn, MDB_dbi dbi, uint32_t zone_id, uint64_t max)
 {
 	struct extent x;
 	int err = read_extent(txn, dbi, zone_id, &x);
-	if (err || x.bytes <= max)
-		return err;
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(txn, dbi, &cur);
-	if (rc)
-		return store_mdb_error(rc, "opening the IXFR journal");
-	uint8_t seek[JOURNAL_KEY];
-	zone_bounds(zone_id, seek);
-	MDB_val k = {sizeof seek, seek}, v;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc && x.bytes > max;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != JOURNAL_KEY || get_u32(k.mv_data) != zone_id)
-			break;
-		x.bytes -= k.mv_size + v.mv_size;
-		if ((rc = mdb_cursor_del(cur, 0)))
-			break;
-	}
-	mdb_cursor_close(cur);
-	return rc && rc != MDB_NOTFOUND ? store_mdb_error(rc, "trimming the IXFR journal") : RBL_OK;
+	struct trimming t = {x.bytes, max};
+	return err || x.bytes <= max ? err : each_record(txn, dbi, zone_id, trim_one, &t);
 }
 
 /* --- writing ----------------------------------------------------------------------------------------------------- */
@@ -403,45 +410,38 @@ int xfr_journal_range(store_rtxn_t *r, uint32_t zone_id, uint32_t *first, uint32
 	return RBL_OK;
 }
 
-/* Walks the zone's records: with fn NULL only checks that from..to is there whole. */
+/* A chain being followed: from, to, where it is, and the caller's function (NULL: only check it is whole). */
+struct chain_walk {
+	uint32_t from, to, at;
+	bool started, done, broken;
+	int (*fn)(void *ctx, const xfr_journal_step_t *step);
+	void *ctx;
+};
+
+static int follow_one(void *ctx, MDB_cursor *cur, uint64_t seq, const MDB_val *k, const MDB_val *v,
+		      const xfr_journal_step_t *step)
+{
+	(void)cur, (void)seq, (void)k, (void)v;
+	struct chain_walk *c = ctx;
+	if (!c->started && step->from != c->from)
+		return 0;
+	if (step->from != c->at) { /* a gap: never written so (damage) */
+		c->broken = true;
+		return 1;
+	}
+	c->started = true;
+	int err = c->fn ? c->fn(c->ctx, step) : 0;
+	c->at = step->to;
+	c->done = c->at == c->to;
+	return err ? err : c->done;
+}
+
 static int walk_chain(MDB_txn *txn, MDB_dbi dbi, uint32_t zone_id, uint32_t from, uint32_t to,
 		      int (*fn)(void *ctx, const xfr_journal_step_t *step), void *ctx)
 {
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(txn, dbi, &cur);
-	if (rc)
-		return store_mdb_error(rc, "opening the IXFR journal");
-	uint8_t seek[JOURNAL_KEY];
-	zone_bounds(zone_id, seek);
-	MDB_val k = {sizeof seek, seek}, v;
-	bool started = false, done = false;
-	uint32_t at = from;
-	int err = RBL_OK;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc && !err && !done;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		xfr_journal_step_t step;
-		if (k.mv_size != JOURNAL_KEY || get_u32(k.mv_data) != zone_id)
-			break;
-		if (!decode(&k, &v, zone_id, &step)) {
-			err = RBL_ESTORE;
-			break;
-		}
-		if (!started && step.from != from)
-			continue;
-		if (step.from != at) { /* a gap: the chain is broken (never written so; damage) */
-			err = RBL_ENOENT;
-			break;
-		}
-		started = true;
-		if (fn)
-			err = fn(ctx, &step);
-		at = step.to;
-		done = at == to;
-	}
-	mdb_cursor_close(cur);
-	if (!err && rc && rc != MDB_NOTFOUND)
-		err = store_mdb_error(rc, "reading the IXFR journal");
-	return !err && !done ? RBL_ENOENT : err;
+	struct chain_walk c = {from, to, from, false, false, false, fn, ctx};
+	int err = each_record(txn, dbi, zone_id, follow_one, &c);
+	return !err && (!c.done || c.broken) ? RBL_ENOENT : err;
 }
 
 int xfr_journal_chain(store_rtxn_t *r, uint32_t zone_id, uint32_t from, uint32_t to,
