@@ -115,9 +115,10 @@ typedef struct tsig_stream {
 void tsig_stream_start(tsig_stream_t *stream, const tsig_request_t *request);
 
 /* Signs the next message of the response: msg (len bytes, a whole DNS message without a TSIG record) to out (at
- * most out_size bytes, 65535 at most used), *out_len its length. The time signed is the clock's (ldns reads it).
- * RBL_EINVAL: msg is not a message ldns parses, or has a TSIG already; RBL_ESPACE: the signed message does not fit
- * out_size or 65535 bytes; RBL_ENOMEM. On error the stream is unchanged: the message may be signed again. */
+ * most out_size bytes, 65535 at most used): msg as it is, a TSIG record appended, ARCOUNT counting it; *out_len its
+ * length. The time signed is the clock's. RBL_EINVAL: msg is shorter than a header, or its additional section does
+ * not parse or holds a TSIG; RBL_ESPACE: the signed message does not fit out_size or 65535 bytes; RBL_ENOMEM. On
+ * error the stream is unchanged: the message may be signed again. */
 int tsig_stream_sign(tsig_stream_t *stream, const uint8_t *msg, size_t len, uint8_t *out, size_t out_size,
                      size_t *out_len);
 

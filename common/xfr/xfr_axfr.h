@@ -2,11 +2,13 @@
 /* xfr_axfr.h — the messages that answer a zone transfer request (RFC 5936 AXFR; RFC 1995 IXFR), built from a zone's
  * content (xfr_content.h) and signed message by message when the request was (tsig.h).
  *
- * AXFR: the SOA, every record, the SOA again, in messages of at most XFR_MESSAGE_RR_BYTES of records each (names
- * uncompressed; ldns compresses while signing); the question in the first message only (RFC 5936 section 2.2.1).
- * IXFR: there is no journal of differences yet, so an IXFR from an older serial gets the whole zone in AXFR form,
- * which RFC 1995 section 4 allows ("the entire zone is returned"); an IXFR from the current serial or a newer one
- * gets one message holding only the current SOA (RFC 1995 section 2).
+ * AXFR: the SOA, every record, the SOA again, in messages of at most XFR_MESSAGE_RR_BYTES of records each, names
+ * uncompressed (compressing 32-label names cost more CPU than the bytes saved were worth: signing through ldns, which
+ * compresses, was 84 % of a transfer's CPU); the question in the first message only (RFC 5936 section 2.2.1).
+ * IXFR: from an older serial the journal holds, the differences (xfr_content_load_ixfr): the current SOA, each
+ * step's old SOA, removed records, new SOA, added records, the current SOA again; from one it does not hold, the
+ * whole zone in AXFR form, which RFC 1995 section 4 allows ("the entire zone is returned"); for the current serial
+ * or a newer one, one message holding only the current SOA (RFC 1995 section 2).
  */
 #ifndef RBL_XFR_AXFR_H
 #define RBL_XFR_AXFR_H
