@@ -2,6 +2,8 @@
 /* cli_json.c — --json output helpers over jansson. */
 #include "cli_json.h"
 
+#include "base/text.h"
+
 #include "cli.h"
 #include "store/zone.h"
 
@@ -13,57 +15,13 @@
 /* Set on a document that lost a part to an allocation failure; checked by cli_json_print. */
 static const char BROKEN_KEY[] = "\x01incomplete";
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if none starts there (RFC 3629: no overlongs, no
- * surrogates, nothing past U+10FFFF). */
-static size_t utf8_sequence(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len;
-	unsigned min;
-	unsigned cp;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		len = 2, cp = c & 0x1F, min = 0x80;
-	else if (c >= 0xE0 && c <= 0xEF)
-		len = 3, cp = c & 0x0F, min = 0x800;
-	else if (c >= 0xF0 && c <= 0xF4)
-		len = 4, cp = c & 0x07, min = 0x10000;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return len;
-}
-
 json_t *cli_json_textn(const char *text, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)text;
-	char *out = malloc(len * 4 + 1); /* every byte at most "\xNN" */
+	char *out = malloc(TEXT_ESCAPED_SIZE(len));
 	if (!out)
 		return NULL;
-	size_t o = 0;
-	for (size_t i = 0; i < len;) {
-		size_t seq = utf8_sequence(s + i, len - i);
-		if (seq == 1 && (s[i] < 0x20 || s[i] == 0x7F))
-			seq = 0;
-		if (seq == 0) {
-			o += (size_t)sprintf(out + o, "\\x%02x", s[i]); /* lowercase, as text_escape */
-			i++;
-		} else {
-			memcpy(out + o, s + i, seq);
-			o += seq;
-			i += seq;
-		}
-	}
-	json_t *v = json_stringn(out, o);
+	size_t n = text_utf8_escape(text, len, out, TEXT_ESCAPED_SIZE(len));
+	json_t *v = json_stringn(out, n);
 	free(out);
 	return v;
 }

@@ -29,4 +29,9 @@ const char *text_has_control(const char *text, size_t len);
  * the whole result needs, as snprintf does, so a return >= cap means it was cut. */
 size_t text_escape(const char *text, size_t len, char *buf, size_t cap);
 
+/* text_escape for text that should be UTF-8 (a JSON string, a web page): a valid UTF-8 sequence (RFC 3629: no
+ * overlongs, no surrogates, nothing past U+10FFFF) is kept whole, every other byte and every control character is
+ * written as "\xNN". Same buffer rules and return as text_escape. */
+size_t text_utf8_escape(const char *text, size_t len, char *buf, size_t cap);
+
 #endif

@@ -112,6 +112,29 @@ static void test_escape_cut_short_never_splits_an_escape_and_says_what_it_needs(
 	assert_int_equal(text_escape("abc", 3, NULL, 0), 3);
 }
 
+static void test_utf8_escape_keeps_valid_utf8_and_escapes_the_rest(void **state)
+{
+	(void)state;
+	char buf[64];
+	/* é (2 bytes), € (3), an emoji (4); a lone continuation byte, an overlong '/', a surrogate, a control */
+	const char text[] = "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\x80|\xc0\xaf|\xed\xa0\x80|\x01";
+	size_t need = text_utf8_escape(text, sizeof text - 1, buf, sizeof buf);
+	assert_string_equal(buf, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\\x80|\\xc0\\xaf|\\xed\\xa0\\x80|\\x01");
+	assert_int_equal(need, strlen(buf));
+}
+
+static void test_utf8_escape_cut_short_keeps_whole_sequences(void **state)
+{
+	(void)state;
+	char buf[6];
+	const char text[] = "ab\xe2\x82\xac\x01"; /* "ab", €, a control */
+	size_t need = text_utf8_escape(text, sizeof text - 1, buf, sizeof buf);
+	assert_string_equal(buf, "ab\xe2\x82\xac"); /* 5 bytes; the escape would not fit */
+	assert_int_equal(need, 2 + 3 + 4);
+	assert_int_equal(text_utf8_escape(text, sizeof text - 1, buf, 3), need);
+	assert_string_equal(buf, "ab"); /* never half a sequence */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -125,6 +148,8 @@ int main(void)
 	        cmocka_unit_test(test_escape_of_the_worst_case_fits_the_documented_size),
 	        cmocka_unit_test(test_escape_writes_a_nul_inside_the_length_as_x00),
 	        cmocka_unit_test(test_escape_cut_short_never_splits_an_escape_and_says_what_it_needs),
+	        cmocka_unit_test(test_utf8_escape_keeps_valid_utf8_and_escapes_the_rest),
+	        cmocka_unit_test(test_utf8_escape_cut_short_keeps_whole_sequences),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
