@@ -13,6 +13,7 @@ int cmd_list(cli_t *cli, int argc, char **argv);
 int cmd_show(cli_t *cli, int argc, char **argv);
 int cmd_expire(cli_t *cli, int argc, char **argv);
 int cmd_stats(cli_t *cli, int argc, char **argv);   /* cmd_stats.c */
+int cmd_web(cli_t *cli, int argc, char **argv);     /* cmd_web.c */
 int cmd_query(cli_t *cli, int argc, char **argv);   /* cmd_query.c */
 int cmd_export(cli_t *cli, int argc, char **argv);  /* cmd_export.c */
 int cmd_import(cli_t *cli, int argc, char **argv);  /* cmd_import.c */

@@ -48,6 +48,8 @@ static void usage(FILE *out)
 	      "        (the mail server self-test)\n"
 	      "  rdns ADDR... [--resolver ADDR[:PORT]] [--timeout SECS] [--json]\n"
 	      "        (PTR and forward-confirmed reverse DNS)\n"
+	      "the lookup service:\n"
+	      "  web [--listen ADDR:PORT]   (JSON: GET /api/v1/lookup/ADDR; README: The lookup service)\n"
 	      "the store:\n"
 	      "  init        an empty store in the --db directory, if none is there (for installing)\n"
 	      "  verify      backup DIR (into a new directory; safe while dnsbld runs)\n"
@@ -83,6 +85,9 @@ static const struct command_help helps[] = {
 	{"zone show", "rbltool zone show ZONE [--json]",
 	 "A zone's SOA, name servers, TTL, code, template, members, and its IXFR journal's serials."},
 	{"zone delete", "rbltool zone delete ZONE", "Delete a zone and all its entries."},
+	{"web", "rbltool web [--listen ADDR:PORT]",
+	 "Serve GET /api/v1/lookup/ADDR over HTTP (default 127.0.0.1:8053): for each zone, what dnsbld answers for\n"
+	 "the address and the entry that answers; until SIGINT or SIGTERM."},
 	{"zone diff", "rbltool zone diff ZONE --from SERIAL",
 	 "The records an IXFR from SERIAL sends, change by change ('-' removed, '+' added), from the zone's journal\n"
 	 "(kept for zones with a [zone] section in dnsbld.conf)."},
@@ -198,6 +203,7 @@ int main(int argc, char **argv)
 		{"export", cmd_export}, {"import", cmd_import}, {"report", cmd_report},   {"optout", cmd_optout},
 		{"probe", cmd_probe},   {"retest", cmd_retest}, {"check", cmd_check},     {"rdns", cmd_rdns},
 		{"verify", cmd_verify}, {"backup", cmd_backup}, {"init", cmd_init},       {"stats", cmd_stats},
+		{"web", cmd_web},
 	};
 	static const struct option options[] = {
 		{"db", required_argument, NULL, 'd'},

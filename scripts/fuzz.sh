@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_answer fuzz_rbldata fuzz_listfile fuzz_report fuzz_smtp_reply
-	fuzz_probe_battery fuzz_smtp_ehlo fuzz_resolve_answer fuzz_qlog fuzz_cli_values fuzz_tsig)
+	fuzz_probe_battery fuzz_smtp_ehlo fuzz_resolve_answer fuzz_qlog fuzz_cli_values fuzz_tsig fuzz_web_input)
 command -v clang >/dev/null || { echo "fuzz.sh: clang is needed (scripts/deps.sh installs it)" >&2; exit 2; }
 
 [ -z "$ci" ] || rm -rf "$build"

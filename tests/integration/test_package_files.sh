@@ -53,8 +53,9 @@ expect_eq "dnsbld(8) describes every option of dnsbld --help in OPTIONS" "$help"
 help=$("$RBLTOOL" --help | options_of)
 expect_eq "rbltool(8) names exactly the options of rbltool --help" "$help" "$(man_options "$MAN/rbltool.8")"
 # A word is a command when rbltool does not call it unknown (run on a scratch store: some commands write).
-is_command() {
-	! "$RBLTOOL" --db "$IT_TMP/scratch" "$@" </dev/null 2>&1 | grep -q "unknown command\|unknown zone subcommand"
+is_command() { # bounded: `web` serves until a signal
+	! timeout -s INT 5 "$RBLTOOL" --db "$IT_TMP/scratch" "$@" </dev/null 2>&1 |
+		grep -q "unknown command\|unknown zone subcommand"
 }
 man_commands=$(grep -o '^\.It Cm [a-z]*\( [a-z]*\)\?' "$MAN/rbltool.8" | sed 's/^\.It Cm //; s/ Ar$//' | sort -u)
 missing=""
@@ -70,7 +71,7 @@ for word in $("$RBLTOOL" --help | grep -o '\b[a-z][a-z]*\b' | sort -u); do
 done
 expect_eq "rbltool(8) describes every command of rbltool --help" "" "$undocumented"
 undocumented=""
-for sub in create set list show delete; do
+for sub in create set list show delete diff; do
 	is_command zone "$sub" || continue
 	grep -q "^\.It Cm zone $sub\b" "$MAN/rbltool.8" || undocumented+="zone $sub "
 done

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* web.h — the lookup service for listed parties (issue 16): an HTTP server over the store, meant to sit behind the
+ * operator's reverse proxy, that says for an address whether each zone lists it — with the A codes and TXT dnsbld
+ * answers and the entry that answers — as JSON (`GET /api/v1/lookup/ADDR`).
+ *
+ * libmicrohttpd's own polling thread does everything (parsing, store reads, answers): the store handle is used by
+ * that one thread only, a read snapshot per request, none held between requests. Bounded: WEB_MAX_CONNS connections
+ * (WEB_MAX_CONNS_PER_IP from one address), WEB_IDLE_TIMEOUT_S of silence, WEB_CONN_MEMORY bytes of request line and
+ * headers (414 and 431 past it, libmicrohttpd's), WEB_MAX_HEADERS headers (431), WEB_MAX_BODY bytes of body (413).
+ * Not built yet: the HTML pages, the evidence and history, retest requests (issue 16's rest).
+ */
+#ifndef RBL_WEB_H
+#define RBL_WEB_H
+
+#include "store/store.h"
+
+#include <stdint.h>
+
+#define WEB_DEFAULT_LISTEN "127.0.0.1:8053"
+#define WEB_MAX_CONNS 64
+#define WEB_MAX_CONNS_PER_IP 8
+#define WEB_IDLE_TIMEOUT_S 10
+#define WEB_CONN_MEMORY (32 * 1024)
+#define WEB_MAX_HEADERS 64
+#define WEB_MAX_BODY 1024
+
+typedef struct web_server web_server_t;
+
+/* Serves st on listen ("ADDR:PORT", numeric, IPv6 in brackets; port 0: a free one). RBL_OK with *out; RBL_EINVAL
+ * for a listen that is not one, RBL_EIO when it cannot be served (why says what libmicrohttpd said), RBL_ENOMEM.
+ * st must stay open until web_server_stop; nothing else may use it meanwhile. */
+int web_server_start(store_t *st, const char *listen, web_server_t **out, char *why, size_t why_size);
+/* The port served (the one chosen for port 0). */
+uint16_t web_server_port(const web_server_t *s);
+/* Stops serving (waits for the request under way) and frees s. NULL is ignored. */
+void web_server_stop(web_server_t *s);
+
+#endif

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* web_lookup.c — the lookup document: for each zone, what dnsbld answers for an address (A and TXT, by its own
+ * answer code on the same store) and the zone's entry that answers it. */
+#include "web_internal.h"
+
+#include "base/duration.h"
+#include "base/err.h"
+#include "base/revname.h"
+
+#include <ldns/ldns.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* What dnsbld answers to qname/type, parsed into *pkt (the caller frees it). */
+static int ask(answer_ctx_t *ctx, const char *qname, ldns_rr_type type, ldns_pkt **pkt)
+{
+	*pkt = NULL;
+	ldns_rdf *name = ldns_dname_new_frm_str(qname);
+	ldns_pkt *query = name ? ldns_pkt_query_new(name, type, LDNS_RR_CLASS_IN, 0) : NULL;
+	if (!query) {
+		ldns_rdf_deep_free(name);
+		return RBL_ENOMEM;
+	}
+	uint8_t *wire = NULL;
+	size_t wire_len = 0;
+	ldns_status st = ldns_pkt2wire(&wire, query, &wire_len);
+	ldns_pkt_free(query);
+	if (st != LDNS_STATUS_OK)
+		return RBL_ENOMEM;
+	uint8_t *response = malloc(65535);
+	size_t n = response ? answer_packet(ctx, wire, wire_len, response, 65535, true) : 0;
+	free(wire);
+	int err = n && ldns_wire2pkt(pkt, response, n) == LDNS_STATUS_OK ? RBL_OK : RBL_EINVAL;
+	free(response);
+	return err;
+}
+
+/* One TXT record's text: its character-strings joined, as a resolver's client reads it. */
+static json_t *txt_json(const ldns_rr *rr)
+{
+	char *text = malloc(65535);
+	size_t len = 0;
+	for (size_t i = 0; text && i < ldns_rr_rd_count(rr); i++) {
+		const ldns_rdf *rdf = ldns_rr_rdf(rr, i);
+		const uint8_t *data = ldns_rdf_data(rdf);
+		size_t n = ldns_rdf_size(rdf) ? data[0] : 0; /* a character-string: its length, then its bytes */
+		if (n + 1 > ldns_rdf_size(rdf) || len + n > 65535)
+			break;
+		memcpy(text + len, data + 1, n);
+		len += n;
+	}
+	json_t *v = text ? web_json_text(text, len) : NULL;
+	free(text);
+	return v;
+}
+
+/* The records of type in pkt's answer into arr; the TTL of the first into *ttl (-1: none). */
+static void answer_records(const ldns_pkt *pkt, ldns_rr_type type, json_t *arr, long *ttl)
+{
+	ldns_rr_list *answers = ldns_pkt_answer(pkt);
+	for (size_t i = 0; i < ldns_rr_list_rr_count(answers); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(answers, i);
+		if (ldns_rr_get_type(rr) != type)
+			continue;
+		if (*ttl < 0)
+			*ttl = (long)ldns_rr_ttl(rr);
+		if (type == LDNS_RR_TYPE_TXT) {
+			json_array_append_new(arr, txt_json(rr));
+		} else {
+			char *code = ldns_rdf2str(ldns_rr_rdf(rr, 0));
+			json_array_append_new(arr, code ? json_string(code) : json_null());
+			free(code);
+		}
+	}
+}
+
+static json_t *time_json(int64_t when)
+{
+	if (!when)
+		return json_null();
+	char text[TIME_STRLEN];
+	duration_format_time(when, text);
+	return json_string(text);
+}
+
+/* The zone's own entry answering a: its network, kind, times, reason and source; null when none answers. */
+static json_t *entry_json(store_rtxn_t *r, const zone_def_t *zone, const addr_t *a)
+{
+	entry_t *e = malloc(sizeof *e);
+	if (!e || zone->member_count || store_entry_covering(r, zone->id, a, (int64_t)time(NULL), e) != RBL_OK) {
+		free(e);
+		return json_null();
+	}
+	char net[ADDR_STRLEN];
+	cidr_format(&e->net, net);
+	json_t *obj = json_object();
+	json_object_set_new(obj, "network", json_string(net));
+	json_object_set_new(obj, "exclusion", json_boolean(e->flags & ENTRY_EXCLUDE));
+	json_object_set_new(obj, "created", time_json(e->created));
+	json_object_set_new(obj, "updated", time_json(e->updated));
+	json_object_set_new(obj, "expires", time_json(e->expires));
+	json_object_set_new(obj, "reason", web_json_text(e->reason, strnlen(e->reason, sizeof e->reason)));
+	json_object_set_new(obj, "source", web_json_text(e->source, strnlen(e->source, sizeof e->source)));
+	free(e);
+	return obj;
+}
+
+struct lookup {
+	answer_ctx_t *ctx;
+	store_rtxn_t *r;
+	const addr_t *a;
+	json_t *zones;
+	bool listed;
+	int err;
+};
+
+static int add_zone(const zone_def_t *zone, void *arg)
+{
+	struct lookup *l = arg;
+	char rev[REVNAME_STRLEN], qname[REVNAME_STRLEN + DNAME_TEXTMAX + 2];
+	revname_format(l->a, rev);
+	snprintf(qname, sizeof qname, "%s.%s.", rev, zone->name);
+	ldns_pkt *a = NULL, *txt = NULL;
+	int err = ask(l->ctx, qname, LDNS_RR_TYPE_A, &a);
+	if (!err)
+		err = ask(l->ctx, qname, LDNS_RR_TYPE_TXT, &txt);
+	if (err) {
+		ldns_pkt_free(a);
+		return err;
+	}
+	json_t *obj = json_object(), *codes = json_array(), *texts = json_array();
+	long ttl = -1;
+	answer_records(a, LDNS_RR_TYPE_A, codes, &ttl);
+	answer_records(txt, LDNS_RR_TYPE_TXT, texts, &ttl);
+	ldns_lookup_table *rcode = ldns_lookup_by_id(ldns_rcodes, ldns_pkt_get_rcode(a));
+	bool listed = json_array_size(codes) > 0;
+	json_object_set_new(obj, "zone", json_string(zone->name));
+	json_object_set_new(obj, "name", json_string(qname));
+	json_object_set_new(obj, "listed", json_boolean(listed));
+	json_object_set_new(obj, "rcode", json_string(rcode ? rcode->name : "?"));
+	json_object_set_new(obj, "ttl", ttl >= 0 ? json_integer(ttl) : json_null());
+	json_object_set_new(obj, "a", codes);
+	json_object_set_new(obj, "txt", texts);
+	json_object_set_new(obj, "entry", entry_json(l->r, zone, l->a));
+	json_array_append_new(l->zones, obj);
+	l->listed |= listed;
+	ldns_pkt_free(a);
+	ldns_pkt_free(txt);
+	return 0;
+}
+
+int web_lookup(answer_ctx_t *ctx, store_t *st, const addr_t *a, json_t **doc)
+{
+	*doc = NULL;
+	struct lookup l = {ctx, NULL, a, json_array(), false, RBL_OK};
+	int err = l.zones ? answer_batch_begin(ctx) : RBL_ENOMEM;
+	if (!err) {
+		if (!(err = store_read_begin(st, &l.r)))
+			err = store_zone_foreach(l.r, add_zone, &l);
+		store_read_end(l.r);
+		answer_batch_end(ctx);
+		answer_release(ctx); /* no snapshot held between requests */
+	}
+	if (err) {
+		json_decref(l.zones);
+		return err;
+	}
+	char text[ADDR_STRLEN];
+	addr_format(a, text);
+	*doc = json_object();
+	json_object_set_new(*doc, "address", json_string(text));
+	json_object_set_new(*doc, "listed", json_boolean(l.listed));
+	json_object_set_new(*doc, "zones", l.zones);
+	return RBL_OK;
+}

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* web_server.c — the lookup service's HTTP side (web.h): libmicrohttpd's polling thread, its limits, the routes. */
+#include "web/web.h"
+#include "web_internal.h"
+
+#include "base/err.h"
+#include "base/hostport.h"
+#include "base/log.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* libmicrohttpd's own limit sits above ours: at its limit it stops accepting, and a client would wait in the
+ * backlog; below it, accept_policy closes the connections past ours at once. */
+#define MHD_LIMIT (WEB_MAX_CONNS + 4)
+
+struct web_server {
+	struct MHD_Daemon *daemon;
+	store_t *st;
+	answer_ctx_t answers; /* the polling thread's only */
+	uint16_t port;
+	unsigned open;
+	atomic_bool started;
+	char why[256];
+};
+
+/* What a request carries from one call of the access handler to the next. */
+struct request {
+	size_t body; /* bytes of body seen */
+	bool refused; /* a reply is queued already (too many headers, too large a body) */
+};
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	web_server_t *s = cls;
+	char line[512];
+	vsnprintf(line, sizeof line, fmt, ap);
+	size_t n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	if (!atomic_load(&s->started))
+		snprintf(s->why, sizeof s->why, "%s", line);
+	else /* a bad request, a client gone: a client could flood the operator's log with these */
+		log_debug("web: %s", line);
+}
+
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	(void)addr, (void)len;
+	const web_server_t *s = cls;
+	return s->open < WEB_MAX_CONNS ? MHD_YES : MHD_NO;
+}
+
+static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
+			      enum MHD_ConnectionNotificationCode code)
+{
+	(void)c, (void)socket_ctx;
+	web_server_t *s = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		s->open++;
+	else if (code == MHD_CONNECTION_NOTIFY_CLOSED && s->open)
+		s->open--;
+}
+
+static void request_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode why)
+{
+	(void)cls, (void)c, (void)why;
+	free(*con_cls);
+	*con_cls = NULL;
+}
+
+/* libmicrohttpd's unescape callback: web_unescape. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls, (void)c;
+	return web_unescape(s);
+}
+
+/* Queues doc (taken) as JSON with status. */
+static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned status, json_t *doc, const char *allow)
+{
+	char *body = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_ENSURE_ASCII) : NULL;
+	json_decref(doc);
+	if (!body)
+		return MHD_NO;
+	size_t len = strlen(body);
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	enum MHD_Result rc = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status, const char *message, const char *allow)
+{
+	json_t *doc = json_object();
+	json_object_set_new(doc, "error", web_json_text(message, strlen(message)));
+	return reply_json(c, status, doc, allow);
+}
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind, (void)key, (void)value;
+	(*(unsigned *)cls)++;
+	return MHD_YES;
+}
+
+/* The first call for a request (its headers read): the checks that need no body. NULL: go on. */
+static const char *refusal(struct MHD_Connection *c, const char *method, unsigned *status, const char **allow)
+{
+	*allow = NULL;
+	unsigned headers = 0;
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &headers);
+	if (headers > WEB_MAX_HEADERS) {
+		*status = MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE;
+		return "too many header fields";
+	}
+	const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (length && strtoull(length, NULL, 10) > WEB_MAX_BODY) {
+		*status = MHD_HTTP_CONTENT_TOO_LARGE;
+		return "the request body is too large";
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
+		*status = MHD_HTTP_METHOD_NOT_ALLOWED;
+		*allow = "GET, HEAD";
+		return "method not allowed";
+	}
+	return NULL;
+}
+
+static enum MHD_Result lookup(web_server_t *s, struct MHD_Connection *c, const char *text)
+{
+	addr_t a;
+	char why[160];
+	if (web_parse_address(text, &a, why, sizeof why) != RBL_OK)
+		return reply_error(c, MHD_HTTP_BAD_REQUEST, why, NULL);
+	json_t *doc;
+	int err = web_lookup(&s->answers, s->st, &a, &doc);
+	if (err) {
+		log_warn("web: lookup of %s: %s", text, rbl_strerror(err));
+		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "the store cannot be read now", NULL);
+	}
+	return reply_json(c, MHD_HTTP_OK, doc, NULL);
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+			      const char *version, const char *upload, size_t *upload_len, void **con_cls)
+{
+	(void)version, (void)upload;
+	web_server_t *s = cls;
+	struct request *req = *con_cls;
+	if (!req) { /* headers read: the checks that need no body, then wait for the body (if any) */
+		if (!(req = calloc(1, sizeof *req)))
+			return MHD_NO;
+		*con_cls = req;
+		unsigned status;
+		const char *allow, *why = refusal(c, method, &status, &allow);
+		if (why) {
+			req->refused = true;
+			return reply_error(c, status, why, allow);
+		}
+		return MHD_YES;
+	}
+	if (*upload_len) { /* a body with no length given, or one we do not read: counted, capped, dropped */
+		req->body += *upload_len;
+		*upload_len = 0;
+		return req->body > WEB_MAX_BODY ? MHD_NO : MHD_YES;
+	}
+	if (req->refused)
+		return MHD_YES;
+	const char *arg;
+	switch (web_route_of(url, &arg)) {
+	case WEB_API_LOOKUP:
+		return lookup(s, c, arg);
+	case WEB_NOT_FOUND:
+		break;
+	}
+	return reply_error(c, MHD_HTTP_NOT_FOUND, "not found: GET /api/v1/lookup/ADDRESS", NULL);
+}
+
+/* "ADDRESS:PORT" into a socket address; numeric only; ":0" asks for a free port. */
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, bool *v6)
+{
+	char host[INET6_ADDRSTRLEN + 1], copy[INET6_ADDRSTRLEN + 16];
+	uint16_t port;
+	size_t n = strlen(listen);
+	bool port_zero = n > 2 && !strcmp(listen + n - 2, ":0");
+	if (port_zero) { /* hostport_split refuses port 0 */
+		if (n - 2 >= sizeof copy)
+			return RBL_EINVAL;
+		memcpy(copy, listen, n - 2);
+		copy[n - 2] = '\0';
+		listen = copy;
+	}
+	if (hostport_split(listen, 8053, host, sizeof host, &port) != RBL_OK)
+		return RBL_EINVAL;
+	if (port_zero)
+		port = 0;
+	memset(ss, 0, sizeof *ss);
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons(port);
+		*v6 = false;
+	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		*v6 = true;
+	} else {
+		return RBL_EINVAL;
+	}
+	return RBL_OK;
+}
+
+int web_server_start(store_t *st, const char *listen, web_server_t **out, char *why, size_t why_size)
+{
+	*out = NULL;
+	struct sockaddr_storage ss;
+	bool v6;
+	if (!listen || parse_listen(listen, &ss, &v6) != RBL_OK) {
+		snprintf(why, why_size, "'%s' is not ADDRESS:PORT with a numeric IPv4 or [IPv6] address",
+			 listen ? listen : "");
+		return RBL_EINVAL;
+	}
+	web_server_t *s = calloc(1, sizeof *s);
+	if (!s)
+		return RBL_ENOMEM;
+	s->st = st;
+	int err = answer_ctx_init(&s->answers, st);
+	if (err) {
+		free(s);
+		snprintf(why, why_size, "cannot read the store: %s", rbl_strerror(err));
+		return err;
+	}
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
+	/* The logger first: options before it would log to stderr. */
+	s->daemon = MHD_start_daemon(flags, 0, accept_policy, s, handle, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+				     (unsigned)MHD_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				     (unsigned)WEB_MAX_CONNS_PER_IP, MHD_OPTION_NOTIFY_CONNECTION, notify_connection, s,
+				     MHD_OPTION_NOTIFY_COMPLETED, request_done, s, MHD_OPTION_CONNECTION_TIMEOUT,
+				     (unsigned)WEB_IDLE_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+				     (size_t)WEB_CONN_MEMORY, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+				     MHD_OPTION_END);
+	if (!s->daemon) {
+		snprintf(why, why_size, "cannot serve HTTP on %s: %s", listen, s->why[0] ? s->why : "libmicrohttpd failed");
+		answer_ctx_free(&s->answers);
+		free(s);
+		return RBL_EIO;
+	}
+	atomic_store(&s->started, true);
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = di ? di->port : 0;
+	*out = s;
+	return RBL_OK;
+}
+
+uint16_t web_server_port(const web_server_t *s)
+{
+	return s->port;
+}
+
+void web_server_stop(web_server_t *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->daemon);
+	answer_ctx_free(&s->answers);
+	free(s);
+}

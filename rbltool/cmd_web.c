@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* cmd_web.c — rbltool web [--listen ADDR:PORT]: the lookup service (web.h) over the store until SIGINT or SIGTERM. */
+#include "cmd.h"
+
+#include "base/err.h"
+#include "web/web.h"
+
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+
+#define WEB_USAGE "rbltool web [--listen ADDR:PORT]"
+
+int cmd_web(cli_t *cli, int argc, char **argv)
+{
+	static const struct option options[] = {{"listen", required_argument, NULL, 'l'}, {0}};
+	const char *listen = WEB_DEFAULT_LISTEN;
+	int opt, rc;
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		if (opt != 'l')
+			return cli_bad_option(argv, WEB_USAGE);
+		listen = optarg;
+	}
+	if ((rc = cli_expect_args(argc, argv, optind, 0, WEB_USAGE)) || (rc = cli_open(cli, false)))
+		return rc;
+	/* The server's thread inherits the mask: the signals come to sigwait here, not to it. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	web_server_t *s;
+	char why[320];
+	int err = web_server_start(cli->store, listen, &s, why, sizeof why);
+	if (err == RBL_EINVAL)
+		return cli_bad_input("--listen: %s", why);
+	if (err)
+		return cli_fail("%s", why[0] ? why : rbl_strerror(err));
+	fprintf(stderr, "rbltool: web: serving the store %s on port %u (%s); SIGINT or SIGTERM stops it\n", cli->db_dir,
+		web_server_port(s), listen);
+	fflush(stderr);
+	int sig;
+	sigwait(&stop, &sig);
+	web_server_stop(s);
+	fprintf(stderr, "rbltool: web: stopped\n");
+	return CLI_OK;
+}
