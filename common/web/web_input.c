@@ -73,3 +73,57 @@ json_t *web_json_text(const char *text, size_t len)
 		free(buf);
 	return v;
 }
+
+/* Splits the X-Forwarded-For values into items (commas, blanks), each an address: RBL_EINVAL past the bounds or
+ * for an item that is not one. */
+static int xff_items(const char *const *values, size_t nvalues, addr_t items[WEB_XFF_MAX_ITEMS], size_t *count)
+{
+	*count = 0;
+	size_t bytes = 0;
+	for (size_t v = 0; v < nvalues; v++) {
+		bytes += strlen(values[v]);
+		if (bytes > WEB_XFF_MAX_BYTES)
+			return RBL_EINVAL;
+		for (const char *p = values[v]; *p;) {
+			p += strspn(p, ", \t");
+			size_t n = strcspn(p, ", \t");
+			if (!n)
+				break;
+			char item[64];
+			if (n >= sizeof item || *count == WEB_XFF_MAX_ITEMS)
+				return RBL_EINVAL;
+			memcpy(item, p, n);
+			item[n] = '\0';
+			if (addr_parse(item, &items[(*count)++]) != RBL_OK)
+				return RBL_EINVAL;
+			p += n;
+		}
+	}
+	return RBL_OK;
+}
+
+int web_client_addr(const addr_t *peer, const char *const *values, size_t nvalues, const cidr_t *trusted,
+		    unsigned ntrusted, addr_t *client)
+{
+	*client = *peer;
+	if (!ntrusted || !cidr_any_contains(trusted, ntrusted, peer))
+		return RBL_OK; /* the header is the client's own word: ignored */
+	addr_t items[WEB_XFF_MAX_ITEMS];
+	size_t count;
+	int err = xff_items(values, nvalues, items, &count);
+	if (err)
+		return err;
+	for (size_t i = count; i > 0; i--) /* rightmost first: what the nearest proxy saw */
+		if (!cidr_any_contains(trusted, ntrusted, &items[i - 1])) {
+			*client = items[i - 1];
+			break;
+		}
+	return RBL_OK;
+}
+
+void web_client_network(const addr_t *client, cidr_t *net)
+{
+	net->addr = *client;
+	net->len = client->family == ADDR_V4 ? 24 : 56;
+	addr_mask(&net->addr, net->len);
+}

@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* libmicrohttpd's unescape callback, as a pure function: decodes %HH in s in place (NUL-terminated) and returns the
  * new length, but leaves a control character's escape (%00-%1F, %7F) and any malformed '%' as written, so that
@@ -29,6 +30,32 @@ enum web_route web_route_of(const char *path, const char **arg);
 /* Reads the address a client asked about: RBL_OK with *a, or RBL_EINVAL with why filled ("'TEXT' is not an IPv4 or
  * IPv6 address", TEXT escaped and cut to 64 bytes, "..." after it when cut: 110 bytes at most). */
 int web_parse_address(const char *text, addr_t *a, char *why, size_t why_size);
+
+/* The client of a request: the peer, or — only when the peer is inside one of trusted[] (a reverse proxy) — the
+ * rightmost address of X-Forwarded-For that is not itself a trusted proxy (the leftmost ones are the client's to
+ * write; the proxy appends what it saw). values: the X-Forwarded-For headers in order, each a comma-separated
+ * list. RBL_EINVAL for an item that is not a plain address, more than WEB_XFF_MAX_ITEMS items or WEB_XFF_MAX_BYTES
+ * bytes; a trusted peer that sent no header, or only trusted addresses, gives the peer. */
+#define WEB_XFF_MAX_ITEMS 16
+#define WEB_XFF_MAX_BYTES 1024
+int web_client_addr(const addr_t *peer, const char *const *values, size_t nvalues, const cidr_t *trusted,
+		    unsigned ntrusted, addr_t *client);
+/* The network a client's requests are counted in: its /24 (IPv4) or /56 (IPv6). */
+void web_client_network(const addr_t *client, cidr_t *net);
+
+/* Retest forms' tokens (web_csrf.c): 48 lowercase hex characters — the time made (8 bytes) and the first 16 bytes
+ * of HMAC-SHA256(secret, "dnsbld-retest-v1", address, client network, time) — so that a form works only for the
+ * address and the client network it was made for, for WEB_CSRF_MAX_AGE_S. */
+#define WEB_CSRF_LEN 48
+#define WEB_CSRF_SECRET_LEN 32
+#define WEB_CSRF_MAX_AGE_S 7200
+#define WEB_CSRF_SKEW_S 300 /* a token from up to this far in the future (another host's clock) still counts */
+int web_csrf_make(const uint8_t secret[WEB_CSRF_SECRET_LEN], const addr_t *a, const cidr_t *client_net,
+		  int64_t now, char token[WEB_CSRF_LEN + 1]);
+/* Whether token is one web_csrf_make made with this secret for a and client_net, between now - max age and now +
+ * skew. Constant time in the MAC. */
+bool web_csrf_valid(const uint8_t secret[WEB_CSRF_SECRET_LEN], const addr_t *a, const cidr_t *client_net,
+		    int64_t now, const char *token);
 
 /* The lookup document of a (the body of GET /api/v1/lookup/ADDR): {"address", "listed", "zones": [{"zone", "name",
  * "listed", "rcode", "ttl", "a": [...], "txt": [...], "entry": {...} or null}]}. Each zone's answers are dnsbld's

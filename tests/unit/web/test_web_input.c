@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* test_web_input.c — what the lookup service reads from a request (web_input.c, web_internal.h): %-escapes decoded
- * except controls and malformed ones, the route and its argument, the address with an escaped, bounded message. */
+/* test_web_input.c — what the lookup service reads from a request (web_input.c, web_csrf.c, web_internal.h):
+ * %-escapes decoded except controls and malformed ones, the route and its argument, the address with an escaped,
+ * bounded message, the client behind a trusted proxy, its network, the retest form's token. */
 #include "base/err.h"
 #include "web_internal.h"
 
@@ -10,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <ctype.h>
 #include <string.h>
 
 static void expect_unescaped(const char *in, const char *want)
@@ -85,6 +87,123 @@ static void test_json_text_keeps_utf8_and_escapes_the_rest(void **state)
 	json_decref(v);
 }
 
+static addr_t A(const char *text)
+{
+	addr_t a;
+	assert_int_equal(addr_parse(text, &a), RBL_OK);
+	return a;
+}
+
+static cidr_t N(const char *text)
+{
+	cidr_t n;
+	assert_int_equal(cidr_parse(text, &n), RBL_OK);
+	return n;
+}
+
+static void expect_client(const char *peer, const char *const *values, size_t n, const char *want)
+{
+	cidr_t trusted[] = {N("127.0.0.1/32"), N("10.0.0.0/8")};
+	addr_t p = A(peer), client, w = A(want);
+	assert_int_equal(web_client_addr(&p, values, n, trusted, 2, &client), RBL_OK);
+	char got[ADDR_STRLEN];
+	addr_format(&client, got);
+	assert_string_equal(got, want);
+	assert_int_equal(addr_cmp(&client, &w), 0);
+}
+
+static void test_forwarded_for_counts_only_from_a_trusted_proxy(void **state)
+{
+	(void)state;
+	const char *one[] = {"198.51.100.7"};
+	expect_client("203.0.113.5", one, 1, "203.0.113.5"); /* not a proxy: its header is its own word */
+	expect_client("127.0.0.1", one, 1, "198.51.100.7");
+	expect_client("127.0.0.1", NULL, 0, "127.0.0.1"); /* a proxy that sent none: the proxy */
+}
+
+static void test_forwarded_for_is_read_from_the_right_past_trusted_proxies(void **state)
+{
+	(void)state;
+	const char *forged[] = {"6.6.6.6, 198.51.100.7"};          /* the client wrote 6.6.6.6 itself */
+	expect_client("127.0.0.1", forged, 1, "198.51.100.7");
+	const char *chain[] = {"198.51.100.7, 10.1.2.3", "10.9.9.9"}; /* two proxies of ours in front */
+	expect_client("127.0.0.1", chain, 2, "198.51.100.7");
+	const char *all_ours[] = {"10.1.2.3"};
+	expect_client("127.0.0.1", all_ours, 1, "127.0.0.1");
+	const char *v6[] = {"2001:db8::7"};
+	expect_client("127.0.0.1", v6, 1, "2001:db8::7");
+}
+
+static void test_a_bad_forwarded_for_is_refused(void **state)
+{
+	(void)state;
+	cidr_t trusted[] = {N("127.0.0.1/32")};
+	addr_t peer = A("127.0.0.1"), client;
+	const char *bad[] = {"198.51.100.7, unknown"};
+	assert_int_equal(web_client_addr(&peer, bad, 1, trusted, 1, &client), RBL_EINVAL);
+	const char *cidr[] = {"198.51.100.0/24"};
+	assert_int_equal(web_client_addr(&peer, cidr, 1, trusted, 1, &client), RBL_EINVAL);
+	char many[512] = "";
+	for (int i = 0; i < 17; i++)
+		strcat(many, "192.0.2.1,");
+	const char *too_many[] = {many};
+	assert_int_equal(web_client_addr(&peer, too_many, 1, trusted, 1, &client), RBL_EINVAL);
+}
+
+static void test_client_networks_are_slash_24_and_slash_56(void **state)
+{
+	(void)state;
+	cidr_t net;
+	addr_t a = A("198.51.100.77");
+	web_client_network(&a, &net);
+	char text[ADDR_STRLEN];
+	cidr_format(&net, text);
+	assert_string_equal(text, "198.51.100.0/24");
+	a = A("2001:db8:1:2ff:1::9");
+	web_client_network(&a, &net);
+	cidr_format(&net, text);
+	assert_string_equal(text, "2001:db8:1:200::/56");
+}
+
+static void test_a_token_holds_only_for_its_address_network_and_time(void **state)
+{
+	(void)state;
+	uint8_t secret[WEB_CSRF_SECRET_LEN], other[WEB_CSRF_SECRET_LEN];
+	memset(secret, 7, sizeof secret);
+	memset(other, 8, sizeof other);
+	addr_t a = A("192.0.2.9"), b = A("192.0.2.10");
+	cidr_t net = N("198.51.100.0/24"), net2 = N("198.51.101.0/24");
+	char token[WEB_CSRF_LEN + 1];
+	int64_t now = 1800000000;
+	assert_int_equal(web_csrf_make(secret, &a, &net, now, token), RBL_OK);
+	assert_int_equal(strlen(token), WEB_CSRF_LEN);
+	assert_int_equal(strspn(token, "0123456789abcdef"), WEB_CSRF_LEN);
+	assert_true(web_csrf_valid(secret, &a, &net, now, token));
+	assert_true(web_csrf_valid(secret, &a, &net, now + WEB_CSRF_MAX_AGE_S, token));
+	assert_false(web_csrf_valid(secret, &a, &net, now + WEB_CSRF_MAX_AGE_S + 1, token)); /* expired */
+	assert_true(web_csrf_valid(secret, &a, &net, now - WEB_CSRF_SKEW_S, token));
+	assert_false(web_csrf_valid(secret, &a, &net, now - WEB_CSRF_SKEW_S - 1, token)); /* from the future */
+	assert_false(web_csrf_valid(secret, &b, &net, now, token));     /* another address */
+	assert_false(web_csrf_valid(secret, &a, &net2, now, token));    /* another client network */
+	assert_false(web_csrf_valid(other, &a, &net, now, token));      /* another secret */
+	char bad[WEB_CSRF_LEN + 2];
+	snprintf(bad, sizeof bad, "%s", token);
+	bad[40] = bad[40] == '0' ? '1' : '0';
+	assert_false(web_csrf_valid(secret, &a, &net, now, bad));       /* one MAC digit changed */
+	bad[40] = token[40];
+	bad[3] = bad[3] == '0' ? '1' : '0';
+	assert_false(web_csrf_valid(secret, &a, &net, now, bad));       /* the time changed */
+	assert_false(web_csrf_valid(secret, &a, &net, now, ""));
+	assert_false(web_csrf_valid(secret, &a, &net, now, "zz"));
+	snprintf(bad, sizeof bad, "%sa", token);
+	assert_false(web_csrf_valid(secret, &a, &net, now, bad));       /* one character too many */
+	for (size_t i = 0; i < WEB_CSRF_LEN; i++)
+		bad[i] = (char)toupper((unsigned char)token[i]);
+	bad[WEB_CSRF_LEN] = '\0';
+	if (strcmp(bad, token) != 0)
+		assert_false(web_csrf_valid(secret, &a, &net, now, bad)); /* upper case: refused */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -93,6 +212,11 @@ int main(void)
 		cmocka_unit_test(test_routes_take_the_address_after_the_prefix),
 		cmocka_unit_test(test_an_address_parses_or_is_named_escaped_and_cut),
 		cmocka_unit_test(test_json_text_keeps_utf8_and_escapes_the_rest),
+		cmocka_unit_test(test_forwarded_for_counts_only_from_a_trusted_proxy),
+		cmocka_unit_test(test_forwarded_for_is_read_from_the_right_past_trusted_proxies),
+		cmocka_unit_test(test_a_bad_forwarded_for_is_refused),
+		cmocka_unit_test(test_client_networks_are_slash_24_and_slash_56),
+		cmocka_unit_test(test_a_token_holds_only_for_its_address_network_and_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
