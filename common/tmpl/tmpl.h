@@ -44,7 +44,7 @@
 #define TMPL_NEST_MAX 16               /* sections open at once within one template */
 #define TMPL_PARTIAL_DEPTH 4           /* partials within partials */
 #define TMPL_OUT_MAX (2 * 1024 * 1024) /* default output cap */
-#define TMPL_STEPS_MAX (1024 * 1024)   /* tags and texts visited by one render */
+#define TMPL_STEPS_MAX (1024 * 1024)   /* texts, tags and section passes of one render */
 #define TMPL_ERROR_MAX 256             /* an error line, NUL included */
 
 typedef struct tmpl_set tmpl_set_t;

@@ -183,6 +183,9 @@ static int render_ops(struct render *r, const struct tmpl *t, size_t from, size_
 static int body(struct render *r, const struct tmpl *t, size_t at, const json_t *context)
 {
 	const struct tmpl_op *op = &t->ops[at];
+	/* Each pass counts, so that sections with empty bodies over big arrays are bounded too. */
+	if (++r->steps > TMPL_STEPS_MAX)
+		return fail(r, RBL_ERANGE, t, op->line, "more than %d steps", TMPL_STEPS_MAX);
 	if (context) {
 		if (r->depth == CONTEXTS_MAX)
 			return fail(r, RBL_ERANGE, t, op->line, "contexts nested deeper than %d", CONTEXTS_MAX);

@@ -423,6 +423,22 @@ static void test_step_limit_stops_a_render_that_prints_little(void **state)
 		strcat(json, ",0");
 	strcat(json, "]}");
 	assert_string_equal(render_error(text, json, RBL_ERANGE, 0), "page.html:1: more than 1048576 steps");
+	/* One empty section over a big array: every pass counts. */
+	json_t *doc = json_object(), *list = json_array();
+	for (int i = 0; i < TMPL_STEPS_MAX; i++)
+		json_array_append_new(list, json_true());
+	json_object_set_new(doc, "l", list);
+	tmpl_set_t *set = set_of("\n{{#l}}{{/l}}");
+	tmpl_out_t out = {0};
+	assert_int_equal(tmpl_render(set, "page", doc, &out), RBL_ERANGE);
+	assert_string_equal(out.why, "page.html:2: more than 1048576 steps");
+	/* The text, the section and one pass per element: exactly the limit. */
+	json_array_remove(list, 0);
+	json_array_remove(list, 0);
+	assert_int_equal(tmpl_render(set, "page", doc, &out), RBL_OK);
+	tmpl_out_free(&out);
+	tmpl_set_free(set);
+	json_decref(doc);
 }
 
 /* The brief's sketch of the lookup page (§5.3), cut down: nested and inverted sections, dotted names, partials. */
