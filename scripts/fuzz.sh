@@ -29,7 +29,8 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_answer fuzz_rbldata fuzz_listfile fuzz_report fuzz_smtp_reply
-	fuzz_probe_battery fuzz_smtp_ehlo fuzz_resolve_answer fuzz_qlog fuzz_cli_values fuzz_tsig fuzz_web_input)
+	fuzz_probe_battery fuzz_smtp_ehlo fuzz_resolve_answer fuzz_qlog fuzz_cli_values fuzz_tsig fuzz_web_input
+	fuzz_tmpl)
 command -v clang >/dev/null || { echo "fuzz.sh: clang is needed (scripts/deps.sh installs it)" >&2; exit 2; }
 
 [ -z "$ci" ] || rm -rf "$build"
@@ -47,6 +48,7 @@ options_of() {
 	fuzz_resolve_answer) echo "-dict=$fuzz/resolve.dict -max_len=8192" ;;
 	fuzz_cli_values) echo "-dict=$fuzz/cli.dict -max_len=300" ;;
 	fuzz_tsig) echo "-dict=$fuzz/tsig.dict -max_len=8192" ;;
+	fuzz_tmpl) echo "-dict=$fuzz/tmpl.dict -max_len=8192" ;;
 	esac
 }
 

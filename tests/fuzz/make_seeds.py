@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-2-Clause
 # make_seeds.py — writes the committed seed corpora, tests/fuzz/corpus/<harness>/: DNS queries of every shape (UDP
-# datagrams and TCP streams), SMTP dialogues, CLI values, and the repository's own rbldnsd, list and mail test files
-# (with the harness's selector byte where it has one). Run it after changing a seed; the output is deterministic.
+# datagrams and TCP streams), SMTP dialogues, CLI values, templates with their documents, and the repository's own
+# rbldnsd, list and mail test files (with the harness's selector byte where it has one). Run it after changing a
+# seed; the output is deterministic.
 import base64
 import gzip
+import json
 import os
 import quopri
 import struct
@@ -280,6 +282,91 @@ for i, text in enumerate(values):
 write("fuzz_cli_values", "wire_revname_v4", b"\x012\x010\x010\x03127")
 write("fuzz_cli_values", "wire_revname_v6",
       b"".join(b"\x01" + c.encode() for c in reversed("20010db8" + "0" * 23 + "1")))
+
+# --- fuzz_tmpl: a template, a NUL, a JSON document (none: the harness's fixed one) ----------------------------------
+
+# The lookup page as the issue 16 brief sketches it (the shipped templates do not exist yet), over real-looking
+# documents: listed, not listed, and one with markup, quotes and control bytes wherever the page prints a string.
+TMPL_LOOKUP = (
+    '{{> header}}\n'
+    '<h1 id="verdict">{{#listed}}{{address}} is listed{{/listed}}{{^listed}}{{address}} is not listed{{/listed}}</h1>\n'
+    '<table id="zones">{{#zones}}<tr><td>{{zone}}</td><td>{{#listed}}listed{{/listed}}{{^listed}}not listed '
+    '({{rcode}}){{/listed}}</td>\n'
+    '  <td>{{#a}}<code>{{.}}</code> {{/a}}</td><td>{{#txt}}<q>{{.}}</q>{{/txt}}</td>\n'
+    '  <td>{{#entry}}since {{since}}: {{reason}}{{/entry}}</td></tr>{{/zones}}</table>\n'
+    '{{^listed}}<p id="last-probe">{{#host.last_probe}}Last probed {{host.last_probe}}: {{host.state}}.'
+    '{{/host.last_probe}}{{^host.last_probe}}Never probed.{{/host.last_probe}}</p>{{/listed}}\n'
+    '{{#evidence}}<section id="evidence"><h2>Evidence: probe #{{id}}, {{started}}, {{verdict}}</h2><p>{{why}}</p>\n'
+    '  <p id="rdns">{{#rdns}}{{#names}}{{name}}{{#confirmed}} (forward-confirmed){{/confirmed}} {{/names}}'
+    '{{^names}}no PTR ({{ptr_status}}){{/names}}{{/rdns}}{{^rdns}}no reverse DNS recorded{{/rdns}}</p>\n'
+    '  <ol id="transcript">{{#transcript}}<li class="{{who}}"><span class="who">{{who}}</span> <code>{{text}}</code>'
+    '</li>{{/transcript}}</ol></section>{{/evidence}}\n'
+    '<section id="retest">{{#retest.request}}<p id="retest-state">Retest {{state}}{{#position}}: '
+    '<span id="queue-position">position {{position}} in the queue</span>{{/position}}{{#outcome}}: {{outcome}}'
+    '{{/outcome}}</p>{{/retest.request}}\n'
+    '{{#retest.allowed}}<form method="post" action="{{retest.action}}"><input type="hidden" name="csrf" '
+    'value="{{retest.csrf}}">\n'
+    '  <button type="submit" id="request-retest">Request a retest</button></form>{{/retest.allowed}}\n'
+    '{{^retest.allowed}}{{#retest.why_not}}<p>{{retest.why_not}}</p>{{/retest.why_not}}{{/retest.allowed}}</section>\n'
+    '<ol id="history">{{#history}}<li><time>{{time}}</time> {{kind}} {{zone}} {{text}}</li>{{/history}}</ol>\n'
+    '{{> footer}}\n')
+TMPL_LISTED = {
+    "address": "192.0.2.7", "listed": True,
+    "zones": [{"zone": "relays.rbl.example", "listed": True, "a": ["127.0.0.2"],
+               "txt": ["open relay, see https://rbl.example/lookup/192.0.2.7"],
+               "entry": {"since": "2026-12-01T10:00:00Z", "reason": "open relay: relayed to <postmaster@example.org>"}},
+              {"zone": "spam.rbl.example", "listed": False, "rcode": "NXDOMAIN", "a": [], "txt": []}],
+    "host": {"last_probe": "2026-12-01T10:00:00Z", "state": "open"},
+    "evidence": {"id": 3, "started": "2026-12-01T10:00:00Z", "verdict": "open",
+                 "why": "accepted RCPT for a foreign domain",
+                 "rdns": {"names": [{"name": "mail.example.net", "confirmed": True}], "ptr_status": "ok"},
+                 "transcript": [{"who": "server", "text": "220 mail.example.net ESMTP"},
+                                {"who": "client", "text": "EHLO probe.rbl.example"},
+                                {"who": "server", "text": "250 OK"}]},
+    "retest": {"allowed": True, "action": "/retest/192.0.2.7", "csrf": "0123456789abcdef" * 3,
+               "request": {"state": "queued", "position": 1}},
+    "history": [{"time": "2026-12-01T10:00:00Z", "kind": "listed", "zone": "relays.rbl.example", "text": "probe #3"}]}
+TMPL_NOT_LISTED = {
+    "address": "2001:db8::1", "listed": False,
+    "zones": [{"zone": "relays.rbl.example", "listed": False, "rcode": "NXDOMAIN", "a": [], "txt": []}],
+    "host": {}, "retest": {"allowed": False, "why_not": "not listed: nothing to retest"}, "history": []}
+TMPL_HTML = json.loads(json.dumps(TMPL_LISTED))
+TMPL_HTML["zones"][0]["entry"]["reason"] = "<script>alert('x')</script> \"quoted\" & {{address}} \u0000\u001b[31m"
+TMPL_HTML["evidence"]["transcript"].append({"who": "server\" onmouseover=\"alert(1)",
+                                            "text": "250-<img src=x onerror=alert(1)>\r\n\u007f"})
+TMPL_HTML["history"].append({"time": "<time>", "kind": "delisted", "zone": "'z'", "text": "</ol><script>"})
+
+
+def tmpl_seed(name, template, document=None):
+    data = template.encode() if isinstance(template, str) else template
+    if document is not None:
+        data += b"\0" + (document if isinstance(document, bytes) else json.dumps(document, sort_keys=True).encode())
+    write("fuzz_tmpl", name, data)
+
+
+tmpl_seed("lookup_listed", TMPL_LOOKUP, TMPL_LISTED)
+tmpl_seed("lookup_not_listed", TMPL_LOOKUP, TMPL_NOT_LISTED)
+tmpl_seed("lookup_html_in_reason", TMPL_LOOKUP, TMPL_HTML)
+tmpl_seed("lookup_fixed_document", TMPL_LOOKUP)
+tmpl_seed("no_markup_fixed_document", "{{title}} {{address}} {{#zones}}{{zone}} {{reason}} {{#a}}{{.}}{{/a}}"
+          "{{/zones}} {{host.last_probe}} {{obj.a.b.c}}")
+tmpl_seed("nested_sections", "{{#zones}}{{#a}}{{#listed}}{{zone}}={{.}} {{title}}{{/listed}}{{^listed}}-{{/listed}}"
+          "{{/a}}{{/zones}}{{#host.list}}[{{#.}}{{.}},{{/.}}]{{/host.list}}")
+tmpl_seed("inverted_and_scalars", "{{^none}}N{{/none}}{{^zero}}Z{{/zero}}{{^empty}}E{{/empty}}{{^e}}A{{/e}}"
+          "{{#n}}{{n}}{{/n}}{{#r}}{{r}}{{/r}}{{#o}}O{{/o}}{{#no}}x{{/no}}")
+tmpl_seed("partials", "{{> header}}{{#zones}}{{> footer}}{{/zones}}{{>loop}}")
+tmpl_seed("partial_self", "a\n{{> fuzz}}")
+tmpl_seed("unclosed_section", "<ul>\n{{#zones}}\n<li>{{zone}}</li>\n")
+tmpl_seed("mismatched_section", "{{#a}}\n{{#b}}\n{{/a}}{{/b}}")
+tmpl_seed("unclosed_tag", "x\n{{title")
+tmpl_seed("triple", "{{{title}}}")
+tmpl_seed("ampersand", "{{&title}}")
+tmpl_seed("comment", "{{! a {{{comment}}} \n spanning }}{{title}}")
+tmpl_seed("object_as_value", "{{host}}")
+tmpl_seed("deep_nesting", "{{#zones}}" * 16 + "{{.}}" + "{{/zones}}" * 16)
+tmpl_seed("deep_arrays", "{{#.}}{{#.}}{{#.}}{{#.}}{{.}}{{/.}}{{/.}}{{/.}}{{/.}}", b"[" * 6 + b"1,2,3" + b"]" * 6)
+tmpl_seed("big_output", "{{#l}}{{#l}}{{#l}}{{s}}{{/l}}{{/l}}{{/l}}", {"l": list(range(40)), "s": "<" * 20})
+tmpl_seed("document_scalar", "{{.}}{{#.}}[{{.}}]{{/.}}", b"\"<b>&amp;</b>\"")
 
 # --- the repository's own files -------------------------------------------------------------------------------------
 
