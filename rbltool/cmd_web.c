@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* cmd_web.c — rbltool web [--listen ADDR:PORT]: the lookup service (web.h) over the store until SIGINT or SIGTERM. */
+/* cmd_web.c — rbltool web [--listen ADDR:PORT] [--templates DIR]: the lookup service (web.h) over the store until
+ * SIGINT or SIGTERM. */
 #include "cmd.h"
 
 #include "base/err.h"
@@ -10,17 +11,21 @@
 #include <signal.h>
 #include <stdio.h>
 
-#define WEB_USAGE "rbltool web [--listen ADDR:PORT]"
+#define WEB_USAGE "rbltool web [--listen ADDR:PORT] [--templates DIR]"
 
 int cmd_web(cli_t *cli, int argc, char **argv)
 {
-	static const struct option options[] = {{"listen", required_argument, NULL, 'l'}, {0}};
-	const char *listen = WEB_DEFAULT_LISTEN;
+	static const struct option options[] = {{"listen", required_argument, NULL, 'l'},
+						{"templates", required_argument, NULL, 't'}, {0}};
+	web_options_t o = {WEB_DEFAULT_LISTEN, RBL_WEB_TEMPLATES_DEFAULT};
 	int opt, rc;
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
-		if (opt != 'l')
+		if (opt == 'l')
+			o.listen = optarg;
+		else if (opt == 't')
+			o.templates = optarg;
+		else
 			return cli_bad_option(argv, WEB_USAGE);
-		listen = optarg;
 	}
 	if ((rc = cli_expect_args(argc, argv, optind, 0, WEB_USAGE)) || (rc = cli_open(cli, false)))
 		return rc;
@@ -32,13 +37,13 @@ int cmd_web(cli_t *cli, int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	web_server_t *s;
 	char why[320];
-	int err = web_server_start(cli->store, listen, &s, why, sizeof why);
+	int err = web_server_start(cli->store, &o, &s, why, sizeof why);
 	if (err == RBL_EINVAL)
-		return cli_bad_input("--listen: %s", why);
+		return cli_bad_input("%s", why);
 	if (err)
 		return cli_fail("%s", why[0] ? why : rbl_strerror(err));
-	fprintf(stderr, "rbltool: web: serving the store %s on port %u (%s); SIGINT or SIGTERM stops it\n", cli->db_dir,
-		web_server_port(s), listen);
+	fprintf(stderr, "rbltool: web: serving the store %s on port %u (%s, pages from %s); SIGINT or SIGTERM stops it\n",
+		cli->db_dir, web_server_port(s), o.listen, o.templates);
 	fflush(stderr);
 	int sig;
 	sigwait(&stop, &sig);

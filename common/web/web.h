@@ -4,10 +4,13 @@
  * answers and the entry that answers — as JSON (`GET /api/v1/lookup/ADDR`).
  *
  * libmicrohttpd's own polling thread does everything (parsing, store reads, answers): the store handle is used by
- * that one thread only, a read snapshot per request, none held between requests. Bounded: WEB_MAX_CONNS connections
+ * that one thread only, a read snapshot per request, none held between requests. The pages — the lookup form (`/`),
+ * an address's page (`/lookup/ADDR`; the form's `/lookup?addr=` is redirected there) — are rendered from the HTML
+ * templates of a directory (rbl_tmpl: every value escaped), with style.css beside them; no scripts, and a Content
+ * Security Policy that allows none. Bounded: WEB_MAX_CONNS connections
  * (WEB_MAX_CONNS_PER_IP from one address), WEB_IDLE_TIMEOUT_S of silence, WEB_CONN_MEMORY bytes of request line and
  * headers (414 and 431 past it, libmicrohttpd's), WEB_MAX_HEADERS headers (431), WEB_MAX_BODY bytes of body (413).
- * Not built yet: the HTML pages, the evidence and history, retest requests (issue 16's rest).
+ * Not built yet: the evidence and history, retest requests (issue 16's rest).
  */
 #ifndef RBL_WEB_H
 #define RBL_WEB_H
@@ -24,12 +27,19 @@
 #define WEB_MAX_HEADERS 64
 #define WEB_MAX_BODY 1024
 
+#define WEB_STYLE_MAX (64 * 1024)
+
 typedef struct web_server web_server_t;
 
-/* Serves st on listen ("ADDR:PORT", numeric, IPv6 in brackets; port 0: a free one). RBL_OK with *out; RBL_EINVAL
- * for a listen that is not one, RBL_EIO when it cannot be served (why says what libmicrohttpd said), RBL_ENOMEM.
- * st must stay open until web_server_stop; nothing else may use it meanwhile. */
-int web_server_start(store_t *st, const char *listen, web_server_t **out, char *why, size_t why_size);
+typedef struct web_options {
+	const char *listen;    /* "ADDR:PORT", numeric, IPv6 in brackets; port 0: a free one */
+	const char *templates; /* the directory of index.html, lookup.html, error.html (and their partials), style.css */
+} web_options_t;
+
+/* Serves st as o says. RBL_OK with *out; RBL_EINVAL for a listen that is not one or templates that do not compile
+ * (why: "lookup.html:12: ..."), RBL_EIO when the templates cannot be read or the address served (why says what
+ * libmicrohttpd said), RBL_ENOMEM. st must stay open until web_server_stop; nothing else may use it meanwhile. */
+int web_server_start(store_t *st, const web_options_t *o, web_server_t **out, char *why, size_t why_size);
 /* The port served (the one chosen for port 0). */
 uint16_t web_server_port(const web_server_t *s);
 /* Stops serving (waits for the request under way) and frees s. NULL is ignored. */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #define API_LOOKUP "/api/v1/lookup/"
+#define PAGE_LOOKUP "/lookup/"
 
 static int hex_value(char c)
 {
@@ -47,6 +48,18 @@ enum web_route web_route_of(const char *path, const char **arg)
 		*arg = path + sizeof API_LOOKUP - 1;
 		return WEB_API_LOOKUP;
 	}
+	if (strncmp(path, PAGE_LOOKUP, sizeof PAGE_LOOKUP - 1) == 0) {
+		*arg = path + sizeof PAGE_LOOKUP - 1;
+		return WEB_LOOKUP_PAGE;
+	}
+	if (strcmp(path, "/") == 0)
+		return WEB_INDEX;
+	if (strcmp(path, "/style.css") == 0)
+		return WEB_STYLE;
+	if (strcmp(path, "/lookup") == 0)
+		return WEB_LOOKUP_FORM;
+	if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0)
+		return WEB_API_OTHER;
 	return WEB_NOT_FOUND;
 }
 

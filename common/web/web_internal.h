@@ -20,11 +20,16 @@ size_t web_unescape(char *s);
 
 enum web_route {
 	WEB_NOT_FOUND = 0,
-	WEB_API_LOOKUP, /* /api/v1/lookup/ADDR */
+	WEB_INDEX,       /* / */
+	WEB_STYLE,       /* /style.css */
+	WEB_LOOKUP_FORM, /* /lookup?addr=ADDR: the form's target, redirected to the page */
+	WEB_LOOKUP_PAGE, /* /lookup/ADDR */
+	WEB_API_LOOKUP,  /* /api/v1/lookup/ADDR */
+	WEB_API_OTHER,   /* anything else under /api/: answered in JSON */
 };
 
-/* The route of path; for WEB_API_LOOKUP *arg points at ADDR inside path (what follows the prefix, up to the end:
- * a further '/' is part of it, and the address parser refuses it). */
+/* The route of path; for WEB_LOOKUP_PAGE and WEB_API_LOOKUP *arg points at ADDR inside path (what follows the
+ * prefix, up to the end: a further '/' is part of it, and the address parser refuses it). */
 enum web_route web_route_of(const char *path, const char **arg);
 
 /* Reads the address a client asked about: RBL_OK with *a, or RBL_EINVAL with why filled ("'TEXT' is not an IPv4 or

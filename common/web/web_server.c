@@ -6,8 +6,10 @@
 #include "base/err.h"
 #include "base/hostport.h"
 #include "base/log.h"
+#include "tmpl/tmpl.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -23,6 +25,9 @@
 struct web_server {
 	struct MHD_Daemon *daemon;
 	store_t *st;
+	tmpl_set_t *pages;
+	char *style; /* style.css */
+	size_t style_len;
 	answer_ctx_t answers; /* the polling thread's only */
 	uint16_t port;
 	unsigned open;
@@ -82,6 +87,34 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 	return web_unescape(s);
 }
 
+/* Queues body (len bytes; owned: freed by libmicrohttpd, else static) with the headers every answer carries: no
+ * sniffing, no scripts, no framing, no caching (answers change with the store), the referrer kept to this site. */
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type, char *body, size_t len,
+			     bool owned, const char *allow, const char *location)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+	        len, body, owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (!r) {
+		if (owned)
+			free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Content-Security-Policy",
+				"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+				"frame-ancestors 'none'; base-uri 'none'");
+	MHD_add_response_header(r, "Referrer-Policy", "same-origin");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	if (location)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, location);
+	enum MHD_Result rc = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
 /* Queues doc (taken) as JSON with status. */
 static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned status, json_t *doc, const char *allow)
 {
@@ -89,20 +122,38 @@ static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned status, jso
 	json_decref(doc);
 	if (!body)
 		return MHD_NO;
-	size_t len = strlen(body);
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	if (!r) {
-		free(body);
-		return MHD_NO;
+	return reply(c, status, "application/json", body, strlen(body), true, allow, NULL);
+}
+
+/* Renders the page name over doc (taken) and queues it with status; a page that does not render (a template bug,
+ * or past the output cap) is a 500 and logged. */
+static enum MHD_Result reply_page(web_server_t *s, struct MHD_Connection *c, unsigned status, const char *name,
+				  json_t *doc, const char *allow)
+{
+	tmpl_out_t out = {0};
+	int err = doc ? tmpl_render(s->pages, name, doc, &out) : RBL_ENOMEM;
+	json_decref(doc);
+	if (err) {
+		log_warn("web: page %s: %s", name, out.why[0] ? out.why : rbl_strerror(err));
+		tmpl_out_free(&out);
+		static char failed[] = "the page cannot be shown now\n";
+		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8", failed, sizeof failed - 1,
+			     false, NULL, NULL);
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	if (allow)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-	enum MHD_Result rc = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return rc;
+	return reply(c, status, "text/html; charset=utf-8", out.data, out.len, true, allow, NULL); /* MHD frees it */
+}
+
+/* The error page: a heading, the message, the form with what was asked in it. */
+static enum MHD_Result reply_error_page(web_server_t *s, struct MHD_Connection *c, unsigned status,
+					const char *heading, const char *message, const char *asked, const char *allow)
+{
+	json_t *doc = json_object();
+	json_object_set_new(doc, "title", json_string(heading));
+	json_object_set_new(doc, "heading", json_string(heading));
+	json_object_set_new(doc, "error", web_json_text(message, strlen(message)));
+	if (asked)
+		json_object_set_new(doc, "asked", web_json_text(asked, strnlen(asked, 256)));
+	return reply_page(s, c, status, "error", doc, allow);
 }
 
 static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status, const char *message, const char *allow)
@@ -142,19 +193,70 @@ static const char *refusal(struct MHD_Connection *c, const char *method, unsigne
 	return NULL;
 }
 
-static enum MHD_Result lookup(web_server_t *s, struct MHD_Connection *c, const char *text)
+/* The lookup document of the address in text, or the reason there is none: 400 (*status) for text that is no
+ * address (why filled), 503 for a store that cannot be read. NULL on failure. */
+static json_t *lookup_doc(web_server_t *s, const char *text, unsigned *status, char *why, size_t why_size)
 {
 	addr_t a;
-	char why[160];
-	if (web_parse_address(text, &a, why, sizeof why) != RBL_OK)
-		return reply_error(c, MHD_HTTP_BAD_REQUEST, why, NULL);
+	if (web_parse_address(text, &a, why, why_size) != RBL_OK) {
+		*status = MHD_HTTP_BAD_REQUEST;
+		return NULL;
+	}
 	json_t *doc;
 	int err = web_lookup(&s->answers, s->st, &a, &doc);
 	if (err) {
 		log_warn("web: lookup of %s: %s", text, rbl_strerror(err));
-		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "the store cannot be read now", NULL);
+		*status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		snprintf(why, why_size, "the store cannot be read now");
+		return NULL;
 	}
-	return reply_json(c, MHD_HTTP_OK, doc, NULL);
+	*status = MHD_HTTP_OK;
+	return doc;
+}
+
+static enum MHD_Result api_lookup(web_server_t *s, struct MHD_Connection *c, const char *text)
+{
+	unsigned status;
+	char why[160];
+	json_t *doc = lookup_doc(s, text, &status, why, sizeof why);
+	return doc ? reply_json(c, status, doc, NULL) : reply_error(c, status, why, NULL);
+}
+
+static enum MHD_Result lookup_page(web_server_t *s, struct MHD_Connection *c, const char *text)
+{
+	unsigned status;
+	char why[160];
+	json_t *doc = lookup_doc(s, text, &status, why, sizeof why);
+	if (!doc)
+		return reply_error_page(s, c, status, status == MHD_HTTP_BAD_REQUEST ? "Not an address" : "Not now", why,
+					text, NULL);
+	json_t *title = json_pack("s+", "Lookup of ", json_string_value(json_object_get(doc, "address")));
+	json_object_set_new(doc, "title", title ? title : json_string("Lookup"));
+	json_object_set_new(doc, "asked", json_incref(json_object_get(doc, "address")));
+	return reply_page(s, c, MHD_HTTP_OK, "lookup", doc, NULL);
+}
+
+/* The form's GET /lookup?addr=X: 303 to the address's own page, its address written canonically. */
+static enum MHD_Result lookup_form(web_server_t *s, struct MHD_Connection *c)
+{
+	const char *text = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "addr");
+	addr_t a;
+	char why[160];
+	if (!text || web_parse_address(text, &a, why, sizeof why) != RBL_OK)
+		return reply_error_page(s, c, MHD_HTTP_BAD_REQUEST, "Not an address",
+					text ? why : "no address given: enter an IPv4 or IPv6 address", text, NULL);
+	char canonical[ADDR_STRLEN], location[ADDR_STRLEN + 16];
+	addr_format(&a, canonical);
+	snprintf(location, sizeof location, "/lookup/%s", canonical);
+	static char moved[] = "see the address's page\n";
+	return reply(c, MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8", moved, sizeof moved - 1, false, NULL, location);
+}
+
+static enum MHD_Result index_page(web_server_t *s, struct MHD_Connection *c)
+{
+	json_t *doc = json_object();
+	json_object_set_new(doc, "title", json_string("Blocklist lookup"));
+	return reply_page(s, c, MHD_HTTP_OK, "index", doc, NULL);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -168,10 +270,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			return MHD_NO;
 		*con_cls = req;
 		unsigned status;
-		const char *allow, *why = refusal(c, method, &status, &allow);
+		const char *allow, *why = refusal(c, method, &status, &allow), *arg;
 		if (why) {
 			req->refused = true;
-			return reply_error(c, status, why, allow);
+			enum web_route route = web_route_of(url, &arg);
+			if (route == WEB_API_LOOKUP || route == WEB_API_OTHER)
+				return reply_error(c, status, why, allow);
+			return reply_error_page(s, c, status, "Not served", why, NULL, allow);
 		}
 		return MHD_YES;
 	}
@@ -185,11 +290,21 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	const char *arg;
 	switch (web_route_of(url, &arg)) {
 	case WEB_API_LOOKUP:
-		return lookup(s, c, arg);
+		return api_lookup(s, c, arg);
+	case WEB_API_OTHER:
+		return reply_error(c, MHD_HTTP_NOT_FOUND, "not found: GET /api/v1/lookup/ADDRESS", NULL);
+	case WEB_INDEX:
+		return index_page(s, c);
+	case WEB_STYLE:
+		return reply(c, MHD_HTTP_OK, "text/css; charset=utf-8", s->style, s->style_len, false, NULL, NULL);
+	case WEB_LOOKUP_FORM:
+		return lookup_form(s, c);
+	case WEB_LOOKUP_PAGE:
+		return lookup_page(s, c, arg);
 	case WEB_NOT_FOUND:
 		break;
 	}
-	return reply_error(c, MHD_HTTP_NOT_FOUND, "not found: GET /api/v1/lookup/ADDRESS", NULL);
+	return reply_error_page(s, c, MHD_HTTP_NOT_FOUND, "Not found", "There is no such page here.", NULL, NULL);
 }
 
 /* "ADDRESS:PORT" into a socket address; numeric only; ":0" asks for a free port. */
@@ -227,9 +342,37 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, bool *v
 	return RBL_OK;
 }
 
-int web_server_start(store_t *st, const char *listen, web_server_t **out, char *why, size_t why_size)
+/* style.css of the templates' directory, whole: RBL_EIO, RBL_ERANGE past WEB_STYLE_MAX, RBL_ENOMEM. */
+static int load_style(const char *dir, web_server_t *s, char *why, size_t why_size)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/style.css", dir);
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(why, why_size, "%s: %s", path, strerror(errno));
+		return RBL_EIO;
+	}
+	s->style = malloc(WEB_STYLE_MAX + 1);
+	s->style_len = s->style ? fread(s->style, 1, WEB_STYLE_MAX + 1, f) : 0;
+	int err = !s->style ? RBL_ENOMEM : ferror(f) ? RBL_EIO : s->style_len > WEB_STYLE_MAX ? RBL_ERANGE : RBL_OK;
+	fclose(f);
+	if (err)
+		snprintf(why, why_size, "%s: %s", path, err == RBL_ERANGE ? "larger than 64 KiB" : rbl_strerror(err));
+	return err;
+}
+
+static void server_free(web_server_t *s)
+{
+	answer_ctx_free(&s->answers);
+	tmpl_set_free(s->pages);
+	free(s->style);
+	free(s);
+}
+
+int web_server_start(store_t *st, const web_options_t *o, web_server_t **out, char *why, size_t why_size)
 {
 	*out = NULL;
+	const char *listen = o->listen;
 	struct sockaddr_storage ss;
 	bool v6;
 	if (!listen || parse_listen(listen, &ss, &v6) != RBL_OK) {
@@ -241,8 +384,18 @@ int web_server_start(store_t *st, const char *listen, web_server_t **out, char *
 	if (!s)
 		return RBL_ENOMEM;
 	s->st = st;
-	int err = answer_ctx_init(&s->answers, st);
+	int err = tmpl_set_load(o->templates, &s->pages, why, why_size);
+	if (!err)
+		err = load_style(o->templates, s, why, why_size);
 	if (err) {
+		tmpl_set_free(s->pages);
+		free(s->style);
+		free(s);
+		return err == RBL_EIO ? RBL_EIO : RBL_EINVAL;
+	}
+	if ((err = answer_ctx_init(&s->answers, st))) {
+		tmpl_set_free(s->pages);
+		free(s->style);
 		free(s);
 		snprintf(why, why_size, "cannot read the store: %s", rbl_strerror(err));
 		return err;
@@ -259,8 +412,7 @@ int web_server_start(store_t *st, const char *listen, web_server_t **out, char *
 				     MHD_OPTION_END);
 	if (!s->daemon) {
 		snprintf(why, why_size, "cannot serve HTTP on %s: %s", listen, s->why[0] ? s->why : "libmicrohttpd failed");
-		answer_ctx_free(&s->answers);
-		free(s);
+		server_free(s);
 		return RBL_EIO;
 	}
 	atomic_store(&s->started, true);
@@ -280,6 +432,5 @@ void web_server_stop(web_server_t *s)
 	if (!s)
 		return;
 	MHD_stop_daemon(s->daemon);
-	answer_ctx_free(&s->answers);
-	free(s);
+	server_free(s);
 }

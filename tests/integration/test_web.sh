@@ -20,7 +20,7 @@ rbl add "$OTHER" 192.0.2.7 --code 127.0.0.9 >/dev/null
 
 # start_web: rbltool web on a free port, under timeout(1); WEB_URL is its base, WEB_PID timeout's.
 start_web() {
-	timeout -k 2 60 "$RBLTOOL" --db "$IT_DB" web --listen 127.0.0.1:0 2>"$IT_TMP/web.log" &
+	timeout -k 2 60 "$RBLTOOL" --db "$IT_DB" web --listen 127.0.0.1:0 --templates "$WEB_TEMPLATES" 2>"$IT_TMP/web.log" &
 	WEB_PID=$!
 	local port=""
 	for _ in $(seq 1 50); do
@@ -96,6 +96,37 @@ out=$(get "/api/v1/lookup/192.0.2.0/24")
 expect_eq "a CIDR is not an address: 400" 400 "$(head -n 1 <<<"$out")" "$out"
 out=$(get "/nothing/here")
 expect_eq "an unknown path: 404" 404 "$(head -n 1 <<<"$out")" "$out"
+expect_contains "… as a page" "There is no such page here." "$out"
+out=$(get "/api/v1/nothing")
+jq_eq "an unknown API path: a JSON 404" .error "$(tail -n +2 <<<"$out")" "not found: GET /api/v1/lookup/ADDRESS"
+
+# --- the pages --------------------------------------------------------------------------------------------------
+
+out=$(get /)
+expect_eq "the front page: 200" 200 "$(head -n 1 <<<"$out")" "$out"
+expect_contains "… holds the lookup form" '<form method="get" action="/lookup">' "$out"
+expect_contains "… sent with a policy that allows no script" "default-src 'none'" \
+	"$(curl -s -D - -o /dev/null "$WEB_URL/" | grep -i '^content-security-policy')"
+expect_not_contains "… and holds none" "<script" "$out"
+out=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$WEB_URL/lookup?addr=2001:DB8:0::5")
+expect_eq "the form's target sends to the address's page, written canonically" \
+	"303 $WEB_URL/lookup/2001:db8::5" "$out"
+out=$(get /lookup/192.0.2.9)
+expect_eq "a listed address's page: 200" 200 "$(head -n 1 <<<"$out")" "$out"
+expect_contains "… says it is listed" '<p class="verdict listed" id="verdict">192.0.2.9 is listed.</p>' "$out"
+expect_contains "… with the entry's network" "<code>192.0.2.0/24</code>" "$out"
+expect_contains "… the reason shown as text, its HTML escaped" \
+	'open relay &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; $' "$out"
+expect_not_contains "… never as markup" '<script>' "$out"
+out=$(get /lookup/198.51.100.1)
+expect_contains "an unlisted address's page says so" "198.51.100.1 is not listed in any zone of this list." "$out"
+out=$(get "/lookup?addr=%3Cb%3Ex%3C%2Fb%3E")
+expect_eq "the form with no address in it: 400" 400 "$(head -n 1 <<<"$out")" "$out"
+expect_contains "… naming it as text" "&#39;&lt;b&gt;x&lt;/b&gt;&#39; is not an IPv4 or IPv6 address" "$out"
+expect_contains "… and giving the form back with it, escaped" 'value="&lt;b&gt;x&lt;/b&gt;"' "$out"
+expect_not_contains "… never as markup" "<b>x</b>" "$out"
+out=$(curl -s -D - -o /dev/null "$WEB_URL/style.css")
+expect_contains "the style sheet: text/css" "text/css" "$(grep -i '^content-type' <<<"$out")"
 out=$(get /api/v1/lookup/192.0.2.9 -X POST)
 expect_eq "POST: 405" 405 "$(head -n 1 <<<"$out")" "$out"
 expect_contains "… with Allow" "Allow: GET, HEAD" "$(curl -s -D - -o /dev/null -X DELETE "$WEB_URL/")"

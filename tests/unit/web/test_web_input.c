@@ -51,10 +51,17 @@ static void test_routes_take_the_address_after_the_prefix(void **state)
 	assert_string_equal(arg, "192.0.2.1");
 	assert_int_equal(web_route_of("/api/v1/lookup/", &arg), WEB_API_LOOKUP);
 	assert_string_equal(arg, "");
-	assert_int_equal(web_route_of("/api/v1/lookup", &arg), WEB_NOT_FOUND);
+	assert_int_equal(web_route_of("/api/v1/lookup", &arg), WEB_API_OTHER);
 	assert_null(arg);
-	assert_int_equal(web_route_of("/", &arg), WEB_NOT_FOUND);
 	assert_int_equal(web_route_of("/API/v1/lookup/1.2.3.4", &arg), WEB_NOT_FOUND);
+	assert_int_equal(web_route_of("/api/v2/lookup/1.2.3.4", &arg), WEB_API_OTHER); /* answered in JSON */
+	assert_int_equal(web_route_of("/", &arg), WEB_INDEX);
+	assert_int_equal(web_route_of("/style.css", &arg), WEB_STYLE);
+	assert_int_equal(web_route_of("/lookup", &arg), WEB_LOOKUP_FORM);
+	assert_int_equal(web_route_of("/lookup/2001:db8::1", &arg), WEB_LOOKUP_PAGE);
+	assert_string_equal(arg, "2001:db8::1");
+	assert_int_equal(web_route_of("/lookups", &arg), WEB_NOT_FOUND);
+	assert_int_equal(web_route_of("/favicon.ico", &arg), WEB_NOT_FOUND);
 }
 
 static void test_an_address_parses_or_is_named_escaped_and_cut(void **state)
