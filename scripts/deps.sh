@@ -8,7 +8,7 @@ packages=(
   liblmdb-dev libuv1-dev libldns-dev zlib1g-dev # the libraries dnsbld links
   libssl-dev                          # libcrypto: the HMAC of a signed TSIG BADTIME answer (rbl_xfr)
   libinih-dev libsystemd-dev          # dnsbld.conf (rbl_conf) and sd_notify
-  libmicrohttpd-dev                   # dnsbld's GET /metrics (dnsbld/metrics_http.c)
+  libmicrohttpd-dev                   # dnsbld's GET /metrics (dnsbld/metrics_http.c), rbltool web (rbl_web)
   libunbound-dev libjansson-dev       # rbltool: reverse DNS and blocklist lookups (rbl_resolve), --json output
   libcmocka-dev                       # unit tests
   clang libclang-rt-dev               # scripts/fuzz.sh: clang with libFuzzer and the ASan/UBSan runtimes
@@ -29,6 +29,7 @@ packages=(
   spamassassin                        # the same test lints the README's check_rbl rule (spamassassin --lint)
   prometheus                          # promtool check metrics: test_metrics_format.sh (its service kept from
                                       # starting by the policy-rc.d below)
+  chromium chromium-driver python3-selenium # the lookup page in a real browser (test_web_browser.sh)
 )
 
 missing=()
