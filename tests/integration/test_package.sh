@@ -176,6 +176,7 @@ expect_eq "conffiles names /etc/dnsbld/dnsbld.conf" "/etc/dnsbld/dnsbld.conf" \
 contents=$(dpkg-deb -c "$deb" | awk '{ print $6 }')
 for path in ./usr/sbin/dnsbld ./usr/bin/rbltool ./etc/dnsbld/dnsbld.conf ./usr/lib/systemd/system/dnsbld.service \
 	./usr/lib/systemd/system/dnsbld-expire.service ./usr/lib/systemd/system/dnsbld-expire.timer \
+	./usr/lib/systemd/system/dnsbld-web.service ./usr/share/dnsbld/web/lookup.html ./usr/share/dnsbld/web/style.css \
 	./usr/share/man/man8/dnsbld.8 ./usr/share/man/man8/rbltool.8 ./usr/share/man/man5/dnsbld.conf.5 \
 	./usr/share/dnsbld/demo.sh ./usr/share/doc/dnsbld/copyright; do
 	expect_contains "the package holds $path" "$path" "$contents"
@@ -389,6 +390,20 @@ if command -v systemd-analyze >/dev/null; then
 	# The expiry service, run by hand as the timer runs it: rbltool expire on the packaged store as dnsbld.
 	out=$(runuser -u dnsbld -- /usr/bin/rbltool expire 2>&1)
 	expect_exit "the expiry service's command runs as dnsbld on the packaged store" 0 $? "$out"
+	# The lookup pages' service's command, as dnsbld, with the installed templates (its default), on a free port.
+	runuser -u dnsbld -- timeout -k 2 20 /usr/bin/rbltool web --listen 127.0.0.1:0 2>"$IT_TMP/web.log" &
+	web_pid=$!
+	port=""
+	for _ in $(seq 1 50); do
+		port=$(grep -o 'on port [0-9]*' "$IT_TMP/web.log" 2>/dev/null | awk '{print $3}')
+		[ -n "$port" ] && break
+		sleep 0.1
+	done
+	out=$(curl -s --max-time 5 "http://127.0.0.1:${port:-1}/")
+	expect_contains "rbltool web serves the installed pages as dnsbld" '<form method="get" action="/lookup">' \
+		"$out$(cat "$IT_TMP/web.log")"
+	kill "$web_pid" 2>/dev/null
+	wait "$web_pid" 2>/dev/null
 else
 	it_fail "systemd-analyze is installed (Debian's systemd package, scripts/deps.sh)" "systemd-analyze" "missing"
 fi

@@ -131,6 +131,12 @@ if command -v systemd-analyze >/dev/null; then
 else
 	it_fail "systemd-analyze is installed (Debian's systemd package, scripts/deps.sh)" "systemd-analyze" "missing"
 fi
+sed "s|/usr/bin/rbltool|$RBLTOOL|" "$SRC/packaging/dnsbld-web.service" >"$IT_TMP/dnsbld-web.service"
+out=$(timeout 60 systemd-analyze verify --man=no "$IT_TMP/dnsbld-web.service" 2>&1)
+expect_eq "systemd-analyze verify: packaging/dnsbld-web.service is clean" "" "$out"
+expect_contains "the lookup pages' service runs rbltool web on loopback as dnsbld" \
+	"ExecStart=/usr/bin/rbltool web --listen 127.0.0.1:8053" "$(grep -x 'ExecStart=.*' "$SRC/packaging/dnsbld-web.service")"
+expect_contains "… as the dnsbld user" "User=dnsbld" "$(grep -x 'User=dnsbld' "$SRC/packaging/dnsbld-web.service")"
 expect_contains "the expiry service runs rbltool expire as dnsbld" "ExecStart=/usr/bin/rbltool expire" \
 	"$(grep -x 'ExecStart=/usr/bin/rbltool expire' "$SRC/packaging/dnsbld-expire.service")"
 expect_contains "… as the dnsbld user" "User=dnsbld" "$(grep -x 'User=dnsbld' "$SRC/packaging/dnsbld-expire.service")"
