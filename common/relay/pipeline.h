@@ -10,7 +10,11 @@
  *   probes   address · probe id → one probe: port, time, verdict, the form that relayed, why, the transcript, and
  *            the reverse DNS seen at probe time (PTR names, which confirm). The probe id is the "evidence id" a
  *            listing carries;
- *   optout   network → reason, time: such hosts are never probed and never listed by the pipeline.
+ *   optout   network → reason, time: such hosts are never probed and never listed by the pipeline;
+ *   events   address · event id → one change of the pipeline's listings (listed, extended, delisted and why): the
+ *            history of an address, kept when the listing, or its zone, is deleted (pipeline_events.c);
+ *   retest   requests to probe a listed address again, their queue, the per-network counters that limit them and
+ *            the secret of the lookup page's CSRF tokens (pipeline_retest.c).
  */
 #ifndef RBL_RELAY_PIPELINE_H
 #define RBL_RELAY_PIPELINE_H
@@ -19,6 +23,8 @@
 #include "relay/report.h"
 #include "resolve/resolve.h"
 #include "store/store.h"
+
+#include <stdint.h>
 
 enum host_state { HOST_PENDING = 0, HOST_OPEN = 1, HOST_CLOSED = 2, HOST_INCONCLUSIVE = 3, HOST_OPTED_OUT = 4 };
 const char *pipeline_host_state_name(enum host_state s);
@@ -81,5 +87,44 @@ int pipeline_optout_foreach(store_rtxn_t *r, int (*fn)(const optout_record_t *o,
 /* True (1) if addr lies in an opted-out network, 0 if not, negative on error. Works in either transaction kind. */
 int pipeline_optout_covers(store_rtxn_t *r, const addr_t *addr);
 int pipeline_optout_covers_w(store_wtxn_t *w, const addr_t *addr);
+
+/* --- events: the listing history of an address (pipeline_events.c) */
+
+enum pipeline_event_kind {
+	EVENT_LISTED = 1,            /* a probe listed it */
+	EVENT_EXTENDED = 2,          /* a retest found it open again: listing rewritten, expiry moved */
+	EVENT_DELISTED_RETEST = 3,   /* a retest found it closed (request_id set when it was asked for) */
+	EVENT_DELISTED_OPTOUT = 4,   /* an opt-out covering it removed the listing */
+	EVENT_DELISTED_OPERATOR = 5, /* rbltool del of a pipeline listing, or its zone deleted */
+};
+#define EVENT_KIND_MAX EVENT_DELISTED_OPERATOR
+/* "listed", "extended", "delisted-retest", "delisted-optout", "delisted-operator" ("?" past the enum): one token
+ * each, for text, JSON and the lookup page alike. */
+const char *pipeline_event_kind_name(enum pipeline_event_kind k);
+
+#define EVENT_NOTE_MAX 256 /* note bytes, NUL included */
+typedef struct pipeline_event {
+	uint64_t id;                     /* filled by pipeline_event_add: the order of events, store-wide */
+	addr_t addr;
+	int64_t time;                    /* filled by pipeline_event_add: the write transaction's time */
+	uint8_t kind;                    /* enum pipeline_event_kind */
+	uint32_t zone_id;
+	char zone[DNAME_TEXTMAX];        /* "" = not known when written (opt-out): resolve zone_id while it exists */
+	uint64_t probe_id;               /* the probe behind it (0 = none) */
+	uint64_t request_id;             /* the retest request behind it (0 = none) */
+	int64_t expires;                 /* the listing's expiry (listed, extended; delisted: the one it had) */
+	uint8_t ncodes;                  /* the listing's codes (0 = the zone's default) */
+	uint32_t codes[ENTRY_MAX_CODES];
+	char note[EVENT_NOTE_MAX];
+} pipeline_event_t;
+
+/* Records ev (addr, kind, and whatever else applies) in the history of ev->addr; fills ev->id and ev->time. Call it
+ * in the write transaction of the change it records. RBL_EINVAL for an unknown kind, a family that is not an
+ * address family or more than ENTRY_MAX_CODES codes; codes outside 127.0.0.0/8 are RBL_ERANGE. */
+int pipeline_event_add(store_wtxn_t *w, pipeline_event_t *ev);
+/* The events of addr, oldest first; a non-zero return from fn stops the walk and is returned. A record that does not
+ * decode (damaged, or written by a newer version) stops the walk with RBL_EDAMAGED. */
+int pipeline_event_foreach(store_rtxn_t *r, const addr_t *addr, int (*fn)(const pipeline_event_t *ev, void *ctx),
+			   void *ctx);
 
 #endif
