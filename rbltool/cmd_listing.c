@@ -7,6 +7,7 @@
 #include "base/duration.h"
 #include "base/err.h"
 #include "base/text.h"
+#include "relay/pipeline.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -123,6 +124,36 @@ int cmd_exclude(cli_t *cli, int argc, char **argv)
 	return listing_command(cli, argc, argv, true);
 }
 
+/* Deletes the entry at net; a pipeline listing (a probe as evidence) keeps its place in the address's history. The
+ * entry is read in a snapshot begun inside w: with one writer, that is the state w started from. */
+static int del_entry(cli_t *cli, store_wtxn_t *w, const zone_def_t *zone, const cidr_t *net)
+{
+	store_rtxn_t *r;
+	entry_t e;
+	int err = store_read_begin(cli->store, &r);
+	if (err)
+		return err;
+	err = store_entry_get(r, zone->id, net, &e);
+	store_read_end(r);
+	if (err && err != RBL_ENOENT)
+		return err;
+	bool pipeline_listing = !err && e.evidence && !(e.flags & ENTRY_EXCLUDE);
+	if ((err = store_entry_del(w, zone->id, net)) || !pipeline_listing)
+		return err;
+	pipeline_event_t ev;
+	memset(&ev, 0, sizeof ev);
+	ev.addr = e.net.addr;
+	ev.kind = EVENT_DELISTED_OPERATOR;
+	ev.zone_id = zone->id;
+	snprintf(ev.zone, sizeof ev.zone, "%s", zone->name);
+	ev.probe_id = e.evidence;
+	ev.expires = e.expires;
+	ev.ncodes = e.ncodes;
+	memcpy(ev.codes, e.codes, sizeof ev.codes);
+	snprintf(ev.note, sizeof ev.note, "rbltool del");
+	return pipeline_event_add(w, &ev);
+}
+
 int cmd_del(cli_t *cli, int argc, char **argv)
 {
 	static const char usage[] = "rbltool del ZONE ADDR[/LEN]";
@@ -134,7 +165,7 @@ int cmd_del(cli_t *cli, int argc, char **argv)
 		return rc;
 	store_wtxn_t *w;
 	int err = store_write_begin(cli->store, &w);
-	if (!err && (err = store_entry_del(w, zone.id, &net)))
+	if (!err && (err = del_entry(cli, w, &zone, &net)))
 		store_write_abort(w);
 	if (!err)
 		err = store_write_commit(w);

@@ -68,8 +68,25 @@ static int parse_target(const char *text, uint16_t default_port, addr_t *addr, u
 	return err ? err : addr_parse(host, addr);
 }
 
+/* The history event of a listing change made by a probe (pipeline.h), in the same transaction as the change. */
+static int record_event(store_wtxn_t *w, const struct plan *p, const struct job *j, enum pipeline_event_kind kind,
+			uint64_t probe_id, const entry_t *e)
+{
+	pipeline_event_t ev;
+	memset(&ev, 0, sizeof ev);
+	ev.addr = j->target.addr;
+	ev.kind = (uint8_t)kind;
+	ev.zone_id = p->zone.id;
+	snprintf(ev.zone, sizeof ev.zone, "%s", p->zone.name);
+	ev.probe_id = probe_id;
+	ev.ncodes = e ? e->ncodes : j->ncodes;
+	memcpy(ev.codes, e ? e->codes : j->codes, sizeof ev.codes);
+	ev.expires = e ? e->expires : 0;
+	return pipeline_event_add(w, &ev);
+}
+
 /* The listing an open relay gets: its /32 or /128, the zone's code (or --code), the form and time as the reason,
- * the probe as evidence, and an expiry. */
+ * the probe as evidence, and an expiry; and its history event (listed, or extended when it was listed). */
 static int list_open_relay(store_wtxn_t *w, const struct plan *p, const struct job *j, uint64_t probe_id)
 {
 	entry_t *e = calloc(1, sizeof *e);
@@ -91,6 +108,8 @@ static int list_open_relay(store_wtxn_t *w, const struct plan *p, const struct j
 	e->evidence = probe_id;
 	e->expires = (int64_t)time(NULL) + p->listing_ttl;
 	int err = store_entry_put(w, p->zone.id, e);
+	if (!err)
+		err = record_event(w, p, j, j->listed ? EVENT_EXTENDED : EVENT_LISTED, probe_id, e);
 	free(e);
 	return err;
 }
@@ -151,6 +170,8 @@ static int record_results(store_wtxn_t *w, void *ctx)
 			action = j->listed ? "listing extended" : "listed";
 		} else if (!err && res->verdict == PROBE_CLOSED && p->retest && j->listed) {
 			err = store_entry_del(w, p->zone.id, &j->listing);
+			if (!err)
+				err = record_event(w, p, j, EVENT_DELISTED_RETEST, id, NULL);
 			action = "delisted";
 		}
 		if (err)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* cmd_show.c — rbltool show ADDR [--json]: every zone's entry covering an address, and what the relay pipeline
- * knows of it (host state, opt-out, reports, probes with their transcripts). */
+ * knows of it (host state, opt-out, reports, probes with their transcripts, the history of its listings). */
 #include "cmd.h"
 
 #include "cli_json.h"
@@ -11,6 +11,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -122,7 +123,77 @@ static int print_probe(const probe_record_t *p, void *ctx)
 	return cli_output_failed() ? 1 : 0;
 }
 
-/* What the relay pipeline knows of the address: its state, every report, every probe with its transcript. */
+/* --- the history (pipeline events) */
+
+struct zone_find {
+	uint32_t id;
+	zone_def_t *zone;
+};
+
+static int zone_with_id(const zone_def_t *def, void *arg)
+{
+	struct zone_find *f = arg;
+	if (def->id != f->id)
+		return 0;
+	*f->zone = *def;
+	return 1;
+}
+
+/* The zone an event names, if it still exists under that id: 1 and *zone, 0 (gone), or a negative error. An event
+ * written without the name (an opt-out's) is named this way while its zone lives. */
+static int event_zone(store_rtxn_t *r, const pipeline_event_t *ev, zone_def_t *zone)
+{
+	struct zone_find f = {ev->zone_id, zone};
+	int err = store_zone_foreach(r, zone_with_id, &f);
+	return err == 1 ? 1 : err;
+}
+
+/* The event's codes as show prints an entry's: the zone's default for none, when the zone is known. */
+static void event_entry(const pipeline_event_t *ev, entry_t *e)
+{
+	memset(e, 0, sizeof *e);
+	e->net.addr = ev->addr;
+	e->net.len = (uint8_t)addr_maxlen(ev->addr.family);
+	e->ncodes = ev->ncodes;
+	memcpy(e->codes, ev->codes, sizeof e->codes);
+}
+
+static int print_event(const pipeline_event_t *ev, void *arg)
+{
+	store_rtxn_t *r = arg;
+	zone_def_t zone;
+	int known = event_zone(r, ev, &zone);
+	if (known < 0)
+		return known;
+	char when[TIME_STRLEN], expires[TIME_STRLEN], codes[160] = "", note[TEXT_ESCAPED_SIZE(EVENT_NOTE_MAX)];
+	duration_format_time(ev->time, when);
+	duration_format_time(ev->expires, expires);
+	if (ev->ncodes || known) {
+		entry_t *e = malloc(sizeof *e);
+		if (!e)
+			return RBL_ENOMEM;
+		event_entry(ev, e);
+		cli_codes_text(e, known ? zone.default_code : 0, codes, sizeof codes);
+		free(e);
+	}
+	const char *name = *ev->zone ? ev->zone : known ? zone.name : "(deleted zone)";
+	printf("history  %s  %s  %s", when, pipeline_event_kind_name((enum pipeline_event_kind)ev->kind), name);
+	if (*codes && (ev->kind == EVENT_LISTED || ev->kind == EVENT_EXTENDED))
+		printf("  %s", codes);
+	if (ev->probe_id)
+		printf("  probe #%" PRIu64, ev->probe_id);
+	if (ev->request_id)
+		printf("  request #%" PRIu64, ev->request_id);
+	if (ev->expires && (ev->kind == EVENT_LISTED || ev->kind == EVENT_EXTENDED))
+		printf("  expires %s", expires);
+	if (*ev->note)
+		printf("  (%s)", cli_escaped(ev->note, note, sizeof note));
+	putchar('\n');
+	return cli_output_failed() ? 1 : 0;
+}
+
+/* What the relay pipeline knows of the address: its state, every report, every probe with its transcript, and the
+ * history of its listings. */
 static int show_pipeline(cli_t *cli, const addr_t *addr)
 {
 	store_rtxn_t *r;
@@ -147,6 +218,8 @@ static int show_pipeline(cli_t *cli, const addr_t *addr)
 		err = pipeline_report_foreach(r, addr, print_report, NULL);
 	if (!err)
 		err = pipeline_probe_foreach(r, addr, print_probe, NULL);
+	if (!err && !cli_output_failed())
+		err = pipeline_event_foreach(r, addr, print_event, r);
 	store_read_end(r);
 	if (cli_output_failed())
 		return CLI_FAILED; /* main says why */
@@ -235,7 +308,41 @@ static int push_probe(const probe_record_t *p, void *ctx)
 	return 0;
 }
 
-/* Adds "host", "optout", "reports" and "probes" to doc. */
+struct history_walk {
+	store_rtxn_t *r;
+	json_t *history;
+};
+
+/* One event: {"id", "time", "kind", "zone" (null: deleted, and not named when written), "zone_id", "codes" (those of
+ * the listing; the zone's default when it has none and the zone is known, else []), "expires", "probe",
+ * "request", "note"}. */
+static int push_event(const pipeline_event_t *ev, void *arg)
+{
+	struct history_walk *h = arg;
+	zone_def_t zone;
+	int known = event_zone(h->r, ev, &zone);
+	if (known < 0)
+		return known;
+	json_t *obj = json_object(), *codes = json_array();
+	cli_json_set(obj, "id", json_integer((json_int_t)ev->id));
+	cli_json_set(obj, "time", cli_json_time(ev->time));
+	cli_json_set(obj, "kind", json_string(pipeline_event_kind_name((enum pipeline_event_kind)ev->kind)));
+	cli_json_set(obj, "zone", *ev->zone ? json_string(ev->zone) : known ? json_string(zone.name) : json_null());
+	cli_json_set(obj, "zone_id", json_integer(ev->zone_id));
+	for (unsigned i = 0; i < ev->ncodes; i++)
+		cli_json_push(codes, cli_json_code(ev->codes[i]));
+	if (!ev->ncodes && known)
+		cli_json_push(codes, cli_json_code(zone.default_code));
+	cli_json_set(obj, "codes", codes);
+	cli_json_set(obj, "expires", cli_json_time(ev->expires));
+	cli_json_set(obj, "probe", ev->probe_id ? json_integer((json_int_t)ev->probe_id) : json_null());
+	cli_json_set(obj, "request", ev->request_id ? json_integer((json_int_t)ev->request_id) : json_null());
+	cli_json_set(obj, "note", text_or_null(ev->note));
+	cli_json_push(h->history, obj);
+	return 0;
+}
+
+/* Adds "host", "optout", "reports", "probes" and "history" to doc. */
 static int pipeline_json(store_rtxn_t *r, const addr_t *addr, json_t *doc)
 {
 	host_record_t h;
@@ -247,13 +354,17 @@ static int pipeline_json(store_rtxn_t *r, const addr_t *addr, json_t *doc)
 	if (opted < 0)
 		return opted;
 	cli_json_set(doc, "optout", json_boolean(opted == 1));
-	json_t *reports = json_array(), *probes = json_array();
+	json_t *reports = json_array(), *probes = json_array(), *history = json_array();
 	cli_json_set(doc, "reports", reports);
 	cli_json_set(doc, "probes", probes);
-	if (!reports || !probes)
+	cli_json_set(doc, "history", history);
+	if (!reports || !probes || !history)
 		return RBL_OK; /* cli_json_print finds the hole */
 	err = pipeline_report_foreach(r, addr, push_report, reports);
-	return err ? err : pipeline_probe_foreach(r, addr, push_probe, probes);
+	if (!err)
+		err = pipeline_probe_foreach(r, addr, push_probe, probes);
+	struct history_walk walk = {r, history};
+	return err ? err : pipeline_event_foreach(r, addr, push_event, &walk);
 }
 
 static int show_json(cli_t *cli, const addr_t *addr)

@@ -2,14 +2,15 @@
 /* pipeline.c — reports, hosts, probes and opt-outs: the relay pipeline's tables in the store (see pipeline.h). */
 #include "relay/pipeline.h"
 
+#include "pipeline_internal.h"
+
 #include "base/codec.h"
 #include "base/err.h"
 #include "store/store_ext.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-
-#define ADDR_KEY_LEN 17 /* family | 16 address bytes: one key length for both families */
 
 const char *pipeline_host_state_name(enum host_state s)
 {
@@ -21,19 +22,6 @@ const char *pipeline_host_state_name(enum host_state s)
 	case HOST_OPTED_OUT: return "opted out";
 	}
 	return "?";
-}
-
-static void addr_key(const addr_t *a, uint8_t key[ADDR_KEY_LEN])
-{
-	key[0] = a->family;
-	memcpy(key + 1, a->b, 16);
-}
-
-static void addr_from_key(const uint8_t *key, addr_t *a)
-{
-	memset(a, 0, sizeof *a);
-	a->family = key[0];
-	memcpy(a->b, key + 1, addr_bytes(a->family == ADDR_V6 ? ADDR_V6 : ADDR_V4));
 }
 
 /* The pipeline's tables and counters in the store (store_ext.h); the names are part of the store format. */
@@ -194,9 +182,8 @@ int pipeline_report_add(store_wtxn_t *w, const report_t *rep, bool *opted_out)
 	return pipeline_host_put(w, &h);
 }
 
-/* Calls each for every record of db keyed addr · id (reports, probes), oldest first. */
-static int walk_addr(store_rtxn_t *r, const char *table, const addr_t *addr,
-		     int (*each)(const MDB_val *k, const MDB_val *v, void *ctx), void *ctx)
+int pipeline_walk_addr(store_rtxn_t *r, const char *table, const addr_t *addr,
+		       int (*each)(const MDB_val *k, const MDB_val *v, void *ctx), void *ctx)
 {
 	MDB_dbi db;
 	int err = store_ext_table_r(r, table, &db);
@@ -247,7 +234,7 @@ int pipeline_report_foreach(store_rtxn_t *r, const addr_t *addr, int (*fn)(const
 			    void *ctx)
 {
 	struct report_walk w = {addr, fn, ctx};
-	return walk_addr(r, TABLE_REPORTS, addr, each_report, &w);
+	return pipeline_walk_addr(r, TABLE_REPORTS, addr, each_report, &w);
 }
 
 /* --- probes */
@@ -409,7 +396,7 @@ int pipeline_probe_foreach(store_rtxn_t *r, const addr_t *addr, int (*fn)(const 
 			   void *ctx)
 {
 	struct probe_walk w = {addr, fn, ctx};
-	return walk_addr(r, TABLE_PROBES, addr, each_probe, &w);
+	return pipeline_walk_addr(r, TABLE_PROBES, addr, each_probe, &w);
 }
 
 /* --- opt-outs */
@@ -421,13 +408,62 @@ static size_t optout_key(const cidr_t *net, uint8_t key[ADDR_KEY_LEN + 1])
 	return ADDR_KEY_LEN + 1;
 }
 
+/* The listings an opt-out removes, kept for their history events: written once the deletion walk has ended (the
+ * predicate must not write while store_entries_delete_where's cursor walks). */
+struct optout_delist {
+	const cidr_t *net;
+	struct optout_gone {
+		uint32_t zone_id;
+		cidr_t net;
+		uint64_t evidence;
+		int64_t expires;
+	} *gone;
+	size_t count, cap;
+	bool failed; /* out of memory: the deletion goes on, the transaction is then refused */
+};
+
 /* The pipeline's listings — entries carrying a probe as evidence — inside net. */
 static bool pipeline_listing_in(uint32_t zone_id, const entry_t *e, void *ctx)
 {
-	(void)zone_id;
-	const cidr_t *net = ctx;
-	return e->evidence && e->net.addr.family == net->addr.family && e->net.len >= net->len &&
-	       cidr_contains(net, &e->net.addr);
+	struct optout_delist *d = ctx;
+	const cidr_t *net = d->net;
+	if (!(e->evidence && e->net.addr.family == net->addr.family && e->net.len >= net->len &&
+	      cidr_contains(net, &e->net.addr)))
+		return false;
+	if (d->count == d->cap) {
+		size_t cap = d->cap ? 2 * d->cap : 16;
+		void *grown = realloc(d->gone, cap * sizeof *d->gone);
+		if (!grown) {
+			d->failed = true;
+			return true;
+		}
+		d->gone = grown;
+		d->cap = cap;
+	}
+	d->gone[d->count++] = (struct optout_gone){zone_id, e->net, e->evidence, e->expires};
+	return true;
+}
+
+/* One "delisted by opt-out" event per listing removed (per address: a pipeline listing is a /32 or /128). The zone
+ * name is left empty: the zone is named by id, and readers resolve it while the zone exists. */
+static int optout_events(store_wtxn_t *w, const optout_record_t *o, const struct optout_delist *d)
+{
+	char net[ADDR_STRLEN];
+	cidr_format(&o->net, net);
+	for (size_t i = 0; i < d->count; i++) {
+		pipeline_event_t ev;
+		memset(&ev, 0, sizeof ev);
+		ev.addr = d->gone[i].net.addr;
+		ev.kind = EVENT_DELISTED_OPTOUT;
+		ev.zone_id = d->gone[i].zone_id;
+		ev.probe_id = d->gone[i].evidence;
+		ev.expires = d->gone[i].expires;
+		snprintf(ev.note, sizeof ev.note, "opt-out %s", net);
+		int err = pipeline_event_add(w, &ev);
+		if (err)
+			return err;
+	}
+	return RBL_OK;
 }
 
 int pipeline_optout_add(store_wtxn_t *w, const optout_record_t *o, uint64_t *delisted)
@@ -444,7 +480,14 @@ int pipeline_optout_add(store_wtxn_t *w, const optout_record_t *o, uint64_t *del
 	int rc = mdb_put(store_ext_wtxn(w), optout, &k, &v, 0);
 	if (rc)
 		return store_mdb_error(rc, "writing an opt-out");
-	return store_entries_delete_where(w, pipeline_listing_in, (void *)&o->net, delisted);
+	struct optout_delist d = {.net = &o->net};
+	err = store_entries_delete_where(w, pipeline_listing_in, &d, delisted);
+	if (!err && d.failed)
+		err = RBL_ENOMEM;
+	if (!err)
+		err = optout_events(w, o, &d);
+	free(d.gone);
+	return err;
 }
 
 int pipeline_optout_del(store_wtxn_t *w, const cidr_t *net)

@@ -144,6 +144,10 @@ expect_contains "show keeps the history: the retest found it closed" "closed: al
 expect_contains "show keeps the history: the retest's transcript has 'Relay access denied'" \
 	"S: 554 5.7.1 <relay-check@relay-test.example>: Relay access denied" "$shown"
 expect_contains "show: the former relay is in no zone" "$OPEN is not in any zone" "$shown"
+expect_eq "show keeps the listing history: listed by the first probe, delisted by the retest" \
+	"listed delisted-retest" "$(awk '$1 == "history" { printf "%s%s", sep, $3; sep = " " }' <<<"$shown")" "$shown"
+expect_contains "show's history: the delisting names the zone and the retest's probe" "delisted-retest  $ZONE  probe #" \
+	"$shown"
 expect_no_data_in "no pipeline probe of the relay sent DATA" "$shown"
 shown=$(rbl show "$OPTED_OUT")
 expect_not_contains "show: the opted-out host has no probe" "probe    #" "$shown"

@@ -167,15 +167,15 @@ jq_eq "query --json: an IPv6 listing's TXT, its invalid UTF-8 escaped" '.txt[0] 
 out=$(rbl show 192.0.2.9 --json 2>&1)
 expect_exit "show --json: exit 0" 0 $? "$out"
 valid_json "show --json: valid JSON" "$out"
-jq_eq "show --json: its fields" 'keys_unsorted | join(",")' "$out" "address,zones,host,optout,reports,probes"
+jq_eq "show --json: its fields" 'keys_unsorted | join(",")' "$out" "address,zones,host,optout,reports,probes,history"
 jq_eq "show --json: one object a zone with an entry covering the address" '.zones | map(.zone) | join(",")' "$out" \
 	"$ZONE,$OTHER"
 jq_eq "show --json: a zone's entry in full" \
 	".zones[] | select(.zone == \"$ZONE\") | [.listed, .network, .exclusion, (.codes | join(\",\")), .reason,
 	 .source, .expires, .expired, (.created | test(\"^20..-..-..T..:..:..Z$\")), .evidence] | @json" "$out" \
 	'[true,"192.0.2.0/24",false,"127.0.0.3,127.0.0.4","bad net","feed A","2099-01-02T03:04:05Z",false,true,null]'
-jq_eq "show --json: never reported: host null, no reports or probes, not opted out" \
-	'[.host, .optout, (.reports | length), (.probes | length)] | @json' "$out" '[null,false,0,0]'
+jq_eq "show --json: never reported: host null, no reports, probes or history, not opted out" \
+	'[.host, .optout, (.reports | length), (.probes | length), (.history | length)] | @json' "$out" '[null,false,0,0,0]'
 out=$(rbl show 192.0.2.7 --json 2>&1)
 jq_eq "show --json: an exclusion is not listed" ".zones[0] | [.listed, .exclusion, (.codes | length)] | @json" \
 	"$out" '[false,true,0]'
