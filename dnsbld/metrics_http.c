@@ -104,48 +104,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	return reply(c, MHD_HTTP_OK, text.data, text.len, true, NULL); /* MHD frees text.data */
 }
 
-/* "ADDRESS:PORT" into a socket address; numeric only, so that what is bound is what was written. */
-static int parse_listen(const char *listen, struct sockaddr_storage *ss, bool *v6)
-{
-	char host[INET6_ADDRSTRLEN + 1];
-	uint16_t port;
-	/* Port 0 asks for a free one (tests); hostport_split refuses 0, so it is read here. */
-	size_t n = strlen(listen);
-	bool port_zero = n > 2 && !strcmp(listen + n - 2, ":0");
-	char copy[INET6_ADDRSTRLEN + 16];
-	if (port_zero) {
-		if (n - 2 >= sizeof copy)
-			return RBL_EINVAL;
-		memcpy(copy, listen, n - 2);
-		copy[n - 2] = '\0';
-		listen = copy;
-	}
-	if (hostport_split(listen, METRICS_HTTP_DEFAULT_PORT, host, sizeof host, &port) != RBL_OK)
-		return RBL_EINVAL;
-	if (port_zero)
-		port = 0;
-	memset(ss, 0, sizeof *ss);
-	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons(port);
-		*v6 = false;
-	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(port);
-		*v6 = true;
-	} else
-		return RBL_EINVAL;
-	return RBL_OK;
-}
-
 int metrics_http_start(const char *listen, const metrics_source_t *src, metrics_http_t **out)
 {
 	*out = NULL;
 	struct sockaddr_storage ss;
 	bool v6;
-	if (!listen || parse_listen(listen, &ss, &v6) != RBL_OK) {
+	if (!listen || hostport_listen_addr(listen, METRICS_HTTP_DEFAULT_PORT, &ss, &v6) != RBL_OK) {
 		log_err("metrics-listen: '%s' is not ADDRESS:PORT with a numeric IPv4 or [IPv6] address",
 		        listen ? listen : "");
 		return RBL_EINVAL;

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* hostport.c — HOST[:PORT] and [IPV6]:PORT. */
+/* hostport.c — HOST[:PORT] and [IPV6]:PORT, and listen addresses. */
 #include "base/hostport.h"
 
 #include "base/err.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/socket.h>
 
 /* A decimal port 1..65535, digits only, no leading zero. */
 static int parse_port(const char *text, uint16_t *port)
@@ -56,5 +59,40 @@ int hostport_split(const char *text, uint16_t default_port, char *host, size_t c
 	memcpy(host, text, n);
 	host[n] = '\0';
 	*port = p;
+	return RBL_OK;
+}
+
+int hostport_listen_addr(const char *listen, uint16_t default_port, struct sockaddr_storage *ss, bool *v6)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	uint16_t port;
+	/* Port 0 asks for a free one (tests); hostport_split refuses 0, so it is read here. */
+	size_t n = strlen(listen);
+	bool port_zero = n > 2 && !strcmp(listen + n - 2, ":0");
+	char copy[INET6_ADDRSTRLEN + 16];
+	if (port_zero) {
+		if (n - 2 >= sizeof copy)
+			return RBL_EINVAL;
+		memcpy(copy, listen, n - 2);
+		copy[n - 2] = '\0';
+		listen = copy;
+	}
+	if (hostport_split(listen, default_port, host, sizeof host, &port) != RBL_OK)
+		return RBL_EINVAL;
+	if (port_zero)
+		port = 0;
+	memset(ss, 0, sizeof *ss);
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons(port);
+		*v6 = false;
+	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		*v6 = true;
+	} else
+		return RBL_EINVAL;
 	return RBL_OK;
 }

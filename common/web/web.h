@@ -19,6 +19,7 @@
 
 #include <stdint.h>
 
+#define WEB_DEFAULT_PORT 8053
 #define WEB_DEFAULT_LISTEN "127.0.0.1:8053"
 #define WEB_MAX_CONNS 64
 #define WEB_MAX_CONNS_PER_IP 8

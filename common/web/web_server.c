@@ -307,41 +307,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	return reply_error_page(s, c, MHD_HTTP_NOT_FOUND, "Not found", "There is no such page here.", NULL, NULL);
 }
 
-/* "ADDRESS:PORT" into a socket address; numeric only; ":0" asks for a free port. */
-static int parse_listen(const char *listen, struct sockaddr_storage *ss, bool *v6)
-{
-	char host[INET6_ADDRSTRLEN + 1], copy[INET6_ADDRSTRLEN + 16];
-	uint16_t port;
-	size_t n = strlen(listen);
-	bool port_zero = n > 2 && !strcmp(listen + n - 2, ":0");
-	if (port_zero) { /* hostport_split refuses port 0 */
-		if (n - 2 >= sizeof copy)
-			return RBL_EINVAL;
-		memcpy(copy, listen, n - 2);
-		copy[n - 2] = '\0';
-		listen = copy;
-	}
-	if (hostport_split(listen, 8053, host, sizeof host, &port) != RBL_OK)
-		return RBL_EINVAL;
-	if (port_zero)
-		port = 0;
-	memset(ss, 0, sizeof *ss);
-	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons(port);
-		*v6 = false;
-	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(port);
-		*v6 = true;
-	} else {
-		return RBL_EINVAL;
-	}
-	return RBL_OK;
-}
-
 /* style.css of the templates' directory, whole: RBL_EIO, RBL_ERANGE past WEB_STYLE_MAX, RBL_ENOMEM. */
 static int load_style(const char *dir, web_server_t *s, char *why, size_t why_size)
 {
@@ -375,7 +340,7 @@ int web_server_start(store_t *st, const web_options_t *o, web_server_t **out, ch
 	const char *listen = o->listen;
 	struct sockaddr_storage ss;
 	bool v6;
-	if (!listen || parse_listen(listen, &ss, &v6) != RBL_OK) {
+	if (!listen || hostport_listen_addr(listen, WEB_DEFAULT_PORT, &ss, &v6) != RBL_OK) {
 		snprintf(why, why_size, "'%s' is not ADDRESS:PORT with a numeric IPv4 or [IPv6] address",
 			 listen ? listen : "");
 		return RBL_EINVAL;

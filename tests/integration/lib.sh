@@ -44,6 +44,7 @@ DNSBLD_ROOT_OPTS=()
 
 it_cleanup() {
 	stop_dnsbld
+	[ -n "${WEB_PID:-}" ] && kill -TERM "$WEB_PID" 2>/dev/null # start_web's server, if a test ended early
 	rm -rf "$IT_TMP"
 }
 trap it_cleanup EXIT
@@ -386,6 +387,29 @@ patch_store() {
 	perl -0777 -pi -e 'BEGIN { @pairs = splice @ARGV, 0, @ARGV - 1 }' \
 		-e 'for ($i = 0; $i < @pairs; $i += 2) { $found++ if s/\Q$pairs[$i]\E/$pairs[$i + 1]/g }' \
 		-e 'END { print STDOUT $found + 0, "\n" }' "$@" "$IT_DB/data.mdb"
+}
+
+# --- rbltool web ---------------------------------------------------------------------------------------------------
+
+# start_web [RBLTOOL-WEB-ARGS...]: rbltool web on a free port with the source tree's templates, under timeout(1);
+# WEB_URL is its base URL and WEB_PID timeout's (it passes SIGTERM on). Fails the test when no port is announced.
+start_web() {
+	timeout -k 2 "$IT_SERVER_LIFETIME" "$RBLTOOL" --db "$IT_DB" web --listen 127.0.0.1:0 \
+		--templates "${WEB_TEMPLATES:?WEB_TEMPLATES must name the templates (ctest sets it)}" "$@" \
+		2>"$IT_TMP/web.log" &
+	WEB_PID=$!
+	local port=""
+	for _ in $(seq 1 50); do
+		port=$(grep -o 'on port [0-9]*' "$IT_TMP/web.log" 2>/dev/null | awk '{print $3}')
+		[ -n "$port" ] && break
+		sleep 0.1
+	done
+	if [ -z "$port" ]; then
+		it_fail "rbltool web starts and says its port" "a port" "$(cat "$IT_TMP/web.log")"
+		finish
+	fi
+	it_pass "rbltool web starts and says its port ($port)"
+	WEB_URL="http://127.0.0.1:$port"
 }
 
 # --- the end ------------------------------------------------------------------------------------------------------

@@ -18,24 +18,6 @@ rbl exclude "$ZONE" 192.0.2.128/25 >/dev/null
 rbl add "$ZONE" 2001:db8::/48 --code 127.0.0.3 >/dev/null
 rbl add "$OTHER" 192.0.2.7 --code 127.0.0.9 >/dev/null
 
-# start_web: rbltool web on a free port, under timeout(1); WEB_URL is its base, WEB_PID timeout's.
-start_web() {
-	timeout -k 2 60 "$RBLTOOL" --db "$IT_DB" web --listen 127.0.0.1:0 --templates "$WEB_TEMPLATES" 2>"$IT_TMP/web.log" &
-	WEB_PID=$!
-	local port=""
-	for _ in $(seq 1 50); do
-		port=$(grep -o 'on port [0-9]*' "$IT_TMP/web.log" 2>/dev/null | awk '{print $3}')
-		[ -n "$port" ] && break
-		sleep 0.1
-	done
-	if [ -z "$port" ]; then
-		it_fail "rbltool web starts and says its port" "a port" "$(cat "$IT_TMP/web.log")"
-		finish
-	fi
-	it_pass "rbltool web starts and says its port ($port)"
-	WEB_URL="http://127.0.0.1:$port"
-}
-
 # get PATH [CURL-ARGS...]: "STATUS" on the first line, the body after it.
 get() {
 	local path=$1

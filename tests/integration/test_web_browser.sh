@@ -9,7 +9,6 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-: "${WEB_TEMPLATES:?WEB_TEMPLATES must name the templates directory (ctest sets it)}"
 : "${WEB_SCREENSHOTS:?WEB_SCREENSHOTS must name where screenshots go (ctest sets it)}"
 PY=/usr/bin/python3 # Debian's python3-selenium is for Debian's python, not another one on PATH
 for need in /usr/bin/chromium /usr/bin/chromedriver "$PY"; do
@@ -28,24 +27,12 @@ rbl zone create "$ZONE" >/dev/null 2>&1
 rbl add "$ZONE" 192.0.2.25 --reason 'open relay: accepted mail for a stranger' >/dev/null
 rbl add "$ZONE" 192.0.2.26 --reason 'x <script>alert(1)</script> y' >/dev/null
 
-timeout -k 2 120 "$RBLTOOL" --db "$IT_DB" web --listen 127.0.0.1:0 --templates "$WEB_TEMPLATES" \
-	2>"$IT_TMP/web.log" &
-WEB_PID=$! # timeout(1), which passes SIGTERM on
-port=""
-for _ in $(seq 1 50); do
-	port=$(grep -o 'on port [0-9]*' "$IT_TMP/web.log" 2>/dev/null | awk '{print $3}')
-	[ -n "$port" ] && break
-	sleep 0.1
-done
-if [ -z "$port" ]; then
-	it_fail "rbltool web starts" "a port" "$(cat "$IT_TMP/web.log")"
-	finish
-fi
+start_web
 
 mkdir -p "$IT_TMP/home/.config" "$IT_TMP/home/.cache" "$IT_TMP/tmp"
 rm -rf "$WEB_SCREENSHOTS"
 out=$(HOME="$IT_TMP/home" XDG_CONFIG_HOME="$IT_TMP/home/.config" XDG_CACHE_HOME="$IT_TMP/home/.cache" \
-	TMPDIR="$IT_TMP/tmp" timeout -k 5 120 "$PY" "$(dirname "$0")/web_browser.py" "http://127.0.0.1:$port" \
+	TMPDIR="$IT_TMP/tmp" timeout -k 5 120 "$PY" "$(dirname "$0")/web_browser.py" "$WEB_URL" \
 	192.0.2.25 192.0.2.26 "$WEB_SCREENSHOTS" 2>&1)
 status=$?
 echo "$out" | grep '^#'

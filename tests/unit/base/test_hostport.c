@@ -11,6 +11,10 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 static void expect_split(const char *text, const char *host, uint16_t port)
 {
 	char got[64];
@@ -63,6 +67,26 @@ static void test_host_longer_than_the_buffer_is_refused(void **state)
 	assert_int_equal(hostport_split("12345678:25", 25, host, sizeof host, &port), RBL_EINVAL);
 }
 
+static void test_listen_addresses_are_numeric_and_port_zero_asks_for_a_free_one(void **state)
+{
+	(void)state;
+	struct sockaddr_storage ss;
+	bool v6;
+	assert_int_equal(hostport_listen_addr("127.0.0.1:8053", 1, &ss, &v6), RBL_OK);
+	assert_false(v6);
+	assert_int_equal(ss.ss_family, AF_INET);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 8053);
+	assert_int_equal(hostport_listen_addr("[::1]:0", 1, &ss, &v6), RBL_OK);
+	assert_true(v6);
+	assert_int_equal(ntohs(((struct sockaddr_in6 *)&ss)->sin6_port), 0);
+	assert_int_equal(hostport_listen_addr("127.0.0.1", 9153, &ss, &v6), RBL_OK);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 9153);
+	assert_int_equal(hostport_listen_addr("localhost:53", 1, &ss, &v6), RBL_EINVAL); /* names are not resolved */
+	assert_int_equal(hostport_listen_addr("127.0.0.1:65536", 1, &ss, &v6), RBL_EINVAL);
+	assert_int_equal(hostport_listen_addr(":0", 1, &ss, &v6), RBL_EINVAL);
+	assert_int_equal(hostport_listen_addr("", 1, &ss, &v6), RBL_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -70,6 +94,7 @@ int main(void)
 	        cmocka_unit_test(test_port_after_one_colon_or_after_brackets),
 	        cmocka_unit_test(test_bad_ports_and_brackets_are_refused_and_leave_the_outputs),
 	        cmocka_unit_test(test_host_longer_than_the_buffer_is_refused),
+	        cmocka_unit_test(test_listen_addresses_are_numeric_and_port_zero_asks_for_a_free_one),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
