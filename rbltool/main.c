@@ -49,7 +49,8 @@ static void usage(FILE *out)
 	      "  rdns ADDR... [--resolver ADDR[:PORT]] [--timeout SECS] [--json]\n"
 	      "        (PTR and forward-confirmed reverse DNS)\n"
 	      "the lookup service:\n"
-	      "  web [--listen ADDR:PORT] [--templates DIR]   (pages and GET /api/v1/lookup/ADDR; README: The lookup service)\n"
+	      "  web [--listen ADDR:PORT] [--templates DIR] [--public-url URL] [--trusted-proxy CIDR]...\n"
+	      "        (the lookup pages and their API, retest requests; README: The lookup service)\n"
 	      "the store:\n"
 	      "  init        an empty store in the --db directory, if none is there (for installing)\n"
 	      "  verify      backup DIR (into a new directory; safe while dnsbld runs)\n"
@@ -85,10 +86,12 @@ static const struct command_help helps[] = {
 	{"zone show", "rbltool zone show ZONE [--json]",
 	 "A zone's SOA, name servers, TTL, code, template, members, and its IXFR journal's serials."},
 	{"zone delete", "rbltool zone delete ZONE", "Delete a zone and all its entries."},
-	{"web", "rbltool web [--listen ADDR:PORT] [--templates DIR]",
+	{"web", "rbltool web [--listen ADDR:PORT] [--templates DIR] [--public-url URL] [--trusted-proxy CIDR]...",
 	 "Serve the lookup pages and GET /api/v1/lookup/ADDR over HTTP (default 127.0.0.1:8053): for each zone, what\n"
-	 "dnsbld answers for the address and the entry that answers; until SIGINT or SIGTERM. --templates: the\n"
-	 "pages' directory (default: the package's, " RBL_WEB_TEMPLATES_DEFAULT ")."},
+	 "dnsbld answers for the address and the entry that answers, and retest requests for the relay probe's\n"
+	 "listings (queued for retest --requested); until SIGINT or SIGTERM. --templates: the pages' directory\n"
+	 "(default: " RBL_WEB_TEMPLATES_DEFAULT "); --public-url: a POST's Origin must be its origin;\n"
+	 "--trusted-proxy: a reverse proxy whose X-Forwarded-For names the client (repeatable)."},
 	{"zone diff", "rbltool zone diff ZONE --from SERIAL",
 	 "The records an IXFR from SERIAL sends, change by change ('-' removed, '+' added), from the zone's journal\n"
 	 "(kept for zones with a [zone] section in dnsbld.conf)."},

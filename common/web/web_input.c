@@ -12,6 +12,8 @@
 
 #define API_LOOKUP "/api/v1/lookup/"
 #define PAGE_LOOKUP "/lookup/"
+#define API_RETEST "/api/v1/retest/"
+#define PAGE_RETEST "/retest/"
 
 static int hex_value(char c)
 {
@@ -51,6 +53,14 @@ enum web_route web_route_of(const char *path, const char **arg)
 	if (strncmp(path, PAGE_LOOKUP, sizeof PAGE_LOOKUP - 1) == 0) {
 		*arg = path + sizeof PAGE_LOOKUP - 1;
 		return WEB_LOOKUP_PAGE;
+	}
+	if (strncmp(path, API_RETEST, sizeof API_RETEST - 1) == 0) {
+		*arg = path + sizeof API_RETEST - 1;
+		return WEB_API_RETEST;
+	}
+	if (strncmp(path, PAGE_RETEST, sizeof PAGE_RETEST - 1) == 0) {
+		*arg = path + sizeof PAGE_RETEST - 1;
+		return WEB_RETEST_PAGE;
 	}
 	if (strcmp(path, "/") == 0)
 		return WEB_INDEX;

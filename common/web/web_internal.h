@@ -7,8 +7,12 @@
 #include "base/addr.h"
 #include "query/answer.h"
 #include "store/store.h"
+#include "tmpl/tmpl.h"
+#include "web/web.h"
 
 #include <jansson.h>
+#include <microhttpd.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,10 +29,12 @@ enum web_route {
 	WEB_LOOKUP_FORM, /* /lookup?addr=ADDR: the form's target, redirected to the page */
 	WEB_LOOKUP_PAGE, /* /lookup/ADDR */
 	WEB_API_LOOKUP,  /* /api/v1/lookup/ADDR */
+	WEB_RETEST_PAGE, /* /retest/ADDR: the page's form (POST) */
+	WEB_API_RETEST,  /* /api/v1/retest/ADDR (GET, POST) */
 	WEB_API_OTHER,   /* anything else under /api/: answered in JSON */
 };
 
-/* The route of path; for WEB_LOOKUP_PAGE and WEB_API_LOOKUP *arg points at ADDR inside path (what follows the
+/* The route of path; for the routes that name an address *arg points at ADDR inside path (what follows the
  * prefix, up to the end: a further '/' is part of it, and the address parser refuses it). */
 enum web_route web_route_of(const char *path, const char **arg);
 
@@ -63,14 +69,80 @@ bool web_csrf_valid(const uint8_t secret[WEB_CSRF_SECRET_LEN], const addr_t *a, 
 		    int64_t now, const char *token);
 
 /* The lookup document of a (the body of GET /api/v1/lookup/ADDR): {"address", "listed", "zones": [{"zone", "name",
- * "listed", "rcode", "ttl", "a": [...], "txt": [...], "entry": {...} or null}]}. Each zone's answers are dnsbld's
- * own (answer_packet on ctx, the same code and snapshot); "entry" is the zone's own entry answering the address
- * (network, exclusion, created, updated, expires, reason, source; null for an aggregate or none), read from st in
- * a snapshot of its own. RBL_OK with *doc; RBL_ENOMEM; a store error. */
+ * "listed", "rcode", "ttl", "a": [...], "txt": [...], "entry": {...} or null}], "retest": {...}}. Each zone's
+ * answers are dnsbld's own (answer_packet on ctx, the same code and snapshot); "entry" is the zone's own entry
+ * answering the address (network, exclusion, created, updated, expires, reason, source, probe; null for an aggregate
+ * or none), read from st in a snapshot of its own. "retest": {"eligible" (a listing the relay probe made for this
+ * host, not opted out), "state" ("none", "queued", "done"), "offer" (eligible and not queued: the page offers the
+ * button), "request": the latest request {id, requested, via, queued, position, done, outcome, probe} or null}.
+ * RBL_OK with *doc; RBL_ENOMEM; a store error. */
 int web_lookup(answer_ctx_t *ctx, store_t *st, const addr_t *a, json_t **doc);
 
 /* A JSON string of text (len bytes) that keeps valid UTF-8 and writes other bytes and control characters as
  * "\xNN" (text_utf8_escape). NULL when out of memory. */
 json_t *web_json_text(const char *text, size_t len);
+
+
+/* --- the server (web_server.c) and its answers (web_reply.c): only the polling thread touches them --------------- */
+
+#define WEB_TRUSTED_MAX WEB_TRUSTED_PROXIES_MAX
+#define WEB_ORIGIN_MAX 300
+
+struct web_server {
+	struct MHD_Daemon *daemon;
+	store_t *st;
+	tmpl_set_t *pages;
+	char *style; /* style.css */
+	size_t style_len;
+	answer_ctx_t answers; /* the polling thread's only */
+	uint16_t port;
+	unsigned open;
+	atomic_bool started;
+	char why[256];
+	uint8_t secret[WEB_CSRF_SECRET_LEN]; /* the store's, read once at start (pipeline_retest_secret) */
+	cidr_t trusted[WEB_TRUSTED_MAX];      /* --trusted-proxy: whose X-Forwarded-For counts */
+	unsigned trusted_count;
+	char origin[WEB_ORIGIN_MAX];          /* --public-url's scheme://host[:port]: a POST's Origin must be it */
+};
+
+/* What a request carries from one call of the access handler to the next. */
+struct web_request {
+	size_t body;                  /* bytes of body seen */
+	bool refused;                 /* a reply is queued already (too many headers, too large a body) */
+	struct MHD_PostProcessor *pp; /* a POST's form fields */
+	char csrf[WEB_CSRF_LEN + 2];  /* the form's csrf field (one byte more: a longer one is refused) */
+};
+
+/* Queues body (len bytes; owned: freed by libmicrohttpd, else static) with the headers every answer carries (no
+ * sniffing, a Content-Security-Policy that allows no script, no framing, no caching, the referrer kept to this site),
+ * and Allow and Location when given. */
+enum MHD_Result web_reply(struct MHD_Connection *c, unsigned status, const char *type, char *body, size_t len,
+			  bool owned, const char *allow, const char *location);
+/* doc (taken) as JSON. */
+enum MHD_Result web_reply_json(struct MHD_Connection *c, unsigned status, json_t *doc, const char *allow);
+/* {"error": message} as JSON. */
+enum MHD_Result web_reply_error(struct MHD_Connection *c, unsigned status, const char *message, const char *allow);
+/* The page name rendered over doc (taken); a page that does not render is a 500, logged. */
+enum MHD_Result web_reply_page(web_server_t *s, struct MHD_Connection *c, unsigned status, const char *name,
+			       json_t *doc, const char *allow);
+/* The error page: a heading, the message, the form with what was asked in it (asked may be NULL). */
+enum MHD_Result web_reply_error_page(web_server_t *s, struct MHD_Connection *c, unsigned status, const char *heading,
+				     const char *message, const char *asked, const char *allow);
+
+/* --- retest requests (web_retest.c) ------------------------------------------------------------------------------ */
+
+/* The client of the request on c: the peer, or behind a trusted proxy the address X-Forwarded-For gives.
+ * RBL_EINVAL for a bad X-Forwarded-For from a trusted proxy. */
+int web_client_of(const web_server_t *s, struct MHD_Connection *c, addr_t *client);
+/* Adds "csrf" (a token for this client) to doc's "retest" when it offers a retest. */
+void web_offer_token(const web_server_t *s, struct MHD_Connection *c, json_t *doc);
+/* POST /retest/ADDR (api false: the page's form, answered by a redirect or an error page) and POST
+ * /api/v1/retest/ADDR (JSON): the cross-site checks, the token, the address's eligibility, the limits, the queue. */
+enum MHD_Result web_retest_post(web_server_t *s, struct MHD_Connection *c, const char *text, const char *token,
+				bool api);
+/* GET /api/v1/retest/ADDR: {"address", "retest": {...}} as in the lookup document. */
+enum MHD_Result web_retest_get(web_server_t *s, struct MHD_Connection *c, const char *text);
+/* The lookup document of text's address, or NULL with *status (400, 503) and why. */
+json_t *web_lookup_doc(web_server_t *s, const char *text, unsigned *status, char *why, size_t why_size);
 
 #endif

@@ -6,6 +6,7 @@
 #include "base/duration.h"
 #include "base/err.h"
 #include "base/revname.h"
+#include "relay/pipeline.h"
 
 #include <ldns/ldns.h>
 #include <stdlib.h>
@@ -84,14 +85,16 @@ static json_t *time_json(int64_t when)
 	return json_string(text);
 }
 
-/* The zone's own entry answering a: its network, kind, times, reason and source; null when none answers. */
-static json_t *entry_json(store_rtxn_t *r, const zone_def_t *zone, const addr_t *a)
+/* The zone's own entry answering a: its network, kind, times, reason, source and the probe behind it; null when none
+ * answers. *probed: it is a listing the relay probe made for this very host (a retest can lift it). */
+static json_t *entry_json(store_rtxn_t *r, const zone_def_t *zone, const addr_t *a, bool *probed)
 {
 	entry_t *e = malloc(sizeof *e);
 	if (!e || zone->member_count || store_entry_covering(r, zone->id, a, (int64_t)time(NULL), e) != RBL_OK) {
 		free(e);
 		return json_null();
 	}
+	*probed = e->evidence && !(e->flags & ENTRY_EXCLUDE) && e->net.len == addr_maxlen(a->family);
 	char net[ADDR_STRLEN];
 	cidr_format(&e->net, net);
 	json_t *obj = json_object();
@@ -102,6 +105,7 @@ static json_t *entry_json(store_rtxn_t *r, const zone_def_t *zone, const addr_t 
 	json_object_set_new(obj, "expires", time_json(e->expires));
 	json_object_set_new(obj, "reason", web_json_text(e->reason, strnlen(e->reason, sizeof e->reason)));
 	json_object_set_new(obj, "source", web_json_text(e->source, strnlen(e->source, sizeof e->source)));
+	json_object_set_new(obj, "probe", e->evidence ? json_integer((json_int_t)e->evidence) : json_null());
 	free(e);
 	return obj;
 }
@@ -111,7 +115,7 @@ struct lookup {
 	store_rtxn_t *r;
 	const addr_t *a;
 	json_t *zones;
-	bool listed;
+	bool listed, probed;
 	int err;
 };
 
@@ -142,7 +146,9 @@ static int add_zone(const zone_def_t *zone, void *arg)
 	json_object_set_new(obj, "ttl", ttl >= 0 ? json_integer(ttl) : json_null());
 	json_object_set_new(obj, "a", codes);
 	json_object_set_new(obj, "txt", texts);
-	json_object_set_new(obj, "entry", entry_json(l->r, zone, l->a));
+	bool probed = false;
+	json_object_set_new(obj, "entry", entry_json(l->r, zone, l->a, &probed));
+	l->probed |= probed && listed;
 	json_array_append_new(l->zones, obj);
 	l->listed |= listed;
 	ldns_pkt_free(a);
@@ -150,20 +156,59 @@ static int add_zone(const zone_def_t *zone, void *arg)
 	return 0;
 }
 
+/* The address's retest: whether one can be asked for (the relay probe listed it), and its latest request. */
+static json_t *retest_json(store_rtxn_t *r, const addr_t *a, bool eligible, int *err)
+{
+	json_t *obj = json_object();
+	retest_request_t q;
+	uint64_t position = 0;
+	int rc = pipeline_retest_get(r, a, &q, &position);
+	if (rc && rc != RBL_ENOENT) {
+		*err = rc;
+		return obj;
+	}
+	bool queued = !rc && q.queued;
+	json_object_set_new(obj, "eligible", json_boolean(eligible));
+	json_object_set_new(obj, "state", json_string(rc ? "none" : queued ? "queued" : "done"));
+	json_object_set_new(obj, "offer", json_boolean(eligible && !queued));
+	if (!rc) {
+		json_t *req = json_object();
+		json_object_set_new(req, "id", json_integer((json_int_t)q.id));
+		json_object_set_new(req, "requested", time_json(q.requested));
+		json_object_set_new(req, "via", json_string(pipeline_retest_via_name(q.via)));
+		json_object_set_new(req, "queued", json_boolean(queued));
+		json_object_set_new(req, "position", queued ? json_integer((json_int_t)position) : json_null());
+		json_object_set_new(req, "done", time_json(q.done));
+		json_object_set_new(req, "outcome", queued ? json_null() : json_string(pipeline_retest_outcome_name(q.outcome)));
+		json_object_set_new(req, "probe", q.probe_id ? json_integer((json_int_t)q.probe_id) : json_null());
+		json_object_set_new(obj, "request", req);
+	} else {
+		json_object_set_new(obj, "request", json_null());
+	}
+	return obj;
+}
+
 int web_lookup(answer_ctx_t *ctx, store_t *st, const addr_t *a, json_t **doc)
 {
 	*doc = NULL;
-	struct lookup l = {ctx, NULL, a, json_array(), false, RBL_OK};
+	struct lookup l = {ctx, NULL, a, json_array(), false, false, RBL_OK};
+	json_t *retest = NULL;
 	int err = l.zones ? answer_batch_begin(ctx) : RBL_ENOMEM;
 	if (!err) {
 		if (!(err = store_read_begin(st, &l.r)))
 			err = store_zone_foreach(l.r, add_zone, &l);
+		if (!err) {
+			int covered = pipeline_optout_covers(l.r, a); /* opted out: never probed, nothing to retest */
+			err = covered < 0 ? covered : RBL_OK;
+			retest = err ? NULL : retest_json(l.r, a, l.probed && !covered, &err);
+		}
 		store_read_end(l.r);
 		answer_batch_end(ctx);
 		answer_release(ctx); /* no snapshot held between requests */
 	}
 	if (err) {
 		json_decref(l.zones);
+		json_decref(retest);
 		return err;
 	}
 	char text[ADDR_STRLEN];
@@ -172,5 +217,6 @@ int web_lookup(answer_ctx_t *ctx, store_t *st, const addr_t *a, json_t **doc)
 	json_object_set_new(*doc, "address", json_string(text));
 	json_object_set_new(*doc, "listed", json_boolean(l.listed));
 	json_object_set_new(*doc, "zones", l.zones);
+	json_object_set_new(*doc, "retest", retest);
 	return RBL_OK;
 }

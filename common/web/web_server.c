@@ -6,6 +6,7 @@
 #include "base/err.h"
 #include "base/hostport.h"
 #include "base/log.h"
+#include "relay/pipeline.h"
 #include "tmpl/tmpl.h"
 
 #include <arpa/inet.h>
@@ -21,25 +22,6 @@
 /* libmicrohttpd's own limit sits above ours: at its limit it stops accepting, and a client would wait in the
  * backlog; below it, accept_policy closes the connections past ours at once. */
 #define MHD_LIMIT (WEB_MAX_CONNS + 4)
-
-struct web_server {
-	struct MHD_Daemon *daemon;
-	store_t *st;
-	tmpl_set_t *pages;
-	char *style; /* style.css */
-	size_t style_len;
-	answer_ctx_t answers; /* the polling thread's only */
-	uint16_t port;
-	unsigned open;
-	atomic_bool started;
-	char why[256];
-};
-
-/* What a request carries from one call of the access handler to the next. */
-struct request {
-	size_t body; /* bytes of body seen */
-	bool refused; /* a reply is queued already (too many headers, too large a body) */
-};
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -76,8 +58,29 @@ static void notify_connection(void *cls, struct MHD_Connection *c, void **socket
 static void request_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode why)
 {
 	(void)cls, (void)c, (void)why;
-	free(*con_cls);
+	struct web_request *req = *con_cls;
+	if (req && req->pp)
+		MHD_destroy_post_processor(req->pp);
+	free(req);
 	*con_cls = NULL;
+}
+
+/* A POST's form field: only csrf is kept (a longer value than a token is kept long enough to be refused). */
+static enum MHD_Result post_field(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+				  const char *content_type, const char *encoding, const char *data, uint64_t off,
+				  size_t size)
+{
+	(void)kind, (void)filename, (void)content_type, (void)encoding;
+	struct web_request *req = cls;
+	if (strcmp(key, "csrf") != 0)
+		return MHD_YES;
+	size_t room = sizeof req->csrf - 1;
+	if (off < room) {
+		size_t n = size < room - off ? size : room - (size_t)off;
+		memcpy(req->csrf + off, data, n);
+		req->csrf[off + n] = '\0';
+	}
+	return MHD_YES;
 }
 
 /* libmicrohttpd's unescape callback: web_unescape. */
@@ -85,82 +88,6 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 {
 	(void)cls, (void)c;
 	return web_unescape(s);
-}
-
-/* Queues body (len bytes; owned: freed by libmicrohttpd, else static) with the headers every answer carries: no
- * sniffing, no scripts, no framing, no caching (answers change with the store), the referrer kept to this site. */
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type, char *body, size_t len,
-			     bool owned, const char *allow, const char *location)
-{
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-	        len, body, owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-	if (!r) {
-		if (owned)
-			free(body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Content-Security-Policy",
-				"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-				"frame-ancestors 'none'; base-uri 'none'");
-	MHD_add_response_header(r, "Referrer-Policy", "same-origin");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	if (allow)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-	if (location)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, location);
-	enum MHD_Result rc = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return rc;
-}
-
-/* Queues doc (taken) as JSON with status. */
-static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned status, json_t *doc, const char *allow)
-{
-	char *body = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_ENSURE_ASCII) : NULL;
-	json_decref(doc);
-	if (!body)
-		return MHD_NO;
-	return reply(c, status, "application/json", body, strlen(body), true, allow, NULL);
-}
-
-/* Renders the page name over doc (taken) and queues it with status; a page that does not render (a template bug,
- * or past the output cap) is a 500 and logged. */
-static enum MHD_Result reply_page(web_server_t *s, struct MHD_Connection *c, unsigned status, const char *name,
-				  json_t *doc, const char *allow)
-{
-	tmpl_out_t out = {0};
-	int err = doc ? tmpl_render(s->pages, name, doc, &out) : RBL_ENOMEM;
-	json_decref(doc);
-	if (err) {
-		log_warn("web: page %s: %s", name, out.why[0] ? out.why : rbl_strerror(err));
-		tmpl_out_free(&out);
-		static char failed[] = "the page cannot be shown now\n";
-		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8", failed, sizeof failed - 1,
-			     false, NULL, NULL);
-	}
-	return reply(c, status, "text/html; charset=utf-8", out.data, out.len, true, allow, NULL); /* MHD frees it */
-}
-
-/* The error page: a heading, the message, the form with what was asked in it. */
-static enum MHD_Result reply_error_page(web_server_t *s, struct MHD_Connection *c, unsigned status,
-					const char *heading, const char *message, const char *asked, const char *allow)
-{
-	json_t *doc = json_object();
-	json_object_set_new(doc, "title", json_string(heading));
-	json_object_set_new(doc, "heading", json_string(heading));
-	json_object_set_new(doc, "error", web_json_text(message, strlen(message)));
-	if (asked)
-		json_object_set_new(doc, "asked", web_json_text(asked, strnlen(asked, 256)));
-	return reply_page(s, c, status, "error", doc, allow);
-}
-
-static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status, const char *message, const char *allow)
-{
-	json_t *doc = json_object();
-	json_object_set_new(doc, "error", web_json_text(message, strlen(message)));
-	return reply_json(c, status, doc, allow);
 }
 
 static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
@@ -171,7 +98,8 @@ static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const ch
 }
 
 /* The first call for a request (its headers read): the checks that need no body. NULL: go on. */
-static const char *refusal(struct MHD_Connection *c, const char *method, unsigned *status, const char **allow)
+static const char *refusal(struct MHD_Connection *c, enum web_route route, const char *method, unsigned *status,
+			   const char **allow)
 {
 	*allow = NULL;
 	unsigned headers = 0;
@@ -185,17 +113,21 @@ static const char *refusal(struct MHD_Connection *c, const char *method, unsigne
 		*status = MHD_HTTP_CONTENT_TOO_LARGE;
 		return "the request body is too large";
 	}
-	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
+	bool get = !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
+	bool post = !strcmp(method, MHD_HTTP_METHOD_POST);
+	*allow = route == WEB_RETEST_PAGE ? "POST" : route == WEB_API_RETEST ? "GET, HEAD, POST" : "GET, HEAD";
+	if ((route == WEB_RETEST_PAGE && !post) || (route == WEB_API_RETEST && !get && !post) ||
+	    (route != WEB_RETEST_PAGE && route != WEB_API_RETEST && !get)) {
 		*status = MHD_HTTP_METHOD_NOT_ALLOWED;
-		*allow = "GET, HEAD";
 		return "method not allowed";
 	}
+	*allow = NULL;
 	return NULL;
 }
 
 /* The lookup document of the address in text, or the reason there is none: 400 (*status) for text that is no
  * address (why filled), 503 for a store that cannot be read. NULL on failure. */
-static json_t *lookup_doc(web_server_t *s, const char *text, unsigned *status, char *why, size_t why_size)
+json_t *web_lookup_doc(web_server_t *s, const char *text, unsigned *status, char *why, size_t why_size)
 {
 	addr_t a;
 	if (web_parse_address(text, &a, why, why_size) != RBL_OK) {
@@ -218,22 +150,26 @@ static enum MHD_Result api_lookup(web_server_t *s, struct MHD_Connection *c, con
 {
 	unsigned status;
 	char why[160];
-	json_t *doc = lookup_doc(s, text, &status, why, sizeof why);
-	return doc ? reply_json(c, status, doc, NULL) : reply_error(c, status, why, NULL);
+	json_t *doc = web_lookup_doc(s, text, &status, why, sizeof why);
+	if (!doc)
+		return web_reply_error(c, status, why, NULL);
+	web_offer_token(s, c, doc);
+	return web_reply_json(c, status, doc, NULL);
 }
 
 static enum MHD_Result lookup_page(web_server_t *s, struct MHD_Connection *c, const char *text)
 {
 	unsigned status;
 	char why[160];
-	json_t *doc = lookup_doc(s, text, &status, why, sizeof why);
+	json_t *doc = web_lookup_doc(s, text, &status, why, sizeof why);
 	if (!doc)
-		return reply_error_page(s, c, status, status == MHD_HTTP_BAD_REQUEST ? "Not an address" : "Not now", why,
+		return web_reply_error_page(s, c, status, status == MHD_HTTP_BAD_REQUEST ? "Not an address" : "Not now", why,
 					text, NULL);
 	json_t *title = json_pack("s+", "Lookup of ", json_string_value(json_object_get(doc, "address")));
 	json_object_set_new(doc, "title", title ? title : json_string("Lookup"));
 	json_object_set_new(doc, "asked", json_incref(json_object_get(doc, "address")));
-	return reply_page(s, c, MHD_HTTP_OK, "lookup", doc, NULL);
+	web_offer_token(s, c, doc);
+	return web_reply_page(s, c, MHD_HTTP_OK, "lookup", doc, NULL);
 }
 
 /* The form's GET /lookup?addr=X: 303 to the address's own page, its address written canonically. */
@@ -243,60 +179,75 @@ static enum MHD_Result lookup_form(web_server_t *s, struct MHD_Connection *c)
 	addr_t a;
 	char why[160];
 	if (!text || web_parse_address(text, &a, why, sizeof why) != RBL_OK)
-		return reply_error_page(s, c, MHD_HTTP_BAD_REQUEST, "Not an address",
+		return web_reply_error_page(s, c, MHD_HTTP_BAD_REQUEST, "Not an address",
 					text ? why : "no address given: enter an IPv4 or IPv6 address", text, NULL);
 	char canonical[ADDR_STRLEN], location[ADDR_STRLEN + 16];
 	addr_format(&a, canonical);
 	snprintf(location, sizeof location, "/lookup/%s", canonical);
 	static char moved[] = "see the address's page\n";
-	return reply(c, MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8", moved, sizeof moved - 1, false, NULL, location);
+	return web_reply(c, MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8", moved, sizeof moved - 1, false, NULL, location);
 }
 
 static enum MHD_Result index_page(web_server_t *s, struct MHD_Connection *c)
 {
 	json_t *doc = json_object();
 	json_object_set_new(doc, "title", json_string("Blocklist lookup"));
-	return reply_page(s, c, MHD_HTTP_OK, "index", doc, NULL);
+	return web_reply_page(s, c, MHD_HTTP_OK, "index", doc, NULL);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 			      const char *version, const char *upload, size_t *upload_len, void **con_cls)
 {
-	(void)version, (void)upload;
+	(void)version;
 	web_server_t *s = cls;
-	struct request *req = *con_cls;
+	struct web_request *req = *con_cls;
+	const char *arg;
+	enum web_route route = web_route_of(url, &arg);
+	bool api = route == WEB_API_LOOKUP || route == WEB_API_RETEST || route == WEB_API_OTHER;
 	if (!req) { /* headers read: the checks that need no body, then wait for the body (if any) */
 		if (!(req = calloc(1, sizeof *req)))
 			return MHD_NO;
 		*con_cls = req;
 		unsigned status;
-		const char *allow, *why = refusal(c, method, &status, &allow), *arg;
+		const char *allow, *why = refusal(c, route, method, &status, &allow);
 		if (why) {
 			req->refused = true;
-			enum web_route route = web_route_of(url, &arg);
-			if (route == WEB_API_LOOKUP || route == WEB_API_OTHER)
-				return reply_error(c, status, why, allow);
-			return reply_error_page(s, c, status, "Not served", why, NULL, allow);
+			return api ? web_reply_error(c, status, why, allow)
+				   : web_reply_error_page(s, c, status, "Not served", why, NULL, allow);
 		}
+		if (!strcmp(method, MHD_HTTP_METHOD_POST)) /* NULL for a body that is no form: the API's header then */
+			req->pp = MHD_create_post_processor(c, WEB_MAX_BODY, post_field, req);
 		return MHD_YES;
 	}
-	if (*upload_len) { /* a body with no length given, or one we do not read: counted, capped, dropped */
+	if (*upload_len) { /* counted and capped; a form's fields go to post_field */
 		req->body += *upload_len;
+		if (req->body > WEB_MAX_BODY || (req->pp && MHD_post_process(req->pp, upload, *upload_len) != MHD_YES))
+			return MHD_NO;
 		*upload_len = 0;
-		return req->body > WEB_MAX_BODY ? MHD_NO : MHD_YES;
+		return MHD_YES;
 	}
 	if (req->refused)
 		return MHD_YES;
-	const char *arg;
-	switch (web_route_of(url, &arg)) {
+	bool post = !strcmp(method, MHD_HTTP_METHOD_POST);
+	const char *token = req->csrf[0] ? req->csrf : NULL;
+	switch (route) {
 	case WEB_API_LOOKUP:
 		return api_lookup(s, c, arg);
+	case WEB_API_RETEST:
+		if (!post)
+			return web_retest_get(s, c, arg);
+		if (!token)
+			token = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
+		return web_retest_post(s, c, arg, token, true);
+	case WEB_RETEST_PAGE:
+		return web_retest_post(s, c, arg, token, false);
 	case WEB_API_OTHER:
-		return reply_error(c, MHD_HTTP_NOT_FOUND, "not found: GET /api/v1/lookup/ADDRESS", NULL);
+		return web_reply_error(c, MHD_HTTP_NOT_FOUND, "not found: /api/v1/lookup/ADDRESS, /api/v1/retest/ADDRESS",
+				       NULL);
 	case WEB_INDEX:
 		return index_page(s, c);
 	case WEB_STYLE:
-		return reply(c, MHD_HTTP_OK, "text/css; charset=utf-8", s->style, s->style_len, false, NULL, NULL);
+		return web_reply(c, MHD_HTTP_OK, "text/css; charset=utf-8", s->style, s->style_len, false, NULL, NULL);
 	case WEB_LOOKUP_FORM:
 		return lookup_form(s, c);
 	case WEB_LOOKUP_PAGE:
@@ -304,7 +255,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	case WEB_NOT_FOUND:
 		break;
 	}
-	return reply_error_page(s, c, MHD_HTTP_NOT_FOUND, "Not found", "There is no such page here.", NULL, NULL);
+	return web_reply_error_page(s, c, MHD_HTTP_NOT_FOUND, "Not found", "There is no such page here.", NULL, NULL);
 }
 
 /* style.css of the templates' directory, whole: RBL_EIO, RBL_ERANGE past WEB_STYLE_MAX, RBL_ENOMEM. */
@@ -324,6 +275,42 @@ static int load_style(const char *dir, web_server_t *s, char *why, size_t why_si
 	if (err)
 		snprintf(why, why_size, "%s: %s", path, err == RBL_ERANGE ? "larger than 64 KiB" : rbl_strerror(err));
 	return err;
+}
+
+/* The public URL's origin ("scheme://host[:port]"), what a browser sends as Origin on the site's own POST. */
+static int public_origin(const char *url, char origin[WEB_ORIGIN_MAX])
+{
+	const char *rest = !strncmp(url, "https://", 8) ? url + 8 : !strncmp(url, "http://", 7) ? url + 7 : NULL;
+	size_t host = rest ? strcspn(rest, "/?#") : 0;
+	if (!rest || !host || (size_t)(rest - url) + host >= WEB_ORIGIN_MAX || strpbrk(url, " \t\r\n\"<>"))
+		return RBL_EINVAL;
+	memcpy(origin, url, (size_t)(rest - url) + host);
+	origin[(rest - url) + host] = '\0';
+	return RBL_OK;
+}
+
+/* The options and the store's retest secret (made now if the store has none: a write). */
+static int server_options(web_server_t *s, const web_options_t *o, char *why, size_t why_size)
+{
+	if (o->trusted_count > WEB_TRUSTED_MAX) {
+		snprintf(why, why_size, "at most %d trusted proxies", WEB_TRUSTED_MAX);
+		return RBL_EINVAL;
+	}
+	memcpy(s->trusted, o->trusted, o->trusted_count * sizeof *s->trusted);
+	s->trusted_count = o->trusted_count;
+	if (o->public_url && public_origin(o->public_url, s->origin) != RBL_OK) {
+		snprintf(why, why_size, "--public-url: '%.200s' is not http(s)://HOST[:PORT][/PATH]", o->public_url);
+		return RBL_EINVAL;
+	}
+	store_wtxn_t *w;
+	int err = store_write_begin(s->st, &w);
+	if (!err && (err = pipeline_retest_secret(w, s->secret)))
+		store_write_abort(w);
+	if (!err)
+		err = store_write_commit(w);
+	if (err)
+		snprintf(why, why_size, "cannot write the retest secret into the store: %s", rbl_strerror(err));
+	return err == RBL_EINVAL ? RBL_EIO : err;
 }
 
 static void server_free(web_server_t *s)
@@ -349,7 +336,9 @@ int web_server_start(store_t *st, const web_options_t *o, web_server_t **out, ch
 	if (!s)
 		return RBL_ENOMEM;
 	s->st = st;
-	int err = tmpl_set_load(o->templates, &s->pages, why, why_size);
+	int err = server_options(s, o, why, why_size);
+	if (!err)
+		err = tmpl_set_load(o->templates, &s->pages, why, why_size);
 	if (!err)
 		err = load_style(o->templates, s, why, why_size);
 	if (err) {
@@ -370,7 +359,8 @@ int web_server_start(store_t *st, const web_options_t *o, web_server_t **out, ch
 	s->daemon = MHD_start_daemon(flags, 0, accept_policy, s, handle, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
 				     (unsigned)MHD_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-				     (unsigned)WEB_MAX_CONNS_PER_IP, MHD_OPTION_NOTIFY_CONNECTION, notify_connection, s,
+				     /* behind a proxy every connection is the proxy's: its own limits do this job */
+				     (unsigned)(s->trusted_count ? 0 : WEB_MAX_CONNS_PER_IP), MHD_OPTION_NOTIFY_CONNECTION, notify_connection, s,
 				     MHD_OPTION_NOTIFY_COMPLETED, request_done, s, MHD_OPTION_CONNECTION_TIMEOUT,
 				     (unsigned)WEB_IDLE_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 				     (size_t)WEB_CONN_MEMORY, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
