@@ -4,9 +4,11 @@
  *
  * AXFR: the SOA, every record, the SOA again, in messages of at most XFR_MESSAGE_RR_BYTES of records each (names
  * uncompressed; ldns compresses while signing); the question in the first message only (RFC 5936 section 2.2.1).
- * IXFR: there is no journal of differences yet, so an IXFR from an older serial gets the whole zone in AXFR form,
- * which RFC 1995 section 4 allows ("the entire zone is returned"); an IXFR from the current serial or a newer one
- * gets one message holding only the current SOA (RFC 1995 section 2).
+ * IXFR: from the current serial or a newer one, one message holding only the current SOA (RFC 1995 section 2); from
+ * an older one, the journal's differences between the current SOA twice (xfr_content_load_ixfr), or, when the
+ * journal does not hold them, the whole zone in AXFR form, which RFC 1995 section 4 allows.
+ * xfr_answer sends content held in memory (the SOA alone, an IXFR's differences); a whole zone is too large for that
+ * and goes through xfr_stream_answer (xfr_stream.h), which sends the same messages while the zone is written.
  */
 #ifndef RBL_XFR_AXFR_H
 #define RBL_XFR_AXFR_H
