@@ -36,6 +36,7 @@ struct job {
 	char peer[ADDR_STRLEN];
 	pthread_t thread;
 	bool done; /* the thread has finished (it is joined when its slot is taken again, or at the end) */
+	bool wrote; /* a message of the answer went to send_frame: part of it may be out (transfer thread only) */
 };
 
 /* A configuration and the requests using it: a reload puts a new one in place while transfers of the old one run
@@ -173,6 +174,14 @@ static int send_frame(void *ctx, const uint8_t *msg, size_t len)
 	return RBL_OK;
 }
 
+/* send_frame for an answer's messages (ctx: the job), noting that the connection has been written to. */
+static int send_message(void *ctx, const uint8_t *msg, size_t len)
+{
+	struct job *j = ctx;
+	j->wrote = true;
+	return send_frame(&j->fd, msg, len);
+}
+
 /* Ends the connection without losing what is still queued: Linux answers a close with unread input by a reset,
  * which throws away the unsent end of the transfer. Half-closes, reads until the secondary closes its side
  * (bounded: XFR_DRAIN_S), then closes. Requests that came after this one are not answered (the secondary asks
@@ -220,31 +229,29 @@ static int load_content(store_rtxn_t *r, const xfr_request_t *req, xfr_content_t
 
 /* Sends the answer to req from snapshot r: from *c when load_content gave one (r is ended first), else the whole
  * zone streamed (r stays open until the export has written it: the producer reads it). Ends r. */
-static int send_answer(struct job *j, store_rtxn_t *r, const xfr_request_t *req, xfr_content_t **c,
-		       uint64_t *messages)
+static int send_answer(struct job *j, store_rtxn_t *r, const xfr_request_t *req, xfr_content_t **c)
 {
-	*messages = 0;
 	int err = load_content(r, req, c);
 	tsig_stream_t ts;
 	tsig_stream_start(&ts, &j->tsig);
-	uint64_t records = 0;
+	uint64_t messages = 0, records = 0;
 	uint32_t serial = 0;
 	if (err || *c) {
 		store_read_end(r);
-		if (!err && !(err = xfr_answer(req, *c, &ts, send_frame, &j->fd, messages, &records)))
+		if (!err && !(err = xfr_answer(req, *c, &ts, send_message, j, &messages, &records)))
 			serial = (*c)->serial;
 	} else {
 		xfr_stream_stats_t stats;
-		err = xfr_stream_answer(r, req, &ts, send_frame, &j->fd, &stats);
+		err = xfr_stream_answer(r, req, &ts, send_message, j, &stats);
 		store_read_end(r);
-		*messages = stats.messages;
+		messages = stats.messages;
 		records = stats.records;
 		serial = stats.serial;
 	}
 	if (!err)
 		log_info("zone transfer of %s (serial %u, %s) to %s: %llu records in %llu messages", req->zone, serial,
 			 transfer_form(req, *c), j->peer, (unsigned long long)records,
-			 (unsigned long long)*messages);
+			 (unsigned long long)messages);
 	return err;
 }
 
@@ -260,11 +267,12 @@ static void *transfer(void *arg)
 	xfr_request_t req;
 	xfr_content_t *c = NULL;
 	store_rtxn_t *r = NULL;
-	uint64_t messages = 0;
 	int err = xfr_request_read(j->query, j->qlen, &req);
 	if (!err && !(err = store_read_begin(x->st, &r)))
-		err = send_answer(j, r, &req, &c, &messages);
-	if (err && messages == 0) {
+		err = send_answer(j, r, &req, &c);
+	/* A refusal or a failure before the answer's first write is answered; after it, part of a message may be out,
+	 * and another would not be read as one. */
+	if (err && !j->wrote) {
 		uint8_t out[12 + DNAME_MAXLEN + 4];
 		size_t n = empty_answer(j->query, &req, err == RBL_ENOENT ? RCODE_REFUSED : RCODE_SERVFAIL, out,
 					sizeof out);
@@ -276,7 +284,7 @@ static void *transfer(void *arg)
 	if (err)
 		log_warn("zone transfer of %s to %s: %s%s", req.zone[0] ? req.zone : "?", j->peer,
 			 err == RBL_ENOENT ? "no such zone in the store" : rbl_strerror(err),
-			 messages ? " (the transfer was cut short)" : "");
+			 j->wrote ? " (the transfer was cut short)" : "");
 	xfr_content_free(c);
 	conf_drop(j->conf);
 	j->conf = NULL;
