@@ -7,6 +7,7 @@
 #include "xfr/tsig.h"
 #include "xfr/xfr_axfr.h"
 #include "xfr/xfr_content.h"
+#include "xfr/xfr_stream.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +36,7 @@ struct job {
 	char peer[ADDR_STRLEN];
 	pthread_t thread;
 	bool done; /* the thread has finished (it is joined when its slot is taken again, or at the end) */
+	bool wrote; /* a message of the answer went to send_frame: part of it may be out (transfer thread only) */
 };
 
 /* A configuration and the requests using it: a reload puts a new one in place while transfers of the old one run
@@ -172,6 +174,14 @@ static int send_frame(void *ctx, const uint8_t *msg, size_t len)
 	return RBL_OK;
 }
 
+/* send_frame for an answer's messages (ctx: the job), noting that the connection has been written to. */
+static int send_message(void *ctx, const uint8_t *msg, size_t len)
+{
+	struct job *j = ctx;
+	j->wrote = true;
+	return send_frame(&j->fd, msg, len);
+}
+
 /* Ends the connection without losing what is still queued: Linux answers a close with unread input by a reset,
  * which throws away the unsent end of the transfer. Half-closes, reads until the secondary closes its side
  * (bounded: XFR_DRAIN_S), then closes. Requests that came after this one are not answered (the secondary asks
@@ -188,30 +198,61 @@ static void close_gently(int fd)
 	close(fd);
 }
 
-/* How the log names what was sent. */
+/* How the log names what was sent (c NULL: the whole zone, streamed). */
 static const char *transfer_form(const xfr_request_t *req, const xfr_content_t *c)
 {
 	if (req->kind != XFR_IXFR)
 		return "AXFR";
+	if (!c)
+		return "IXFR, whole zone";
 	if (req->has_serial && (int32_t)(c->serial - req->serial) <= 0)
 		return "IXFR, current";
-	return c->incremental ? "IXFR, from the journal" : "IXFR, whole zone";
+	return "IXFR, from the journal";
 }
 
 /* What the transfer sends, from one snapshot: the SOA alone to an IXFR that is current, the journal's differences
- * to an older one that it holds, else the whole zone as committed (expiry is a commit of its own). */
+ * to an older one that it holds (both in *c), else the whole zone as committed (*c NULL: xfr_stream_answer sends it;
+ * expiry is a commit of its own). */
 static int load_content(store_rtxn_t *r, const xfr_request_t *req, xfr_content_t **c)
 {
-	if (req->kind == XFR_IXFR && req->has_serial) {
-		int err = xfr_content_load_soa(r, req->zone, c);
-		if (err || (int32_t)((*c)->serial - req->serial) <= 0)
-			return err;
-		xfr_content_free(*c);
-		*c = NULL;
-		if ((err = xfr_content_load_ixfr(r, req->zone, req->serial, c)) != RBL_ENOENT)
-			return err;
+	*c = NULL;
+	if (req->kind != XFR_IXFR || !req->has_serial)
+		return RBL_OK;
+	int err = xfr_content_load_soa(r, req->zone, c);
+	if (err || (int32_t)((*c)->serial - req->serial) <= 0)
+		return err;
+	xfr_content_free(*c);
+	*c = NULL;
+	err = xfr_content_load_ixfr(r, req->zone, req->serial, c);
+	return err == RBL_ENOENT ? RBL_OK : err;
+}
+
+/* Sends the answer to req from snapshot r: from *c when load_content gave one (r is ended first), else the whole
+ * zone streamed (r stays open until the export has written it: the producer reads it). Ends r. */
+static int send_answer(struct job *j, store_rtxn_t *r, const xfr_request_t *req, xfr_content_t **c)
+{
+	int err = load_content(r, req, c);
+	tsig_stream_t ts;
+	tsig_stream_start(&ts, &j->tsig);
+	uint64_t messages = 0, records = 0;
+	uint32_t serial = 0;
+	if (err || *c) {
+		store_read_end(r);
+		if (!err && !(err = xfr_answer(req, *c, &ts, send_message, j, &messages, &records)))
+			serial = (*c)->serial;
+	} else {
+		xfr_stream_stats_t stats;
+		err = xfr_stream_answer(r, req, &ts, send_message, j, &stats);
+		store_read_end(r);
+		messages = stats.messages;
+		records = stats.records;
+		serial = stats.serial;
 	}
-	return xfr_content_load(r, req->zone, 0, c);
+	if (!err)
+		log_info("zone transfer of %s (serial %u, %s) to %s: %llu records in %llu messages", req->zone, serial,
+			 transfer_form(req, *c), j->peer, (unsigned long long)records,
+			 (unsigned long long)messages);
+	return err;
 }
 
 static void *transfer(void *arg)
@@ -227,29 +268,23 @@ static void *transfer(void *arg)
 	xfr_content_t *c = NULL;
 	store_rtxn_t *r = NULL;
 	int err = xfr_request_read(j->query, j->qlen, &req);
-	if (!err && !(err = store_read_begin(x->st, &r))) {
-		err = load_content(r, &req, &c);
-		store_read_end(r);
-	}
-	uint64_t messages = 0, records = 0;
-	if (!err) {
-		tsig_stream_t ts;
-		tsig_stream_start(&ts, &j->tsig);
-		err = xfr_answer(&req, c, &ts, send_frame, &j->fd, &messages, &records);
-		if (!err)
-			log_info("zone transfer of %s (serial %u, %s) to %s: %llu records in %llu messages", req.zone,
-				 c->serial, transfer_form(&req, c), j->peer, (unsigned long long)records,
-				 (unsigned long long)messages);
-	} else {
+	if (!err && !(err = store_read_begin(x->st, &r)))
+		err = send_answer(j, r, &req, &c);
+	/* A refusal or a failure before the answer's first write is answered; after it, part of a message may be out,
+	 * and another would not be read as one. */
+	if (err && !j->wrote) {
 		uint8_t out[12 + DNAME_MAXLEN + 4];
 		size_t n = empty_answer(j->query, &req, err == RBL_ENOENT ? RCODE_REFUSED : RCODE_SERVFAIL, out,
 					sizeof out);
 		if (n)
 			send_frame(&j->fd, out, n);
 	}
+	/* After the first message an error ends the connection only: the answer lacks its closing SOA, so the
+	 * secondary discards what it got (RFC 5936 section 2.2). */
 	if (err)
-		log_warn("zone transfer of %s to %s: %s", req.zone[0] ? req.zone : "?", j->peer,
-			 err == RBL_ENOENT ? "no such zone in the store" : rbl_strerror(err));
+		log_warn("zone transfer of %s to %s: %s%s", req.zone[0] ? req.zone : "?", j->peer,
+			 err == RBL_ENOENT ? "no such zone in the store" : rbl_strerror(err),
+			 j->wrote ? " (the transfer was cut short)" : "");
 	xfr_content_free(c);
 	conf_drop(j->conf);
 	j->conf = NULL;

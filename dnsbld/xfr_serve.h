@@ -6,7 +6,9 @@
  * over UDP comes from udp.c, after the query path refused it as malformed: it has an authority record). It is
  * answered at once when it is refused, or handed with the connection's socket to a transfer thread of its own, which
  * reads the zone from a snapshot of the store, writes every message (TSIG-signed) with blocking writes bounded by
- * XFR_SEND_TIMEOUT_S, and closes the socket. The worker's loop never waits for a transfer.
+ * XFR_SEND_TIMEOUT_S, and closes the socket. The worker's loop never waits for a transfer. A whole zone is sent while
+ * it is written (xfr_stream.h: a second thread writes it, the snapshot stays open until it has); an error after the
+ * first message cuts the connection, and a secondary discards an answer without its closing SOA.
  *
  * Refusals (RFC 8945, RFC 5936): a zone without a [zone] section in dnsbld.conf, a client outside its
  * allow-transfer, a request without TSIG, more than XFR_RUNNING_MAX transfers at once — REFUSED; a TSIG of an

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* xfr_axfr.c — transfer requests read, and their answers built message by message. */
 #include "xfr/xfr_axfr.h"
+#include "xfr_axfr_internal.h"
 
 #include "base/err.h"
 
@@ -75,83 +76,96 @@ int xfr_request_read(const uint8_t *msg, size_t len, xfr_request_t *r)
 	return err;
 }
 
-/* One message being filled: header, the question in the first, records. */
-struct message {
-	ldns_buffer *buf;
-	unsigned records;
-};
-
-static int message_begin(struct message *m, const xfr_request_t *req, bool first)
+/* Begins a message: header, the question in the first (RFC 5936 section 2.2.1). */
+static int message_begin(xfr_packer_t *p)
 {
-	ldns_buffer_clear(m->buf);
-	m->records = 0;
-	uint8_t header[HEADER_LEN] = {(uint8_t)(req->id >> 8), (uint8_t)req->id, 0x84 /* QR, AA */, 0, 0,
+	bool first = p->messages == 0;
+	ldns_buffer_clear(p->buf);
+	p->filling = 0;
+	uint8_t header[HEADER_LEN] = {(uint8_t)(p->req->id >> 8), (uint8_t)p->req->id, 0x84 /* QR, AA */, 0, 0,
 				      first ? 1 : 0};
-	ldns_buffer_write(m->buf, header, sizeof header);
+	ldns_buffer_write(p->buf, header, sizeof header);
 	if (first)
-		ldns_buffer_write(m->buf, req->question, req->question_len);
-	return ldns_buffer_status_ok(m->buf) ? RBL_OK : RBL_ENOMEM;
-}
-
-static int message_add(struct message *m, const ldns_rr *rr)
-{
-	if (ldns_rr2buffer_wire(m->buf, rr, LDNS_SECTION_ANSWER) != LDNS_STATUS_OK)
-		return RBL_ENOMEM;
-	m->records++;
-	return RBL_OK;
+		ldns_buffer_write(p->buf, p->req->question, p->req->question_len);
+	return ldns_buffer_status_ok(p->buf) ? RBL_OK : RBL_ENOMEM;
 }
 
 /* Sets the answer count, signs when asked, and hands the message on. */
-static int message_send(struct message *m, tsig_stream_t *ts, xfr_emit_fn emit, void *ctx, uint8_t *signed_buf)
+static int message_send(xfr_packer_t *p)
 {
-	uint8_t *wire = ldns_buffer_begin(m->buf);
-	size_t len = ldns_buffer_position(m->buf);
-	wire[6] = (uint8_t)(m->records >> 8);
-	wire[7] = (uint8_t)m->records;
-	if (!ts)
-		return emit(ctx, wire, len);
-	size_t signed_len;
-	int err = tsig_stream_sign(ts, wire, len, signed_buf, 65535, &signed_len);
-	return err ? err : emit(ctx, signed_buf, signed_len);
+	uint8_t *wire = ldns_buffer_begin(p->buf);
+	size_t len = ldns_buffer_position(p->buf);
+	wire[6] = (uint8_t)(p->filling >> 8);
+	wire[7] = (uint8_t)p->filling;
+	p->records += p->filling;
+	int err;
+	if (!p->ts) {
+		err = p->emit(p->ctx, wire, len);
+	} else {
+		size_t signed_len;
+		err = tsig_stream_sign(p->ts, wire, len, p->signed_buf, 65535, &signed_len);
+		if (!err)
+			err = p->emit(p->ctx, p->signed_buf, signed_len);
+	}
+	if (!err)
+		p->messages++;
+	return err;
+}
+
+int xfr_packer_init(xfr_packer_t *p, const xfr_request_t *req, tsig_stream_t *ts, xfr_emit_fn emit, void *ctx)
+{
+	*p = (xfr_packer_t){.req = req, .ts = ts, .emit = emit, .ctx = ctx};
+	p->buf = ldns_buffer_new(XFR_MESSAGE_RR_BYTES + 4096);
+	p->signed_buf = ts ? malloc(65535) : NULL;
+	if (!p->buf || (ts && !p->signed_buf))
+		return RBL_ENOMEM;
+	return message_begin(p);
+}
+
+int xfr_packer_add(xfr_packer_t *p, const ldns_rr *rr)
+{
+	if (ldns_buffer_position(p->buf) > XFR_MESSAGE_RR_BYTES) {
+		int err = message_send(p);
+		if (err || (err = message_begin(p)))
+			return err;
+	}
+	if (ldns_rr2buffer_wire(p->buf, rr, LDNS_SECTION_ANSWER) != LDNS_STATUS_OK)
+		return RBL_ENOMEM;
+	p->filling++;
+	return RBL_OK;
+}
+
+int xfr_packer_finish(xfr_packer_t *p)
+{
+	return message_send(p);
+}
+
+void xfr_packer_release(xfr_packer_t *p)
+{
+	ldns_buffer_free(p->buf);
+	free(p->signed_buf);
+	p->buf = NULL;
+	p->signed_buf = NULL;
 }
 
 int xfr_answer(const xfr_request_t *req, const xfr_content_t *c, tsig_stream_t *ts, xfr_emit_fn emit, void *ctx,
 	       uint64_t *messages, uint64_t *records)
 {
-	*messages = *records = 0;
-	struct message m = {ldns_buffer_new(XFR_MESSAGE_RR_BYTES + 4096), 0};
-	uint8_t *signed_buf = ts ? malloc(65535) : NULL;
-	if (!m.buf || (ts && !signed_buf)) {
-		ldns_buffer_free(m.buf);
-		free(signed_buf);
-		return RBL_ENOMEM;
-	}
+	xfr_packer_t p;
+	int err = xfr_packer_init(&p, req, ts, emit, ctx);
 	/* RFC 1982: the secondary's serial is current when the zone's is not ahead of it. */
 	bool current = req->kind == XFR_IXFR && req->has_serial && (int32_t)(c->serial - req->serial) <= 0;
-	int err = message_begin(&m, req, true);
 	if (!err)
-		err = message_add(&m, c->soa);
+		err = xfr_packer_add(&p, c->soa);
 	size_t count = current ? 0 : ldns_rr_list_rr_count(c->rrs);
-	for (size_t i = 0; !err && i <= count; i++) {
-		if (i == count && current)
-			break;
-		const ldns_rr *rr = i < count ? ldns_rr_list_rr(c->rrs, i) : c->soa; /* the SOA closes the zone */
-		if (ldns_buffer_position(m.buf) > XFR_MESSAGE_RR_BYTES) {
-			*records += m.records;
-			if ((err = message_send(&m, ts, emit, ctx, signed_buf)))
-				break;
-			(*messages)++;
-			err = message_begin(&m, req, false);
-		}
-		if (!err)
-			err = message_add(&m, rr);
-	}
-	if (!err) {
-		*records += m.records;
-		if (!(err = message_send(&m, ts, emit, ctx, signed_buf)))
-			(*messages)++;
-	}
-	ldns_buffer_free(m.buf);
-	free(signed_buf);
+	for (size_t i = 0; !err && i < count; i++)
+		err = xfr_packer_add(&p, ldns_rr_list_rr(c->rrs, i));
+	if (!err && !current)
+		err = xfr_packer_add(&p, c->soa); /* the SOA closes the zone */
+	if (!err)
+		err = xfr_packer_finish(&p);
+	*messages = p.messages;
+	*records = p.records;
+	xfr_packer_release(&p);
 	return err;
 }

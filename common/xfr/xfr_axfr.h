@@ -9,6 +9,8 @@
  * step's old SOA, removed records, new SOA, added records, the current SOA again; from one it does not hold, the
  * whole zone in AXFR form, which RFC 1995 section 4 allows ("the entire zone is returned"); for the current serial
  * or a newer one, one message holding only the current SOA (RFC 1995 section 2).
+ * xfr_answer sends content held in memory (the SOA alone, an IXFR's differences); a whole zone is too large for that
+ * and goes through xfr_stream_answer (xfr_stream.h), which sends the same messages while the zone is written.
  */
 #ifndef RBL_XFR_AXFR_H
 #define RBL_XFR_AXFR_H

@@ -5,9 +5,10 @@
  *
  * The master file is written into memory and read back by ldns (ldns_zone_new_frm_fp): one representation, the one
  * the export's tests check against NSD and rbldnsd, rather than a second writer of the same records in wire form.
- * It costs memory and time in proportion to the zone: ~1.1 KB and ~7 us a listing (200,000 listings: ~220 MB, 1.4 s
- * of CPU), held until the transfer ends — too much for a zone of millions; writing the messages from the store walk
- * directly is the way past it.
+ * Held whole, the zone costs memory and time in proportion to it: ~1.1 KB and ~7 us a listing (1,000,000 listings:
+ * 1.4 GB, 12 s before a first message could leave). So dnsbld loads whole only what is small — the SOA, an IXFR's
+ * differences — and sends a whole zone with xfr_stream_answer (xfr_stream.h), which reads the same export record by
+ * record while it is written. xfr_content_load stays as the reference the streamed answer is tested against.
  */
 #ifndef RBL_XFR_CONTENT_H
 #define RBL_XFR_CONTENT_H
