@@ -80,7 +80,7 @@ out=$(get "/nothing/here")
 expect_eq "an unknown path: 404" 404 "$(head -n 1 <<<"$out")" "$out"
 expect_contains "… as a page" "There is no such page here." "$out"
 out=$(get "/api/v1/nothing")
-jq_eq "an unknown API path: a JSON 404" .error "$(tail -n +2 <<<"$out")" "not found: GET /api/v1/lookup/ADDRESS"
+jq_eq "an unknown API path: a JSON 404" .error "$(tail -n +2 <<<"$out")" "not found: /api/v1/lookup/ADDRESS, /api/v1/retest/ADDRESS"
 
 # --- the pages --------------------------------------------------------------------------------------------------
 

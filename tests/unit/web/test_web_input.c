@@ -61,6 +61,10 @@ static void test_routes_take_the_address_after_the_prefix(void **state)
 	assert_int_equal(web_route_of("/lookup/2001:db8::1", &arg), WEB_LOOKUP_PAGE);
 	assert_string_equal(arg, "2001:db8::1");
 	assert_int_equal(web_route_of("/lookups", &arg), WEB_NOT_FOUND);
+	assert_int_equal(web_route_of("/retest/192.0.2.1", &arg), WEB_RETEST_PAGE);
+	assert_string_equal(arg, "192.0.2.1");
+	assert_int_equal(web_route_of("/api/v1/retest/::1", &arg), WEB_API_RETEST);
+	assert_string_equal(arg, "::1");
 	assert_int_equal(web_route_of("/favicon.ico", &arg), WEB_NOT_FOUND);
 }
 
