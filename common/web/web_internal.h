@@ -78,6 +78,13 @@ bool web_csrf_valid(const uint8_t secret[WEB_CSRF_SECRET_LEN], const addr_t *a, 
  * RBL_OK with *doc; RBL_ENOMEM; a store error. */
 int web_lookup(answer_ctx_t *ctx, store_t *st, const addr_t *a, json_t **doc);
 
+/* What the relay pipeline knows of a, into doc: "host" ({state, reports, first_report, last_report, last_probe} or
+ * null), "probes" (the latest 5, newest first: {id, started, port, verdict, open, why, form, elapsed_ms, rdns,
+ * fcrdns, transcript: [{who: "tester" | "server" | "note", text}]}), "reports" (the latest 20: {arrival, type,
+ * source}), "history" (the latest 200 listing events: {time, kind, zone, probe, request, expires}) — kept in the
+ * pipeline's own tables, so a deleted entry keeps its history. RBL_OK or a store error. */
+int web_evidence(store_rtxn_t *r, const addr_t *a, json_t *doc);
+
 /* A JSON string of text (len bytes) that keeps valid UTF-8 and writes other bytes and control characters as
  * "\xNN" (text_utf8_escape). NULL when out of memory. */
 json_t *web_json_text(const char *text, size_t len);

@@ -192,7 +192,7 @@ int web_lookup(answer_ctx_t *ctx, store_t *st, const addr_t *a, json_t **doc)
 {
 	*doc = NULL;
 	struct lookup l = {ctx, NULL, a, json_array(), false, false, RBL_OK};
-	json_t *retest = NULL;
+	json_t *retest = NULL, *evidence = json_object();
 	int err = l.zones ? answer_batch_begin(ctx) : RBL_ENOMEM;
 	if (!err) {
 		if (!(err = store_read_begin(st, &l.r)))
@@ -202,6 +202,8 @@ int web_lookup(answer_ctx_t *ctx, store_t *st, const addr_t *a, json_t **doc)
 			err = covered < 0 ? covered : RBL_OK;
 			retest = err ? NULL : retest_json(l.r, a, l.probed && !covered, &err);
 		}
+		if (!err)
+			err = web_evidence(l.r, a, evidence);
 		store_read_end(l.r);
 		answer_batch_end(ctx);
 		answer_release(ctx); /* no snapshot held between requests */
@@ -209,6 +211,7 @@ int web_lookup(answer_ctx_t *ctx, store_t *st, const addr_t *a, json_t **doc)
 	if (err) {
 		json_decref(l.zones);
 		json_decref(retest);
+		json_decref(evidence);
 		return err;
 	}
 	char text[ADDR_STRLEN];
@@ -218,5 +221,7 @@ int web_lookup(answer_ctx_t *ctx, store_t *st, const addr_t *a, json_t **doc)
 	json_object_set_new(*doc, "listed", json_boolean(l.listed));
 	json_object_set_new(*doc, "zones", l.zones);
 	json_object_set_new(*doc, "retest", retest);
+	json_object_update(*doc, evidence);
+	json_decref(evidence);
 	return RBL_OK;
 }

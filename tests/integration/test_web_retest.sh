@@ -39,6 +39,19 @@ post() {
 }
 
 out=$(curl -s "$WEB_URL/api/v1/lookup/$HOST")
+jq_eq "the evidence: the probe that listed it, open" '.probes[0].verdict' "$out" open
+jq_eq "… its transcript, the tester's lines told from the server's" \
+	'[.probes[0].transcript[] | select(.who == "tester") | .text][0]' "$out" "EHLO probe.rbl.example"
+jq_eq "… the server's greeting" '[.probes[0].transcript[] | select(.who == "server") | .text][0] | startswith("220 ")' \
+	"$out" true
+jq_eq "… the reverse DNS seen then" '.probes[0].rdns | type' "$out" string
+jq_eq "… and the history: listed, with that probe" '.history[0] | "\(.kind) \(.probe)"' "$out" \
+	"listed $(jq -r '.probes[0].id' <<<"$out")"
+page=$(curl -s "$WEB_URL/lookup/$HOST")
+expect_contains "the page shows the transcript's tester lines" '<span class="tester">EHLO probe.rbl.example</span>' "$page"
+expect_contains "… and the server's, escaped" '<span class="server">250 2.1.5 Ok</span>' "$page"
+expect_contains "… the reverse DNS seen at probe time" 'Reverse DNS at the time: ' "$page"
+expect_contains "… and the history" ": listed in $ZONE (probe #" "$page"
 jq_eq "the probe's listing can be retested" .retest.eligible "$out" true
 jq_eq "… none asked for yet" .retest.state "$out" none
 page=$(curl -s "$WEB_URL/lookup/$HOST")

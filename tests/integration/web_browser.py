@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-2-Clause
-"""web_browser.py URL ADDR OUTDIR — the lookup page in headless Chromium (Debian's chromium-driver and
-python3-selenium): open the front page, type ADDR into the form, submit, and check the address's page says it is
-listed, with its code, its TXT and the entry's reason; then look up an address whose reason holds HTML and check the
-markup shows as text and runs nothing (no alert). A screenshot of each step goes to OUTDIR. Prints one line per
-check ("ok - ..." or "FAIL - ...") and exits 1 on the first failure."""
+"""web_browser.py URL ADDR HTML_ADDR OUTDIR — the lookup page in headless Chromium (Debian's chromium-driver and
+python3-selenium): open the front page, type ADDR (a host the relay probe listed) into the form, submit, and check
+the address's page says it is listed, with its code and the evidence (the probe's transcript, the tester's and the
+server's lines, the reverse DNS seen then); press "Request a retest" and see the request queued; then look up
+HTML_ADDR, whose reason holds HTML, and check the markup shows as text and runs nothing (no alert). A screenshot of
+each step goes to OUTDIR. Prints one line per check ("ok - ..." or "FAIL - ...") and exits 1 on the first failure."""
 import os
 import sys
 import time
@@ -59,8 +60,23 @@ def main(base, addr, html_addr, outdir):
         check("the page says the address is listed", verdict == f"{addr} is listed.", verdict)
         table = d.find_element(By.CSS_SELECTOR, "table.zones").text
         check("… with the code dnsbld answers", "127.0.0.2" in table, table)
-        check("… and the entry's reason", "open relay" in table, table)
+        tester = [e.text for e in d.find_elements(By.CSS_SELECTOR, "pre.transcript span.tester")]
+        server = [e.text for e in d.find_elements(By.CSS_SELECTOR, "pre.transcript span.server")]
+        check("… and the evidence: the tester's lines, EHLO first", tester[:1] == ["EHLO probe.rbl.example"],
+              repr(tester))
+        check("… the server's lines, its greeting first", bool(server) and server[0].startswith("220 "),
+              repr(server))
+        rdns = d.find_element(By.CSS_SELECTOR, "p.rdns").text
+        check("… the reverse DNS seen at probe time", rdns.startswith("Reverse DNS at the time: "), rdns)
         d.save_screenshot(os.path.join(outdir, "03-listed.png"))
+        d.find_element(By.ID, "retest").click()
+        wait.until(EC.presence_of_element_located((By.ID, "queue-position")))
+        check("pressing the button queues a retest, back on the page", d.current_url == f"{base}/lookup/{addr}",
+              d.current_url)
+        state = d.find_element(By.ID, "retest-state").text
+        check("… which shows the place in the queue", "position 1 in the queue" in state, state)
+        check("… and offers no second button", not d.find_elements(By.ID, "retest"))
+        d.save_screenshot(os.path.join(outdir, "04-queued.png"))
         d.get(f"{base}/lookup/{html_addr}")
         wait.until(EC.presence_of_element_located((By.ID, "verdict")))
         table = d.find_element(By.CSS_SELECTOR, "table.zones").text
@@ -71,7 +87,7 @@ def main(base, addr, html_addr, outdir):
         except NoAlertPresentException:
             check("… and runs nothing (no alert)", True)
         check("… and makes no element", not d.find_elements(By.CSS_SELECTOR, "td script"))
-        d.save_screenshot(os.path.join(outdir, "04-html-reason.png"))
+        d.save_screenshot(os.path.join(outdir, "05-html-reason.png"))
     finally:
         d.quit()
     print(f"# browser steps done in {time.monotonic() - started:.1f} s")
