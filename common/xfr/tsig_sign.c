@@ -141,13 +141,14 @@ static size_t digest_variables(const tsig_key_t *key, const mac_input_t *in, uin
 		*p++ = (uint8_t)(fields[i] >> 8);
 		*p++ = (uint8_t)fields[i];
 	}
-	memcpy(p, in->other, in->other_len);
+	if (in->other_len) /* a transfer's message has no other data (and no pointer to it) */
+		memcpy(p, in->other, in->other_len);
 	return (size_t)(p - out) + in->other_len;
 }
 
 /* One HMAC with key's algorithm and secret (libcrypto) over in, as section 4.3.3 orders it: the request's (or the
- * prior message's) MAC with its size, the message with the original ID, the variables. RBL_OK with mac (*mac_len: the algorithm's full
- * size); RBL_EINVAL for a key or input that cannot be one; RBL_ENOMEM. */
+ * prior message's) MAC with its size, the message with the original ID, the variables. RBL_OK with mac (*mac_len:
+ * the algorithm's full size); RBL_EINVAL for a key or input that cannot be one; RBL_ENOMEM. */
 static int mac_compute(const tsig_key_t *key, const mac_input_t *in, uint8_t mac[TSIG_MAC_MAX], size_t *mac_len)
 {
 	uint8_t variables[2 * DNAME_MAXLEN + 20 + 6];
