@@ -26,11 +26,22 @@
 	"[--list-into ZONE [--expires 30d] [--code 127.0.0.N]] [--concurrency N] [--timeout SECS] [--gap 10s] "        \
 	"[--all-forms] [--resolver ADDR[:PORT]] [--no-rdns] [--json]"
 #define RETEST_USAGE                                                                                                 \
-	"rbltool retest ZONE [--older-than 7d] [--port N] [--expires 30d] [--concurrency N] [--timeout SECS] [--gap 10s] " \
+	"rbltool retest ZONE [--older-than 7d] | retest --requested [--max N] [--quiet] | retest --queue ADDR...  "    \
+	"[--port N] [--expires 30d] [--concurrency N] [--timeout SECS] [--gap 10s] "                                   \
 	"[--all-forms] [--resolver ADDR[:PORT]] [--no-rdns] [--json]"
 #define DEFAULT_PORT 25
 #define DEFAULT_LISTING_TTL (30 * 86400)
 #define DEFAULT_MAX_ATTEMPTS 3
+#define DEFAULT_REQUESTED_MAX 50
+
+/* A queued retest request answered without a probe (retest --requested): recorded with the probes' results. */
+struct answered {
+	uint64_t id;
+	addr_t addr;
+	enum retest_outcome outcome;
+	uint64_t probe_id; /* PROBED_MEANWHILE: the probe that answers it */
+	uint8_t verdict;
+};
 
 struct plan {
 	probe_jobs_t run;
@@ -41,6 +52,10 @@ struct plan {
 	uint32_t code;
 	bool have_code;
 	bool retest;
+	/* retest --requested: the jobs answer requests (job.request_id); these were answered without a probe. */
+	bool requested;
+	struct answered *answered;
+	size_t nanswered;
 	/* Output: --json builds one array, printed once everything is recorded. */
 	bool json;
 	json_t *out;
@@ -56,6 +71,7 @@ static int add_job(struct plan *p, const addr_t *addr, uint16_t port)
 static void free_plan(struct plan *p)
 {
 	probe_jobs_free(&p->run);
+	free(p->answered);
 	json_decref(p->out);
 }
 
@@ -69,34 +85,37 @@ static int parse_target(const char *text, uint16_t default_port, addr_t *addr, u
 }
 
 /* The history event of a listing change made by a probe (pipeline.h), in the same transaction as the change. */
-static int record_event(store_wtxn_t *w, const struct plan *p, const struct job *j, enum pipeline_event_kind kind,
-			uint64_t probe_id, const entry_t *e)
+static int record_event(store_wtxn_t *w, const struct job *j, uint32_t zone_id, const char *zone,
+			enum pipeline_event_kind kind, uint64_t probe_id, const entry_t *e, const struct job_listing *l)
 {
 	pipeline_event_t ev;
 	memset(&ev, 0, sizeof ev);
 	ev.addr = j->target.addr;
 	ev.kind = (uint8_t)kind;
-	ev.zone_id = p->zone.id;
-	snprintf(ev.zone, sizeof ev.zone, "%s", p->zone.name);
+	ev.zone_id = zone_id;
+	snprintf(ev.zone, sizeof ev.zone, "%s", zone);
 	ev.probe_id = probe_id;
-	ev.ncodes = e ? e->ncodes : j->ncodes;
-	memcpy(ev.codes, e ? e->codes : j->codes, sizeof ev.codes);
+	ev.request_id = j->request_id;
+	ev.ncodes = e ? e->ncodes : l->ncodes;
+	memcpy(ev.codes, e ? e->codes : l->codes, sizeof ev.codes);
 	ev.expires = e ? e->expires : 0;
 	return pipeline_event_add(w, &ev);
 }
 
-/* The listing an open relay gets: its /32 or /128, the zone's code (or --code), the form and time as the reason,
- * the probe as evidence, and an expiry; and its history event (listed, or extended when it was listed). */
-static int list_open_relay(store_wtxn_t *w, const struct plan *p, const struct job *j, uint64_t probe_id)
+/* The listing an open relay gets in zone_id: its /32 or /128, the zone's code (or --code; a listing l being
+ * extended keeps its codes), the form and time as the reason, the probe as evidence, and an expiry; and its history
+ * event (listed, or extended when l was listed). */
+static int list_open_relay(store_wtxn_t *w, const struct plan *p, const struct job *j, uint32_t zone_id,
+			   const char *zone, const struct job_listing *l, uint64_t probe_id)
 {
 	entry_t *e = calloc(1, sizeof *e);
 	if (!e)
 		return RBL_ENOMEM;
 	e->net.addr = j->target.addr;
 	e->net.len = (uint8_t)addr_maxlen(j->target.addr.family);
-	if (j->listed) {
-		e->ncodes = j->ncodes;
-		memcpy(e->codes, j->codes, sizeof e->codes);
+	if (l) {
+		e->ncodes = l->ncodes;
+		memcpy(e->codes, l->codes, sizeof e->codes);
 	} else if (p->have_code) {
 		e->ncodes = 1;
 		e->codes[0] = p->code;
@@ -107,9 +126,9 @@ static int list_open_relay(store_wtxn_t *w, const struct plan *p, const struct j
 	snprintf(e->source, sizeof e->source, "probe");
 	e->evidence = probe_id;
 	e->expires = (int64_t)time(NULL) + p->listing_ttl;
-	int err = store_entry_put(w, p->zone.id, e);
+	int err = store_entry_put(w, zone_id, e);
 	if (!err)
-		err = record_event(w, p, j, j->listed ? EVENT_EXTENDED : EVENT_LISTED, probe_id, e);
+		err = record_event(w, j, zone_id, zone, l ? EVENT_EXTENDED : EVENT_LISTED, probe_id, e, l);
 	free(e);
 	return err;
 }
@@ -124,6 +143,8 @@ static json_t *result_json(const struct job *j, uint64_t id, const char *action)
 	cli_json_set(o, "address", json_string(addr));
 	cli_json_set(o, "port", json_integer(j->target.port));
 	cli_json_set(o, "verdict", json_string(j->done ? probe_verdict_name(r->verdict) : "not probed"));
+	if (j->request_id)
+		cli_json_set(o, "request", json_integer((json_int_t)j->request_id));
 	if (!j->done)
 		return o;
 	cli_json_set(o, "why", cli_json_text(r->why));
@@ -142,22 +163,90 @@ static json_t *result_json(const struct job *j, uint64_t id, const char *action)
 	return o;
 }
 
+/* Applies a retest's verdict to each listing of j whose zone still exists (the probes took time: a zone deleted
+ * meanwhile, or made again under a new id, is skipped): open extends it, closed deletes it. *action says what was
+ * done ("" when nothing), *outcome what it means for a request. */
+static int retest_listings(store_wtxn_t *w, const struct plan *p, const struct job *j, uint64_t probe_id,
+			   const char **action, enum retest_outcome *outcome)
+{
+	enum probe_verdict v = j->kept.result.verdict;
+	unsigned changed = 0;
+	for (unsigned i = 0; i < j->nlistings; i++) {
+		const struct job_listing *l = &j->listings[i];
+		zone_def_t now;
+		int err = store_zone_get_w(w, l->zone, &now);
+		if (err == RBL_ENOENT || (!err && now.id != l->zone_id))
+			continue;
+		if (!err && v == PROBE_OPEN)
+			err = list_open_relay(w, p, j, l->zone_id, l->zone, l, probe_id);
+		else if (!err && v == PROBE_CLOSED) {
+			err = store_entry_del(w, l->zone_id, &l->net);
+			if (err == RBL_ENOENT) /* deleted meanwhile (rbltool del, an opt-out): nothing to record */
+				continue;
+			if (!err)
+				err = record_event(w, j, l->zone_id, l->zone, EVENT_DELISTED_RETEST, probe_id, NULL, l);
+		} else if (!err)
+			continue;
+		if (err)
+			return err;
+		changed++;
+	}
+	*action = !changed ? "" : v == PROBE_OPEN ? "listing extended" : "delisted";
+	*outcome = v == PROBE_OPEN ? RETEST_STILL_OPEN
+		   : v == PROBE_CLOSED ? (changed ? RETEST_DELISTED : RETEST_NOT_LISTED)
+				       : RETEST_INCONCLUSIVE;
+	return RBL_OK;
+}
+
+/* A request answered without a probe: recorded done, and its line. */
+static int record_answered(store_wtxn_t *w, struct plan *p, const struct answered *a)
+{
+	char addr[ADDR_STRLEN];
+	addr_format(&a->addr, addr);
+	int err = pipeline_retest_done(w, a->id, a->verdict, a->probe_id, a->outcome);
+	if (err)
+		return cli_fail("cannot record request #%" PRIu64 " of %s: %s", a->id, addr, rbl_strerror(err));
+	const char *outcome = pipeline_retest_outcome_name(a->outcome);
+	if (p->json) {
+		json_t *o = json_object();
+		cli_json_set(o, "address", json_string(addr));
+		cli_json_set(o, "verdict", json_string("not probed"));
+		cli_json_set(o, "request", json_integer((json_int_t)a->id));
+		cli_json_set(o, "outcome", json_string(outcome));
+		cli_json_set(o, "evidence", a->probe_id ? json_integer((json_int_t)a->probe_id) : json_null());
+		cli_json_push(p->out, o);
+	} else if (a->probe_id) {
+		printf("%s	%s: not probed	evidence %" PRIu64 " (%s)	request #%" PRIu64 "\n", addr, outcome, a->probe_id,
+		       probe_verdict_name((enum probe_verdict)a->verdict), a->id);
+	} else {
+		printf("%s	%s: not probed	request #%" PRIu64 "\n", addr, outcome, a->id);
+	}
+	return CLI_OK;
+}
+
 static int record_results(store_wtxn_t *w, void *ctx)
 {
 	struct plan *p = ctx;
-	/* The probes took time: the zone may have gone meanwhile, and listings must not land under a dead zone id. */
+	/* The probes took time: the zone may have gone meanwhile, and listings must not land under a dead zone id.
+	 * (retest --requested checks each listing's zone instead: retest_listings.) */
 	zone_def_t now;
-	if (p->list && (store_zone_get_w(w, p->zone.name, &now) || now.id != p->zone.id))
+	if (p->list && !p->requested && (store_zone_get_w(w, p->zone.name, &now) || now.id != p->zone.id))
 		return cli_fail("zone '%s' was deleted while the probes ran: nothing recorded", p->zone.name);
+	int rc;
+	for (size_t i = 0; i < p->nanswered; i++)
+		if ((rc = record_answered(w, p, &p->answered[i])))
+			return rc;
 	for (size_t i = 0; i < p->run.count; i++) {
 		struct job *j = &p->run.jobs[i];
-		char addr[ADDR_STRLEN];
+		char addr[ADDR_STRLEN], request[32] = "";
 		addr_format(&j->target.addr, addr);
-		if (!j->done) {
+		if (j->request_id)
+			snprintf(request, sizeof request, "\trequest #%" PRIu64, j->request_id);
+		if (!j->done) { /* a request stays queued: the next run takes it */
 			if (p->json)
 				cli_json_push(p->out, result_json(j, 0, ""));
 			else
-				printf("%s:%u\tnot probed\n", addr, j->target.port);
+				printf("%s:%u\tnot probed%s\n", addr, j->target.port, request);
 			continue;
 		}
 		uint64_t id;
@@ -165,33 +254,43 @@ static int record_results(store_wtxn_t *w, void *ctx)
 		int err = pipeline_probe_add(w, &j->target.addr, j->target.port, res, j->rdns_done ? &j->rdns : NULL,
 					     &id);
 		const char *action = "";
-		if (!err && res->verdict == PROBE_OPEN && p->list) {
-			err = list_open_relay(w, p, j, id);
-			action = j->listed ? "listing extended" : "listed";
-		} else if (!err && res->verdict == PROBE_CLOSED && p->retest && j->listed) {
-			err = store_entry_del(w, p->zone.id, &j->listing);
-			if (!err)
-				err = record_event(w, p, j, EVENT_DELISTED_RETEST, id, NULL);
-			action = "delisted";
+		enum retest_outcome outcome = RETEST_PENDING;
+		if (!err && p->retest)
+			err = retest_listings(w, p, j, id, &action, &outcome);
+		else if (!err && res->verdict == PROBE_OPEN && p->list) {
+			err = list_open_relay(w, p, j, p->zone.id, p->zone.name, NULL, id);
+			action = "listed";
 		}
+		if (!err && j->request_id)
+			err = pipeline_retest_done(w, j->request_id, (uint8_t)res->verdict, id, outcome);
 		if (err)
 			return cli_fail("cannot record the probe of %s: %s", addr, rbl_strerror(err));
 		if (p->json) {
-			cli_json_push(p->out, result_json(j, id, action));
+			json_t *o = result_json(j, id, action);
+			if (j->request_id)
+				cli_json_set(o, "outcome", json_string(pipeline_retest_outcome_name(outcome)));
+			cli_json_push(p->out, o);
 			continue;
 		}
 		/* The reason quotes the server: escaped, and no longer than the store keeps it. */
 		char why[TEXT_ESCAPED_SIZE(sizeof((probe_record_t *)0)->why)];
-		printf("%s:%u\t%s\t%s\tevidence %" PRIu64 "%s%s\n", addr, j->target.port,
+		printf("%s:%u\t%s\t%s\tevidence %" PRIu64 "%s%s%s\n", addr, j->target.port,
 		       probe_verdict_name(res->verdict), cli_escaped(res->why, why, sizeof why), id, *action ? "\t" : "",
-		       action);
+		       action, request);
+	}
+	if (p->requested) {
+		int err = pipeline_retest_prune(w, NULL);
+		if (err)
+			return cli_fail("cannot prune the retest counters: %s", rbl_strerror(err));
 	}
 	return CLI_OK;
 }
 
-static int run_plan(cli_t *cli, struct plan *p)
+static int run_plan(cli_t *cli, struct plan *p, bool quiet)
 {
-	if (p->run.count == 0) {
+	if (p->run.count == 0 && p->nanswered == 0) {
+		if (quiet)
+			return CLI_OK;
 		if (!p->json) {
 			printf("nothing to probe\n");
 			return CLI_OK;
@@ -200,7 +299,7 @@ static int run_plan(cli_t *cli, struct plan *p)
 		p->out = NULL;
 		return rc;
 	}
-	int err = probe_jobs_run(&p->run);
+	int err = p->run.count ? probe_jobs_run(&p->run) : RBL_OK;
 	if (err)
 		return cli_fail("cannot run the probes: %s", rbl_strerror(err));
 	int rc = cli_in_write_txn(cli, record_results, p);
@@ -261,12 +360,177 @@ static int pick_listed(const entry_t *e, void *arg)
 		return 0;
 	if ((err = add_job(c->plan, &e->net.addr, c->port)))
 		return c->err = err;
-	struct job *j = &c->plan->run.jobs[c->plan->run.count - 1];
-	j->listed = true;
-	j->listing = e->net;
-	j->ncodes = e->ncodes;
-	memcpy(j->codes, e->codes, sizeof j->codes);
+	struct job_listing l = {.zone_id = c->plan->zone.id, .net = e->net, .ncodes = e->ncodes};
+	snprintf(l.zone, sizeof l.zone, "%s", c->plan->zone.name);
+	memcpy(l.codes, e->codes, sizeof l.codes);
+	return c->err = probe_jobs_add_listing(&c->plan->run.jobs[c->plan->run.count - 1], &l);
+}
+
+/* --- retest --requested: the queued requests, oldest first */
+
+struct requested_ctx {
+	struct plan *plan;
+	store_rtxn_t *r;
+	uint16_t port;
+	unsigned max, taken;
+	int64_t now;
+	struct job_listing *found; /* the listings of the request's address, one per zone */
+	unsigned nfound;
+	int err;
+};
+
+/* The request's pipeline listing in zone, if one is still served: evidence, not an exclusion, not expired. */
+struct listing_walk {
+	struct requested_ctx *c;
+	const addr_t *addr;
+};
+
+static int find_listing(const zone_def_t *zone, void *arg)
+{
+	struct listing_walk *lw = arg;
+	struct requested_ctx *c = lw->c;
+	cidr_t net = {.addr = *lw->addr, .len = (uint8_t)addr_maxlen(lw->addr->family)};
+	entry_t e;
+	int err = store_entry_get(c->r, zone->id, &net, &e);
+	if (err == RBL_ENOENT)
+		return 0;
+	if (err)
+		return c->err = err;
+	if (!e.evidence || (e.flags & ENTRY_EXCLUDE) || (e.expires && e.expires <= c->now))
+		return 0;
+	if (c->nfound >= JOB_LISTINGS_MAX) /* more zones than a job holds: the rest wait for their expiry */
+		return 0;
+	struct job_listing *l = &c->found[c->nfound++];
+	memset(l, 0, sizeof *l);
+	l->zone_id = zone->id;
+	snprintf(l->zone, sizeof l->zone, "%s", zone->name);
+	l->net = e.net;
+	l->ncodes = e.ncodes;
+	memcpy(l->codes, e.codes, sizeof l->codes);
 	return 0;
+}
+
+static int answer(struct plan *p, const retest_request_t *q, enum retest_outcome outcome, uint64_t probe_id,
+		  uint8_t verdict)
+{
+	struct answered *grown = realloc(p->answered, (p->nanswered + 1) * sizeof *grown);
+	if (!grown)
+		return RBL_ENOMEM;
+	p->answered = grown;
+	p->answered[p->nanswered++] = (struct answered){q->id, q->addr, outcome, probe_id, verdict};
+	return RBL_OK;
+}
+
+static int pick_requested(const retest_request_t *q, void *arg)
+{
+	struct requested_ctx *c = arg;
+	if (c->taken >= c->max)
+		return 1; /* stop the walk: the rest wait for the next run */
+	c->taken++;
+	int covered = pipeline_optout_covers(c->r, &q->addr);
+	if (covered < 0)
+		return c->err = covered;
+	if (covered)
+		return c->err = answer(c->plan, q, RETEST_OPTED_OUT, 0, 0);
+	c->nfound = 0;
+	struct listing_walk lw = {c, &q->addr};
+	int err = store_zone_foreach(c->r, find_listing, &lw);
+	if (err || c->err)
+		return c->err = err ? err : c->err;
+	if (c->nfound == 0)
+		return c->err = answer(c->plan, q, RETEST_NOT_LISTED, 0, 0);
+	host_record_t h;
+	err = pipeline_host_get(c->r, &q->addr, &h);
+	if (err && err != RBL_ENOENT)
+		return c->err = err;
+	if (!err && h.last_probe > q->requested && h.last_probe_id) {
+		uint8_t verdict = h.state == HOST_OPEN ? PROBE_OPEN : h.state == HOST_CLOSED ? PROBE_CLOSED
+											   : PROBE_INCONCLUSIVE;
+		return c->err = answer(c->plan, q, RETEST_PROBED_MEANWHILE, h.last_probe_id, verdict);
+	}
+	if ((err = add_job(c->plan, &q->addr, c->port)))
+		return c->err = err;
+	struct job *j = &c->plan->run.jobs[c->plan->run.count - 1];
+	j->request_id = q->id;
+	for (unsigned i = 0; i < c->nfound && !err; i++)
+		err = probe_jobs_add_listing(j, &c->found[i]);
+	return c->err = err;
+}
+
+static int retest_requested(cli_t *cli, struct plan *p, uint16_t port, unsigned max, bool quiet)
+{
+	int rc = cli_open(cli, true);
+	if (rc)
+		return rc;
+	struct job_listing *found = calloc(JOB_LISTINGS_MAX, sizeof *found);
+	if (!found)
+		return cli_fail("out of memory");
+	store_rtxn_t *r;
+	int err = store_read_begin(cli->store, &r);
+	struct requested_ctx c = {p, r, port, max, 0, (int64_t)time(NULL), found, 0, 0};
+	if (!err) {
+		err = pipeline_retest_foreach_queued(r, pick_requested, &c);
+		if (err == 1 || err == RBL_ENOENT) /* stopped at --max; no table yet: nothing queued */
+			err = RBL_OK;
+		if (!err)
+			err = c.err;
+		store_read_end(r);
+	}
+	free(found);
+	return err ? cli_fail("cannot read the store: %s", rbl_strerror(err)) : run_plan(cli, p, quiet);
+}
+
+/* --- retest --queue ADDR...: an operator's requests (no limits) */
+
+struct queue_ctx {
+	addr_t *addrs;
+	int count;
+	json_t *out; /* --json */
+};
+
+static int queue_requests(store_wtxn_t *w, void *arg)
+{
+	struct queue_ctx *q = arg;
+	for (int i = 0; i < q->count; i++) {
+		retest_request_t req;
+		enum retest_refusal refusal;
+		char addr[ADDR_STRLEN];
+		addr_format(&q->addrs[i], addr);
+		int err = pipeline_retest_request(w, &q->addrs[i], NULL, RETEST_VIA_CLI, NULL, &req, &refusal, NULL);
+		if (!err && refusal != RETEST_ACCEPTED && refusal != RETEST_ALREADY_QUEUED)
+			err = RBL_EINVAL; /* no limits given: cannot happen */
+		if (err)
+			return cli_fail("cannot queue a retest of %s: %s", addr, rbl_strerror(err));
+		const char *state = refusal == RETEST_ACCEPTED ? "queued" : "already queued";
+		if (q->out)
+			cli_json_push(q->out, json_pack("{s:s,s:I,s:s}", "address", addr, "request", (json_int_t)req.id,
+							"state", state));
+		else
+			printf("%s\t%s\trequest #%" PRIu64 "\n", addr, state, req.id);
+	}
+	return CLI_OK;
+}
+
+static int retest_queue(cli_t *cli, int argc, char **argv, bool json)
+{
+	if (argc < 1)
+		return cli_bad_input("--queue needs one ADDR at least (usage: %s)", RETEST_USAGE);
+	struct queue_ctx q = {calloc((size_t)argc, sizeof(addr_t)), argc, json ? json_array() : NULL};
+	int rc = CLI_OK;
+	if (!q.addrs || (json && !q.out))
+		rc = cli_fail("out of memory");
+	for (int i = 0; !rc && i < argc; i++)
+		if (addr_parse(argv[i], &q.addrs[i]))
+			rc = cli_bad_input("--queue: invalid address '%s' (an IPv4 or IPv6 address)", argv[i]);
+	if (!rc)
+		rc = cli_in_write_txn(cli, queue_requests, &q);
+	free(q.addrs);
+	if (!rc && json) {
+		rc = cli_json_print(q.out);
+		q.out = NULL;
+	}
+	json_decref(q.out);
+	return rc;
 }
 
 /* Options both commands share (COMMON_OPTIONS); returns CLI_OK, or a status for an unknown option. */
@@ -438,7 +702,7 @@ int cmd_probe(cli_t *cli, int argc, char **argv)
 	}
 	p.run.count = kept;
 	store_read_end(r);
-	rc = err ? cli_fail("cannot read the store: %s", rbl_strerror(err)) : run_plan(cli, &p);
+	rc = err ? cli_fail("cannot read the store: %s", rbl_strerror(err)) : run_plan(cli, &p, false);
 	free_plan(&p);
 	return rc;
 }
@@ -447,6 +711,10 @@ int cmd_retest(cli_t *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{"older-than", required_argument, NULL, 'o'},
+		{"requested", no_argument, NULL, 'R'},
+		{"queue", no_argument, NULL, 'Q'},
+		{"max", required_argument, NULL, 'M'},
+		{"quiet", no_argument, NULL, 'q'},
 		COMMON_OPTIONS,
 		{0},
 	};
@@ -454,15 +722,51 @@ int cmd_retest(cli_t *cli, int argc, char **argv)
 	plan_init(&p, "retest");
 	p.retest = p.list = true;
 	int64_t older = 7 * 86400;
+	bool have_older = false, requested = false, queue = false, quiet = false, have_max = false;
+	unsigned max = DEFAULT_REQUESTED_MAX;
 	uint16_t port = DEFAULT_PORT;
 	int opt, rc;
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		if (opt == 'o') {
 			if (duration_parse(optarg, &older))
 				return cli_bad_input("--older-than: invalid duration '%s' (e.g. 7d)", optarg);
+			have_older = true;
+		} else if (opt == 'R') {
+			requested = true;
+		} else if (opt == 'Q') {
+			queue = true;
+		} else if (opt == 'q') {
+			quiet = true;
+		} else if (opt == 'M') {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || optarg[0] == '-' || v < 1 || v > 10000)
+				return cli_bad_input("--max: invalid value '%s' (1..10000)", optarg);
+			max = (unsigned)v;
+			have_max = true;
 		} else if ((rc = parse_common(&p, opt, optarg, RETEST_USAGE, argv, &port))) {
 			return rc;
 		}
+	}
+	if (requested && queue)
+		return cli_bad_input("give either --requested or --queue ADDR... (usage: %s)", RETEST_USAGE);
+	if (have_older && (requested || queue))
+		return cli_bad_input("--older-than is for retest ZONE: --requested probes what was asked for, however "
+				     "recent (usage: %s)", RETEST_USAGE);
+	if ((have_max || quiet) && !requested)
+		return cli_bad_input("--max and --quiet are for retest --requested (usage: %s)", RETEST_USAGE);
+	if (queue)
+		return retest_queue(cli, argc - optind, argv + optind, p.json);
+	if (requested) {
+		if (optind < argc)
+			return cli_bad_input("retest --requested takes no ZONE: it retests every zone's listings of the "
+					     "requested hosts (usage: %s)", RETEST_USAGE);
+		p.requested = true;
+		rc = plan_ready(&p);
+		if (!rc)
+			rc = retest_requested(cli, &p, port, max, quiet);
+		free_plan(&p);
+		return rc;
 	}
 	if ((rc = cli_expect_args(argc, argv, optind, 1, RETEST_USAGE)) ||
 	    (rc = cli_zone_exists(cli, argv[optind], &p.zone)) || (rc = plan_ready(&p))) {
@@ -477,7 +781,7 @@ int cmd_retest(cli_t *cli, int argc, char **argv)
 	if (!err)
 		err = c.err;
 	store_read_end(r);
-	rc = err ? cli_fail("cannot read the store: %s", rbl_strerror(err)) : run_plan(cli, &p);
+	rc = err ? cli_fail("cannot read the store: %s", rbl_strerror(err)) : run_plan(cli, &p, false);
 	free_plan(&p);
 	return rc;
 }
