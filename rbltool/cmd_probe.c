@@ -171,6 +171,16 @@ static int retest_listings(store_wtxn_t *w, const struct plan *p, const struct j
 {
 	enum probe_verdict v = j->kept.result.verdict;
 	unsigned changed = 0;
+	*action = "";
+	/* Opted out while the probes ran: the opt-out removed its listings already, and an open relay must not get
+	 * them back. */
+	int covered = v == PROBE_OPEN ? pipeline_optout_covers_w(w, &j->target.addr) : 0;
+	if (covered < 0)
+		return covered;
+	if (covered) {
+		*outcome = RETEST_OPTED_OUT;
+		return RBL_OK;
+	}
 	for (unsigned i = 0; i < j->nlistings; i++) {
 		const struct job_listing *l = &j->listings[i];
 		zone_def_t now;
@@ -192,9 +202,12 @@ static int retest_listings(store_wtxn_t *w, const struct plan *p, const struct j
 		changed++;
 	}
 	*action = !changed ? "" : v == PROBE_OPEN ? "listing extended" : "delisted";
-	*outcome = v == PROBE_OPEN ? RETEST_STILL_OPEN
-		   : v == PROBE_CLOSED ? (changed ? RETEST_DELISTED : RETEST_NOT_LISTED)
-				       : RETEST_INCONCLUSIVE;
+	if (v == PROBE_OPEN)
+		*outcome = RETEST_STILL_OPEN;
+	else if (v == PROBE_CLOSED) /* closed with nothing left to delist: it was not listed any more */
+		*outcome = changed ? RETEST_DELISTED : RETEST_NOT_LISTED;
+	else
+		*outcome = RETEST_INCONCLUSIVE;
 	return RBL_OK;
 }
 
@@ -216,10 +229,10 @@ static int record_answered(store_wtxn_t *w, struct plan *p, const struct answere
 		cli_json_set(o, "evidence", a->probe_id ? json_integer((json_int_t)a->probe_id) : json_null());
 		cli_json_push(p->out, o);
 	} else if (a->probe_id) {
-		printf("%s	%s: not probed	evidence %" PRIu64 " (%s)	request #%" PRIu64 "\n", addr, outcome, a->probe_id,
-		       probe_verdict_name((enum probe_verdict)a->verdict), a->id);
+		printf("%s\t%s: not probed\tevidence %" PRIu64 " (%s)\trequest #%" PRIu64 "\n", addr, outcome,
+		       a->probe_id, probe_verdict_name((enum probe_verdict)a->verdict), a->id);
 	} else {
-		printf("%s	%s: not probed	request #%" PRIu64 "\n", addr, outcome, a->id);
+		printf("%s\t%s: not probed\trequest #%" PRIu64 "\n", addr, outcome, a->id);
 	}
 	return CLI_OK;
 }
@@ -759,8 +772,9 @@ int cmd_retest(cli_t *cli, int argc, char **argv)
 		return retest_queue(cli, argc - optind, argv + optind, p.json);
 	if (requested) {
 		if (optind < argc)
-			return cli_bad_input("retest --requested takes no ZONE: it retests every zone's listings of the "
-					     "requested hosts (usage: %s)", RETEST_USAGE);
+			return cli_bad_input("retest --requested takes no ZONE: it retests the requested hosts' "
+					     "listings in every zone (usage: %s)",
+					     RETEST_USAGE);
 		p.requested = true;
 		rc = plan_ready(&p);
 		if (!rc)

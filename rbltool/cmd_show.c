@@ -235,8 +235,8 @@ static int retest_json(store_rtxn_t *r, const addr_t *addr, json_t *doc)
 	cli_json_set(obj, "via", json_string(pipeline_retest_via_name((enum retest_via)q.via)));
 	cli_json_set(obj, "requested", cli_json_time(q.requested));
 	cli_json_set(obj, "done", q.queued ? json_null() : cli_json_time(q.done));
-	cli_json_set(obj, "outcome",
-		     q.queued ? json_null() : json_string(pipeline_retest_outcome_name((enum retest_outcome)q.outcome)));
+	const char *outcome = pipeline_retest_outcome_name((enum retest_outcome)q.outcome);
+	cli_json_set(obj, "outcome", q.queued ? json_null() : json_string(outcome));
 	cli_json_set(obj, "probe", q.probe_id ? json_integer((json_int_t)q.probe_id) : json_null());
 	cli_json_set(obj, "verdict",
 		     q.probe_id ? json_string(probe_verdict_name((enum probe_verdict)q.verdict)) : json_null());

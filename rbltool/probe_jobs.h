@@ -38,7 +38,8 @@ struct job_listing {
 struct job {
 	probe_target_t target;
 	/* retest: its pipeline listings (retest ZONE: one; retest --requested: one per zone that lists it, at most
-	 * JOB_LISTINGS_MAX). Allocated on the first one (probe jobs have none: a job stays small), freed with the jobs. */
+	 * JOB_LISTINGS_MAX). Allocated on the first one (probe jobs have none: a job stays small), freed with the
+	 * jobs. */
 	struct job_listing *listings;
 	unsigned nlistings;
 	uint64_t request_id; /* retest --requested: the request it answers (0: none) */

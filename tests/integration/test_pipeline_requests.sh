@@ -75,6 +75,7 @@ expect_eq "a new request for it" "$HOST	queued	request #2" "$out"
 stop_fake
 "$FAKESMTP" --listen "$HOST:$PORT,closed" --log "$IT_TMP/closed.log" --max-seconds "$FAKE_LIFETIME" \
 	--ready "$IT_TMP/closed.ready" >"$IT_TMP/closed.out" 2>&1 &
+# shellcheck disable=SC2034 # stop_fake (fakesmtp_lib.sh) stops it by this name, at exit
 FAKE_PID=$!
 for _ in $(seq 50); do [ -e "$IT_TMP/closed.ready" ] && break; sleep 0.1; done
 before=$(sessions)
@@ -143,5 +144,6 @@ expect_contains "show: the third is still queued, first in line" "queued, positi
 out=$(rbl retest --requested --max 2 2>&1)
 expect_eq "the next run takes it" "127.0.27.12	not listed: not probed	request #8" "$out"
 
-expect_eq "the fake never received DATA" 0 "$(cat "$IT_TMP/fake.log" "$IT_TMP/closed.log" | grep -c ' C: DATA\| C: BDAT')"
+expect_eq "the fake never received DATA" 0 \
+	"$(cat "$IT_TMP/fake.log" "$IT_TMP/closed.log" | grep -c ' C: DATA\| C: BDAT')"
 finish
