@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # test_pipeline_requests.sh — pins rbltool retest --requested (what dnsbld-retest.timer runs) and retest --queue
-# against a fake SMTP server: a host the pipeline listed as an open relay in two zones, its retest asked for, the
-# fake restarted closed on the same address and port — the requested retest delists it in both zones (dnsbld answers
-# NXDOMAIN), the request is done with outcome "delisted", the history says delisted-retest with the request's number.
-# Requests for an address nobody listed and for an opted-out one are done without a probe; --max bounds one run;
-# --quiet prints nothing when nothing is queued; bad input exits 2. Everything on 127.0.0.0/8.
+# against a fake SMTP server: a host the pipeline listed as an open relay in two zones and asked a retest for. Probed
+# since its request, that probe answers it (no new probe); still open, both listings are extended; then, the fake
+# restarted closed on the same address and port, it is delisted in both zones (dnsbld answers NXDOMAIN), the request
+# is done with outcome "delisted", the history says delisted-retest with the request's number. Requests for an address
+# nobody listed (or only an operator did) and for an opted-out one are done without a probe; --max bounds one run,
+# oldest first; --quiet prints nothing when nothing is queued; bad input exits 2. Everything on 127.0.0.0/8.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fakesmtp_lib.sh"
@@ -69,9 +70,22 @@ expect_eq "a host probed since its request is answered by that probe, not probed
 expect_eq "... no new session" "$before" "$(sessions)"
 expect_answer_contains "... and it stays listed" "IN A 127.0.0.2" "$(q "$name" A)"
 
-# --- the host fixed its relay: the fake comes back closed on the same address and port
+# --- still open: both listings extended, the request's outcome "still open"
+expires_before=$(rbl show "$HOST" --json | jq -r '[.zones[].expires] | join(",")')
 out=$(rbl retest --queue "$HOST" 2>&1)
 expect_eq "a new request for it" "$HOST	queued	request #2" "$out"
+sleep 1.1 # the extended listings' expiry is whole seconds too
+out=$(rbl retest --requested --port "$PORT" --timeout 5 --gap 0s 2>&1)
+expect_contains "still open: the listings are extended, the line names the request" \
+	"	listing extended	request #2" "$out"
+expect_eq "... both zones' expiry moved" "2" "$(rbl show "$HOST" --json | jq -r --arg before "$expires_before" \
+	'[.zones[] | select((.expires | tostring) as $e | ($before | split(",") | index($e)) == null)] | length')"
+expect_contains "show: the request is done, still open" "still open, probe #4 open" "$(rbl show "$HOST")"
+expect_answer_contains "... and dnsbld still lists it" "IN A 127.0.0.2" "$(q "$name2" A)"
+
+# --- the host fixed its relay: the fake comes back closed on the same address and port
+out=$(rbl retest --queue "$HOST" 2>&1)
+expect_eq "a new request for it" "$HOST	queued	request #3" "$out"
 stop_fake
 "$FAKESMTP" --listen "$HOST:$PORT,closed" --log "$IT_TMP/closed.log" --max-seconds "$FAKE_LIFETIME" \
 	--ready "$IT_TMP/closed.ready" >"$IT_TMP/closed.out" 2>&1 &
@@ -82,7 +96,7 @@ before=$(sessions)
 out=$(rbl retest --requested --port "$PORT" --timeout 5 --gap 0s 2>&1)
 expect_exit "retest --requested succeeds" 0 $? "$out"
 expect_contains "it probes the requested host: closed" "$HOST:$PORT	closed	" "$out"
-expect_contains "... the line names the action and the request" "	delisted	request #2" "$out"
+expect_contains "... the line names the action and the request" "	delisted	request #3" "$out"
 after=$(sessions)
 if [ "$after" -gt "$before" ]; then
 	it_pass "the closed fake saw the probe ($((after - before)) sessions)"
@@ -95,15 +109,15 @@ expect_contains "rbltool query: NXDOMAIN in the first zone" "$name. A: NXDOMAIN"
 expect_contains "... and in the second" "$name2. A: NXDOMAIN" "$(rbl query "$ZONE2" "$HOST" 2>&1)"
 expect_eq "both zones are empty" "" "$(rbl list "$ZONE"; rbl list "$ZONE2")"
 shown=$(rbl show "$HOST")
-expect_eq "the history: listed twice, then delisted by the retest in both zones" \
-	"listed listed delisted-retest delisted-retest" "$(kinds "$HOST")" "$shown"
-expect_contains "the history names the request" "delisted-retest  $ZONE  probe #4  request #2" "$shown"
-expect_contains "... in the second zone too" "delisted-retest  $ZONE2  probe #4  request #2" "$shown"
-expect_contains "show says the request is done: delisted, by probe #4" "delisted, probe #4 closed" "$shown"
+expect_eq "the history: listed twice, extended twice, then delisted by the retest in both zones" \
+	"listed listed extended extended delisted-retest delisted-retest" "$(kinds "$HOST")" "$shown"
+expect_contains "the history names the request" "delisted-retest  $ZONE  probe #5  request #3" "$shown"
+expect_contains "... in the second zone too" "delisted-retest  $ZONE2  probe #5  request #3" "$shown"
+expect_contains "show says the request is done: delisted, by probe #5" "delisted, probe #5 closed" "$shown"
 out=$(rbl show "$HOST" --json)
 jq_eq "show --json: the done request" '.retest | [.id, .state, .position, .outcome, .probe, .verdict] | @json' \
-	"$out" '[2,"done",null,"delisted",4,"closed"]'
-jq_eq "show --json: the history's request numbers" '[.history[] | .request] | @json' "$out" '[null,null,2,2]'
+	"$out" '[3,"done",null,"delisted",5,"closed"]'
+jq_eq "show --json: the history's request numbers" '[.history[] | .request] | @json' "$out" '[null,null,2,2,3,3]'
 out=$(rbl retest --requested --quiet 2>&1)
 expect_eq "the queue is empty again: --quiet prints nothing" "" "$out"
 
@@ -112,17 +126,17 @@ NOT_LISTED=127.0.27.2
 OPTED=127.0.27.3
 rbl optout add "$OPTED/32" --reason 'asked' >/dev/null
 out=$(rbl retest --queue "$NOT_LISTED" "$OPTED" 2>&1)
-expect_eq "two requests queued in one command" "$NOT_LISTED	queued	request #3
-$OPTED	queued	request #4" "$out"
+expect_eq "two requests queued in one command" "$NOT_LISTED	queued	request #4
+$OPTED	queued	request #5" "$out"
 before=$(sessions)
 out=$(rbl retest --requested --port "$PORT" --timeout 5 --gap 0s --json 2>&1)
 expect_exit "retest --requested --json succeeds" 0 $? "$out"
 jq_eq "--json: the not-listed request, not probed" \
 	".[] | select(.address == \"$NOT_LISTED\") | [.request, .verdict, .outcome] | @json" "$out" \
-	'[3,"not probed","not listed"]'
+	'[4,"not probed","not listed"]'
 jq_eq "--json: the opted-out request, not probed" \
 	".[] | select(.address == \"$OPTED\") | [.request, .verdict, .outcome] | @json" "$out" \
-	'[4,"not probed","opted out"]'
+	'[5,"not probed","opted out"]'
 expect_eq "no probe session for either" "$before" "$(sessions)"
 expect_contains "show: the not-listed request is done without a probe" "not listed, not probed" \
 	"$(rbl show "$NOT_LISTED")"
@@ -130,7 +144,7 @@ expect_contains "show: the opted-out one likewise" "opted out, not probed" "$(rb
 rbl add "$ZONE" "$HOST" --reason 'by hand' >/dev/null # no evidence: an operator's listing, not the pipeline's
 out=$(rbl retest --queue "$HOST" >/dev/null && rbl retest --requested --port "$PORT" --timeout 5 --gap 0s 2>&1)
 expect_eq "an operator's listing is not retested: not listed, not probed" \
-	"$HOST	not listed: not probed	request #5" "$out"
+	"$HOST	not listed: not probed	request #6" "$out"
 expect_eq "... and not touched" "1" "$(rbl list "$ZONE" | grep -c "$HOST")"
 rbl del "$ZONE" "$HOST" >/dev/null
 
@@ -142,7 +156,7 @@ expect_contains "... the oldest first" "127.0.27.10	" "$out"
 expect_not_contains "... leaving the newest queued" "127.0.27.12" "$out"
 expect_contains "show: the third is still queued, first in line" "queued, position 1" "$(rbl show 127.0.27.12)"
 out=$(rbl retest --requested --max 2 2>&1)
-expect_eq "the next run takes it" "127.0.27.12	not listed: not probed	request #8" "$out"
+expect_eq "the next run takes it" "127.0.27.12	not listed: not probed	request #9" "$out"
 
 expect_eq "the fake never received DATA" 0 \
 	"$(cat "$IT_TMP/fake.log" "$IT_TMP/closed.log" | grep -c ' C: DATA\| C: BDAT')"
