@@ -6,6 +6,7 @@
 #include "cli_resolver.h"
 #include "cmd.h"
 #include "probe_jobs.h"
+#include "retest_requests.h"
 
 #include "base/duration.h"
 #include "base/err.h"
@@ -34,14 +35,6 @@
 #define DEFAULT_MAX_ATTEMPTS 3
 #define DEFAULT_REQUESTED_MAX 50
 
-/* A queued retest request answered without a probe (retest --requested): recorded with the probes' results. */
-struct answered {
-	uint64_t id;
-	addr_t addr;
-	enum retest_outcome outcome;
-	uint64_t probe_id; /* PROBED_MEANWHILE: the probe that answers it */
-	uint8_t verdict;
-};
 
 struct plan {
 	probe_jobs_t run;
@@ -54,8 +47,7 @@ struct plan {
 	bool retest;
 	/* retest --requested: the jobs answer requests (job.request_id); these were answered without a probe. */
 	bool requested;
-	struct answered *answered;
-	size_t nanswered;
+	retest_answers_t answered;
 	/* Output: --json builds one array, printed once everything is recorded. */
 	bool json;
 	json_t *out;
@@ -71,7 +63,7 @@ static int add_job(struct plan *p, const addr_t *addr, uint16_t port)
 static void free_plan(struct plan *p)
 {
 	probe_jobs_free(&p->run);
-	free(p->answered);
+	retest_answers_free(&p->answered);
 	json_decref(p->out);
 }
 
@@ -212,7 +204,7 @@ static int retest_listings(store_wtxn_t *w, const struct plan *p, const struct j
 }
 
 /* A request answered without a probe: recorded done, and its line. */
-static int record_answered(store_wtxn_t *w, struct plan *p, const struct answered *a)
+static int record_answered(store_wtxn_t *w, struct plan *p, const retest_answered_t *a)
 {
 	char addr[ADDR_STRLEN];
 	addr_format(&a->addr, addr);
@@ -246,8 +238,8 @@ static int record_results(store_wtxn_t *w, void *ctx)
 	if (p->list && !p->requested && (store_zone_get_w(w, p->zone.name, &now) || now.id != p->zone.id))
 		return cli_fail("zone '%s' was deleted while the probes ran: nothing recorded", p->zone.name);
 	int rc;
-	for (size_t i = 0; i < p->nanswered; i++)
-		if ((rc = record_answered(w, p, &p->answered[i])))
+	for (size_t i = 0; i < p->answered.count; i++)
+		if ((rc = record_answered(w, p, &p->answered.items[i])))
 			return rc;
 	for (size_t i = 0; i < p->run.count; i++) {
 		struct job *j = &p->run.jobs[i];
@@ -301,7 +293,7 @@ static int record_results(store_wtxn_t *w, void *ctx)
 
 static int run_plan(cli_t *cli, struct plan *p, bool quiet)
 {
-	if (p->run.count == 0 && p->nanswered == 0) {
+	if (p->run.count == 0 && p->answered.count == 0) {
 		if (quiet)
 			return CLI_OK;
 		if (!p->json) {
@@ -379,171 +371,20 @@ static int pick_listed(const entry_t *e, void *arg)
 	return c->err = probe_jobs_add_listing(&c->plan->run.jobs[c->plan->run.count - 1], &l);
 }
 
-/* --- retest --requested: the queued requests, oldest first */
-
-struct requested_ctx {
-	struct plan *plan;
-	store_rtxn_t *r;
-	uint16_t port;
-	unsigned max, taken;
-	int64_t now;
-	struct job_listing *found; /* the listings of the request's address, one per zone */
-	unsigned nfound;
-	int err;
-};
-
-/* The request's pipeline listing in zone, if one is still served: evidence, not an exclusion, not expired. */
-struct listing_walk {
-	struct requested_ctx *c;
-	const addr_t *addr;
-};
-
-static int find_listing(const zone_def_t *zone, void *arg)
-{
-	struct listing_walk *lw = arg;
-	struct requested_ctx *c = lw->c;
-	cidr_t net = {.addr = *lw->addr, .len = (uint8_t)addr_maxlen(lw->addr->family)};
-	entry_t e;
-	int err = store_entry_get(c->r, zone->id, &net, &e);
-	if (err == RBL_ENOENT)
-		return 0;
-	if (err)
-		return c->err = err;
-	if (!e.evidence || (e.flags & ENTRY_EXCLUDE) || (e.expires && e.expires <= c->now))
-		return 0;
-	if (c->nfound >= JOB_LISTINGS_MAX) /* more zones than a job holds: the rest wait for their expiry */
-		return 0;
-	struct job_listing *l = &c->found[c->nfound++];
-	memset(l, 0, sizeof *l);
-	l->zone_id = zone->id;
-	snprintf(l->zone, sizeof l->zone, "%s", zone->name);
-	l->net = e.net;
-	l->ncodes = e.ncodes;
-	memcpy(l->codes, e.codes, sizeof l->codes);
-	return 0;
-}
-
-static int answer(struct plan *p, const retest_request_t *q, enum retest_outcome outcome, uint64_t probe_id,
-		  uint8_t verdict)
-{
-	struct answered *grown = realloc(p->answered, (p->nanswered + 1) * sizeof *grown);
-	if (!grown)
-		return RBL_ENOMEM;
-	p->answered = grown;
-	p->answered[p->nanswered++] = (struct answered){q->id, q->addr, outcome, probe_id, verdict};
-	return RBL_OK;
-}
-
-static int pick_requested(const retest_request_t *q, void *arg)
-{
-	struct requested_ctx *c = arg;
-	if (c->taken >= c->max)
-		return 1; /* stop the walk: the rest wait for the next run */
-	c->taken++;
-	int covered = pipeline_optout_covers(c->r, &q->addr);
-	if (covered < 0)
-		return c->err = covered;
-	if (covered)
-		return c->err = answer(c->plan, q, RETEST_OPTED_OUT, 0, 0);
-	c->nfound = 0;
-	struct listing_walk lw = {c, &q->addr};
-	int err = store_zone_foreach(c->r, find_listing, &lw);
-	if (err || c->err)
-		return c->err = err ? err : c->err;
-	if (c->nfound == 0)
-		return c->err = answer(c->plan, q, RETEST_NOT_LISTED, 0, 0);
-	host_record_t h;
-	err = pipeline_host_get(c->r, &q->addr, &h);
-	if (err && err != RBL_ENOENT)
-		return c->err = err;
-	if (!err && h.last_probe > q->requested && h.last_probe_id) {
-		uint8_t verdict = h.state == HOST_OPEN ? PROBE_OPEN : h.state == HOST_CLOSED ? PROBE_CLOSED
-											   : PROBE_INCONCLUSIVE;
-		return c->err = answer(c->plan, q, RETEST_PROBED_MEANWHILE, h.last_probe_id, verdict);
-	}
-	if ((err = add_job(c->plan, &q->addr, c->port)))
-		return c->err = err;
-	struct job *j = &c->plan->run.jobs[c->plan->run.count - 1];
-	j->request_id = q->id;
-	for (unsigned i = 0; i < c->nfound && !err; i++)
-		err = probe_jobs_add_listing(j, &c->found[i]);
-	return c->err = err;
-}
+/* --- retest --requested: the queued requests, oldest first (retest_requests.c) */
 
 static int retest_requested(cli_t *cli, struct plan *p, uint16_t port, unsigned max, bool quiet)
 {
 	int rc = cli_open(cli, true);
 	if (rc)
 		return rc;
-	struct job_listing *found = calloc(JOB_LISTINGS_MAX, sizeof *found);
-	if (!found)
-		return cli_fail("out of memory");
 	store_rtxn_t *r;
 	int err = store_read_begin(cli->store, &r);
-	struct requested_ctx c = {p, r, port, max, 0, (int64_t)time(NULL), found, 0, 0};
 	if (!err) {
-		err = pipeline_retest_foreach_queued(r, pick_requested, &c);
-		if (err == 1 || err == RBL_ENOENT) /* stopped at --max; no table yet: nothing queued */
-			err = RBL_OK;
-		if (!err)
-			err = c.err;
+		err = retest_requests_pick(r, &p->run, &p->answered, port, max, (int64_t)time(NULL));
 		store_read_end(r);
 	}
-	free(found);
 	return err ? cli_fail("cannot read the store: %s", rbl_strerror(err)) : run_plan(cli, p, quiet);
-}
-
-/* --- retest --queue ADDR...: an operator's requests (no limits) */
-
-struct queue_ctx {
-	addr_t *addrs;
-	int count;
-	json_t *out; /* --json */
-};
-
-static int queue_requests(store_wtxn_t *w, void *arg)
-{
-	struct queue_ctx *q = arg;
-	for (int i = 0; i < q->count; i++) {
-		retest_request_t req;
-		enum retest_refusal refusal;
-		char addr[ADDR_STRLEN];
-		addr_format(&q->addrs[i], addr);
-		int err = pipeline_retest_request(w, &q->addrs[i], NULL, RETEST_VIA_CLI, NULL, &req, &refusal, NULL);
-		if (!err && refusal != RETEST_ACCEPTED && refusal != RETEST_ALREADY_QUEUED)
-			err = RBL_EINVAL; /* no limits given: cannot happen */
-		if (err)
-			return cli_fail("cannot queue a retest of %s: %s", addr, rbl_strerror(err));
-		const char *state = refusal == RETEST_ACCEPTED ? "queued" : "already queued";
-		if (q->out)
-			cli_json_push(q->out, json_pack("{s:s,s:I,s:s}", "address", addr, "request", (json_int_t)req.id,
-							"state", state));
-		else
-			printf("%s\t%s\trequest #%" PRIu64 "\n", addr, state, req.id);
-	}
-	return CLI_OK;
-}
-
-static int retest_queue(cli_t *cli, int argc, char **argv, bool json)
-{
-	if (argc < 1)
-		return cli_bad_input("--queue needs one ADDR at least (usage: %s)", RETEST_USAGE);
-	struct queue_ctx q = {calloc((size_t)argc, sizeof(addr_t)), argc, json ? json_array() : NULL};
-	int rc = CLI_OK;
-	if (!q.addrs || (json && !q.out))
-		rc = cli_fail("out of memory");
-	for (int i = 0; !rc && i < argc; i++)
-		if (addr_parse(argv[i], &q.addrs[i]))
-			rc = cli_bad_input("--queue: invalid address '%s' (an IPv4 or IPv6 address)", argv[i]);
-	if (!rc)
-		rc = cli_in_write_txn(cli, queue_requests, &q);
-	free(q.addrs);
-	if (!rc && json) {
-		rc = cli_json_print(q.out);
-		q.out = NULL;
-	}
-	json_decref(q.out);
-	return rc;
 }
 
 /* Options both commands share (COMMON_OPTIONS); returns CLI_OK, or a status for an unknown option. */
@@ -769,7 +610,7 @@ int cmd_retest(cli_t *cli, int argc, char **argv)
 	if ((have_max || quiet) && !requested)
 		return cli_bad_input("--max and --quiet are for retest --requested (usage: %s)", RETEST_USAGE);
 	if (queue)
-		return retest_queue(cli, argc - optind, argv + optind, p.json);
+		return retest_requests_queue(cli, argc - optind, argv + optind, p.json, RETEST_USAGE);
 	if (requested) {
 		if (optind < argc)
 			return cli_bad_input("retest --requested takes no ZONE: it retests the requested hosts' "
