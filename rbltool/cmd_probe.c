@@ -6,6 +6,7 @@
 #include "cli_resolver.h"
 #include "cmd.h"
 #include "probe_jobs.h"
+#include "retest_requests.h"
 
 #include "base/duration.h"
 #include "base/err.h"
@@ -26,11 +27,14 @@
 	"[--list-into ZONE [--expires 30d] [--code 127.0.0.N]] [--concurrency N] [--timeout SECS] [--gap 10s] "        \
 	"[--all-forms] [--resolver ADDR[:PORT]] [--no-rdns] [--json]"
 #define RETEST_USAGE                                                                                                 \
-	"rbltool retest ZONE [--older-than 7d] [--port N] [--expires 30d] [--concurrency N] [--timeout SECS] [--gap 10s] " \
+	"rbltool retest ZONE [--older-than 7d] | retest --requested [--max N] [--quiet] | retest --queue ADDR...  "    \
+	"[--port N] [--expires 30d] [--concurrency N] [--timeout SECS] [--gap 10s] "                                   \
 	"[--all-forms] [--resolver ADDR[:PORT]] [--no-rdns] [--json]"
 #define DEFAULT_PORT 25
 #define DEFAULT_LISTING_TTL (30 * 86400)
 #define DEFAULT_MAX_ATTEMPTS 3
+#define DEFAULT_REQUESTED_MAX 50
+
 
 struct plan {
 	probe_jobs_t run;
@@ -41,6 +45,9 @@ struct plan {
 	uint32_t code;
 	bool have_code;
 	bool retest;
+	/* retest --requested: the jobs answer requests (job.request_id); these were answered without a probe. */
+	bool requested;
+	retest_answers_t answered;
 	/* Output: --json builds one array, printed once everything is recorded. */
 	bool json;
 	json_t *out;
@@ -56,6 +63,7 @@ static int add_job(struct plan *p, const addr_t *addr, uint16_t port)
 static void free_plan(struct plan *p)
 {
 	probe_jobs_free(&p->run);
+	retest_answers_free(&p->answered);
 	json_decref(p->out);
 }
 
@@ -69,34 +77,37 @@ static int parse_target(const char *text, uint16_t default_port, addr_t *addr, u
 }
 
 /* The history event of a listing change made by a probe (pipeline.h), in the same transaction as the change. */
-static int record_event(store_wtxn_t *w, const struct plan *p, const struct job *j, enum pipeline_event_kind kind,
-			uint64_t probe_id, const entry_t *e)
+static int record_event(store_wtxn_t *w, const struct job *j, uint32_t zone_id, const char *zone,
+			enum pipeline_event_kind kind, uint64_t probe_id, const entry_t *e, const struct job_listing *l)
 {
 	pipeline_event_t ev;
 	memset(&ev, 0, sizeof ev);
 	ev.addr = j->target.addr;
 	ev.kind = (uint8_t)kind;
-	ev.zone_id = p->zone.id;
-	snprintf(ev.zone, sizeof ev.zone, "%s", p->zone.name);
+	ev.zone_id = zone_id;
+	snprintf(ev.zone, sizeof ev.zone, "%s", zone);
 	ev.probe_id = probe_id;
-	ev.ncodes = e ? e->ncodes : j->ncodes;
-	memcpy(ev.codes, e ? e->codes : j->codes, sizeof ev.codes);
+	ev.request_id = j->request_id;
+	ev.ncodes = e ? e->ncodes : l->ncodes;
+	memcpy(ev.codes, e ? e->codes : l->codes, sizeof ev.codes);
 	ev.expires = e ? e->expires : 0;
 	return pipeline_event_add(w, &ev);
 }
 
-/* The listing an open relay gets: its /32 or /128, the zone's code (or --code), the form and time as the reason,
- * the probe as evidence, and an expiry; and its history event (listed, or extended when it was listed). */
-static int list_open_relay(store_wtxn_t *w, const struct plan *p, const struct job *j, uint64_t probe_id)
+/* The listing an open relay gets in zone_id: its /32 or /128, the zone's code (or --code; a listing l being
+ * extended keeps its codes), the form and time as the reason, the probe as evidence, and an expiry; and its history
+ * event (listed, or extended when l was listed). */
+static int list_open_relay(store_wtxn_t *w, const struct plan *p, const struct job *j, uint32_t zone_id,
+			   const char *zone, const struct job_listing *l, uint64_t probe_id)
 {
 	entry_t *e = calloc(1, sizeof *e);
 	if (!e)
 		return RBL_ENOMEM;
 	e->net.addr = j->target.addr;
 	e->net.len = (uint8_t)addr_maxlen(j->target.addr.family);
-	if (j->listed) {
-		e->ncodes = j->ncodes;
-		memcpy(e->codes, j->codes, sizeof e->codes);
+	if (l) {
+		e->ncodes = l->ncodes;
+		memcpy(e->codes, l->codes, sizeof e->codes);
 	} else if (p->have_code) {
 		e->ncodes = 1;
 		e->codes[0] = p->code;
@@ -107,9 +118,9 @@ static int list_open_relay(store_wtxn_t *w, const struct plan *p, const struct j
 	snprintf(e->source, sizeof e->source, "probe");
 	e->evidence = probe_id;
 	e->expires = (int64_t)time(NULL) + p->listing_ttl;
-	int err = store_entry_put(w, p->zone.id, e);
+	int err = store_entry_put(w, zone_id, e);
 	if (!err)
-		err = record_event(w, p, j, j->listed ? EVENT_EXTENDED : EVENT_LISTED, probe_id, e);
+		err = record_event(w, j, zone_id, zone, l ? EVENT_EXTENDED : EVENT_LISTED, probe_id, e, l);
 	free(e);
 	return err;
 }
@@ -124,6 +135,8 @@ static json_t *result_json(const struct job *j, uint64_t id, const char *action)
 	cli_json_set(o, "address", json_string(addr));
 	cli_json_set(o, "port", json_integer(j->target.port));
 	cli_json_set(o, "verdict", json_string(j->done ? probe_verdict_name(r->verdict) : "not probed"));
+	if (j->request_id)
+		cli_json_set(o, "request", json_integer((json_int_t)j->request_id));
 	if (!j->done)
 		return o;
 	cli_json_set(o, "why", cli_json_text(r->why));
@@ -142,22 +155,103 @@ static json_t *result_json(const struct job *j, uint64_t id, const char *action)
 	return o;
 }
 
+/* Applies a retest's verdict to each listing of j whose zone still exists (the probes took time: a zone deleted
+ * meanwhile, or made again under a new id, is skipped): open extends it, closed deletes it. *action says what was
+ * done ("" when nothing), *outcome what it means for a request. */
+static int retest_listings(store_wtxn_t *w, const struct plan *p, const struct job *j, uint64_t probe_id,
+			   const char **action, enum retest_outcome *outcome)
+{
+	enum probe_verdict v = j->kept.result.verdict;
+	unsigned changed = 0;
+	*action = "";
+	/* Opted out while the probes ran: the opt-out removed its listings already, and an open relay must not get
+	 * them back. */
+	int covered = v == PROBE_OPEN ? pipeline_optout_covers_w(w, &j->target.addr) : 0;
+	if (covered < 0)
+		return covered;
+	if (covered) {
+		*outcome = RETEST_OPTED_OUT;
+		return RBL_OK;
+	}
+	for (unsigned i = 0; i < j->nlistings; i++) {
+		const struct job_listing *l = &j->listings[i];
+		zone_def_t now;
+		int err = store_zone_get_w(w, l->zone, &now);
+		if (err == RBL_ENOENT || (!err && now.id != l->zone_id))
+			continue;
+		if (!err && v == PROBE_OPEN)
+			err = list_open_relay(w, p, j, l->zone_id, l->zone, l, probe_id);
+		else if (!err && v == PROBE_CLOSED) {
+			err = store_entry_del(w, l->zone_id, &l->net);
+			if (err == RBL_ENOENT) /* deleted meanwhile (rbltool del, an opt-out): nothing to record */
+				continue;
+			if (!err)
+				err = record_event(w, j, l->zone_id, l->zone, EVENT_DELISTED_RETEST, probe_id, NULL, l);
+		} else if (!err)
+			continue;
+		if (err)
+			return err;
+		changed++;
+	}
+	*action = !changed ? "" : v == PROBE_OPEN ? "listing extended" : "delisted";
+	if (v == PROBE_OPEN)
+		*outcome = RETEST_STILL_OPEN;
+	else if (v == PROBE_CLOSED) /* closed with nothing left to delist: it was not listed any more */
+		*outcome = changed ? RETEST_DELISTED : RETEST_NOT_LISTED;
+	else
+		*outcome = RETEST_INCONCLUSIVE;
+	return RBL_OK;
+}
+
+/* A request answered without a probe: recorded done, and its line. */
+static int record_answered(store_wtxn_t *w, struct plan *p, const retest_answered_t *a)
+{
+	char addr[ADDR_STRLEN];
+	addr_format(&a->addr, addr);
+	int err = pipeline_retest_done(w, a->id, a->verdict, a->probe_id, a->outcome);
+	if (err)
+		return cli_fail("cannot record request #%" PRIu64 " of %s: %s", a->id, addr, rbl_strerror(err));
+	const char *outcome = pipeline_retest_outcome_name(a->outcome);
+	if (p->json) {
+		json_t *o = json_object();
+		cli_json_set(o, "address", json_string(addr));
+		cli_json_set(o, "verdict", json_string("not probed"));
+		cli_json_set(o, "request", json_integer((json_int_t)a->id));
+		cli_json_set(o, "outcome", json_string(outcome));
+		cli_json_set(o, "evidence", a->probe_id ? json_integer((json_int_t)a->probe_id) : json_null());
+		cli_json_push(p->out, o);
+	} else if (a->probe_id) {
+		printf("%s\t%s: not probed\tevidence %" PRIu64 " (%s)\trequest #%" PRIu64 "\n", addr, outcome,
+		       a->probe_id, probe_verdict_name((enum probe_verdict)a->verdict), a->id);
+	} else {
+		printf("%s\t%s: not probed\trequest #%" PRIu64 "\n", addr, outcome, a->id);
+	}
+	return CLI_OK;
+}
+
 static int record_results(store_wtxn_t *w, void *ctx)
 {
 	struct plan *p = ctx;
-	/* The probes took time: the zone may have gone meanwhile, and listings must not land under a dead zone id. */
+	/* The probes took time: the zone may have gone meanwhile, and listings must not land under a dead zone id.
+	 * (retest --requested checks each listing's zone instead: retest_listings.) */
 	zone_def_t now;
-	if (p->list && (store_zone_get_w(w, p->zone.name, &now) || now.id != p->zone.id))
+	if (p->list && !p->requested && (store_zone_get_w(w, p->zone.name, &now) || now.id != p->zone.id))
 		return cli_fail("zone '%s' was deleted while the probes ran: nothing recorded", p->zone.name);
+	int rc;
+	for (size_t i = 0; i < p->answered.count; i++)
+		if ((rc = record_answered(w, p, &p->answered.items[i])))
+			return rc;
 	for (size_t i = 0; i < p->run.count; i++) {
 		struct job *j = &p->run.jobs[i];
-		char addr[ADDR_STRLEN];
+		char addr[ADDR_STRLEN], request[32] = "";
 		addr_format(&j->target.addr, addr);
-		if (!j->done) {
+		if (j->request_id)
+			snprintf(request, sizeof request, "\trequest #%" PRIu64, j->request_id);
+		if (!j->done) { /* a request stays queued: the next run takes it */
 			if (p->json)
 				cli_json_push(p->out, result_json(j, 0, ""));
 			else
-				printf("%s:%u\tnot probed\n", addr, j->target.port);
+				printf("%s:%u\tnot probed%s\n", addr, j->target.port, request);
 			continue;
 		}
 		uint64_t id;
@@ -165,33 +259,43 @@ static int record_results(store_wtxn_t *w, void *ctx)
 		int err = pipeline_probe_add(w, &j->target.addr, j->target.port, res, j->rdns_done ? &j->rdns : NULL,
 					     &id);
 		const char *action = "";
-		if (!err && res->verdict == PROBE_OPEN && p->list) {
-			err = list_open_relay(w, p, j, id);
-			action = j->listed ? "listing extended" : "listed";
-		} else if (!err && res->verdict == PROBE_CLOSED && p->retest && j->listed) {
-			err = store_entry_del(w, p->zone.id, &j->listing);
-			if (!err)
-				err = record_event(w, p, j, EVENT_DELISTED_RETEST, id, NULL);
-			action = "delisted";
+		enum retest_outcome outcome = RETEST_PENDING;
+		if (!err && p->retest)
+			err = retest_listings(w, p, j, id, &action, &outcome);
+		else if (!err && res->verdict == PROBE_OPEN && p->list) {
+			err = list_open_relay(w, p, j, p->zone.id, p->zone.name, NULL, id);
+			action = "listed";
 		}
+		if (!err && j->request_id)
+			err = pipeline_retest_done(w, j->request_id, (uint8_t)res->verdict, id, outcome);
 		if (err)
 			return cli_fail("cannot record the probe of %s: %s", addr, rbl_strerror(err));
 		if (p->json) {
-			cli_json_push(p->out, result_json(j, id, action));
+			json_t *o = result_json(j, id, action);
+			if (j->request_id)
+				cli_json_set(o, "outcome", json_string(pipeline_retest_outcome_name(outcome)));
+			cli_json_push(p->out, o);
 			continue;
 		}
 		/* The reason quotes the server: escaped, and no longer than the store keeps it. */
 		char why[TEXT_ESCAPED_SIZE(sizeof((probe_record_t *)0)->why)];
-		printf("%s:%u\t%s\t%s\tevidence %" PRIu64 "%s%s\n", addr, j->target.port,
+		printf("%s:%u\t%s\t%s\tevidence %" PRIu64 "%s%s%s\n", addr, j->target.port,
 		       probe_verdict_name(res->verdict), cli_escaped(res->why, why, sizeof why), id, *action ? "\t" : "",
-		       action);
+		       action, request);
+	}
+	if (p->requested) {
+		int err = pipeline_retest_prune(w, NULL);
+		if (err)
+			return cli_fail("cannot prune the retest counters: %s", rbl_strerror(err));
 	}
 	return CLI_OK;
 }
 
-static int run_plan(cli_t *cli, struct plan *p)
+static int run_plan(cli_t *cli, struct plan *p, bool quiet)
 {
-	if (p->run.count == 0) {
+	if (p->run.count == 0 && p->answered.count == 0) {
+		if (quiet)
+			return CLI_OK;
 		if (!p->json) {
 			printf("nothing to probe\n");
 			return CLI_OK;
@@ -200,7 +304,7 @@ static int run_plan(cli_t *cli, struct plan *p)
 		p->out = NULL;
 		return rc;
 	}
-	int err = probe_jobs_run(&p->run);
+	int err = p->run.count ? probe_jobs_run(&p->run) : RBL_OK;
 	if (err)
 		return cli_fail("cannot run the probes: %s", rbl_strerror(err));
 	int rc = cli_in_write_txn(cli, record_results, p);
@@ -261,12 +365,26 @@ static int pick_listed(const entry_t *e, void *arg)
 		return 0;
 	if ((err = add_job(c->plan, &e->net.addr, c->port)))
 		return c->err = err;
-	struct job *j = &c->plan->run.jobs[c->plan->run.count - 1];
-	j->listed = true;
-	j->listing = e->net;
-	j->ncodes = e->ncodes;
-	memcpy(j->codes, e->codes, sizeof j->codes);
-	return 0;
+	struct job_listing l = {.zone_id = c->plan->zone.id, .net = e->net, .ncodes = e->ncodes};
+	snprintf(l.zone, sizeof l.zone, "%s", c->plan->zone.name);
+	memcpy(l.codes, e->codes, sizeof l.codes);
+	return c->err = probe_jobs_add_listing(&c->plan->run.jobs[c->plan->run.count - 1], &l);
+}
+
+/* --- retest --requested: the queued requests, oldest first (retest_requests.c) */
+
+static int retest_requested(cli_t *cli, struct plan *p, uint16_t port, unsigned max, bool quiet)
+{
+	int rc = cli_open(cli, true);
+	if (rc)
+		return rc;
+	store_rtxn_t *r;
+	int err = store_read_begin(cli->store, &r);
+	if (!err) {
+		err = retest_requests_pick(r, &p->run, &p->answered, port, max, (int64_t)time(NULL));
+		store_read_end(r);
+	}
+	return err ? cli_fail("cannot read the store: %s", rbl_strerror(err)) : run_plan(cli, p, quiet);
 }
 
 /* Options both commands share (COMMON_OPTIONS); returns CLI_OK, or a status for an unknown option. */
@@ -438,7 +556,7 @@ int cmd_probe(cli_t *cli, int argc, char **argv)
 	}
 	p.run.count = kept;
 	store_read_end(r);
-	rc = err ? cli_fail("cannot read the store: %s", rbl_strerror(err)) : run_plan(cli, &p);
+	rc = err ? cli_fail("cannot read the store: %s", rbl_strerror(err)) : run_plan(cli, &p, false);
 	free_plan(&p);
 	return rc;
 }
@@ -447,6 +565,10 @@ int cmd_retest(cli_t *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{"older-than", required_argument, NULL, 'o'},
+		{"requested", no_argument, NULL, 'R'},
+		{"queue", no_argument, NULL, 'Q'},
+		{"max", required_argument, NULL, 'M'},
+		{"quiet", no_argument, NULL, 'q'},
 		COMMON_OPTIONS,
 		{0},
 	};
@@ -454,15 +576,52 @@ int cmd_retest(cli_t *cli, int argc, char **argv)
 	plan_init(&p, "retest");
 	p.retest = p.list = true;
 	int64_t older = 7 * 86400;
+	bool have_older = false, requested = false, queue = false, quiet = false, have_max = false;
+	unsigned max = DEFAULT_REQUESTED_MAX;
 	uint16_t port = DEFAULT_PORT;
 	int opt, rc;
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		if (opt == 'o') {
 			if (duration_parse(optarg, &older))
 				return cli_bad_input("--older-than: invalid duration '%s' (e.g. 7d)", optarg);
+			have_older = true;
+		} else if (opt == 'R') {
+			requested = true;
+		} else if (opt == 'Q') {
+			queue = true;
+		} else if (opt == 'q') {
+			quiet = true;
+		} else if (opt == 'M') {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || optarg[0] == '-' || v < 1 || v > 10000)
+				return cli_bad_input("--max: invalid value '%s' (1..10000)", optarg);
+			max = (unsigned)v;
+			have_max = true;
 		} else if ((rc = parse_common(&p, opt, optarg, RETEST_USAGE, argv, &port))) {
 			return rc;
 		}
+	}
+	if (requested && queue)
+		return cli_bad_input("give either --requested or --queue ADDR... (usage: %s)", RETEST_USAGE);
+	if (have_older && (requested || queue))
+		return cli_bad_input("--older-than is for retest ZONE: --requested probes what was asked for, however "
+				     "recent (usage: %s)", RETEST_USAGE);
+	if ((have_max || quiet) && !requested)
+		return cli_bad_input("--max and --quiet are for retest --requested (usage: %s)", RETEST_USAGE);
+	if (queue)
+		return retest_requests_queue(cli, argc - optind, argv + optind, p.json, RETEST_USAGE);
+	if (requested) {
+		if (optind < argc)
+			return cli_bad_input("retest --requested takes no ZONE: it retests the requested hosts' "
+					     "listings in every zone (usage: %s)",
+					     RETEST_USAGE);
+		p.requested = true;
+		rc = plan_ready(&p);
+		if (!rc)
+			rc = retest_requested(cli, &p, port, max, quiet);
+		free_plan(&p);
+		return rc;
 	}
 	if ((rc = cli_expect_args(argc, argv, optind, 1, RETEST_USAGE)) ||
 	    (rc = cli_zone_exists(cli, argv[optind], &p.zone)) || (rc = plan_ready(&p))) {
@@ -477,7 +636,7 @@ int cmd_retest(cli_t *cli, int argc, char **argv)
 	if (!err)
 		err = c.err;
 	store_read_end(r);
-	rc = err ? cli_fail("cannot read the store: %s", rbl_strerror(err)) : run_plan(cli, &p);
+	rc = err ? cli_fail("cannot read the store: %s", rbl_strerror(err)) : run_plan(cli, &p, false);
 	free_plan(&p);
 	return rc;
 }

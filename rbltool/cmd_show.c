@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* cmd_show.c — rbltool show ADDR [--json]: every zone's entry covering an address, and what the relay pipeline
- * knows of it (host state, opt-out, reports, probes with their transcripts, the history of its listings). */
+ * knows of it (host state, opt-out, reports, probes with their transcripts, the history of its listings, the latest
+ * retest request). */
 #include "cmd.h"
 
 #include "cli_json.h"
@@ -192,6 +193,57 @@ static int print_event(const pipeline_event_t *ev, void *arg)
 	return cli_output_failed() ? 1 : 0;
 }
 
+/* The address's latest retest request (RBL_ENOENT: none), as one line or one object. */
+static int print_retest(store_rtxn_t *r, const addr_t *addr)
+{
+	retest_request_t q;
+	uint64_t position;
+	int err = pipeline_retest_get(r, addr, &q, &position);
+	if (err)
+		return err == RBL_ENOENT ? RBL_OK : err;
+	char requested[TIME_STRLEN], done[TIME_STRLEN];
+	duration_format_time(q.requested, requested);
+	duration_format_time(q.done, done);
+	printf("retest   request #%" PRIu64 " (%s, %s): ", q.id, pipeline_retest_via_name((enum retest_via)q.via),
+	       requested);
+	if (q.queued)
+		printf("queued, position %" PRIu64 "\n", position);
+	else if (q.probe_id)
+		printf("done %s: %s, probe #%" PRIu64 " %s\n", done,
+		       pipeline_retest_outcome_name((enum retest_outcome)q.outcome), q.probe_id,
+		       probe_verdict_name((enum probe_verdict)q.verdict));
+	else
+		printf("done %s: %s, not probed\n", done, pipeline_retest_outcome_name((enum retest_outcome)q.outcome));
+	return RBL_OK;
+}
+
+static int retest_json(store_rtxn_t *r, const addr_t *addr, json_t *doc)
+{
+	retest_request_t q;
+	uint64_t position;
+	int err = pipeline_retest_get(r, addr, &q, &position);
+	if (err == RBL_ENOENT) {
+		cli_json_set(doc, "retest", json_null());
+		return RBL_OK;
+	}
+	if (err)
+		return err;
+	json_t *obj = json_object();
+	cli_json_set(obj, "id", json_integer((json_int_t)q.id));
+	cli_json_set(obj, "state", json_string(q.queued ? "queued" : "done"));
+	cli_json_set(obj, "position", q.queued ? json_integer((json_int_t)position) : json_null());
+	cli_json_set(obj, "via", json_string(pipeline_retest_via_name((enum retest_via)q.via)));
+	cli_json_set(obj, "requested", cli_json_time(q.requested));
+	cli_json_set(obj, "done", q.queued ? json_null() : cli_json_time(q.done));
+	const char *outcome = pipeline_retest_outcome_name((enum retest_outcome)q.outcome);
+	cli_json_set(obj, "outcome", q.queued ? json_null() : json_string(outcome));
+	cli_json_set(obj, "probe", q.probe_id ? json_integer((json_int_t)q.probe_id) : json_null());
+	cli_json_set(obj, "verdict",
+		     q.probe_id ? json_string(probe_verdict_name((enum probe_verdict)q.verdict)) : json_null());
+	cli_json_set(doc, "retest", obj);
+	return RBL_OK;
+}
+
 /* What the relay pipeline knows of the address: its state, every report, every probe with its transcript, and the
  * history of its listings. */
 static int show_pipeline(cli_t *cli, const addr_t *addr)
@@ -220,6 +272,8 @@ static int show_pipeline(cli_t *cli, const addr_t *addr)
 		err = pipeline_probe_foreach(r, addr, print_probe, NULL);
 	if (!err && !cli_output_failed())
 		err = pipeline_event_foreach(r, addr, print_event, r);
+	if (!err && !cli_output_failed())
+		err = print_retest(r, addr);
 	store_read_end(r);
 	if (cli_output_failed())
 		return CLI_FAILED; /* main says why */
@@ -342,7 +396,7 @@ static int push_event(const pipeline_event_t *ev, void *arg)
 	return 0;
 }
 
-/* Adds "host", "optout", "reports", "probes" and "history" to doc. */
+/* Adds "host", "optout", "reports", "probes", "history" and "retest" (the latest request, or null) to doc. */
 static int pipeline_json(store_rtxn_t *r, const addr_t *addr, json_t *doc)
 {
 	host_record_t h;
@@ -364,7 +418,9 @@ static int pipeline_json(store_rtxn_t *r, const addr_t *addr, json_t *doc)
 	if (!err)
 		err = pipeline_probe_foreach(r, addr, push_probe, probes);
 	struct history_walk walk = {r, history};
-	return err ? err : pipeline_event_foreach(r, addr, push_event, &walk);
+	if (!err)
+		err = pipeline_event_foreach(r, addr, push_event, &walk);
+	return err ? err : retest_json(r, addr, doc);
 }
 
 static int show_json(cli_t *cli, const addr_t *addr)

@@ -42,6 +42,8 @@ static void usage(FILE *out)
 	      "        [--gap 10s] [--all-forms] [--resolver ADDR[:PORT]] [--no-rdns] [--json]\n"
 	      "  retest ZONE [--older-than 7d] [--port N] [--expires 30d] [--concurrency N] [--timeout SECS]\n"
 	      "        [--gap 10s] [--all-forms] [--resolver ADDR[:PORT]] [--no-rdns] [--json]\n"
+	      "  retest --requested [--max 50] [--quiet] [--port N] ... (the queued retest requests)\n"
+	      "  retest --queue ADDR... [--json]  (ask for a retest, as the lookup page's button does)\n"
 	      "  (--gap: the least time between two connections to one host)\n"
 	      "  check HOST[:PORT] [--resolver ADDR[:PORT]] [--dnsbl ZONE]... [--no-store-zones] [--helo NAME]\n"
 	      "        [--sender-domain D] [--recipient-domain D] [--timeout SECS] [--json]\n"
@@ -131,6 +133,12 @@ static const struct command_help helps[] = {
 	 "rbltool retest ZONE [--older-than 7d] [--port N] [--expires 30d] [--concurrency N] [--timeout SECS]\n"
 	 "       [--gap 10s] " PROBE_OPTIONS,
 	 "Probe the zone's listings again: closed hosts are delisted, open ones have their expiry extended."},
+	{"retest --requested",
+	 "rbltool retest --requested [--max 50] [--quiet] [--port N] [--expires 30d] [--concurrency N]\n"
+	 "       [--timeout SECS] [--gap 10s] " PROBE_OPTIONS,
+	 "Probe the hosts whose retest was asked for, oldest request first: delisted in every zone when closed."},
+	{"retest --queue", "rbltool retest --queue ADDR... [--json]",
+	 "Queue a retest request for each address (an operator's: no limits)."},
 	{"check",
 	 "rbltool check HOST[:PORT] [--resolver ADDR[:PORT]] [--dnsbl ZONE]... [--no-store-zones] [--helo NAME]\n"
 	 "       [--sender-domain D] [--recipient-domain D] [--timeout SECS] [--json]",

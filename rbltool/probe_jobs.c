@@ -59,10 +59,22 @@ int probe_jobs_add(probe_jobs_t *p, const addr_t *addr, uint16_t port)
 	return RBL_OK;
 }
 
+int probe_jobs_add_listing(struct job *j, const struct job_listing *l)
+{
+	if (j->nlistings >= JOB_LISTINGS_MAX)
+		return RBL_ERANGE;
+	if (!j->listings && !(j->listings = calloc(JOB_LISTINGS_MAX, sizeof *j->listings)))
+		return RBL_ENOMEM;
+	j->listings[j->nlistings++] = *l;
+	return RBL_OK;
+}
+
 void probe_jobs_free(probe_jobs_t *p)
 {
-	for (size_t i = 0; i < p->count; i++)
+	for (size_t i = 0; i < p->count; i++) {
 		kept_result_free(&p->jobs[i].kept);
+		free(p->jobs[i].listings);
+	}
 	free(p->jobs);
 	p->jobs = NULL;
 	p->count = p->cap = 0;

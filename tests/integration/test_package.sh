@@ -176,6 +176,7 @@ expect_eq "conffiles names /etc/dnsbld/dnsbld.conf" "/etc/dnsbld/dnsbld.conf" \
 contents=$(dpkg-deb -c "$deb" | awk '{ print $6 }')
 for path in ./usr/sbin/dnsbld ./usr/bin/rbltool ./etc/dnsbld/dnsbld.conf ./usr/lib/systemd/system/dnsbld.service \
 	./usr/lib/systemd/system/dnsbld-expire.service ./usr/lib/systemd/system/dnsbld-expire.timer \
+	./usr/lib/systemd/system/dnsbld-retest.service ./usr/lib/systemd/system/dnsbld-retest.timer \
 	./usr/lib/systemd/system/dnsbld-web.service ./usr/share/dnsbld/web/lookup.html ./usr/share/dnsbld/web/style.css \
 	./usr/share/man/man8/dnsbld.8 ./usr/share/man/man8/rbltool.8 ./usr/share/man/man5/dnsbld.conf.5 \
 	./usr/share/dnsbld/demo.sh ./usr/share/doc/dnsbld/copyright; do
@@ -380,16 +381,21 @@ for page in "8 dnsbld" "8 rbltool" "5 dnsbld.conf"; do
 done
 if command -v systemd-analyze >/dev/null; then
 	out=$(timeout 60 systemd-analyze verify /usr/lib/systemd/system/dnsbld.service \
-		/usr/lib/systemd/system/dnsbld-expire.service /usr/lib/systemd/system/dnsbld-expire.timer 2>&1)
+		/usr/lib/systemd/system/dnsbld-expire.service /usr/lib/systemd/system/dnsbld-expire.timer \
+		/usr/lib/systemd/system/dnsbld-retest.service /usr/lib/systemd/system/dnsbld-retest.timer 2>&1)
 	status=$?
 	if [ "$status" = 0 ] && [ -z "$out" ]; then
-		it_pass "systemd-analyze verify: the installed units (dnsbld, the expiry timer and service) are clean"
+		it_pass "systemd-analyze verify: the installed units (dnsbld, the expiry and retest timers and services) are clean"
 	else
 		it_fail "systemd-analyze verify: the installed units are clean" "exit 0, no output" "exit $status" "$out"
 	fi
 	# The expiry service, run by hand as the timer runs it: rbltool expire on the packaged store as dnsbld.
 	out=$(runuser -u dnsbld -- /usr/bin/rbltool expire 2>&1)
 	expect_exit "the expiry service's command runs as dnsbld on the packaged store" 0 $? "$out"
+	# The requested retests' service, likewise: nothing queued, so nothing printed.
+	out=$(runuser -u dnsbld -- /usr/bin/rbltool retest --requested --max 50 --quiet 2>&1)
+	expect_exit "the retest service's command runs as dnsbld on the packaged store" 0 $? "$out"
+	expect_eq "… and prints nothing with an empty queue" "" "$out"
 	# The lookup pages' service's command, as dnsbld, with the installed templates (its default), on a free port.
 	runuser -u dnsbld -- timeout -k 2 20 /usr/bin/rbltool web --listen 127.0.0.1:0 2>"$IT_TMP/web.log" &
 	web_pid=$!

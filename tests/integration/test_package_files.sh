@@ -128,6 +128,18 @@ if command -v systemd-analyze >/dev/null; then
 		it_fail "systemd-analyze verify: packaging/dnsbld-expire.service and .timer are clean" "exit 0, no output" \
 			"exit $status" "$out"
 	fi
+	# The requested retests' timer and its service.
+	sed "s|/usr/bin/rbltool|$RBLTOOL|" "$SRC/packaging/dnsbld-retest.service" >"$IT_TMP/dnsbld-retest.service"
+	cp "$SRC/packaging/dnsbld-retest.timer" "$IT_TMP/dnsbld-retest.timer"
+	out=$(timeout 60 systemd-analyze verify --man=no "$IT_TMP/dnsbld-retest.service" \
+		"$IT_TMP/dnsbld-retest.timer" 2>&1)
+	status=$?
+	if [ "$status" = 0 ] && [ -z "$out" ]; then
+		it_pass "systemd-analyze verify: packaging/dnsbld-retest.service and .timer are clean"
+	else
+		it_fail "systemd-analyze verify: packaging/dnsbld-retest.service and .timer are clean" "exit 0, no output" \
+			"exit $status" "$out"
+	fi
 else
 	it_fail "systemd-analyze is installed (Debian's systemd package, scripts/deps.sh)" "systemd-analyze" "missing"
 fi
@@ -142,6 +154,21 @@ expect_contains "the expiry service runs rbltool expire as dnsbld" "ExecStart=/u
 expect_contains "… as the dnsbld user" "User=dnsbld" "$(grep -x 'User=dnsbld' "$SRC/packaging/dnsbld-expire.service")"
 expect_contains "the timer fires every minute" "OnCalendar=*-*-* *:*:00" \
 	"$(grep -x -F 'OnCalendar=*-*-* *:*:00' "$SRC/packaging/dnsbld-expire.timer")"
+retest_unit=$(cat "$SRC/packaging/dnsbld-retest.service")
+expect_contains "the retest service runs rbltool retest --requested, quiet, 50 a run" \
+	"ExecStart=/usr/bin/rbltool retest --requested --max 50 --quiet" \
+	"$(grep -x 'ExecStart=.*' <<<"$retest_unit")"
+for line in User=dnsbld Group=dnsbld NoNewPrivileges=yes ProtectSystem=strict ReadWritePaths=/var/lib/dnsbld \
+	'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6' TimeoutStartSec=30min; do
+	expect_contains "the retest service says $line" "$line" "$(grep -x -F -- "$line" <<<"$retest_unit")"
+done
+expect_eq "the retest service has the network (no PrivateNetwork)" "" "$(grep '^PrivateNetwork' <<<"$retest_unit")"
+expect_contains "the retest timer fires every minute at :30" "OnCalendar=*-*-* *:*:30" \
+	"$(grep -x -F 'OnCalendar=*-*-* *:*:30' "$SRC/packaging/dnsbld-retest.timer")"
+for script in postinst prerm; do
+	expect_contains "debian/$script handles the retest timer" "dnsbld-retest.timer" \
+		"$(grep -o 'dnsbld-retest.timer' "$SRC/packaging/debian/$script" | head -n 1)"
+done
 unit=$(cat "$SRC/packaging/dnsbld.service")
 # shellcheck disable=SC2016 # $MAINPID is systemd's, not ours
 for line in Type=notify 'ExecReload=/bin/kill -HUP $MAINPID' User=dnsbld Group=dnsbld \

@@ -167,7 +167,8 @@ jq_eq "query --json: an IPv6 listing's TXT, its invalid UTF-8 escaped" '.txt[0] 
 out=$(rbl show 192.0.2.9 --json 2>&1)
 expect_exit "show --json: exit 0" 0 $? "$out"
 valid_json "show --json: valid JSON" "$out"
-jq_eq "show --json: its fields" 'keys_unsorted | join(",")' "$out" "address,zones,host,optout,reports,probes,history"
+jq_eq "show --json: its fields" 'keys_unsorted | join(",")' "$out" "address,zones,host,optout,reports,probes,history,retest"
+jq_eq "show --json: no retest request: retest is null" '.retest' "$out" "null"
 jq_eq "show --json: one object a zone with an entry covering the address" '.zones | map(.zone) | join(",")' "$out" \
 	"$ZONE,$OTHER"
 jq_eq "show --json: a zone's entry in full" \
@@ -234,6 +235,14 @@ if start_fake "$IT_TMP/fake.log" --listen "$HOST:PORT,open"; then
 	out=$(rbl retest retest.rbl.test --older-than 0s --port "$FAKE_PORT" --timeout 5 --no-rdns --gap 0s --json 2>&1)
 	jq_eq "retest --json: still open, the listing extended" '[length, .[0].verdict, .[0].action] | @json' "$out" \
 		'[1,"open","listing extended"]'
+	# retest --requested --json: the same line with the request it answers and the outcome.
+	rbl retest --queue "$HOST" >/dev/null
+	out=$(rbl retest --requested --port "$FAKE_PORT" --timeout 5 --no-rdns --gap 0s --json 2>&1)
+	jq_eq "retest --requested --json: the request and its outcome" \
+		'[length, .[0].verdict, .[0].action, .[0].request, .[0].outcome] | @json' "$out" \
+		'[1,"open","listing extended",1,"still open"]'
+	jq_eq "show --json: the request done" ".retest | [.id, .state, .outcome, .verdict] | @json" \
+		"$(rbl show "$HOST" --json)" '[1,"done","still open","open"]'
 	stop_fake
 fi
 
