@@ -143,10 +143,3 @@ int web_client_addr(const addr_t *peer, const char *const *values, size_t nvalue
 		}
 	return RBL_OK;
 }
-
-void web_client_network(const addr_t *client, cidr_t *net)
-{
-	net->addr = *client;
-	net->len = client->family == ADDR_V4 ? 24 : 56;
-	addr_mask(&net->addr, net->len);
-}

@@ -51,8 +51,6 @@ int web_parse_address(const char *text, addr_t *a, char *why, size_t why_size);
 #define WEB_XFF_MAX_BYTES 1024
 int web_client_addr(const addr_t *peer, const char *const *values, size_t nvalues, const cidr_t *trusted,
 		    unsigned ntrusted, addr_t *client);
-/* The network a client's requests are counted in: its /24 (IPv4) or /56 (IPv6). */
-void web_client_network(const addr_t *client, cidr_t *net);
 
 /* Retest forms' tokens (web_csrf.c): 48 lowercase hex characters — the time made (8 bytes) and the first 16 bytes
  * of HMAC-SHA256(secret, "dnsbld-retest-v1", address, client network, time) — so that a form works only for the
@@ -77,6 +75,11 @@ bool web_csrf_valid(const uint8_t secret[WEB_CSRF_SECRET_LEN], const addr_t *a, 
  * button), "request": the latest request {id, requested, via, queued, position, done, outcome, probe} or null}.
  * RBL_OK with *doc; RBL_ENOMEM; a store error. */
 int web_lookup(answer_ctx_t *ctx, store_t *st, const addr_t *a, json_t **doc);
+
+/* A retest request as the lookup document and the retest API show it: {id, requested, via, queued, position (null
+ * once done), done, outcome (null while queued), probe}. */
+struct retest_request;
+json_t *web_request_json(const struct retest_request *q, uint64_t position);
 
 /* What the relay pipeline knows of a, into doc: "host" ({state, reports, first_report, last_report, last_probe} or
  * null), "probes" (the latest 5, newest first: {id, started, port, verdict, open, why, form, elapsed_ms, rdns,

@@ -156,6 +156,21 @@ static int add_zone(const zone_def_t *zone, void *arg)
 	return 0;
 }
 
+json_t *web_request_json(const retest_request_t *q, uint64_t position)
+{
+	json_t *req = json_object();
+	json_object_set_new(req, "id", json_integer((json_int_t)q->id));
+	json_object_set_new(req, "requested", time_json(q->requested));
+	json_object_set_new(req, "via", json_string(pipeline_retest_via_name(q->via)));
+	json_object_set_new(req, "queued", json_boolean(q->queued));
+	json_object_set_new(req, "position", q->queued ? json_integer((json_int_t)position) : json_null());
+	json_object_set_new(req, "done", time_json(q->done));
+	json_object_set_new(req, "outcome",
+			    q->queued ? json_null() : json_string(pipeline_retest_outcome_name(q->outcome)));
+	json_object_set_new(req, "probe", q->probe_id ? json_integer((json_int_t)q->probe_id) : json_null());
+	return req;
+}
+
 /* The address's retest: whether one can be asked for (the relay probe listed it), and its latest request. */
 static json_t *retest_json(store_rtxn_t *r, const addr_t *a, bool eligible, int *err)
 {
@@ -171,20 +186,7 @@ static json_t *retest_json(store_rtxn_t *r, const addr_t *a, bool eligible, int 
 	json_object_set_new(obj, "eligible", json_boolean(eligible));
 	json_object_set_new(obj, "state", json_string(rc ? "none" : queued ? "queued" : "done"));
 	json_object_set_new(obj, "offer", json_boolean(eligible && !queued));
-	if (!rc) {
-		json_t *req = json_object();
-		json_object_set_new(req, "id", json_integer((json_int_t)q.id));
-		json_object_set_new(req, "requested", time_json(q.requested));
-		json_object_set_new(req, "via", json_string(pipeline_retest_via_name(q.via)));
-		json_object_set_new(req, "queued", json_boolean(queued));
-		json_object_set_new(req, "position", queued ? json_integer((json_int_t)position) : json_null());
-		json_object_set_new(req, "done", time_json(q.done));
-		json_object_set_new(req, "outcome", queued ? json_null() : json_string(pipeline_retest_outcome_name(q.outcome)));
-		json_object_set_new(req, "probe", q.probe_id ? json_integer((json_int_t)q.probe_id) : json_null());
-		json_object_set_new(obj, "request", req);
-	} else {
-		json_object_set_new(obj, "request", json_null());
-	}
+	json_object_set_new(obj, "request", rc ? json_null() : web_request_json(&q, position));
 	return obj;
 }
 

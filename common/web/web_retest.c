@@ -58,7 +58,7 @@ void web_offer_token(const web_server_t *s, struct MHD_Connection *c, json_t *do
 	    web_client_of(s, c, &client) != RBL_OK)
 		return;
 	cidr_t net;
-	web_client_network(&client, &net);
+	pipeline_retest_client_net(&client, &net);
 	char token[WEB_CSRF_LEN + 1];
 	if (web_csrf_make(s->secret, &a, &net, (int64_t)time(NULL), token) == RBL_OK)
 		json_object_set_new(retest, "csrf", json_string(token));
@@ -93,16 +93,6 @@ static bool same_site(const web_server_t *s, struct MHD_Connection *c)
 		return false;
 	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
 	return !s->origin[0] || !origin || strcmp(origin, s->origin) == 0;
-}
-
-static json_t *request_json(const retest_request_t *q, uint64_t position)
-{
-	json_t *obj = json_object();
-	json_object_set_new(obj, "id", json_integer((json_int_t)q->id));
-	json_object_set_new(obj, "queued", json_boolean(q->queued));
-	json_object_set_new(obj, "position", q->queued ? json_integer((json_int_t)position) : json_null());
-	json_object_set_new(obj, "via", json_string(pipeline_retest_via_name(q->via)));
-	return obj;
 }
 
 /* Queues the request in one write transaction: RBL_OK with *refusal and what the pipeline said. */
@@ -153,7 +143,7 @@ enum MHD_Result web_retest_post(web_server_t *s, struct MHD_Connection *c, const
 		return refuse(s, c, api, MHD_HTTP_BAD_REQUEST, "the proxy's X-Forwarded-For is not a list of addresses",
 			      canonical, 0);
 	cidr_t net;
-	web_client_network(&client, &net);
+	pipeline_retest_client_net(&client, &net);
 	if (!token || !web_csrf_valid(s->secret, &a, &net, (int64_t)time(NULL), token))
 		return refuse(s, c, api, MHD_HTTP_FORBIDDEN,
 			      "the form has expired or was not made for you: reload the page and ask again", canonical, 0);
@@ -187,7 +177,7 @@ enum MHD_Result web_retest_post(web_server_t *s, struct MHD_Connection *c, const
 	}
 	if (api) {
 		json_t *out = json_object();
-		json_object_set_new(out, "request", request_json(&q, position));
+		json_object_set_new(out, "request", web_request_json(&q, position));
 		return web_reply_json(c, refusal == RETEST_ACCEPTED ? MHD_HTTP_ACCEPTED : MHD_HTTP_OK, out, NULL);
 	}
 	char location[ADDR_STRLEN + 16];

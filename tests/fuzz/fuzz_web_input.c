@@ -12,6 +12,7 @@
 
 #include "base/err.h"
 #include "base/text.h"
+#include "relay/pipeline.h"
 #include "web_internal.h"
 
 #include <stdlib.h>
@@ -60,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(client.family == ADDR_V4 || client.family == ADDR_V6);
 	uint8_t secret[WEB_CSRF_SECRET_LEN] = {1};
 	cidr_t net;
-	web_client_network(&peer, &net);
+	pipeline_retest_client_net(&peer, &net);
 	FUZZ_CHECK(!web_csrf_valid(secret, &peer, &net, 1800000000, raw)); /* a token nobody made never holds */
 	return 0;
 }

@@ -3,6 +3,7 @@
  * %-escapes decoded except controls and malformed ones, the route and its argument, the address with an escaped,
  * bounded message, the client behind a trusted proxy, its network, the retest form's token. */
 #include "base/err.h"
+#include "relay/pipeline.h"
 #include "web_internal.h"
 
 #include <stdarg.h>
@@ -166,12 +167,12 @@ static void test_client_networks_are_slash_24_and_slash_56(void **state)
 	(void)state;
 	cidr_t net;
 	addr_t a = A("198.51.100.77");
-	web_client_network(&a, &net);
+	pipeline_retest_client_net(&a, &net);
 	char text[ADDR_STRLEN];
 	cidr_format(&net, text);
 	assert_string_equal(text, "198.51.100.0/24");
 	a = A("2001:db8:1:2ff:1::9");
-	web_client_network(&a, &net);
+	pipeline_retest_client_net(&a, &net);
 	cidr_format(&net, text);
 	assert_string_equal(text, "2001:db8:1:200::/56");
 }

@@ -11,37 +11,14 @@
 
 #include "tsig_fixture.h" /* cmocka, before store_fixture.h */
 #include "store_fixture.h"
+#include "xfr_zone_fixture.h"
 
 #include <stdio.h>
 #include <time.h>
 
-/* A store with one zone holding enough listings for several messages: 3,000 hosts with a reason, a /24, an
- * exclusion inside it. */
 static int setup(void **state)
 {
-	store_zone_fixture_setup(state, "test_xfr_axfr");
-	struct store_zone_fixture *f = *state;
-	store_wtxn_t *w;
-	store_import_t *imp;
-	assert_int_equal(store_write_begin(f->st, &w), RBL_OK);
-	assert_int_equal(store_import_begin(w, f->zone, false, "test", &imp), RBL_OK);
-	for (unsigned i = 0; i < 3000; i++) {
-		store_import_item_t item = {.net = {.addr = {.family = ADDR_V4, .b = {172, 16, (uint8_t)(i >> 8),
-		                                                                      (uint8_t)i}},
-		                                    .len = 32},
-		                            .reason = "open relay"};
-		assert_int_equal(store_import_add(imp, &item), RBL_OK);
-	}
-	store_import_item_t net = {.net = {.addr = {.family = ADDR_V4, .b = {10, 1, 2, 0}}, .len = 24}};
-	assert_int_equal(store_import_add(imp, &net), RBL_OK);
-	store_import_item_t hole = {.net = {.addr = {.family = ADDR_V4, .b = {10, 1, 2, 128}}, .len = 25},
-	                            .flags = ENTRY_EXCLUDE};
-	assert_int_equal(store_import_add(imp, &hole), RBL_OK);
-	store_import_stats_t stats;
-	assert_int_equal(store_import_finish(imp, &stats), RBL_OK);
-	store_import_free(imp);
-	assert_int_equal(store_write_commit(w), RBL_OK);
-	return 0;
+	return xfr_zone_fixture_setup(state, "test_xfr_axfr");
 }
 
 static int teardown(void **state)
