@@ -7,6 +7,7 @@
 #include "query/answer.h"
 #include "base/err.h"
 #include "base/revname.h"
+#include "web/web_answer.h"
 
 #include <ldns/ldns.h>
 #include <stdio.h>
@@ -18,23 +19,10 @@
 /* The response dnsbld gives to qname/type, parsed into *pkt (the caller frees it). */
 static int ask(answer_ctx_t *ctx, const char *qname, ldns_rr_type type, ldns_pkt **pkt)
 {
-	ldns_rdf *name = ldns_dname_new_frm_str(qname);
-	if (!name)
-		return cli_bad_input("cannot form the query name '%s'", qname);
-	ldns_pkt *query = ldns_pkt_query_new(name, type, LDNS_RR_CLASS_IN, 0);
-	uint8_t *wire = NULL;
-	size_t wire_len = 0;
-	ldns_status st = ldns_pkt2wire(&wire, query, &wire_len);
-	ldns_pkt_free(query);
-	if (st != LDNS_STATUS_OK)
-		return cli_fail("cannot build the query: %s", ldns_get_errorstr_by_id(st));
-	uint8_t response[65535];
-	size_t n = answer_packet(ctx, wire, wire_len, response, sizeof response, true);
-	free(wire);
-	*pkt = NULL;
-	if (!n || ldns_wire2pkt(pkt, response, n) != LDNS_STATUS_OK)
-		return cli_fail("no valid answer for %s", qname);
-	return CLI_OK;
+	int err = web_answer_ask(ctx, qname, type, pkt);
+	if (err == RBL_ENOMEM)
+		return cli_fail("cannot build the query for %s: out of memory", qname);
+	return err ? cli_fail("no valid answer for %s", qname) : CLI_OK;
 }
 
 static const char *rcode_name(const ldns_pkt *pkt)
@@ -56,58 +44,22 @@ static void print_answer(const char *qname, ldns_rr_type type, const ldns_pkt *p
 	}
 }
 
-/* One TXT record's text: its character-strings joined, as a resolver's client reads it. */
-static json_t *txt_json(const ldns_rr *rr)
-{
-	char text[65535];
-	size_t len = 0;
-	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
-		const ldns_rdf *rdf = ldns_rr_rdf(rr, i);
-		const uint8_t *data = ldns_rdf_data(rdf);
-		size_t n = ldns_rdf_size(rdf) ? data[0] : 0; /* a character-string: its length, then its bytes */
-		if (n + 1 > ldns_rdf_size(rdf) || len + n > sizeof text)
-			break;
-		memcpy(text + len, data + 1, n);
-		len += n;
-	}
-	return cli_json_textn(text, len);
-}
-
-/* The records of type in pkt's answer, each as one JSON value, into arr; the TTL of the first into *ttl. */
-static void answer_json(const ldns_pkt *pkt, ldns_rr_type type, json_t *arr, json_t **ttl)
-{
-	ldns_rr_list *answers = ldns_pkt_answer(pkt);
-	for (size_t i = 0; i < ldns_rr_list_rr_count(answers); i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(answers, i);
-		if (ldns_rr_get_type(rr) != type)
-			continue;
-		if (!*ttl)
-			*ttl = json_integer(ldns_rr_ttl(rr));
-		if (type == LDNS_RR_TYPE_TXT) {
-			cli_json_push(arr, txt_json(rr));
-		} else {
-			char *code = ldns_rdf2str(ldns_rr_rdf(rr, 0));
-			cli_json_push(arr, code ? json_string(code) : NULL);
-			free(code);
-		}
-	}
-}
-
 /* {"zone", "address", "name", "rcode", "listed", "ttl", "a", "txt"}: the two answers the text prints, in one. */
 static int print_json(const zone_def_t *zone, const addr_t *addr, const char *qname, const ldns_pkt *a,
 		      const ldns_pkt *txt)
 {
 	char text[ADDR_STRLEN];
 	addr_format(addr, text);
-	json_t *doc = json_object(), *codes = json_array(), *texts = json_array(), *ttl = NULL;
-	answer_json(a, LDNS_RR_TYPE_A, codes, &ttl);
-	answer_json(txt, LDNS_RR_TYPE_TXT, texts, &ttl);
+	json_t *doc = json_object(), *codes = json_array(), *texts = json_array();
+	long ttl = -1;
+	web_answer_records(a, LDNS_RR_TYPE_A, codes, &ttl);
+	web_answer_records(txt, LDNS_RR_TYPE_TXT, texts, &ttl);
 	cli_json_set(doc, "zone", json_string(zone->name));
 	cli_json_set(doc, "address", json_string(text));
 	cli_json_set(doc, "name", json_string(qname));
 	cli_json_set(doc, "rcode", json_string(rcode_name(a)));
 	cli_json_set(doc, "listed", json_boolean(json_array_size(codes) > 0));
-	cli_json_set(doc, "ttl", ttl ? ttl : json_null());
+	cli_json_set(doc, "ttl", ttl >= 0 ? json_integer(ttl) : json_null());
 	cli_json_set(doc, "a", codes);
 	cli_json_set(doc, "txt", texts);
 	return cli_json_print(doc);

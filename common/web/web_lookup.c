@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* web_lookup.c — the lookup document: for each zone, what dnsbld answers for an address (A and TXT, by its own
  * answer code on the same store) and the zone's entry that answers it. */
+#include "web/web_answer.h"
 #include "web_internal.h"
 
 #include "base/duration.h"
@@ -13,8 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-/* What dnsbld answers to qname/type, parsed into *pkt (the caller frees it). */
-static int ask(answer_ctx_t *ctx, const char *qname, ldns_rr_type type, ldns_pkt **pkt)
+int web_answer_ask(answer_ctx_t *ctx, const char *qname, ldns_rr_type type, ldns_pkt **pkt)
 {
 	*pkt = NULL;
 	ldns_rdf *name = ldns_dname_new_frm_str(qname);
@@ -56,8 +56,7 @@ static json_t *txt_json(const ldns_rr *rr)
 	return v;
 }
 
-/* The records of type in pkt's answer into arr; the TTL of the first into *ttl (-1: none). */
-static void answer_records(const ldns_pkt *pkt, ldns_rr_type type, json_t *arr, long *ttl)
+void web_answer_records(const ldns_pkt *pkt, ldns_rr_type type, json_t *arr, long *ttl)
 {
 	ldns_rr_list *answers = ldns_pkt_answer(pkt);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(answers); i++) {
@@ -126,17 +125,17 @@ static int add_zone(const zone_def_t *zone, void *arg)
 	revname_format(l->a, rev);
 	snprintf(qname, sizeof qname, "%s.%s.", rev, zone->name);
 	ldns_pkt *a = NULL, *txt = NULL;
-	int err = ask(l->ctx, qname, LDNS_RR_TYPE_A, &a);
+	int err = web_answer_ask(l->ctx, qname, LDNS_RR_TYPE_A, &a);
 	if (!err)
-		err = ask(l->ctx, qname, LDNS_RR_TYPE_TXT, &txt);
+		err = web_answer_ask(l->ctx, qname, LDNS_RR_TYPE_TXT, &txt);
 	if (err) {
 		ldns_pkt_free(a);
 		return err;
 	}
 	json_t *obj = json_object(), *codes = json_array(), *texts = json_array();
 	long ttl = -1;
-	answer_records(a, LDNS_RR_TYPE_A, codes, &ttl);
-	answer_records(txt, LDNS_RR_TYPE_TXT, texts, &ttl);
+	web_answer_records(a, LDNS_RR_TYPE_A, codes, &ttl);
+	web_answer_records(txt, LDNS_RR_TYPE_TXT, texts, &ttl);
 	ldns_lookup_table *rcode = ldns_lookup_by_id(ldns_rcodes, ldns_pkt_get_rcode(a));
 	bool listed = json_array_size(codes) > 0;
 	json_object_set_new(obj, "zone", json_string(zone->name));
